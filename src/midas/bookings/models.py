@@ -1,0 +1,81 @@
+"""What occupies an asset: reservations made for bookings, and blocks (maintenance, owner use).
+
+Both live in one table so one database rule keeps them apart: no two *active* rows of one
+asset overlap on ``[start, occupied_until)``, where ``occupied_until`` is the end plus the
+asset's turnaround buffer. On PostgreSQL an exclusion constraint (btree_gist, ``&&`` on a
+``tstzrange``) enforces it; on SQLite the reserve service checks and inserts inside an
+IMMEDIATE transaction (see docs/explanation/locking.md).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import models
+
+from midas.catalog.models import Asset, TimestampedModel
+
+# The longest one row may occupy an asset. Availability queries rely on it to bound their
+# index scans: a row overlapping [s, e) must start after s - MAX_OCCUPANCY.
+MAX_OCCUPANCY = timedelta(days=400)
+
+
+class ReservationKind(models.TextChoices):
+    BOOKING = "booking", "Booking"
+    MAINTENANCE = "maintenance", "Maintenance block"
+    OWNER_USE = "owner_use", "Owner use block"
+
+
+class ReservationStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RELEASED = "released", "Released"
+
+
+class Reservation(TimestampedModel):
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="reservations")
+    kind = models.CharField(
+        max_length=12, choices=ReservationKind.choices, default=ReservationKind.BOOKING
+    )
+    status = models.CharField(
+        max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    occupied_until = models.DateTimeField(help_text="End plus the turnaround buffer")
+    reference = models.CharField(max_length=32, unique=True)
+    note = models.CharField(max_length=200, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(
+                fields=["asset", "start", "occupied_until"],
+                name="reservation_active_span",
+                condition=models.Q(status="active"),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="reservation_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(occupied_until__gte=models.F("end")),
+                name="reservation_buffer_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.asset_id} [{self.start:%Y-%m-%d %H:%M}, {self.end:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_block(self) -> bool:
+        return self.kind != ReservationKind.BOOKING
+
+
+class Block(Reservation):
+    """Admin view of the rows that are blocks rather than bookings."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "block"

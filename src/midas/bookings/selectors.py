@@ -1,0 +1,115 @@
+"""Reads about occupancy: what overlaps a range, which assets are free, an asset's busy days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, ReservationStatus
+from midas.catalog.models import Asset
+
+
+def overlapping(
+    asset_ids: Iterable[int], start: dt.datetime, end: dt.datetime
+) -> QuerySet[Reservation]:
+    """Active rows of these assets whose occupied span ``[start, occupied_until)`` meets
+    ``[start, end)``. The lower bound on ``start`` (rows never span more than MAX_OCCUPANCY)
+    keeps the scan of the partial index short however much history there is."""
+    return Reservation.objects.filter(
+        asset_id__in=list(asset_ids),
+        status=ReservationStatus.ACTIVE,
+        start__lt=end,
+        start__gt=start - MAX_OCCUPANCY,
+        occupied_until__gt=start,
+    )
+
+
+def busy_asset_ids(assets: Iterable[Asset], start: dt.datetime, end: dt.datetime) -> set[int]:
+    """The assets that cannot take a booking ``[start, end)``: one query for all of them.
+
+    A new booking would occupy ``[start, end + turnaround)``, so each asset is checked with
+    its own buffer after fetching rows with the largest one.
+    """
+    assets = list(assets)
+    if not assets:
+        return set()
+    buffers = {a.pk: dt.timedelta(minutes=a.turnaround_minutes) for a in assets}
+    widest = max(buffers.values())
+    rows = overlapping(buffers, start, end + widest).values_list("asset_id", "start")
+    return {asset_id for asset_id, row_start in rows if row_start < end + buffers[asset_id]}
+
+
+def free_assets(
+    assets: QuerySet[Asset], start: dt.datetime, end: dt.datetime
+) -> list[Asset]:
+    candidates = list(assets)
+    busy = busy_asset_ids(candidates, start, end)
+    return [a for a in candidates if a.pk not in busy]
+
+
+def is_free(asset: Asset, start: dt.datetime, end: dt.datetime) -> bool:
+    return not busy_asset_ids([asset], start, end)
+
+
+@dataclass(frozen=True)
+class BusyPeriod:
+    start: dt.datetime
+    end: dt.datetime
+    kind: str
+
+    @property
+    def is_block(self) -> bool:
+        return self.kind != ReservationKind.BOOKING
+
+
+def busy_periods(asset: Asset, start: dt.datetime, end: dt.datetime) -> list[BusyPeriod]:
+    """The spans within ``[start, end)`` the asset is occupied (turnaround included),
+    touching or overlapping spans merged, clipped to the window."""
+    rows = (
+        overlapping([asset.pk], start, end)
+        .order_by("start")
+        .values_list("start", "occupied_until", "kind")
+    )
+    merged: list[BusyPeriod] = []
+    for row_start, row_end, kind in rows:
+        row_start, row_end = max(row_start, start), min(row_end, end)
+        if merged and row_start <= merged[-1].end:
+            last = merged[-1]
+            merged[-1] = BusyPeriod(last.start, max(last.end, row_end), last.kind)
+        else:
+            merged.append(BusyPeriod(row_start, row_end, kind))
+    return merged
+
+
+def month_bounds(year: int, month: int, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants of the first moments of this month and the next, in ``tz``."""
+    first = dt.datetime(year, month, 1, tzinfo=tz)
+    following = dt.datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return first.astimezone(dt.UTC), following.astimezone(dt.UTC)
+
+
+def busy_days(asset: Asset, year: int, month: int) -> dict[dt.date, str]:
+    """Each local date of the month touched by a busy period: 'full' when the whole day is
+    taken, 'partial' otherwise. Dates not in the dict are free."""
+    tz = asset.home_location.tz
+    start, end = month_bounds(year, month, tz)
+    days: dict[dt.date, str] = {}
+    for period in busy_periods(asset, start, end):
+        local_start = period.start.astimezone(tz)
+        local_end = period.end.astimezone(tz)
+        day = local_start.date()
+        while True:
+            day_start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+            day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+            if day_start >= local_end:
+                break
+            full = local_start <= day_start and local_end >= day_end
+            if days.get(day) != "full":
+                days[day] = "full" if full else "partial"
+            day += dt.timedelta(days=1)
+    return days
+
+

@@ -1,0 +1,54 @@
+"""The application's one error type and its machine-readable codes.
+
+Business rules raise ``AppError`` (or a subclass) with a code from ``ErrorCode``; the API
+maps it to ``{"code": ..., "message": ..., "field": ...}`` with the code's HTTP status, and
+pages show the message. Nothing else turns a rule into a response.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID_INPUT = "invalid_input"
+    NOT_FOUND = "not_found"
+    INVALID_RANGE = "invalid_range"
+    START_IN_PAST = "start_in_past"
+    INSIDE_MIN_NOTICE = "inside_min_notice"
+    BEYOND_MAX_ADVANCE = "beyond_max_advance"
+    BELOW_MIN_DURATION = "below_min_duration"
+    RANGE_TOO_LONG = "range_too_long"
+    LOCATION_NOT_SERVED = "location_not_served"
+    UNKNOWN_EXTRA = "unknown_extra"
+    ASSET_INACTIVE = "asset_inactive"
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    LOCK_TIMEOUT = "lock_timeout"
+    IMPORT_INVALID = "import_invalid"
+
+
+STATUS_BY_CODE: dict[ErrorCode, int] = {
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.SLOT_UNAVAILABLE: 409,
+    ErrorCode.LOCK_TIMEOUT: 409,
+}
+
+
+class AppError(Exception):
+    """A business-rule failure the caller can act on."""
+
+    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+    @property
+    def status(self) -> int:
+        return STATUS_BY_CODE.get(self.code, 422 if self.code != ErrorCode.INVALID_INPUT else 400)
+
+    def as_dict(self) -> dict[str, str]:
+        body = {"code": str(self.code), "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body

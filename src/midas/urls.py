@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from midas.api.routes import api
+
+admin.site.site_header = "Midas back office"
+admin.site.site_title = "Midas"
+admin.site.index_title = "Run the collection"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("midas.web.urls")),
+]
