@@ -56,7 +56,9 @@ def make_category(slug: str = "cars") -> Category:
     return category
 
 
-def make_asset(category: str = "cars", location: Location | None = None, **overrides: object) -> Asset:
+def make_asset(
+    category: str = "cars", location: Location | None = None, **overrides: object
+) -> Asset:
     location = location or make_location()
     n = next(_seq)
     fields = {
@@ -88,7 +90,12 @@ def make_season(**fields: object) -> SeasonalRate:
     return SeasonalRate.objects.create(**fields)
 
 
-def make_addon(code: str, pricing: str = AddOnPricing.PER_UNIT, categories: tuple[str, ...] = ("cars",), **overrides: object) -> AddOn:
+def make_addon(
+    code: str,
+    pricing: str = AddOnPricing.PER_UNIT,
+    categories: tuple[str, ...] = ("cars",),
+    **overrides: object,
+) -> AddOn:
     fields = {"name": code.replace("-", " ").title(), "pricing": pricing}
     fields.update(overrides)
     addon = AddOn.objects.create(code=code, **fields)

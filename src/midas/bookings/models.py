@@ -66,7 +66,8 @@ class Reservation(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.asset_id} [{self.start:%Y-%m-%d %H:%M}, {self.end:%Y-%m-%d %H:%M})"
+        span = f"[{self.start:%Y-%m-%d %H:%M}, {self.end:%Y-%m-%d %H:%M})"
+        return f"{self.reference} {span}"
 
     @property
     def is_block(self) -> bool:

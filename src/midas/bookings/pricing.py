@@ -75,7 +75,9 @@ class Quote:
 
     @property
     def subtotal(self) -> int:
-        return sum(line.amount for line in self.lines if line.kind in {"rental", "extra", "delivery"})
+        return sum(
+            line.amount for line in self.lines if line.kind in {"rental", "extra", "delivery"}
+        )
 
     def amount_of(self, kind: str) -> int:
         return sum(line.amount for line in self.lines if line.kind == kind)
@@ -88,6 +90,8 @@ class Quote:
 
 def unit_dates(unit: str, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -> list[dt.date]:
     """The local date each billable unit of ``[start, end)`` starts on."""
+    # elapsed time is measured in UTC: Python subtracts same-zone datetimes by wall clock
+    start, end = start.astimezone(dt.UTC), end.astimezone(dt.UTC)
     local_start, local_end = start.astimezone(tz), end.astimezone(tz)
     if unit == PricingUnit.HOUR:
         count = math.ceil((end - start) / dt.timedelta(hours=1))
@@ -196,8 +200,14 @@ def quote(
     lines += extra_lines(asset, extras, len(dates), rental)
     if place.pk != asset.home_location_id and asset.delivery_fee_minor:
         lines.append(
-            QuoteLine("delivery", "delivery", f"Delivery to {place.city}", 1,
-                      asset.delivery_fee_minor, asset.delivery_fee_minor)
+            QuoteLine(
+                "delivery",
+                "delivery",
+                f"Delivery to {place.city}",
+                1,
+                asset.delivery_fee_minor,
+                asset.delivery_fee_minor,
+            )
         )
     subtotal = sum(line.amount for line in lines)
     fee = percent_of(subtotal, place.service_fee_bp)
@@ -236,9 +246,7 @@ def rental_lines(asset: Asset, dates: Sequence[dt.date]) -> list[QuoteLine]:
     return lines
 
 
-def extra_lines(
-    asset: Asset, extras: Sequence[str], units: int, rental: int
-) -> list[QuoteLine]:
+def extra_lines(asset: Asset, extras: Sequence[str], units: int, rental: int) -> list[QuoteLine]:
     if not extras:
         return []
     wanted = list(dict.fromkeys(extras))

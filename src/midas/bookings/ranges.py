@@ -14,30 +14,44 @@ from midas.errors import AppError, ErrorCode
 
 
 def localize(naive: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """Attach ``tz`` to a wall-clock time; a time skipped by DST moves forward past the gap."""
-    aware = naive.replace(tzinfo=tz)
-    round_trip = aware.astimezone(dt.UTC).astimezone(tz).replace(tzinfo=None)
-    if round_trip != naive:  # inside a spring-forward gap: take the later offset
-        aware = naive.replace(tzinfo=tz, fold=1)
-    return aware.astimezone(dt.UTC)
+    """Attach ``tz`` to a wall-clock time (PEP 495, fold=0): a time repeated when clocks go
+    back is its first occurrence; a time skipped when they go forward lands past the gap
+    (02:30 on a spring-forward night is 03:30)."""
+    return naive.replace(tzinfo=tz).astimezone(dt.UTC)
 
 
-def parse_instant(value: str | dt.date | dt.datetime, tz: zoneinfo.ZoneInfo, *, field: str) -> dt.datetime:
+YEARS = range(2000, 2201)  # outside this, arithmetic on the range could overflow
+
+
+def parse_instant(
+    value: str | dt.date | dt.datetime, tz: zoneinfo.ZoneInfo, *, field: str
+) -> dt.datetime:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC) if value.tzinfo else localize(value, tz)
-    if isinstance(value, dt.date):
-        return localize(dt.datetime.combine(value, dt.time()), tz)
+        parsed = value
+    elif isinstance(value, dt.date):
+        parsed = dt.datetime.combine(value, dt.time())
+    else:
+        parsed = _parse_text(value, field)
+    if parsed.year not in YEARS:
+        raise AppError(
+            ErrorCode.INVALID_INPUT, f"{field} must be between 2000 and 2200", field=field
+        )
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else localize(parsed, tz)
+
+
+def _parse_text(value: str, field: str) -> dt.datetime:
     text = (value or "").strip()
     if not text:
         raise AppError(ErrorCode.INVALID_INPUT, f"{field} is required", field=field)
     try:
+        if len(text) > 35:
+            raise ValueError("too long")
         if len(text) == 10:
-            return localize(dt.datetime.combine(dt.date.fromisoformat(text), dt.time()), tz)
-        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise AppError(
             ErrorCode.INVALID_INPUT,
             f"{field} must be an ISO 8601 date or date-time, got {text[:40]!r}",
             field=field,
         ) from exc
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else localize(parsed, tz)

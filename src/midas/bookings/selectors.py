@@ -42,9 +42,7 @@ def busy_asset_ids(assets: Iterable[Asset], start: dt.datetime, end: dt.datetime
     return {asset_id for asset_id, row_start in rows if row_start < end + buffers[asset_id]}
 
 
-def free_assets(
-    assets: QuerySet[Asset], start: dt.datetime, end: dt.datetime
-) -> list[Asset]:
+def free_assets(assets: QuerySet[Asset], start: dt.datetime, end: dt.datetime) -> list[Asset]:
     candidates = list(assets)
     busy = busy_asset_ids(candidates, start, end)
     return [a for a in candidates if a.pk not in busy]
@@ -111,5 +109,3 @@ def busy_days(asset: Asset, year: int, month: int) -> dict[dt.date, str]:
                 days[day] = "full" if full else "partial"
             day += dt.timedelta(days=1)
     return days
-
-

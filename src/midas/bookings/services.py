@@ -48,7 +48,9 @@ def reserve(
     way nothing is written.
     """
     check_range(start, end)
-    buffer = dt.timedelta(minutes=asset.turnaround_minutes if kind == ReservationKind.BOOKING else 0)
+    buffer = dt.timedelta(
+        minutes=asset.turnaround_minutes if kind == ReservationKind.BOOKING else 0
+    )
     occupied_until = end + buffer
     try:
         # On SQLite the outermost atomic() is BEGIN IMMEDIATE: the write lock is taken

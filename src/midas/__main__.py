@@ -1,0 +1,5 @@
+import sys
+
+from midas.cli import main
+
+sys.exit(main())

@@ -1,0 +1,108 @@
+"""The `midas` command.
+
+midas serve [--host 127.0.0.1] [--port 8000]   migrate, demo data, staff account, serve
+midas inventory import FILE | export ...       the catalogue in CSV or JSON
+midas manage ...                               any Django management command
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+
+STAFF_EMAIL = "concierge@midas-lifestyle.example"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midas.settings")
+    import django
+
+    django.setup()
+
+
+def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
+    """Migrate, load the demo collection into an empty catalogue, make sure staff can log in,
+    collect static files. Safe to run on every start."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if load_demo:
+        from midas.catalog.demo import load_demo as load
+        from midas.catalog.models import Asset
+
+        if not Asset.objects.exists():
+            count = load()
+            out.write(f"Loaded the demo collection: {count} assets.\n")
+    ensure_staff_account(out=out)
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def ensure_staff_account(*, out=sys.stdout) -> None:
+    """Create the first staff account with a random password, shown once, never stored."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    if user_model.objects.filter(is_staff=True).exists():
+        return
+    password = secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(STAFF_EMAIL, password, full_name="Midas Concierge")
+    out.write(
+        "\nStaff account created (shown once; change it in the back office):\n"
+        f"  email:    {STAFF_EMAIL}\n  password: {password}\n\n"
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    if args.host not in LOOPBACK and "ALLOWED_HOSTS" not in os.environ:
+        os.environ["ALLOWED_HOSTS"] = ",".join([*LOOPBACK, "[::1]", args.host])
+    setup_django()
+    prepare_site(load_demo=not args.no_demo)
+    from midas import server
+
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"Midas is serving at http://{shown}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    server.run(args.host, args.port, args.workers)
+    return 0
+
+
+def cmd_manage(argv: list[str]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midas.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["midas manage", *argv])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="midas", description="Midas — the booking platform of Midas The Lifestyle."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate, load demo data and start the web server")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=None, help="processes (default: 2 per core)")
+    serve.add_argument("--no-demo", action="store_true", help="do not load the demo collection")
+    sub.add_parser("manage", help="run a Django management command", add_help=False)
+    sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # pass-through commands keep their own arguments and help
+    if argv and argv[0] == "manage":
+        return cmd_manage(argv[1:])
+    if argv and argv[0] == "inventory":
+        return cmd_manage(["inventory", *argv[1:]])
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return cmd_serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
