@@ -25,6 +25,8 @@ if MIDAS_ENV not in {"development", "production"}:
 PRODUCTION = MIDAS_ENV == "production"
 
 SECRET_KEY = env_str("SECRET_KEY") or ("" if PRODUCTION else development_secret_key(VAR_DIR))
+if PRODUCTION and not SECRET_KEY:
+    raise ConfigError("SECRET_KEY is required when MIDAS_ENV=production (40+ random characters)")
 DEBUG = env_bool("DEBUG", default=False)
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
