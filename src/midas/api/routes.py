@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from typing import Any
+
+from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
 
-from midas.errors import AppError
+from midas.api import catalog, errors, quotes
+from midas.api.docs import LocalSwagger
 
-api = NinjaAPI(
+
+class MidasAPI(NinjaAPI):
+    """NinjaAPI whose URL table answers JSON for unknown paths and unrouted methods too."""
+
+    @property
+    def urls(self) -> tuple[list[Any], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":  # ninja's HTML 404; kept by name for reverse()
+                pattern.callback = errors.api_index
+            else:
+                pattern.callback = errors.json_method_not_allowed(pattern.callback)
+        patterns.append(re_path(r"^.*$", errors.unknown_path))
+        return patterns, app_name, namespace
+
+
+api = MidasAPI(
     title="Midas API",
     version="1",
     description="Catalogue, availability and quotes of Midas The Lifestyle.",
     urls_namespace="api",
+    docs=LocalSwagger(),
+    parser=errors.JsonParser(),
 )
-
-
-@api.exception_handler(AppError)
-def app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+errors.install(api)
+api.add_router("", catalog.router)
+api.add_router("", quotes.router)

@@ -1,0 +1,81 @@
+"""Catalogue endpoints: locations, categories, assets, an asset's availability."""
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from midas.api import selectors
+from midas.api.pagination import LimitOffset
+from midas.api.schemas import (
+    AssetDetailOut,
+    AssetSummaryOut,
+    AvailabilityOut,
+    CategoryOut,
+    ErrorOut,
+    InstantText,
+    LocationOut,
+    Slug,
+)
+from midas.bookings.selectors import busy_periods, is_free
+from midas.catalog.models import Asset, Category, Location
+
+router = Router(tags=["catalogue"])
+
+ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+class AssetFilters(Schema):
+    category: Slug | None = None
+    city: Slug | None = None
+    start: InstantText | None = None
+    end: InstantText | None = None
+
+
+class Window(Schema):
+    start: InstantText
+    end: InstantText
+
+
+@router.get("/locations", response={200: list[LocationOut], **ERRORS})
+@paginate(LimitOffset)
+def list_locations(request: HttpRequest) -> QuerySet[Location]:
+    """The cities Midas serves."""
+    return Location.objects.all()
+
+
+@router.get("/categories", response={200: list[CategoryOut], **ERRORS})
+@paginate(LimitOffset)
+def list_categories(request: HttpRequest) -> QuerySet[Category]:
+    """Cars, yachts, jets, villas."""
+    return Category.objects.all()
+
+
+@router.get("/assets", response={200: list[AssetSummaryOut], **ERRORS})
+@paginate(LimitOffset)
+def list_assets(request: HttpRequest, filters: Query[AssetFilters]) -> QuerySet[Asset]:
+    """Active assets; by category, by city served, and free for ``[start, end)``."""
+    return selectors.catalogue_assets(**filters.dict())
+
+
+@router.get("/assets/{slug:slug}", response={200: AssetDetailOut, **ERRORS})
+def get_asset(request: HttpRequest, slug: str) -> Asset:
+    """One asset with its specifications, images, terms and the extras offered for it."""
+    return selectors.asset_by_slug(slug, field="slug", detail=True)
+
+
+@router.get("/assets/{slug:slug}/availability", response={200: AvailabilityOut, **ERRORS})
+def asset_availability(request: HttpRequest, slug: str, window: Query[Window]) -> dict:
+    """Busy periods (turnaround included) clipped to the window, and whether a booking of
+    exactly the window would fit."""
+    asset = selectors.asset_by_slug(slug, field="slug")
+    tz = asset.home_location.tz
+    start, end = selectors.read_window(window.start, window.end, tz)
+    return {
+        "asset": asset.slug,
+        "timezone": tz.key,
+        "start": start,
+        "end": end,
+        "free": is_free(asset, start, end),
+        "busy": busy_periods(asset, start, end),
+    }

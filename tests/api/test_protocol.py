@@ -1,0 +1,153 @@
+"""The API's edges: unknown paths, methods, crashes, the OpenAPI schema and the docs page."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from django.conf import settings
+from django.test import Client, override_settings
+
+from midas.api import selectors
+from tests.api.conftest import Catalogue
+
+pytestmark = pytest.mark.django_db
+
+PATHS = {
+    "/api/v1/locations": {"get"},
+    "/api/v1/categories": {"get"},
+    "/api/v1/assets": {"get"},
+    "/api/v1/assets/{slug}": {"get"},
+    "/api/v1/assets/{slug}/availability": {"get"},
+    "/api/v1/quotes": {"post"},
+}
+
+
+def test_index_points_at_the_schema(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200
+    assert response.json()["openapi"] == "/api/v1/openapi.json"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nope", "/api/v1/assets/", "/api/v1/assets/a/b/c", "/api/v1/assets/%00"]
+)
+def test_unknown_paths_are_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_posting_to_an_unknown_path_is_404_not_a_csrf_page():
+    response = Client(enforce_csrf_checks=True).post("/api/v1/nope", {})
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_quotes_need_no_csrf_token(catalogue: Catalogue):
+    response = Client(enforce_csrf_checks=True).post(
+        "/api/v1/quotes", "{}", content_type="application/json"
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete", "options"])
+def test_wrong_methods_are_json_405(client, catalogue: Catalogue, method):
+    response = getattr(client, method)("/api/v1/assets/aventador")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_crash_is_a_json_500_and_is_logged(client, monkeypatch, caplog):
+    def explode(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "catalogue_assets", explode)
+    with caplog.at_level(logging.ERROR, logger="midas.api"):
+        response = client.get("/api/v1/assets")
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "internal_error",
+        "message": "something went wrong on our side",
+    }
+    assert "boom" in caplog.text
+
+
+def test_openapi_schema_lists_every_path(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert schema["info"]["title"] == "Midas API"
+    assert {path: set(ops) for path, ops in schema["paths"].items()} == PATHS
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            assert "200" in operation["responses"], path
+            assert operation["operationId"]
+    quote = schema["paths"]["/api/v1/quotes"]["post"]
+    assert quote["requestBody"]["content"]["application/json"]["schema"]
+    params = {p["name"] for p in schema["paths"]["/api/v1/assets"]["get"]["parameters"]}
+    assert params == {"category", "city", "start", "end", "limit", "offset"}
+
+
+def test_openapi_schema_refs_all_resolve(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+    refs = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                refs.append(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    assert refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/")
+        assert ref.rsplit("/", 1)[1] in components, ref
+    json.dumps(schema)  # serialisable as it is
+
+
+def test_docs_page_never_falls_back_to_a_cdn(client):
+    assert "ninja" not in settings.INSTALLED_APPS
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_docs_page_is_served_from_local_static_files(client):
+    static_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(
+        INSTALLED_APPS=[*settings.INSTALLED_APPS, "ninja"],
+        STORAGES={**settings.STORAGES, "staticfiles": static_storage},
+    ):
+        response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "://" not in html  # no third-party host, not even the validator badge
+    assert '"validatorUrl": null' in html
+
+
+def test_an_oversized_body_is_a_json_413(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"asset": "aventador", "start": "x" * 2000, "end": "y"})
+    response = client.post("/api/v1/quotes", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["code"] == "payload_too_large"
+
+
+def test_too_many_query_fields_is_a_json_400(client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"f{n}=1" for n in range(20))
+    response = client.get(f"/api/v1/assets?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
