@@ -4,6 +4,7 @@ import datetime as dt
 import os
 
 import pytest
+from django.test import override_settings
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 # In CI every collected test must run: a skipped PostgreSQL or browser test is a failure.
@@ -42,3 +43,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def now() -> dt.datetime:
     """A fixed 'now' for pricing rules: 2027-01-04 12:00 UTC (a Monday)."""
     return dt.datetime(2027, 1, 4, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def plain_static_storage():
+    """In-process tests run without collectstatic: use unhashed static names. (The hashed,
+    compressed storage is exercised by tests that start the real server.)"""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    from django.conf import settings
+
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield

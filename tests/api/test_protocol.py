@@ -117,19 +117,16 @@ def test_openapi_schema_refs_all_resolve(client):
 
 
 def test_docs_page_never_falls_back_to_a_cdn(client):
-    assert "ninja" not in settings.INSTALLED_APPS
-    response = client.get("/api/v1/docs")
+    without_ninja = [app for app in settings.INSTALLED_APPS if app != "ninja"]
+    with override_settings(INSTALLED_APPS=without_ninja):
+        response = client.get("/api/v1/docs")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
 
 
 def test_docs_page_is_served_from_local_static_files(client):
-    static_storage = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    with override_settings(
-        INSTALLED_APPS=[*settings.INSTALLED_APPS, "ninja"],
-        STORAGES={**settings.STORAGES, "staticfiles": static_storage},
-    ):
-        response = client.get("/api/v1/docs")
+    assert "ninja" in settings.INSTALLED_APPS
+    response = client.get("/api/v1/docs")
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html
