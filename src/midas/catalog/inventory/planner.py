@@ -123,11 +123,13 @@ class Importer:
         return changed
 
     def _check(self, instance: Any, errors: list[str], exclude: tuple[str, ...] = ()) -> None:
+        """The model's own validation, skipping fields already reported for this row."""
+        reported = {e.split(":", 1)[0] for e in errors}
         try:
             # rows are matched by their unique key first, so uniqueness holds already
-            instance.full_clean(exclude=list(exclude), validate_unique=False)
-        except ValidationError as exc:
-            errors.extend(messages(exc))
+            instance.full_clean(exclude=[*exclude, *reported], validate_unique=False)
+        except ValidationError as exc:  # clean() may judge a field again: say it once
+            errors.extend(m for m in messages(exc) if m.split(":", 1)[0] not in reported)
 
     def _plan_locations(self, row: dict[str, Any], errors: list[str]) -> Plan:
         instance = self.locations.get(row["slug"]) or Location(slug=row["slug"])
@@ -164,7 +166,12 @@ class Importer:
         if slug not in self.assets:
             self.assets[slug] = self.existing_assets.get(slug) or Asset(slug=slug)
         instance = self.assets[slug]
-        missing = [k for k in REQUIRED_ASSET_KEYS if instance._state.adding and k not in row]
+        reported = {e.split(":", 1)[0] for e in errors}  # e.g. specs that were not JSON
+        missing = [
+            k
+            for k in REQUIRED_ASSET_KEYS
+            if instance._state.adding and k not in row and k not in reported
+        ]
         if missing:
             raise Bad(f"missing {', '.join(missing)}")
         extra = ("category", "home_location", "delivery_locations", "images")

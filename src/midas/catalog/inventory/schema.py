@@ -138,10 +138,11 @@ def coerce(model_field: models.Field, value: Any) -> Any:
 
 
 def messages(exc: ValidationError) -> list[str]:
+    """A model's validation errors as ``field: message`` lines, without the final stops."""
     if not hasattr(exc, "error_dict"):
-        return list(exc.messages)
+        return [text.rstrip(".") for text in exc.messages]
     return [
-        text if name == NON_FIELD_ERRORS else f"{name}: {text}"
+        text.rstrip(".") if name == NON_FIELD_ERRORS else f"{name}: {text.rstrip('.')}"
         for name, texts in exc.message_dict.items()
         for text in texts
     ]
