@@ -1,9 +1,20 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from midas.web import views
+from midas.web.sitemaps import SITEMAPS
 
 app_name = "web"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("collection/", views.collection, name="collection"),
+    path("collection/<slug:slug>/", views.collection, name="category"),
+    path("assets/<slug:slug>/", views.asset, name="asset"),
+    path("about/", views.page, {"name": "about"}, name="about"),
+    path("contact/", views.page, {"name": "contact"}, name="contact"),
+    path("faq/", views.page, {"name": "faq"}, name="faq"),
+    path("terms/", views.page, {"name": "terms"}, name="terms"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots, name="robots"),
 ]

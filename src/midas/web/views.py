@@ -1,5 +1,189 @@
-from django.http import HttpRequest, HttpResponse
+"""The customer-facing pages. Thin: read the request, call selectors, render."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from midas.bookings.pricing import offered_addons
+from midas.catalog import selectors
+from midas.web.calendar import month_view
+from midas.web.forms import CollectionFilterForm
+from midas.web.meta import SITE_NAME, PageMeta, absolute
+from midas.web.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
+
+PAGE_SIZE = 12
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Midas")
+    featured = selectors.featured_assets(limit=6)
+    categories = selectors.categories_with_covers()
+    locations = selectors.locations_with_counts()
+    meta = PageMeta(
+        title=f"{SITE_NAME} — exotic cars, superyachts, private jets and villas",
+        description=(
+            "Rent exotic cars, superyachts, private jets and luxury villas in Dubai, "
+            "Washington DC, Houston, Atlanta, Maryland and Northern Virginia, with exact "
+            "prices up front and a concierge at every step."
+        ),
+        path=reverse("web:home"),
+        image=featured[0].images.all()[0].url if featured and featured[0].images.all() else "",
+    )
+    return render(
+        request,
+        "web/home.html",
+        {
+            "meta": meta,
+            "categories": categories,
+            "featured": featured,
+            "locations": locations,
+            # already loaded: the header and footer need not ask again
+            "nav_categories": categories,
+            "nav_locations": locations,
+        },
+    )
+
+
+@require_GET
+def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    categories = selectors.nav_categories()
+    locations = selectors.nav_locations()
+    category = None
+    if slug is not None:
+        category = next((c for c in categories if c.slug == slug), None)
+        if category is None:
+            raise Http404("No such category")
+    form = CollectionFilterForm(
+        request.GET or None,
+        categories=categories,
+        locations=locations,
+        today=timezone.localdate(),
+    )
+    form.is_valid()
+    filters = form.filters(category)
+    page = Paginator(selectors.collection(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    category = filters.category
+    noun = category.name if category else "The collection"
+    where = f" in {filters.location.city}" if filters.location else ""
+    meta = PageMeta(
+        title=f"{noun}{where}",
+        description=(category.tagline or category.description[:150])
+        if category
+        else ("Exotic cars, superyachts, private jets and villas, available in six cities."),
+        path=request.path,
+    )
+    return render(
+        request,
+        "web/collection.html",
+        {
+            "meta": meta,
+            "category": category,
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "card_query": card_query(filters),
+            "nav_categories": categories,
+            "nav_locations": locations,
+        },
+    )
+
+
+def card_query(filters: selectors.CollectionFilters) -> str:
+    """The query string a card links with, so the asset page quotes the chosen dates."""
+    query = QueryDict(mutable=True)
+    if filters.has_dates:
+        query["start"] = f"{filters.start:%Y-%m-%d}"
+        query["end"] = f"{filters.end:%Y-%m-%d}"
+    if filters.location:
+        query["location"] = filters.location.slug
+    return f"?{query.urlencode()}#quote" if query else ""
+
+
+@require_GET
+def asset(request: HttpRequest, slug: str) -> HttpResponse:
+    item = selectors.asset_for_page(slug)
+    if item is None:
+        raise Http404("No such asset")
+    now = timezone.now()
+    served = selectors.served_locations(item)
+    addons = addon_options(item, offered_addons(item))
+    result = quote_for_page(item, QuoteRequest.from_query(request.GET), served, now)
+    images = list(item.images.all())
+    meta = PageMeta(
+        title=f"{item.name} · {item.category.singular} in {item.home_location.city}",
+        description=(item.summary or item.description[:150] or item.name),
+        path=item.get_absolute_url(),
+        image=images[0].url if images else "",
+        image_alt=images[0].alt if images else "",
+        kind="product",
+    )
+    return render(
+        request,
+        "web/asset.html",
+        {
+            "meta": meta,
+            "asset": item,
+            "images": images,
+            "served": served,
+            "addons": addons,
+            "result": result,
+            "month": month_view(item, request.GET.get("month") or quoted_month(result), now),
+            "related": selectors.related_assets(item),
+        },
+    )
+
+
+def quoted_month(result: QuoteResult) -> str | None:
+    """The calendar opens on the month of a quoted start."""
+    if result.quote is None:
+        return None
+    return f"{result.quote.start.astimezone(result.quote.asset.home_location.tz):%Y-%m}"
+
+
+PAGES = {
+    "about": (
+        "About Midas",
+        "Midas The Lifestyle keeps a private collection of exotic cars, superyachts, jets "
+        "and villas, delivered with a concierge's care in six cities.",
+    ),
+    "contact": (
+        "Contact the concierge",
+        "Reach the Midas concierge by phone, email or WhatsApp, any hour of any day, in "
+        "Dubai and across the Washington DC region, Houston and Atlanta.",
+    ),
+    "faq": (
+        "Questions and answers",
+        "How booking, prices, deposits, delivery, insurance and cancellations work at "
+        "Midas The Lifestyle.",
+    ),
+    "terms": (
+        "Rental terms",
+        "The terms that apply to every Midas rental: eligibility, deposits, payment, "
+        "cancellation, use and care.",
+    ),
+}
+
+
+@require_GET
+def page(request: HttpRequest, name: str) -> HttpResponse:
+    title, description = PAGES[name]
+    meta = PageMeta(title=title, description=description, path=request.path)
+    return render(request, f"web/{name}.html", {"meta": meta})
+
+
+@require_GET
+def robots(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "",
+        f"Sitemap: {absolute(reverse('web:sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,212 @@
+"""Catalogue reads for the pages and the API: the collection with its filters, featured
+assets, the categories and cities, one asset with everything its page shows.
+
+Every function returns rows with their relations already loaded (``select_related`` /
+``prefetch_related``), so a page renders in a fixed number of queries however many cards
+it shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from midas.bookings.ranges import parse_instant
+from midas.bookings.selectors import busy_asset_ids
+from midas.catalog.models import Asset, AssetImage, Category, Location
+from midas.catalog.templatetags.money import EXPONENTS, minor_per_major
+
+
+class Sort:
+    FEATURED = "featured"
+    PRICE_ASC = "price"
+    PRICE_DESC = "-price"
+    NAME = "name"
+
+    CHOICES = (
+        (FEATURED, "Featured"),
+        (PRICE_ASC, "Price: low to high"),
+        (PRICE_DESC, "Price: high to low"),
+        (NAME, "Name"),
+    )
+
+
+ORDERINGS: dict[str, tuple[str, ...]] = {
+    Sort.FEATURED: ("-is_featured", "category__position", "-base_rate_minor", "name"),
+    Sort.PRICE_ASC: ("base_rate_minor", "name"),
+    Sort.PRICE_DESC: ("-base_rate_minor", "name"),
+    Sort.NAME: ("name", "brand"),
+}
+
+
+@dataclass(frozen=True)
+class CollectionFilters:
+    """What a visitor narrowed the collection to. Prices are whole major units per
+    pricing unit (USD 1,000 / day); dates are local calendar dates, ``end`` exclusive."""
+
+    category: Category | None = None
+    location: Location | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    sort: str = Sort.FEATURED
+
+    @property
+    def has_dates(self) -> bool:
+        return self.start is not None and self.end is not None
+
+
+def card_assets() -> QuerySet[Asset]:
+    """Active assets with what a card shows: category (for specs), city and images."""
+    return (
+        Asset.objects.active()
+        .select_related("category", "home_location")
+        .prefetch_related(
+            Prefetch("images", queryset=AssetImage.objects.order_by("position", "id"))
+        )
+    )
+
+
+def serving(location: Location) -> Q:
+    """Assets based at ``location`` or delivered to it (no join, so no duplicates)."""
+    delivered = Asset.delivery_locations.through.objects.filter(location=location).values(
+        "asset_id"
+    )
+    return Q(home_location=location) | Q(pk__in=delivered)
+
+
+def price_bound(field_lookup: str, major: int) -> Q:
+    """``base_rate_minor`` compared with a whole major amount, per currency exponent
+    (most currencies have 2 decimals; the few that do not are listed in EXPONENTS)."""
+    lookup = f"base_rate_minor__{field_lookup}"
+    condition = Q(~Q(currency__in=list(EXPONENTS)), **{lookup: major * minor_per_major("")})
+    for code in EXPONENTS:
+        condition |= Q(currency=code, **{lookup: major * minor_per_major(code)})
+    return condition
+
+
+def collection(filters: CollectionFilters) -> QuerySet[Asset] | list[Asset]:
+    """The active assets matching ``filters`` in the chosen order.
+
+    A queryset, or a list once dates are given (availability is checked in Python after one
+    occupancy query per time zone involved).
+    """
+    assets = card_assets()
+    if filters.category is not None:
+        assets = assets.filter(category=filters.category)
+    if filters.location is not None:
+        assets = assets.filter(serving(filters.location))
+    if filters.price_min is not None:
+        assets = assets.filter(price_bound("gte", filters.price_min))
+    if filters.price_max is not None:
+        assets = assets.filter(price_bound("lte", filters.price_max))
+    assets = assets.order_by(*ORDERINGS.get(filters.sort, ORDERINGS[Sort.FEATURED]))
+    if not filters.has_dates:
+        return assets
+    return available_between(assets, filters.start, filters.end, filters.location)
+
+
+def available_between(
+    assets: QuerySet[Asset], start: dt.date, end: dt.date, location: Location | None
+) -> list[Asset]:
+    """Those of ``assets`` free from ``start`` to ``end`` (local midnights): in the chosen
+    city's time zone, else in each asset's own."""
+    candidates = list(assets)
+    by_zone: dict[str, list[Asset]] = defaultdict(list)
+    for asset in candidates:
+        zone = location.timezone if location else asset.home_location.timezone
+        by_zone[zone].append(asset)
+    busy: set[int] = set()
+    for group in by_zone.values():
+        tz = location.tz if location else group[0].home_location.tz
+        begin = parse_instant(start, tz, field="start")
+        finish = parse_instant(end, tz, field="end")
+        busy |= busy_asset_ids(group, begin, finish)
+    return [a for a in candidates if a.pk not in busy]
+
+
+def featured_assets(limit: int = 6) -> list[Asset]:
+    """Featured assets, taking turns between categories so the home page shows range."""
+    pool = list(card_assets().filter(is_featured=True).order_by(*ORDERINGS[Sort.FEATURED])[:60])
+    queues: dict[int, list[Asset]] = defaultdict(list)
+    for asset in pool:
+        queues[asset.category_id].append(asset)
+    chosen: list[Asset] = []
+    while len(chosen) < limit and any(queues.values()):
+        for queue in queues.values():
+            if queue and len(chosen) < limit:
+                chosen.append(queue.pop(0))
+    return chosen
+
+
+def categories_with_covers() -> list[Category]:
+    """Categories with ``asset_count`` (active) and ``cover``: an unsaved ``AssetImage``
+    of their first featured or dearest active asset, or ``None``."""
+    first_image = AssetImage.objects.filter(
+        asset__category=OuterRef("pk"), asset__is_active=True
+    ).order_by("-asset__is_featured", "-asset__base_rate_minor", "asset__name", "position", "id")
+    categories = list(
+        Category.objects.annotate(
+            asset_count=Count("assets", filter=Q(assets__is_active=True), distinct=True),
+            cover_src=Subquery(first_image.values("src")[:1]),
+            cover_alt=Subquery(first_image.values("alt")[:1]),
+        ).order_by("position", "name")  # Meta.ordering is not applied to aggregations
+    )
+    for category in categories:
+        category.cover = (
+            AssetImage(src=category.cover_src, alt=category.cover_alt, width=1200, height=800)
+            if category.cover_src
+            else None
+        )
+    return categories
+
+
+def nav_categories() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def nav_locations() -> list[Location]:
+    return list(Location.objects.all())
+
+
+def locations_with_counts() -> list[Location]:
+    """Cities with ``asset_count``: active assets based there or delivered there."""
+    based = Count("home_assets", filter=Q(home_assets__is_active=True), distinct=True)
+    delivered = Count("delivered_assets", filter=Q(delivered_assets__is_active=True), distinct=True)
+    return list(
+        Location.objects.annotate(based=based, delivered=delivered).order_by("position", "city")
+    )
+
+
+def asset_for_page(slug: str) -> Asset | None:
+    """An active asset with its category, home, delivery cities and images; else ``None``."""
+    return (
+        Asset.objects.active()
+        .select_related("category", "home_location")
+        .prefetch_related(
+            Prefetch("images", queryset=AssetImage.objects.order_by("position", "id")),
+            Prefetch("delivery_locations", queryset=Location.objects.order_by("position", "city")),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def served_locations(asset: Asset) -> list[Location]:
+    """Where the asset can be used: its home first, then the cities it is delivered to."""
+    others = [loc for loc in asset.delivery_locations.all() if loc.pk != asset.home_location_id]
+    return [asset.home_location, *others]
+
+
+def related_assets(asset: Asset, limit: int = 3) -> list[Asset]:
+    """Other active assets of the same category, featured and dearest first."""
+    return list(
+        card_assets()
+        .filter(category_id=asset.category_id)
+        .exclude(pk=asset.pk)
+        .order_by("-is_featured", "-base_rate_minor", "name")[:limit]
+    )

@@ -1,0 +1,97 @@
+"""The collection's filter form: a plain GET form, every field optional.
+
+A field that does not validate is reported and left out of the filter, so a bad link
+still shows a page (never a 500).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+
+from midas.catalog.models import Category, Location
+from midas.catalog.selectors import CollectionFilters, Sort
+
+MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
+MAX_SPAN = dt.timedelta(days=365)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class CollectionFilterForm(forms.Form):
+    category = forms.ChoiceField(required=False, label="Collection")
+    city = forms.ChoiceField(required=False, label="City")
+    start = forms.DateField(required=False, label="From", widget=DateInput())
+    end = forms.DateField(required=False, label="Until", widget=DateInput())
+    price_min = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_PRICE, label="Min price"
+    )
+    price_max = forms.IntegerField(
+        required=False, min_value=0, max_value=MAX_PRICE, label="Max price"
+    )
+    sort = forms.ChoiceField(required=False, choices=Sort.CHOICES, label="Sort by")
+
+    def __init__(
+        self,
+        *args: object,
+        categories: list[Category],
+        locations: list[Location],
+        today: dt.date,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.categories = {cat.slug: cat for cat in categories}
+        self.locations = {loc.slug: loc for loc in locations}
+        self.fields["category"].choices = [("", "Everything")] + [
+            (cat.slug, cat.name) for cat in categories
+        ]
+        self.today = today
+        self.fields["city"].choices = [("", "All cities")] + [
+            (loc.slug, loc.city) for loc in locations
+        ]
+        for name in ("price_min", "price_max"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
+        self.fields["start"].widget.attrs["min"] = f"{today:%Y-%m-%d}"
+        self.fields["end"].widget.attrs["min"] = f"{today:%Y-%m-%d}"
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if (
+            (start is None) != (end is None)
+            and not self.has_error("start")
+            and not self.has_error("end")
+        ):
+            self.add_error("end" if start else "start", "Choose both dates, or neither.")
+        elif start and end:
+            if start < self.today - dt.timedelta(days=1):
+                self.add_error("start", "Choose a date from today on.")
+            elif end <= start:
+                self.add_error("end", "The end must be after the start.")
+            elif end - start > MAX_SPAN:
+                self.add_error("end", "Choose at most a year at a time.")
+        low, high = data.get("price_min"), data.get("price_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("price_max", "The maximum is below the minimum.")
+        return data
+
+    def filters(self, category: Category | None = None) -> CollectionFilters:
+        """The filters from the fields that validated (call after ``is_valid()``); a
+        category from the URL wins over the form's."""
+        data = getattr(self, "cleaned_data", {})
+        start, end = data.get("start"), data.get("end")
+        return CollectionFilters(
+            category=category or self.categories.get(data.get("category") or ""),
+            location=self.locations.get(data.get("city") or ""),
+            start=start if start and end else None,
+            end=end if start and end else None,
+            price_min=data.get("price_min"),
+            price_max=data.get("price_max"),
+            sort=data.get("sort") or Sort.FEATURED,
+        )

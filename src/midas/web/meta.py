@@ -1,0 +1,48 @@
+"""What each page says about itself to browsers, search engines and link previews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.templatetags.static import static
+
+SITE_NAME = "Midas The Lifestyle"
+DEFAULT_IMAGE = "midas/og-default.jpg"
+
+
+def absolute(url: str) -> str:
+    """``url`` made absolute against ``SITE_URL`` (already absolute URLs pass through)."""
+    if url.startswith(("http://", "https://")):
+        return url
+    if url.startswith("//"):
+        return "https:" + url
+    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    title: str
+    description: str
+    path: str  # canonical path, without the query string
+    image: str = ""  # a URL; the brand card when empty
+    kind: str = "website"  # og:type
+    image_alt: str = ""
+
+    @property
+    def full_title(self) -> str:
+        if self.title == SITE_NAME or self.title.startswith(SITE_NAME):
+            return self.title
+        return f"{self.title} · {SITE_NAME}"
+
+    @property
+    def canonical(self) -> str:
+        return absolute(self.path)
+
+    @property
+    def image_url(self) -> str:
+        return absolute(self.image or static(DEFAULT_IMAGE))
+
+    @property
+    def image_description(self) -> str:
+        return self.image_alt or SITE_NAME

@@ -1,0 +1,41 @@
+"""Small display helpers for the site's templates."""
+
+from __future__ import annotations
+
+from django import template
+
+from midas.web.meta import absolute as absolute_url
+
+register = template.Library()
+
+SHORT_SPEC = 12  # characters of a spec value that fit a card's column
+UNIT_PLURALS = {"hour": "hours", "day": "days", "night": "nights", "trip": "trips"}
+
+
+@register.filter
+def absolute(url: str) -> str:
+    return absolute_url(str(url))
+
+
+@register.filter
+def units(count: int, unit: str) -> str:
+    """``3|units:"day"`` → "3 days"."""
+    try:
+        number = int(count)
+    except (TypeError, ValueError):
+        return ""
+    return f"{number:,} {unit if number == 1 else UNIT_PLURALS.get(unit, unit + 's')}"
+
+
+@register.filter
+def key_specs(asset: object, count: int = 3) -> list[tuple[str, str]]:
+    """The asset's first ``count`` specs that fit on a card (short values first)."""
+    rows = list(getattr(asset, "spec_rows", []))
+    short = [row for row in rows if len(row[1]) <= SHORT_SPEC]
+    return (short + [row for row in rows if row not in short])[: int(count)]
+
+
+@register.filter
+def hours(count: int) -> str:
+    """48 → "48 hours", 1 → "1 hour"."""
+    return units(count, "hour")
