@@ -308,7 +308,7 @@ def test_command_prints_every_bad_line_and_fails(places, tmp_path, capsys):
         csv_text(row(slug="x", min_renter_age="old"), row(slug="y", home_location="rome")),
         encoding="utf-8",
     )
-    with pytest.raises(CommandError, match="2 bad rows; nothing was imported"):
+    with pytest.raises(CommandError, match="2 problems; nothing was imported"):
         call_command("inventory", "import", str(source))
     err = capsys.readouterr().err
     assert f"{source}: line 2: min_renter_age: 'old' is not a whole number" in err

@@ -16,6 +16,10 @@ the category's specs, the currency of the home and delivery locations, reference
 and writes nothing at all unless every row is good: it raises ``InventoryError`` listing
 each bad row as ``line N: reason`` (CSV; the header is line 1) or ``assets[i]: reason``
 (JSON). Rows that did not change are not written, so importing a file twice is a no-op.
+A JSON row may name only some fields to update an existing row; nothing is ever deleted.
+
+Modules: ``schema`` (sections, fields, how a value is read, the error), ``planner``
+(validate rows into plans, then write them), ``importing`` and ``exporting`` (entry points).
 """
 
 from midas.catalog.inventory.exporting import export_csv, export_data, export_json

@@ -70,10 +70,10 @@ WHOLE_NUMBER = re.compile(r"[+-]?\d+")
 
 
 class InventoryError(AppError):
-    """An import with bad rows; ``problems`` holds one ``where: reason`` line per row."""
+    """An import with bad rows; ``problems`` holds one ``where: reason`` line per bad row."""
 
     def __init__(self, problems: list[str]) -> None:
-        count = f"{len(problems)} bad row{'s' if len(problems) != 1 else ''}"
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         super().__init__(ErrorCode.IMPORT_INVALID, f"{count}; nothing was imported")
         self.problems = problems
 
