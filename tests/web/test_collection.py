@@ -33,10 +33,14 @@ def test_category_lists_its_active_assets_with_card_details(client, car, washing
     assert 'loading="lazy"' in html and 'width="1200"' in html and 'height="800"' in html
 
 
-def test_all_collection_can_filter_by_category_param(client, car, washington):
+def test_all_collection_sends_a_chosen_category_to_its_page(client, car, washington):
     make_asset("yachts", washington, name="Sea Breeze")
     assert sorted(names(client.get("/collection/"))) == ["Rolls-Royce Cullinan", "Sea Breeze"]
-    assert names(client.get("/collection/?category=yachts")) == ["Sea Breeze"]
+    response = client.get("/collection/?category=yachts&city=washington-dc")
+    assert response.status_code == 302
+    assert response["Location"] == "/collection/yachts/?city=washington-dc"
+    assert names(client.get(response["Location"])) == ["Sea Breeze"]
+    assert client.get("/collection/?category=").status_code == 200
 
 
 def test_city_filter_includes_delivery_locations(client, car, dubai, washington, maryland):

@@ -57,8 +57,9 @@ class CollectionFilterForm(forms.Form):
         ]
         for name in ("price_min", "price_max"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
-        self.fields["start"].widget.attrs["min"] = f"{today:%Y-%m-%d}"
-        self.fields["end"].widget.attrs["min"] = f"{today:%Y-%m-%d}"
+        earliest = today - dt.timedelta(days=1)  # today somewhere west of UTC
+        self.fields["start"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
+        self.fields["end"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
 
     def clean(self) -> dict[str, object]:
         data = super().clean()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -58,6 +58,13 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         category = next((c for c in categories if c.slug == slug), None)
         if category is None:
             raise Http404("No such category")
+    chosen = request.GET.get("category", "")
+    if category is None and any(c.slug == chosen for c in categories):
+        # /collection/?category=cars&... lives at /collection/cars/?...
+        query = request.GET.copy()
+        del query["category"]
+        target = reverse("web:category", kwargs={"slug": chosen})
+        return redirect(f"{target}?{query.urlencode()}" if query else target)
     form = CollectionFilterForm(
         request.GET or None,
         categories=categories,

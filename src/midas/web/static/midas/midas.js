@@ -27,11 +27,15 @@
     return node;
   }
 
+  var DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  /* "2027-02-06T10:00" -> "Sat 6 Feb 2027, 10:00", as the server writes it. */
   function localLabel(value) {
-    var d = new Date(value);
-    if (isNaN(d)) return value;
-    return d.toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", year: "numeric" }) +
-      ", " + value.slice(11, 16);
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(value || "");
+    if (!m) return value;
+    var day = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    return DAYS[day.getUTCDay()] + " " + (+m[3]) + " " + MONTHS[+m[2] - 1] + " " + m[1] + ", " + m[4];
   }
 
   /* Dropdowns: Escape and a click elsewhere close them. */
@@ -61,7 +65,7 @@
       asset: form.getAttribute("data-asset"),
       start: data.get("start") || "",
       end: data.get("end") || "",
-      location: data.get("location") || "",
+      location: data.get("location") || null,
       extras: data.getAll("extras")
     };
   }
