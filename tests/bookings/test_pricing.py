@@ -117,6 +117,23 @@ def test_the_most_specific_season_wins(now):
     assert q.lines[0].unit_amount == 123_400
 
 
+@pytest.mark.parametrize("scope", ["location", "category", "both", "everything"])
+def test_a_season_scoped_to_the_city_or_category_applies(now, scope):
+    location = make_location()
+    asset = make_asset(location=location, base_rate_minor=100_000)
+    fields = {
+        "location": {"location": location},
+        "category": {"category": asset.category},
+        "both": {"location": location, "category": asset.category},
+        "everything": {},
+    }[scope]
+    make_season(
+        start_date=dt.date(2027, 2, 1), end_date=dt.date(2027, 3, 1), multiplier_bp=13_000, **fields
+    )
+    q = quote(asset=asset, start=local(2027, 2, 2), end=local(2027, 2, 3), now=now)
+    assert q.lines[0].unit_amount == 130_000
+
+
 def test_a_season_for_another_category_or_city_does_not_apply(now):
     asset = make_asset(base_rate_minor=100_000)
     other = make_location(slug="dubai", city="Dubai", timezone="Asia/Dubai", currency="AED")

@@ -21,6 +21,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 from midas.bookings.models import MAX_OCCUPANCY
 from midas.catalog.models import (
     BASIS_POINTS,
@@ -108,16 +110,15 @@ def unit_dates(unit: str, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -
 
 
 def seasons_for(asset: Asset, first: dt.date, last: dt.date) -> list[SeasonalRate]:
-    from django.db.models import Q
-
+    """Seasons meeting ``[first, last]`` that apply to the asset: its own, and those of its
+    category and/or home location (a scope left empty means "any")."""
+    # Q(x__in=[id, None]) would silently drop the None: spell out "this one or any".
+    in_category = Q(category=asset.category_id) | Q(category__isnull=True)
+    in_location = Q(location=asset.home_location_id) | Q(location__isnull=True)
+    shared = Q(asset__isnull=True) & in_category & in_location
     return list(
         SeasonalRate.objects.filter(start_date__lte=last, end_date__gt=first).filter(
-            Q(asset=asset)
-            | Q(
-                asset__isnull=True,
-                category__in=[asset.category_id, None],
-                location__in=[asset.home_location_id, None],
-            )
+            Q(asset=asset) | shared
         )
     )
 
