@@ -125,5 +125,16 @@ def test_pages_refuse_post(client):
 def test_home_query_count_is_bounded(client, django_assert_max_num_queries, dubai, washington):
     for n in range(8):
         make_asset("cars" if n % 2 else "yachts", dubai if n % 3 else washington, is_featured=True)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(4):  # featured, their images, categories, cities
         assert client.get("/").status_code == 200
+
+
+def test_pages_load_nothing_from_other_hosts(client, car):
+    """No CDN, web font or third-party script: every src and stylesheet is on this site."""
+    for url in ("/", "/collection/cars/", car.get_absolute_url(), "/contact/"):
+        html = client.get(url).content.decode()
+        for attr, value in re.findall(r'\b(src|href)="([^"]+)"', html):
+            if attr == "href" and value.startswith(("mailto:", "tel:", "https://midas.example")):
+                continue
+            assert not value.startswith(("http:", "https:", "//")), (url, value)
+        assert "@import" not in html and "fonts.g" not in html

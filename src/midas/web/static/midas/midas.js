@@ -52,6 +52,12 @@
     });
   });
 
+  /* A scrolled row of collection pills shows the current one. */
+  var current = document.querySelector(".pills [aria-current]");
+  if (current && current.parentNode.parentNode.scrollWidth > current.parentNode.parentNode.clientWidth) {
+    current.parentNode.parentNode.scrollLeft = current.parentNode.offsetLeft - 20;
+  }
+
   /* The quote form: live prices from the API, the server's page as the fallback. */
   var form = document.querySelector("[data-quote-form]");
   if (!form) return;
@@ -153,10 +159,9 @@
         if (mine !== sequence) return;
         var doc = new DOMParser().parseFromString(html, "text/html");
         var fresh = doc.getElementById("quote-result");
-        if (fresh) box.replaceChildren.apply(box, Array.prototype.slice.call(fresh.childNodes));
-        var err = doc.getElementById("quote-error");
         var invalid = doc.querySelector("[data-quote-form] [aria-invalid=true]");
-        markInvalid(err && invalid ? invalid.getAttribute("name") : null);
+        markInvalid(invalid ? invalid.getAttribute("name") : null);
+        if (fresh) box.replaceChildren.apply(box, Array.prototype.slice.call(fresh.childNodes));
       });
   }
 
