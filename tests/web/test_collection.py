@@ -132,6 +132,8 @@ def test_pagination(client, washington, categories):
         "?start=2031-02-10&end=2031-02-01",
         "?start=2001-01-01&end=2001-01-03",
         "?start=2030-01-01&end=2032-01-01",
+        "?start=9999-12-29&end=9999-12-31",
+        "?start=2199-12-29&end=2200-01-02",
         "?city=atlantis",
         "?price_min=abc&price_max=-4",
         "?price_min=900&price_max=100",
@@ -168,3 +170,22 @@ def test_listing_query_count_is_bounded(
     dates = f"start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=2):%Y-%m-%d}"
     with django_assert_max_num_queries(6):
         assert client.get(CARS + "?" + dates).status_code == 200
+
+
+def test_dates_the_calendar_cannot_read_are_dropped_with_a_message(client, car, soon, monkeypatch):
+    from midas.catalog import selectors
+    from midas.errors import AppError, ErrorCode
+
+    real = selectors.collection
+
+    def picky(filters):
+        if filters.has_dates:
+            raise AppError(ErrorCode.INVALID_INPUT, "start must be between 2000 and 2200")
+        return real(filters)
+
+    monkeypatch.setattr(selectors, "collection", picky)
+    query = f"?start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=1):%Y-%m-%d}"
+    response = client.get(CARS + query)
+    assert response.status_code == 200
+    assert "start must be between 2000 and 2200" in response.content.decode()
+    assert names(response) == ["Rolls-Royce Cullinan"]

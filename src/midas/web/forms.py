@@ -15,6 +15,7 @@ from midas.catalog.selectors import CollectionFilters, Sort
 
 MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
 MAX_SPAN = dt.timedelta(days=365)
+HORIZON = dt.timedelta(days=3 * 365)  # nothing is booked further ahead than this
 
 
 class DateInput(forms.DateInput):
@@ -73,6 +74,8 @@ class CollectionFilterForm(forms.Form):
         elif start and end:
             if start < self.today - dt.timedelta(days=1):
                 self.add_error("start", "Choose a date from today on.")
+            elif start > self.today + HORIZON:
+                self.add_error("start", "Choose a date within the next three years.")
             elif end <= start:
                 self.add_error("end", "The end must be after the start.")
             elif end - start > MAX_SPAN:

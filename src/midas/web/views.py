@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -11,12 +13,17 @@ from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
 from midas.catalog import selectors
+from midas.errors import AppError
 from midas.web.calendar import month_view
 from midas.web.forms import CollectionFilterForm
 from midas.web.meta import SITE_NAME, PageMeta, absolute
 from midas.web.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
 
 PAGE_SIZE = 12
+COLLECTION_DESCRIPTION = (
+    "Exotic cars, superyachts, private jets and villas to rent in Dubai, Washington DC, "
+    "Houston, Atlanta, Maryland and Northern Virginia."
+)
 
 
 @require_GET
@@ -73,15 +80,19 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
     form.is_valid()
     filters = form.filters(category)
-    page = Paginator(selectors.collection(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    try:
+        found = selectors.collection(filters)
+    except AppError as exc:  # dates the form let through but the calendar cannot read
+        form.add_error(None, exc.message)
+        filters = replace(filters, start=None, end=None)
+        found = selectors.collection(filters)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     category = filters.category
-    noun = category.name if category else "The collection"
     where = f" in {filters.location.city}" if filters.location else ""
     meta = PageMeta(
-        title=f"{noun}{where}",
-        description=(category.tagline or category.description[:150])
-        if category
-        else ("Exotic cars, superyachts, private jets and villas, available in six cities."),
+        title=f"{category.name if category else 'The collection'}{where}",
+        description=(category and (category.tagline or category.description[:150]))
+        or COLLECTION_DESCRIPTION,
         path=request.path,
     )
     return render(
