@@ -258,6 +258,26 @@ def test_an_extra_without_a_price_in_the_currency_is_not_offered(now):
     assert err.value.code == ErrorCode.UNKNOWN_EXTRA
 
 
+def test_a_per_day_extra_is_not_offered_for_an_hourly_asset(now):
+    make_addon("chauffeur", amounts={"USD": 65_000}, pricing_units=["day"])
+    hourly = make_asset(pricing_unit=PricingUnit.HOUR, min_notice_hours=0)
+    start = local(2027, 2, 1)
+    with pytest.raises(AppError) as err:
+        quote(
+            asset=hourly,
+            start=start,
+            end=start + dt.timedelta(hours=5),
+            now=now,
+            extras=["chauffeur"],
+        )
+    assert err.value.code == ErrorCode.UNKNOWN_EXTRA
+    daily = make_asset()
+    q = quote(
+        asset=daily, start=start, end=start + dt.timedelta(days=2), now=now, extras=["chauffeur"]
+    )
+    assert q.amount_of("extra") == 130_000
+
+
 # --- properties ----------------------------------------------------------------------------
 
 RATES = st.integers(min_value=1, max_value=50_000_000)

@@ -81,8 +81,18 @@ def test_demo_rules_by_category(demo):
 
 
 def test_demo_addons_are_offered_in_both_currencies(demo):
-    chauffeur = AddOn.objects.get(code="chauffeur")
-    assert chauffeur.offered_in("USD") and chauffeur.offered_in("AED")
+    for car in ("rolls-royce-cullinan-dubai", "bugatti-chiron-sport-dubai"):
+        assert "chauffeur" in {a.code for a in offered_addons(Asset.objects.get(slug=car))}
+    assert "chauffeur" in {
+        a.code
+        for a in offered_addons(
+            Asset.objects.filter(currency="USD", category__slug="cars", pricing_unit="day").first()
+        )
+    }
+    # a per-day chauffeur is never charged per hour on the chauffeured hourly cars
+    for hourly in Asset.objects.filter(category__slug="cars", pricing_unit="hour"):
+        assert "chauffeur" not in {a.code for a in offered_addons(hourly)}
+    assert AddOn.objects.get(code="chauffeur").pricing_units == ["day"]
     codes = {a.code for a in offered_addons(Asset.objects.get(slug="azimut-s7-galveston"))}
     assert {"captain", "charter-insurance", "catering", "vip-concierge"} <= codes
     villa = Asset.objects.get(slug="palm-jumeirah-signature-villa")

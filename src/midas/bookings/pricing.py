@@ -170,7 +170,7 @@ def served_location(asset: Asset, location: Location | None) -> Location:
 
 def offered_addons(asset: Asset) -> list[AddOn]:
     addons = AddOn.objects.filter(is_active=True, categories=asset.category_id)
-    return [a for a in addons if a.offered_in(asset.currency)]
+    return [a for a in addons if a.offered_for(asset)]
 
 
 def quote(

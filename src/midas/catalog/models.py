@@ -278,6 +278,12 @@ class AddOn(TimestampedModel):
     pricing = models.CharField(max_length=10, choices=AddOnPricing.choices)
     rate_bp = models.PositiveIntegerField(null=True, blank=True)
     amounts = models.JSONField(default=dict, blank=True)
+    pricing_units = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Only for assets priced in these units, e.g. ["day"]; empty for all. A '
+        "per-unit add-on priced per day must not be charged per hour.",
+    )
     is_active = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -293,6 +299,15 @@ class AddOn(TimestampedModel):
             raise ValidationError({"rate_bp": "required for a percentage add-on"})
         if self.pricing != AddOnPricing.PERCENT and not self.amounts:
             raise ValidationError({"amounts": "give an amount per currency"})
+        units = self.pricing_units
+        if not isinstance(units, list) or not set(units) <= set(PricingUnit.values):
+            raise ValidationError(
+                {"pricing_units": f"a list of pricing units ({', '.join(PricingUnit.values)})"}
+            )
 
-    def offered_in(self, currency: str) -> bool:
-        return self.pricing == AddOnPricing.PERCENT or currency in self.amounts
+    def offered_for(self, asset: Asset) -> bool:
+        """Whether this add-on can be added to a quote for ``asset``: priced in its currency
+        and meant for its pricing unit (the category is filtered in the query)."""
+        if self.pricing_units and asset.pricing_unit not in self.pricing_units:
+            return False
+        return self.pricing == AddOnPricing.PERCENT or asset.currency in self.amounts

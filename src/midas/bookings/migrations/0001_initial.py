@@ -5,56 +5,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('booking', 'Booking'), ('maintenance', 'Maintenance block'), ('owner_use', 'Owner use block')], default='booking', max_length=12)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('released', 'Released')], default='active', max_length=10)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('occupied_until', models.DateTimeField(help_text='End plus the turnaround buffer')),
-                ('reference', models.CharField(max_length=32, unique=True)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='catalog.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("booking", "Booking"),
+                            ("maintenance", "Maintenance block"),
+                            ("owner_use", "Owner use block"),
+                        ],
+                        default="booking",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("released", "Released")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                (
+                    "occupied_until",
+                    models.DateTimeField(help_text="End plus the turnaround buffer"),
+                ),
+                ("reference", models.CharField(max_length=32, unique=True)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reservations",
+                        to="catalog.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start'],
+                "ordering": ["start"],
             },
         ),
         migrations.CreateModel(
-            name='Block',
-            fields=[
-            ],
+            name="Block",
+            fields=[],
             options={
-                'verbose_name': 'block',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "block",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('bookings.reservation',),
+            bases=("bookings.reservation",),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['asset', 'start', 'occupied_until'], name='reservation_active_span'),
+            model_name="reservation",
+            index=models.Index(
+                condition=models.Q(("status", "active")),
+                fields=["asset", "start", "occupied_until"],
+                name="reservation_active_span",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gt', models.F('start'))), name='reservation_end_after_start'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gt", models.F("start"))),
+                name="reservation_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('occupied_until__gte', models.F('end'))), name='reservation_buffer_not_negative'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("occupied_until__gte", models.F("end"))),
+                name="reservation_buffer_not_negative",
+            ),
         ),
     ]

@@ -33,6 +33,7 @@ ADDON_FIELDS = (
     "pricing",
     "rate_bp",
     "amounts",
+    "pricing_units",
     "is_active",
     "position",
 )

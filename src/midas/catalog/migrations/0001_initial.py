@@ -7,164 +7,359 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=120)),
-                ('brand', models.CharField(max_length=80)),
-                ('specs', models.JSONField(default=dict, help_text='Structured specifications per category')),
-                ('summary', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('features', models.JSONField(blank=True, default=list)),
-                ('pricing_unit', models.CharField(choices=[('hour', 'per hour'), ('day', 'per day'), ('night', 'per night'), ('trip', 'per trip')], max_length=8)),
-                ('base_rate_minor', models.PositiveBigIntegerField(help_text='Rate per unit in minor units')),
-                ('currency', models.CharField(max_length=3)),
-                ('min_duration', models.PositiveIntegerField(default=1, help_text='Minimum number of units', validators=[django.core.validators.MinValueValidator(1)])),
-                ('security_deposit_minor', models.PositiveBigIntegerField(default=0)),
-                ('delivery_fee_minor', models.PositiveBigIntegerField(default=0, help_text='Charged when delivered away from the home location')),
-                ('turnaround_minutes', models.PositiveIntegerField(default=0, help_text='Buffer after each rental before the next may start')),
-                ('min_notice_hours', models.PositiveIntegerField(default=24)),
-                ('max_advance_days', models.PositiveIntegerField(default=365)),
-                ('min_renter_age', models.PositiveSmallIntegerField(default=21)),
-                ('booking_mode', models.CharField(choices=[('instant', 'Instant book'), ('request', 'Request to book')], default='instant', max_length=8)),
-                ('is_active', models.BooleanField(default=True)),
-                ('is_featured', models.BooleanField(default=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=120)),
+                ("brand", models.CharField(max_length=80)),
+                (
+                    "specs",
+                    models.JSONField(
+                        default=dict, help_text="Structured specifications per category"
+                    ),
+                ),
+                ("summary", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("features", models.JSONField(blank=True, default=list)),
+                (
+                    "pricing_unit",
+                    models.CharField(
+                        choices=[
+                            ("hour", "per hour"),
+                            ("day", "per day"),
+                            ("night", "per night"),
+                            ("trip", "per trip"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "base_rate_minor",
+                    models.PositiveBigIntegerField(help_text="Rate per unit in minor units"),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "min_duration",
+                    models.PositiveIntegerField(
+                        default=1,
+                        help_text="Minimum number of units",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                ("security_deposit_minor", models.PositiveBigIntegerField(default=0)),
+                (
+                    "delivery_fee_minor",
+                    models.PositiveBigIntegerField(
+                        default=0, help_text="Charged when delivered away from the home location"
+                    ),
+                ),
+                (
+                    "turnaround_minutes",
+                    models.PositiveIntegerField(
+                        default=0, help_text="Buffer after each rental before the next may start"
+                    ),
+                ),
+                ("min_notice_hours", models.PositiveIntegerField(default=24)),
+                ("max_advance_days", models.PositiveIntegerField(default=365)),
+                ("min_renter_age", models.PositiveSmallIntegerField(default=21)),
+                (
+                    "booking_mode",
+                    models.CharField(
+                        choices=[("instant", "Instant book"), ("request", "Request to book")],
+                        default="instant",
+                        max_length=8,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("is_featured", models.BooleanField(default=False)),
             ],
             options={
-                'ordering': ['category__position', '-base_rate_minor', 'name'],
+                "ordering": ["category__position", "-base_rate_minor", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=60)),
-                ('singular', models.CharField(max_length=60)),
-                ('tagline', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=60)),
+                ("singular", models.CharField(max_length=60)),
+                ("tagline", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['position', 'name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Location',
+            name="Location",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('slug', models.SlugField(unique=True)),
-                ('city', models.CharField(max_length=80)),
-                ('region', models.CharField(blank=True, help_text='State or emirate', max_length=80)),
-                ('country', models.CharField(help_text='ISO 3166-1 alpha-2', max_length=2)),
-                ('timezone', models.CharField(max_length=64, validators=[midas.catalog.models.validate_timezone])),
-                ('currency', models.CharField(help_text='ISO 4217', max_length=3)),
-                ('tax_rate_bp', models.PositiveIntegerField(default=0, help_text='Sales tax / VAT in basis points (500 = 5%)', validators=[django.core.validators.MaxValueValidator(10000)])),
-                ('service_fee_bp', models.PositiveIntegerField(default=0, help_text='Service fee in basis points of the subtotal', validators=[django.core.validators.MaxValueValidator(10000)])),
-                ('tagline', models.CharField(blank=True, max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("slug", models.SlugField(unique=True)),
+                ("city", models.CharField(max_length=80)),
+                (
+                    "region",
+                    models.CharField(blank=True, help_text="State or emirate", max_length=80),
+                ),
+                ("country", models.CharField(help_text="ISO 3166-1 alpha-2", max_length=2)),
+                (
+                    "timezone",
+                    models.CharField(
+                        max_length=64, validators=[midas.catalog.models.validate_timezone]
+                    ),
+                ),
+                ("currency", models.CharField(help_text="ISO 4217", max_length=3)),
+                (
+                    "tax_rate_bp",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Sales tax / VAT in basis points (500 = 5%)",
+                        validators=[django.core.validators.MaxValueValidator(10000)],
+                    ),
+                ),
+                (
+                    "service_fee_bp",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Service fee in basis points of the subtotal",
+                        validators=[django.core.validators.MaxValueValidator(10000)],
+                    ),
+                ),
+                ("tagline", models.CharField(blank=True, max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'city'],
+                "ordering": ["position", "city"],
             },
         ),
         migrations.CreateModel(
-            name='AssetImage',
+            name="AssetImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('src', models.CharField(help_text='A static file path (midas/art/...) or an absolute URL', max_length=300)),
-                ('alt', models.CharField(max_length=200)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='catalog.asset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "src",
+                    models.CharField(
+                        help_text="A static file path (midas/art/...) or an absolute URL",
+                        max_length=300,
+                    ),
+                ),
+                ("alt", models.CharField(max_length=200)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="catalog.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.AddField(
-            model_name='asset',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assets', to='catalog.category'),
+            model_name="asset",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="assets",
+                to="catalog.category",
+            ),
         ),
         migrations.CreateModel(
-            name='AddOn',
+            name="AddOn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('pricing', models.CharField(choices=[('per_unit', 'per pricing unit'), ('flat', 'flat'), ('percent', 'percent of the rental')], max_length=10)),
-                ('rate_bp', models.PositiveIntegerField(blank=True, null=True)),
-                ('amounts', models.JSONField(blank=True, default=dict)),
-                ('is_active', models.BooleanField(default=True)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('categories', models.ManyToManyField(blank=True, related_name='addons', to='catalog.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("description", models.CharField(blank=True, max_length=200)),
+                (
+                    "pricing",
+                    models.CharField(
+                        choices=[
+                            ("per_unit", "per pricing unit"),
+                            ("flat", "flat"),
+                            ("percent", "percent of the rental"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("rate_bp", models.PositiveIntegerField(blank=True, null=True)),
+                ("amounts", models.JSONField(blank=True, default=dict)),
+                ("is_active", models.BooleanField(default=True)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True, related_name="addons", to="catalog.category"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'add-on',
-                'ordering': ['position', 'name'],
+                "verbose_name": "add-on",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.AddField(
-            model_name='asset',
-            name='delivery_locations',
-            field=models.ManyToManyField(blank=True, help_text='Other locations the asset can be delivered to (same currency)', related_name='delivered_assets', to='catalog.location'),
+            model_name="asset",
+            name="delivery_locations",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Other locations the asset can be delivered to (same currency)",
+                related_name="delivered_assets",
+                to="catalog.location",
+            ),
         ),
         migrations.AddField(
-            model_name='asset',
-            name='home_location',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='home_assets', to='catalog.location'),
+            model_name="asset",
+            name="home_location",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="home_assets",
+                to="catalog.location",
+            ),
         ),
         migrations.CreateModel(
-            name='SeasonalRate',
+            name="SeasonalRate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=80)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(help_text='Exclusive: the first day the season no longer applies')),
-                ('multiplier_bp', models.PositiveIntegerField(blank=True, help_text='Rate multiplier in basis points (12500 = ×1.25)', null=True)),
-                ('override_rate_minor', models.PositiveBigIntegerField(blank=True, help_text='A fixed rate per unit instead of the base rate', null=True)),
-                ('priority', models.SmallIntegerField(default=0)),
-                ('asset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='seasons', to='catalog.asset')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='catalog.category')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='catalog.location')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=80)),
+                ("start_date", models.DateField()),
+                (
+                    "end_date",
+                    models.DateField(
+                        help_text="Exclusive: the first day the season no longer applies"
+                    ),
+                ),
+                (
+                    "multiplier_bp",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Rate multiplier in basis points (12500 = ×1.25)",
+                        null=True,
+                    ),
+                ),
+                (
+                    "override_rate_minor",
+                    models.PositiveBigIntegerField(
+                        blank=True,
+                        help_text="A fixed rate per unit instead of the base rate",
+                        null=True,
+                    ),
+                ),
+                ("priority", models.SmallIntegerField(default=0)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="seasons",
+                        to="catalog.asset",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="catalog.location",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start_date'],
+                "ordering": ["start_date"],
             },
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['category', 'home_location', 'is_active'], name='catalog_ass_categor_2b4827_idx'),
+            model_name="asset",
+            index=models.Index(
+                fields=["category", "home_location", "is_active"],
+                name="catalog_ass_categor_2b4827_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seasonalrate',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='season_end_after_start'),
+            model_name="seasonalrate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gt", models.F("start_date"))),
+                name="season_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seasonalrate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('multiplier_bp__isnull', False), ('override_rate_minor__isnull', True)), models.Q(('multiplier_bp__isnull', True), ('override_rate_minor__isnull', False)), _connector='OR'), name='season_multiplier_xor_override'),
+            model_name="seasonalrate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("multiplier_bp__isnull", False), ("override_rate_minor__isnull", True)
+                    ),
+                    models.Q(
+                        ("multiplier_bp__isnull", True), ("override_rate_minor__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="season_multiplier_xor_override",
+            ),
         ),
     ]
