@@ -58,7 +58,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def test_production_refuses_insecure_settings(tmp_path):
     result = run_check(tmp_path, MIDAS_ENV="production", DEBUG="true", SECRET_KEY="short")
     assert result.returncode != 0
-    for code in ("midas.E001", "midas.E002", "midas.E003", "midas.E004"):
+    for code in ("midas.E001", "midas.E002", "midas.E003", "midas.E004", "midas.E005"):
         assert code in result.stderr
 
 
@@ -69,6 +69,7 @@ def test_production_starts_when_configured(tmp_path):
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="midas.example",
         ALLOW_SQLITE="true",
+        SITE_URL="https://midas.example",
     )
     assert result.returncode == 0, result.stderr
 

@@ -34,6 +34,13 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The concierge's public details, shown on every page. The defaults are placeholders the
+# business must replace before launch (docs/configuration.md).
+CONCIERGE_PHONE = env_str("CONCIERGE_PHONE", "+1 (202) 555-0188")
+CONCIERGE_PHONE_DUBAI = env_str("CONCIERGE_PHONE_DUBAI", "+971 4 555 0188")
+CONCIERGE_EMAIL = env_str("CONCIERGE_EMAIL", "concierge@midasthelifestyle.com")
+CONCIERGE_HOURS = env_str("CONCIERGE_HOURS", "Every day, around the clock")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

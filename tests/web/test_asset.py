@@ -12,7 +12,7 @@ from midas.bookings.pricing import quote
 from midas.bookings.ranges import parse_instant
 from midas.bookings.services import reserve
 from midas.catalog.models import BookingMode
-from midas.catalog.templatetags.money import format_money
+from midas.money import format_money
 from tests.factories import make_addon, make_asset
 
 pytestmark = pytest.mark.django_db

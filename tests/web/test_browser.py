@@ -27,7 +27,7 @@ from midas.bookings.selectors import is_free
 from midas.catalog import selectors
 from midas.catalog.demo import load_demo
 from midas.catalog.models import Asset, Category
-from midas.catalog.templatetags.money import format_money
+from midas.money import format_money
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 expect = sync_api.expect

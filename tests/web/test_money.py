@@ -1,4 +1,5 @@
-from midas.catalog.templatetags.money import format_money, minor_per_major, money, money_full
+from midas.catalog.templatetags.money import money, money_full
+from midas.money import format_money, minor_per_major
 
 
 def test_whole_amounts_have_no_decimals():

@@ -21,7 +21,7 @@ from midas.catalog.models import (
     SeasonalRate,
 )
 from midas.catalog.specs import SPECS
-from midas.catalog.templatetags.money import format_money
+from midas.money import format_money
 
 TIMESTAMPS = ("created_at", "updated_at")
 

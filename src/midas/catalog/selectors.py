@@ -17,7 +17,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import busy_asset_ids
 from midas.catalog.models import Asset, AssetImage, Category, Location
-from midas.catalog.templatetags.money import EXPONENTS, minor_per_major
+from midas.money import EXPONENTS, minor_per_major
 
 
 class Sort:

@@ -21,6 +21,14 @@ def production_settings(app_configs: object, **kwargs: object) -> list[Error]:
         errors.append(
             Error("ALLOWED_HOSTS must list the site's host names in production", id="midas.E003")
         )
+    if not settings.SITE_URL.startswith("https://"):
+        errors.append(
+            Error(
+                "SITE_URL must be the public https:// address in production (canonical links, "
+                "Open Graph tags and the sitemap are built from it)",
+                id="midas.E005",
+            )
+        )
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and not settings.ALLOW_SQLITE:
         errors.append(
             Error(

@@ -14,26 +14,19 @@ DEFAULT_DESCRIPTION = (
     "Houston, Atlanta, Maryland and Northern Virginia."
 )
 
-# The concierge's public details. Placeholders until the business confirms them; a setting
-# of the same name (CONCIERGE_PHONE, ...) overrides each one.
-CONCIERGE_DEFAULTS = {
-    "CONCIERGE_PHONE": "+1 (202) 555-0188",
-    "CONCIERGE_PHONE_DUBAI": "+971 4 555 0188",
-    "CONCIERGE_EMAIL": "concierge@midasthelifestyle.com",
-    "CONCIERGE_HOURS": "Every day, around the clock",
-}
+
+def _tel(number: str) -> str:
+    return "tel:" + "".join(c for c in number if c in "+0123456789")
 
 
 def concierge() -> dict[str, str]:
-    details = {key: getattr(settings, key, value) for key, value in CONCIERGE_DEFAULTS.items()}
     return {
-        "phone": details["CONCIERGE_PHONE"],
-        "phone_href": "tel:" + "".join(c for c in details["CONCIERGE_PHONE"] if c in "+0123456789"),
-        "phone_dubai": details["CONCIERGE_PHONE_DUBAI"],
-        "phone_dubai_href": "tel:"
-        + "".join(c for c in details["CONCIERGE_PHONE_DUBAI"] if c in "+0123456789"),
-        "email": details["CONCIERGE_EMAIL"],
-        "hours": details["CONCIERGE_HOURS"],
+        "phone": settings.CONCIERGE_PHONE,
+        "phone_href": _tel(settings.CONCIERGE_PHONE),
+        "phone_dubai": settings.CONCIERGE_PHONE_DUBAI,
+        "phone_dubai_href": _tel(settings.CONCIERGE_PHONE_DUBAI),
+        "email": settings.CONCIERGE_EMAIL,
+        "hours": settings.CONCIERGE_HOURS,
     }
 
 

@@ -16,8 +16,8 @@ from midas.bookings.pricing import Quote, quote
 from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import is_free
 from midas.catalog.models import AddOn, AddOnPricing, Asset, Location
-from midas.catalog.templatetags.money import format_money
 from midas.errors import AppError, ErrorCode
+from midas.money import format_money
 
 FORM_FORMAT = "%Y-%m-%dT%H:%M"  # the value an <input type="datetime-local"> takes
 
