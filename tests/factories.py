@@ -48,6 +48,37 @@ def make_location(**overrides: object) -> Location:
     return location
 
 
+CITIES: dict[str, dict[str, object]] = {
+    "dubai": {
+        "city": "Dubai",
+        "region": "Dubai",
+        "country": "AE",
+        "timezone": "Asia/Dubai",
+        "currency": "AED",
+        "tax_rate_bp": 500,
+        "service_fee_bp": 500,
+    },
+    "washington-dc": {
+        "city": "Washington DC",
+        "region": "District of Columbia",
+        "timezone": "America/New_York",
+        "tax_rate_bp": 600,
+    },
+    "maryland": {"city": "Maryland", "region": "Maryland", "tax_rate_bp": 600},
+    "houston": {
+        "city": "Houston",
+        "region": "Texas",
+        "timezone": "America/Chicago",
+        "tax_rate_bp": 825,
+    },
+}
+
+
+def make_city(slug: str, **overrides: object) -> Location:
+    """One of the real cities (see CITIES), with overrides."""
+    return make_location(slug=slug, **{**CITIES[slug], **overrides})
+
+
 def make_category(slug: str = "cars") -> Category:
     name, singular, position = CATEGORY_DEFAULTS[slug]
     category, _ = Category.objects.get_or_create(

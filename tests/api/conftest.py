@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from midas.catalog.models import Asset, Location, PricingUnit
-from tests.factories import make_addon, make_asset, make_category, make_location
+from tests.factories import make_addon, make_asset, make_category, make_city, make_location
 
 
 @dataclass
@@ -25,20 +25,8 @@ class Catalogue:
 @pytest.fixture
 def catalogue(db: None) -> Catalogue:
     dc = make_location(slug="washington-dc", city="Washington", region="DC", position=1)
-    houston = make_location(
-        slug="houston", city="Houston", region="Texas", timezone="America/Chicago", position=2
-    )
-    dubai = make_location(
-        slug="dubai",
-        city="Dubai",
-        region="Dubai",
-        country="AE",
-        timezone="Asia/Dubai",
-        currency="AED",
-        tax_rate_bp=500,
-        service_fee_bp=0,
-        position=0,
-    )
+    houston = make_city("houston", tax_rate_bp=700, position=2)
+    dubai = make_city("dubai", service_fee_bp=0, position=0)
     for slug in ("cars", "yachts", "jets", "villas"):
         make_category(slug)
     car = make_asset("cars", dc, slug="aventador", name="Aventador", delivery_fee_minor=25_000)

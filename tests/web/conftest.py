@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from midas.catalog.models import Location
-from tests.factories import make_asset, make_category, make_location
+from tests.factories import make_asset, make_category, make_city
 
 
 @pytest.fixture(autouse=True)
@@ -17,47 +17,17 @@ def site_url(settings):
 
 @pytest.fixture
 def dubai() -> Location:
-    return make_location(
-        slug="dubai",
-        city="Dubai",
-        region="Dubai",
-        country="AE",
-        timezone="Asia/Dubai",
-        currency="AED",
-        tax_rate_bp=500,
-        service_fee_bp=500,
-        position=1,
-    )
+    return make_city("dubai", position=1)
 
 
 @pytest.fixture
 def washington() -> Location:
-    return make_location(
-        slug="washington-dc",
-        city="Washington DC",
-        region="District of Columbia",
-        country="US",
-        timezone="America/New_York",
-        currency="USD",
-        tax_rate_bp=600,
-        service_fee_bp=500,
-        position=2,
-    )
+    return make_city("washington-dc", position=2)
 
 
 @pytest.fixture
 def maryland() -> Location:
-    return make_location(
-        slug="maryland",
-        city="Maryland",
-        region="Maryland",
-        country="US",
-        timezone="America/New_York",
-        currency="USD",
-        tax_rate_bp=600,
-        service_fee_bp=500,
-        position=3,
-    )
+    return make_city("maryland", position=3)
 
 
 @pytest.fixture
