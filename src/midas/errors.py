@@ -25,23 +25,59 @@ class ErrorCode(StrEnum):
     SLOT_UNAVAILABLE = "slot_unavailable"
     LOCK_TIMEOUT = "lock_timeout"
     IMPORT_INVALID = "import_invalid"
+    # accounts
+    AUTH_REQUIRED = "auth_required"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
+    EMAIL_TAKEN = "email_taken"
+    ACCOUNT_LOCKED = "account_locked"
+    RATE_LIMITED = "rate_limited"
+    NOT_ELIGIBLE = "not_eligible"
+    FORBIDDEN = "forbidden"
+    # bookings and payments
+    INVALID_STATE = "invalid_state"
+    IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    PAYMENT_DECLINED = "payment_declined"
+    PAYMENT_REQUIRES_ACTION = "payment_requires_action"
+    PAYMENT_PROVIDER_ERROR = "payment_provider_error"
+    WEBHOOK_INVALID = "webhook_invalid"
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.SLOT_UNAVAILABLE: 409,
     ErrorCode.LOCK_TIMEOUT: 409,
+    ErrorCode.AUTH_REQUIRED: 401,
+    ErrorCode.INVALID_CREDENTIALS: 401,
+    ErrorCode.EMAIL_NOT_VERIFIED: 403,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.EMAIL_TAKEN: 409,
+    ErrorCode.ACCOUNT_LOCKED: 429,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.INVALID_STATE: 409,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 409,
+    ErrorCode.PAYMENT_DECLINED: 402,
+    ErrorCode.PAYMENT_PROVIDER_ERROR: 502,
+    ErrorCode.WEBHOOK_INVALID: 400,
 }
 
 
 class AppError(Exception):
     """A business-rule failure the caller can act on."""
 
-    def __init__(self, code: ErrorCode, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        field: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after = retry_after  # seconds, for 429 answers (Retry-After header)
 
     @property
     def status(self) -> int:

@@ -51,9 +51,13 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.postgres",
     "ninja",  # its bundled Swagger UI files, so the API docs page needs no CDN
+    "django_tasks",
+    "django_tasks_db",
     "midas.accounts",
     "midas.catalog",
     "midas.bookings",
+    "midas.payments",
+    "midas.notifications",
     "midas.web",
 ]
 
@@ -122,6 +126,17 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Background jobs (django-tasks, database backend: no extra server) ---------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Payments -------------------------------------------------------------------------------
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # a local stand-in in tests; Stripe's by default
+PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else "sandbox"
+HOLD_MINUTES = env_int("HOLD_MINUTES", 15)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -80,3 +80,75 @@ class Block(Reservation):
     class Meta:
         proxy = True
         verbose_name = "block"
+
+
+class BookingStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"  # request-to-book: waiting for staff
+    HELD = "held", "Held, awaiting payment"  # slot reserved until hold_expires_at
+    CONFIRMED = "confirmed", "Confirmed"
+    IN_PROGRESS = "in_progress", "In progress"  # picked up / on board / checked in
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"  # hold not paid in time
+    DECLINED = "declined", "Declined"  # request refused by staff
+    REFUNDED = "refunded", "Refunded"  # cancelled after payment, refund paid
+
+
+# The states in which the booking keeps its reservation active.
+OCCUPYING_STATUSES = (
+    BookingStatus.REQUESTED,
+    BookingStatus.HELD,
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+)
+
+
+class Booking(TimestampedModel):
+    """A customer's booking of one asset. The slot itself is ``reservation``; the money is
+    in the payments ledger (``payments.Payment``); the price is the server's quote, frozen
+    in ``quote_lines`` at checkout."""
+
+    reference = models.CharField(max_length=16, unique=True)
+    customer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="bookings")
+    asset = models.ForeignKey(Asset, on_delete=models.PROTECT, related_name="bookings")
+    location = models.ForeignKey(
+        "catalog.Location", on_delete=models.PROTECT, related_name="bookings"
+    )
+    reservation = models.OneToOneField(
+        Reservation, on_delete=models.PROTECT, related_name="booking", null=True, blank=True
+    )
+    status = models.CharField(max_length=12, choices=BookingStatus.choices)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    extras = models.JSONField(default=list, blank=True)
+    currency = models.CharField(max_length=3)
+    quote_lines = models.JSONField(default=list, help_text="The quote's lines at checkout")
+    total_minor = models.PositiveBigIntegerField()
+    security_deposit_minor = models.PositiveBigIntegerField(default=0)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=200, blank=True)
+    refund_minor = models.PositiveBigIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "hold_expires_at"]),
+            models.Index(fields=["customer", "-created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="booking_idempotency_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="booking_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
