@@ -1,0 +1,1 @@
+"""Scripts that print figures (not timed tests); see benchmarks/README.md."""
