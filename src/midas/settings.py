@@ -15,6 +15,7 @@ from midas.config import (
     env_str,
     var_dir,
 )
+from midas.notifications.email_url import parse_email_url
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = var_dir()
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "midas.bookings",
     "midas.payments",
     "midas.notifications",
+    "midas.jobs",
     "midas.web",
 ]
 
@@ -129,6 +131,23 @@ else:
 
 # --- Background jobs (django-tasks, database backend: no extra server) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Email and the outbox worker (docs/explanation/outbox.md) -----------------------------
+_email = parse_email_url(env_str("EMAIL_URL", "mailbox://"))
+EMAIL_BACKEND = _email.backend
+EMAIL_HOST, EMAIL_PORT, EMAIL_TIMEOUT = _email.host, _email.port, _email.timeout
+EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _email.user, _email.password
+EMAIL_USE_TLS, EMAIL_USE_SSL = _email.use_tls, _email.use_ssl
+EMAIL_DISPLAY = _email.display  # the URL without its password, for logs
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", f"Midas The Lifestyle <{CONCIERGE_EMAIL}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+MAILBOX_ECHO = env_bool("MAILBOX_ECHO", default=True)  # mailbox:// also prints each message
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_BACKOFF_SECONDS = env_int("OUTBOX_BACKOFF_SECONDS", 30)  # first retry; doubles each time
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)  # a claimed row is due again after
+OUTBOX_BATCH = env_int("OUTBOX_BATCH", 50)  # rows one send_outbox run claims at a time
+WORKER_INTERVAL = env_int("WORKER_INTERVAL", 1)  # seconds the worker sleeps when idle
 
 # --- Payments -------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")

@@ -1,0 +1,125 @@
+"""The outbox (messages to send, frozen at enqueue time, and every attempt to send them) and
+the local mailbox (what the ``mailbox://`` email backend delivered).
+
+An ``OutboxMessage`` is written in the same transaction as the state change it reports; the
+worker sends it later with retries and backoff (docs/explanation/outbox.md). Its rendered
+subject and bodies never change after enqueue, so a retry sends exactly what was decided.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from midas.catalog.models import TimestampedModel
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # waiting for its next attempt (next_attempt_at)
+    SENDING = "sending", "Sending"  # claimed by a worker; due again if its lease runs out
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"  # gave up after OUTBOX_MAX_ATTEMPTS; retry from the admin
+
+
+class OutboxMessage(TimestampedModel):
+    """One email to one address."""
+
+    to = models.EmailField(max_length=254)
+    template = models.CharField(
+        max_length=100, help_text="emails/<template>.* it was rendered from"
+    )
+    from_email = models.CharField(max_length=254)
+    reply_to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True, help_text="[{filename, mimetype, content_b64}]"
+    )
+    message_id = models.CharField(
+        max_length=255, unique=True, help_text="Message-ID header, the same on every attempt"
+    )
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(
+        help_text="When the row is next due: after its backoff, or when a claim's lease ends"
+    )
+    claimed_by = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "outbox message"
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=~models.Q(dedupe_key=""),
+                name="outbox_dedupe_key_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to} ({self.status})"
+
+
+class AttemptOutcome(models.TextChoices):
+    SENDING = "sending", "Sending"  # still in progress (or its worker died: see ABANDONED)
+    SENT = "sent", "Sent"
+    ERROR = "error", "Error"
+    ABANDONED = "abandoned", "Abandoned"  # the worker's lease ran out mid-send
+
+
+class OutboxAttempt(models.Model):
+    """One try at sending one outbox message."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField()
+    worker_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(
+        max_length=10, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["message", "number"], name="outbox_attempt_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {self.outcome}"
+
+
+class MailboxMessage(models.Model):
+    """A message the ``mailbox://`` backend delivered, one row per envelope recipient (like a
+    real mailbox: each recipient gets a copy). Read by staff at /staff/mailbox/ and by
+    ``midas mailbox``."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    recipient = models.CharField(max_length=254, db_index=True)
+    from_email = models.CharField(max_length=254)
+    to = models.TextField(help_text="The To header")
+    cc = models.TextField(blank=True)
+    reply_to = models.TextField(blank=True)
+    subject = models.CharField(max_length=998)
+    message_id = models.CharField(max_length=255, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    attachments = models.JSONField(
+        default=list, blank=True, help_text="[{filename, mimetype, size, content_b64}]"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "mailbox message"
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="mailbox_by_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient}"

@@ -1,0 +1,146 @@
+"""Writes of the notifications app: put a message in the outbox, retry a failed one.
+
+``email_enqueue`` is the one way any app sends email. Call it inside the transaction of the
+state change it reports: the outbox row commits or rolls back with that change, and the
+worker sends it afterwards (docs/explanation/outbox.md).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import make_msgid
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template import Context
+from django.template.loader import get_template
+from django.utils import timezone
+
+from midas.notifications.models import OutboxMessage, OutboxStatus
+
+Attachment = tuple[str, bytes | str, str]  # (filename, content, mimetype)
+
+
+def render_email(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
+    """``(subject, text, html)`` from ``emails/<template>.subject.txt``, ``.txt`` and
+    ``.html``. The subject and text are rendered without HTML escaping; the HTML with it."""
+    full = {**base_context(), **context}
+    subject = _render(f"emails/{template}.subject.txt", full, autoescape=False)
+    text = _render(f"emails/{template}.txt", full, autoescape=False)
+    html = _render(f"emails/{template}.html", full, autoescape=True)
+    return " ".join(subject.split()), _tidy_text(text), html.strip()
+
+
+def email_enqueue(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str = "",
+) -> OutboxMessage:
+    """Render the message now (it is frozen from here on) and add it to the outbox.
+
+    With a ``dedupe_key``, a repeated call (a retried request, a webhook delivered twice)
+    returns the existing row and writes nothing.
+    """
+    if dedupe_key:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    to = _valid_address(to)
+    subject, text, html = render_email(template, {**context, "recipient": to})
+    from_email = settings.DEFAULT_FROM_EMAIL
+    concierge = settings.CONCIERGE_EMAIL
+    message = OutboxMessage(
+        to=to,
+        template=template,
+        from_email=from_email,
+        reply_to="" if to.lower() == concierge.lower() else concierge,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        attachments=[_attachment(*item) for item in attachments],
+        message_id=make_msgid(domain=_domain(from_email)),
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():  # a savepoint: a dedupe race must not spoil the caller's
+            message.save()
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(_kick_delivery)
+    return message
+
+
+def staff_notify(*, template: str, context: dict[str, Any], dedupe_key: str = "") -> OutboxMessage:
+    """Tell the concierge team (``CONCIERGE_EMAIL``): new bookings, requests, cancellations."""
+    return email_enqueue(
+        to=settings.CONCIERGE_EMAIL, template=template, context=context, dedupe_key=dedupe_key
+    )
+
+
+def base_context() -> dict[str, Any]:
+    """What every email template can use: the site, its name and the concierge."""
+    from midas.web.context_processors import concierge
+    from midas.web.meta import SITE_NAME
+
+    return {"SITE_URL": settings.SITE_URL, "SITE_NAME": SITE_NAME, "concierge": concierge()}
+
+
+def _kick_delivery() -> None:
+    """After the commit, ask a worker to send now rather than at the next scheduled run."""
+    from midas.notifications.tasks import kick_send_outbox
+
+    kick_send_outbox()
+
+
+def _render(name: str, context: dict[str, Any], *, autoescape: bool) -> str:
+    template = get_template(name).template  # the Django engine's own Template
+    return template.render(Context(context, autoescape=autoescape))
+
+
+def _tidy_text(text: str) -> str:
+    """Strip trailing spaces and keep at most one blank line between paragraphs."""
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy) + "\n"
+
+
+def _valid_address(address: str) -> str:
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValueError(f"not an email address: {address!r}") from exc
+    return address
+
+
+def _attachment(filename: str, content: bytes | str, mimetype: str) -> dict[str, str]:
+    if not filename or "/" in filename or "\\" in filename:
+        raise ValueError(f"bad attachment filename: {filename!r}")
+    if "/" not in mimetype:
+        raise ValueError(f"bad attachment mimetype: {mimetype!r}")
+    raw = content.encode() if isinstance(content, str) else bytes(content)
+    return {
+        "filename": filename,
+        "mimetype": mimetype,
+        "content_b64": base64.b64encode(raw).decode("ascii"),
+    }
+
+
+def _domain(address: str) -> str:
+    """The domain of ``Name <user@domain>`` (for Message-IDs; never a DNS lookup)."""
+    bare = address.rsplit("<", 1)[-1].rstrip(">").strip()
+    return bare.rsplit("@", 1)[-1] or "midas.localhost"
