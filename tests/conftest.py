@@ -18,12 +18,20 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "stripe_live: calls Stripe's test mode; runs only with STRIPE_TEST_SECRET_KEY"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite; CI runs them on PG."""
-    if ON_POSTGRES:
-        return
-    keep = [item for item in items if "postgres" not in item.keywords]
-    dropped = [item for item in items if "postgres" in item.keywords]
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite; CI runs them on PG.
+    Tests against Stripe's test mode are deselected unless STRIPE_TEST_SECRET_KEY is set."""
+    absent = [] if ON_POSTGRES else ["postgres"]
+    if not os.environ.get("STRIPE_TEST_SECRET_KEY"):
+        absent.append("stripe_live")
+    keep = [item for item in items if not any(m in item.keywords for m in absent)]
+    dropped = [item for item in items if any(m in item.keywords for m in absent)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep

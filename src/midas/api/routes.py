@@ -7,7 +7,7 @@ from typing import Any
 from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
 
-from midas.api import catalog, errors, quotes
+from midas.api import catalog, errors, payments, quotes
 from midas.api.docs import LocalSwagger
 
 
@@ -39,3 +39,4 @@ api = MidasAPI(
 errors.install(api)
 api.add_router("", catalog.router)
 api.add_router("", quotes.router)
+api.add_router("", payments.router)
