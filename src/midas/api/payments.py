@@ -19,6 +19,7 @@ class WebhookOut(Schema):
     "/payments/stripe/webhook",
     response={200: WebhookOut, 400: ErrorOut, 502: ErrorOut},
     summary="Receive a Stripe event",
+    include_in_schema=False,  # Stripe's door, not the clients' API: docs/explanation/stripe.md
 )
 def stripe_webhook(request: HttpRequest) -> dict[str, str]:
     """Stripe's deliveries: the raw body signed in ``Stripe-Signature``. A missing, bad or
