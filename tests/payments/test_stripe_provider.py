@@ -298,6 +298,13 @@ def test_off_session_authentication_brings_the_customer_back(standin, provider):
     assert provider.retrieve(result.provider_ref).status == "requires_action"
 
 
+def test_an_off_session_charge_needs_a_saved_card(standin, provider):
+    with pytest.raises(AppError) as refused:
+        provider.charge(charge_request(payment_method="", off_session=True))
+    assert refused.value.code == ErrorCode.INVALID_INPUT
+    assert standin.requests == []
+
+
 # --- the checkout page's Payment Element --------------------------------------------------
 def test_without_a_method_the_intent_waits_for_the_payment_element(standin, provider):
     result = provider.charge(charge_request(payment_method=""))

@@ -31,6 +31,7 @@ from typing import Any, cast
 
 from django.conf import settings
 
+from midas.errors import AppError, ErrorCode
 from midas.payments import stripe_api
 from midas.payments.interface import ChargeRequest, ProviderResult, ProviderStatus
 
@@ -133,6 +134,8 @@ class StripeProvider:
         }
         if request.off_session:
             # a saved card, customer absent: the method's own Customer must come along
+            if not request.payment_method:
+                raise AppError(ErrorCode.INVALID_INPUT, "an off-session charge needs a saved card")
             method = stripe_api.retrieve_payment_method(request.payment_method)
             params.update(
                 customer=_id(method.get("customer")) or None,
