@@ -38,7 +38,8 @@ def busy_asset_ids(assets: Iterable[Asset], start: dt.datetime, end: dt.datetime
         return set()
     buffers = {a.pk: dt.timedelta(minutes=a.turnaround_minutes) for a in assets}
     widest = max(buffers.values())
-    rows = overlapping(buffers, start, end + widest).values_list("asset_id", "start")
+    # no ORDER BY: Meta.ordering would cost SQLite a temporary B-tree sort for nothing
+    rows = overlapping(buffers, start, end + widest).order_by().values_list("asset_id", "start")
     return {asset_id for asset_id, row_start in rows if row_start < end + buffers[asset_id]}
 
 
