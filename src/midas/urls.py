@@ -10,5 +10,6 @@ admin.site.index_title = "Run the collection"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("account/", include("midas.accounts.urls")),
     path("", include("midas.web.urls")),
 ]

@@ -1,17 +1,50 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from __future__ import annotations
 
-from midas.accounts.models import User
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from midas.accounts.authentication import api_token_revoke
+from midas.accounts.models import ApiToken, User
+
+
+class ApiTokenInline(admin.TabularInline):
+    model = ApiToken
+    extra = 0
+    can_delete = False
+    fields = ["prefix", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
-    search_fields = ["email", "full_name", "phone"]
+    list_display = [
+        "email",
+        "get_full_name",
+        "email_verified",
+        "is_beta",
+        "is_staff",
+        "date_joined",
+    ]
+    list_filter = [
+        "is_staff",
+        "is_active",
+        "is_beta",
+        ("email_verified_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["email", "first_name", "last_name", "phone", "licence_number"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
     fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("full_name", "phone")}),
+        (None, {"fields": ("email", "password", "email_verified_at")}),
+        ("Profile", {"fields": ("first_name", "last_name", "phone", "date_of_birth")}),
+        ("Driving licence", {"fields": ("licence_number", "licence_country", "licence_expiry")}),
+        ("Launch", {"fields": ("is_beta",)}),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
@@ -19,3 +52,49 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    inlines = [ApiTokenInline]
+    actions = ["mark_beta", "unmark_beta"]
+
+    @admin.display(boolean=True, description="verified", ordering="email_verified_at")
+    def email_verified(self, user: User) -> bool:
+        return user.is_email_verified
+
+    @admin.action(description="Admit to the beta")
+    def mark_beta(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = queryset.update(is_beta=True, updated_at=timezone.now())
+        self.message_user(request, f"{count} customers admitted to the beta.", messages.SUCCESS)
+
+    @admin.action(description="Remove from the beta")
+    def unmark_beta(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = queryset.update(is_beta=False, updated_at=timezone.now())
+        self.message_user(request, f"{count} customers removed from the beta.", messages.SUCCESS)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "prefix",
+        "user",
+        "name",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "prefix", "name"]
+    list_select_related = ["user"]
+    fields = ["user", "prefix", "name", "created_at", "last_used_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are issued by POST /api/v1/auth/token only
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            api_token_revoke(token=token)
+            count += 1
+        self.message_user(request, f"{count} tokens revoked.", messages.SUCCESS)

@@ -83,7 +83,10 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(AppError)
     def app_error(request: HttpRequest, exc: AppError) -> HttpResponse:
-        return respond(request, exc.as_dict(), exc.status)
+        response = respond(request, exc.as_dict(), exc.status)
+        if exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
 
     @api.exception_handler(ValidationError)
     def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -39,4 +39,5 @@ api = MidasAPI(
 errors.install(api)
 api.add_router("", catalog.router)
 api.add_router("", quotes.router)
+api.add_router("", "midas.api.auth.router")
 api.add_router("", payments.router)
