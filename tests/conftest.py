@@ -62,3 +62,25 @@ def plain_static_storage():
 
     with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
         yield
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached pages from one
+    test must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def clean_cache():
+    """Each test starts with an empty cache: the database is rolled back between tests, so
+    the catalogue version starts again at 0 and a page cached by an earlier test would match."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

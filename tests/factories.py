@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
+from django.utils import timezone
+
+from midas.accounts.models import User
 from midas.catalog.models import (
     AddOn,
     AddOnPricing,
@@ -16,6 +20,7 @@ from midas.catalog.models import (
 )
 
 _seq = itertools.count(1)
+PASSWORD = "velvet-harbour-1912"
 
 CATEGORY_DEFAULTS = {
     "cars": ("Cars", "Car", 1),
@@ -132,3 +137,17 @@ def make_addon(
     addon = AddOn.objects.create(code=code, **fields)
     addon.categories.set([make_category(c) for c in categories])
     return addon
+
+
+def make_customer(
+    email: str = "ada@example.com", *, verified: bool = True, **fields: object
+) -> User:
+    """A customer who can sign in with PASSWORD (verified unless ``verified=False``)."""
+    defaults: dict[str, object] = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "date_of_birth": dt.date(1990, 5, 17),
+        "email_verified_at": timezone.now() if verified else None,
+    }
+    defaults.update(fields)
+    return User.objects.create_user(email, PASSWORD, **defaults)

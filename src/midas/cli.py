@@ -1,6 +1,9 @@
 """The `midas` command.
 
 midas serve [--host 127.0.0.1] [--port 8000]   migrate, demo data, staff account, serve
+                                              (and the worker; --no-worker to run it apart)
+midas worker                                   background jobs, schedule, outbox delivery
+midas mailbox list [--to ADDR] | show [ID]     the local mailbox (EMAIL_URL=mailbox://)
 midas inventory import FILE | export ...       the catalogue in CSV or JSON
 midas manage ...                               any Django management command
 """
@@ -48,7 +51,9 @@ def ensure_staff_account(*, out=sys.stdout) -> None:
     if user_model.objects.filter(is_staff=True).exists():
         return
     password = secrets.token_urlsafe(12)
-    user_model.objects.create_superuser(STAFF_EMAIL, password, full_name="Midas Concierge")
+    user_model.objects.create_superuser(
+        STAFF_EMAIL, password, first_name="Midas", last_name="Concierge"
+    )
     out.write(
         "\nStaff account created (shown once; change it in the back office):\n"
         f"  email:    {STAFF_EMAIL}\n  password: {password}\n\n"
@@ -64,7 +69,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Midas is serving at http://{shown}:{args.port}/  (Ctrl-C stops it)", flush=True)
-    server.run(args.host, args.port, args.workers)
+    from midas.jobs.process import start_worker_process, stop_worker_process
+
+    worker = None if args.no_worker else start_worker_process()
+    try:
+        server.run(args.host, args.port, args.workers)
+    finally:
+        if worker is not None:
+            stop_worker_process(worker)
     return 0
 
 
@@ -86,8 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=None, help="processes (default: 2 per core)")
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo collection")
+    serve.add_argument(
+        "--no-worker", action="store_true", help="do not start the background worker"
+    )
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
+    sub.add_parser("worker", help="run background jobs and the scheduler", add_help=False)
+    sub.add_parser("mailbox", help="list or show messages in the local mailbox", add_help=False)
     return parser
 
 
@@ -96,8 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     # pass-through commands keep their own arguments and help
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])
-    if argv and argv[0] == "inventory":
-        return cmd_manage(["inventory", *argv[1:]])
+    if argv and argv[0] in {"inventory", "worker", "mailbox"}:
+        return cmd_manage(argv)
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)

@@ -167,7 +167,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+# Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For;
+# 0 trusts REMOTE_ADDR only. Rate limits and lockouts key on it (docs/accounts.md).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", default=True)
 
 # --- I18n / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -3,32 +3,21 @@ to move instead of sleeping, and a record of the emails handed to the outbox."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.utils import timezone
 
 from midas.accounts import ratelimit, services
 from midas.accounts.models import User
-
-PASSWORD = "velvet-harbour-1912"
+from tests.factories import make_customer
 
 
 @pytest.fixture(autouse=True)
 def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://midas.example"
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @dataclass
@@ -87,17 +76,6 @@ def outbox(monkeypatch) -> Outbox:
 
     monkeypatch.setattr(services, "email_enqueue", record)
     return box
-
-
-def make_customer(email: str = "ada@example.com", *, verified: bool = True, **fields: Any) -> User:
-    defaults: dict[str, Any] = {
-        "first_name": "Ada",
-        "last_name": "Lovelace",
-        "date_of_birth": dt.date(1990, 5, 17),
-        "email_verified_at": timezone.now() if verified else None,
-    }
-    defaults.update(fields)
-    return User.objects.create_user(email, PASSWORD, **defaults)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.test import Client
 
 from midas.accounts.authentication import api_token_issue
 from midas.accounts.models import ApiToken, User
-from tests.accounts.conftest import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
 

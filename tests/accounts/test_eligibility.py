@@ -9,8 +9,7 @@ import pytest
 
 from midas.accounts.services import age_on, check_eligibility
 from midas.errors import AppError, ErrorCode
-from tests.accounts.conftest import make_customer
-from tests.factories import make_asset, make_city
+from tests.factories import make_asset, make_city, make_customer
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.conftest import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
 

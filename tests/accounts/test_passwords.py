@@ -14,7 +14,7 @@ from midas.accounts import services, tokens
 from midas.accounts.authentication import api_token_authenticate, api_token_issue
 from midas.accounts.models import User
 from midas.errors import AppError, ErrorCode
-from tests.accounts.conftest import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
 

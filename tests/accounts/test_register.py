@@ -11,7 +11,7 @@ from django.utils import timezone
 from midas.accounts import services
 from midas.accounts.models import User
 from midas.errors import AppError, ErrorCode
-from tests.accounts.conftest import PASSWORD, make_customer
+from tests.factories import PASSWORD, make_customer
 
 pytestmark = pytest.mark.django_db
 

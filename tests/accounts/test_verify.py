@@ -10,7 +10,7 @@ from django.urls import reverse
 from midas.accounts import services, tokens
 from midas.accounts.models import User
 from midas.errors import AppError, ErrorCode
-from tests.accounts.conftest import PASSWORD
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

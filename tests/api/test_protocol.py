@@ -21,6 +21,9 @@ PATHS = {
     "/api/v1/assets/{slug}": {"get"},
     "/api/v1/assets/{slug}/availability": {"get"},
     "/api/v1/quotes": {"post"},
+    "/api/v1/auth/register": {"post"},
+    "/api/v1/auth/token": {"post", "delete"},
+    "/api/v1/me": {"get"},
 }
 
 
@@ -82,10 +85,12 @@ def test_openapi_schema_lists_every_path(client):
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["title"] == "Midas API"
-    assert {path: set(ops) for path, ops in schema["paths"].items()} == PATHS
+    documented = {path: set(ops) for path, ops in schema["paths"].items()}
+    for path, operations in PATHS.items():  # later domains add their own paths
+        assert operations <= documented.get(path, set()), path
     for path, operations in schema["paths"].items():
         for operation in operations.values():
-            assert "200" in operation["responses"], path
+            assert any(code.startswith("2") for code in operation["responses"]), path
             assert operation["operationId"]
     quote = schema["paths"]["/api/v1/quotes"]["post"]
     assert quote["requestBody"]["content"]["application/json"]["schema"]
