@@ -1,4 +1,4 @@
-"""Reads about occupancy: what overlaps a range, which assets are free, an asset's busy days."""
+"""Reads: what overlaps a range, which assets are free, an asset's busy days; bookings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, ReservationStatus
+from midas.bookings.models import (
+    MAX_OCCUPANCY,
+    Booking,
+    Reservation,
+    ReservationKind,
+    ReservationStatus,
+)
 from midas.catalog.models import Asset
+from midas.errors import AppError, ErrorCode
 
 
 def overlapping(
@@ -110,3 +117,35 @@ def busy_days(asset: Asset, year: int, month: int) -> dict[dt.date, str]:
                 days[day] = "full" if full else "partial"
             day += dt.timedelta(days=1)
     return days
+
+
+# --- Bookings -------------------------------------------------------------------------------
+
+
+def bookings_of(customer: object) -> QuerySet[Booking]:
+    """A customer's bookings, newest first, with what their pages and API show."""
+    return Booking.objects.filter(customer=customer).select_related(
+        "asset", "asset__category", "location"
+    )
+
+
+def booking_of_customer(reference: str, customer: object) -> Booking:
+    """The customer's booking ``reference``. Someone else's booking, or none, is the same
+    ``not_found`` (404): a reference never reveals that it exists."""
+    booking = (
+        bookings_of(customer).select_related("customer").filter(reference=reference.upper()).first()
+        if reference
+        else None
+    )
+    if booking is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no booking {reference[:20]!r}")
+    return booking
+
+
+def booking_by_reference(reference: str) -> Booking | None:
+    """Any booking by its reference (staff pages)."""
+    return (
+        Booking.objects.select_related("asset", "asset__category", "location", "customer")
+        .filter(reference=(reference or "").upper())
+        .first()
+    )

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-ProviderStatus = Literal["succeeded", "requires_action", "requires_capture", "failed", "canceled"]
+ProviderStatus = Literal[
+    "succeeded", "requires_action", "requires_capture", "failed", "canceled", "pending"
+]
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class ChargeRequest:
     capture: bool = True  # False: authorise only (the security deposit hold)
     return_url: str = ""  # where an authentication challenge sends the customer back
     off_session: bool = False  # charge a saved card without the customer present
+    save_payment_method: bool = False  # keep the card for later off-session charges (deposit)
     metadata: dict[str, str] = field(default_factory=dict)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, ReservationStatus
 from midas.bookings.selectors import overlapping
 from midas.catalog.models import Asset
+from midas.catalog.services import catalog_version_bump
 from midas.errors import AppError, ErrorCode
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -63,7 +64,7 @@ def reserve(
             # The savepoint lets PostgreSQL's exclusion constraint reject a racing insert
             # without poisoning an outer transaction.
             with transaction.atomic():
-                return Reservation.objects.create(
+                reservation = Reservation.objects.create(
                     asset=asset,
                     kind=kind,
                     start=start,
@@ -72,6 +73,8 @@ def reserve(
                     reference=new_reference(),
                     note=note[:200],
                 )
+            catalog_version_bump()  # calendars changed: cached pages render afresh
+            return reservation
     except IntegrityError as exc:
         if "reservation_no_overlap" in str(exc):
             raise AppError(
@@ -92,11 +95,12 @@ def _is_lock_timeout(exc: DatabaseError) -> bool:
 
 
 @transaction.atomic
-def release(*, reservation: Reservation) -> Reservation:
+def release(*, reservation: Reservation, now: dt.datetime | None = None) -> Reservation:
     """Free the slot (a cancelled or expired hold, a lifted block). Idempotent."""
     locked = Reservation.objects.select_for_update().get(pk=reservation.pk)
     if locked.status != ReservationStatus.RELEASED:
         locked.status = ReservationStatus.RELEASED
-        locked.released_at = timezone.now()
+        locked.released_at = now or timezone.now()
         locked.save(update_fields=["status", "released_at", "updated_at"])
+        catalog_version_bump()  # calendars changed: cached pages render afresh
     return locked

@@ -1,0 +1,208 @@
+"""Checkout: a quote becomes a booking that holds its slot.
+
+``booking_create`` prices on the server, checks the customer may rent the asset, reserves the
+slot and writes the booking and its emails in one transaction. Idempotent per customer and
+``idempotency_key``: the same key with the same request returns the booking made the first
+time; with a different request it is ``idempotency_conflict``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from midas.accounts.models import User
+from midas.accounts.services import check_eligibility
+from midas.bookings.locking import conflict_on_lock_timeout
+from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.pricing import Quote, quote
+from midas.bookings.services.notices import tell_customer, tell_staff
+from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
+from midas.catalog.models import Asset, Location
+from midas.errors import AppError, ErrorCode
+
+logger = logging.getLogger("midas.audit")
+
+REFERENCE_LENGTH = 6  # 32^6: about a billion references
+REFERENCE_ATTEMPTS = 8
+IDEMPOTENCY_KEY_MAX = 100
+
+
+def request_hold() -> dt.timedelta:
+    """How long a request-to-book keeps its slot while staff decide."""
+    return dt.timedelta(hours=getattr(settings, "REQUEST_HOLD_HOURS", 24))
+
+
+def new_booking_reference() -> str:
+    """``MID-`` and six characters of an alphabet without 0/O or 1/I, e.g. ``MID-7K3P9Q``."""
+    return "MID-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def _replay(customer: User, key: str) -> Booking | None:
+    if not key:
+        return None
+    return Booking.objects.filter(customer=customer, idempotency_key=key).first()
+
+
+def _check_replay(
+    existing: Booking,
+    *,
+    asset: Asset,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None,
+    extras: Sequence[str],
+) -> Booking:
+    same = (
+        existing.asset_id == asset.pk
+        and existing.start == start
+        and existing.end == end
+        and (location is None or existing.location_id == location.pk)
+        and list(existing.extras) == list(dict.fromkeys(extras))
+    )
+    if not same:
+        raise AppError(
+            ErrorCode.IDEMPOTENCY_CONFLICT,
+            "this Idempotency-Key was already used for a different booking request",
+        )
+    return existing
+
+
+def booking_create(
+    *,
+    customer: User,
+    asset: Asset,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None = None,
+    extras: Sequence[str] = (),
+    idempotency_key: str = "",
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Hold ``asset`` for ``customer`` over ``[start, end)``: see ``booking_create_or_replay``."""
+    booking, _ = booking_create_or_replay(
+        customer=customer,
+        asset=asset,
+        start=start,
+        end=end,
+        location=location,
+        extras=extras,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    return booking
+
+
+def booking_create_or_replay(
+    *,
+    customer: User,
+    asset: Asset,
+    start: dt.datetime,
+    end: dt.datetime,
+    location: Location | None = None,
+    extras: Sequence[str] = (),
+    idempotency_key: str = "",
+    now: dt.datetime | None = None,
+) -> tuple[Booking, bool]:
+    """``(booking, created)``. ``created`` is False when ``idempotency_key`` replays an
+    earlier request of this customer.
+
+    Instant-book assets are **held** for ``HOLD_MINUTES``, awaiting payment; request-to-book
+    assets are **requested**, their slot kept for ``REQUEST_HOLD_HOURS`` while staff decide.
+    Raises ``AppError``: the quote's rules, ``not_eligible``, ``slot_unavailable``,
+    ``lock_timeout``, ``idempotency_conflict``.
+    """
+    now = now or timezone.now()
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"the Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX} characters",
+            field="idempotency_key",
+        )
+    replay_of = dict(asset=asset, start=start, end=end, location=location, extras=extras)
+    existing = _replay(customer, key)
+    if existing is not None:
+        return _check_replay(existing, **replay_of), False
+    priced = quote(asset=asset, start=start, end=end, now=now, location=location, extras=extras)
+    check_eligibility(user=customer, asset=asset, start=start, end=end)
+    try:
+        return _hold(customer=customer, priced=priced, key=key, now=now), True
+    except (AppError, IntegrityError) as exc:
+        # A concurrent request with the same key may have won the slot (or the key): if it
+        # committed, this request is its replay.
+        if isinstance(exc, AppError) and exc.code != ErrorCode.SLOT_UNAVAILABLE:
+            raise
+        existing = _replay(customer, key)
+        if existing is None:
+            raise
+        return _check_replay(existing, **replay_of), False
+
+
+@conflict_on_lock_timeout
+@transaction.atomic
+def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime) -> Booking:
+    asset = priced.asset
+    requested = asset.requires_request
+    reference = _free_reference()
+    reservation = reserve(
+        asset=asset, start=priced.start, end=priced.end, note=f"booking {reference}"
+    )
+    hold = request_hold() if requested else dt.timedelta(minutes=settings.HOLD_MINUTES)
+    booking = Booking(
+        reference=reference,
+        customer=customer,
+        asset=asset,
+        location=priced.location,
+        reservation=reservation,
+        status=BookingStatus.REQUESTED if requested else BookingStatus.HELD,
+        start=priced.start,
+        end=priced.end,
+        extras=list(dict.fromkeys(priced.extras)),
+        currency=priced.currency,
+        quote_lines=[dataclasses.asdict(line) for line in priced.lines],
+        total_minor=priced.total,
+        security_deposit_minor=priced.security_deposit,
+        hold_expires_at=now + hold,
+        idempotency_key=key,
+    )
+    for attempt in range(REFERENCE_ATTEMPTS):
+        try:
+            with transaction.atomic():  # a savepoint: a clash must not spoil the transaction
+                booking.save(force_insert=True)
+            break
+        except IntegrityError as exc:
+            if "reference" not in str(exc).lower() or attempt == REFERENCE_ATTEMPTS - 1:
+                raise
+            booking.reference = _free_reference()
+    if booking.reference != reference:
+        reservation.note = f"booking {booking.reference}"
+        reservation.save(update_fields=["note", "updated_at"])
+    if requested:
+        tell_customer(booking, "request_received", dedupe="received")
+        tell_staff(booking, "staff_new_request", dedupe="new")
+    else:
+        tell_customer(booking, "booking_held", dedupe="held")
+        tell_staff(booking, "staff_new_booking", dedupe="new")
+    logger.info(
+        "bookings.booking.%s booking=%s customer=%s",
+        "requested" if requested else "held",
+        booking.reference,
+        customer.pk,
+    )
+    return booking
+
+
+def _free_reference() -> str:
+    for _ in range(REFERENCE_ATTEMPTS):
+        reference = new_booking_reference()
+        if not Booking.objects.filter(reference=reference).exists():
+            return reference
+    return new_booking_reference()  # the insert's unique constraint has the last word

@@ -1,0 +1,102 @@
+"""What the booking emails say: one context per booking, and the calls into the outbox.
+
+Every call here must run inside the transaction of the state change it reports (the outbox
+row commits or rolls back with it). Templates live in ``templates/emails/<name>.*``; the
+names and the context keys are listed in docs/explanation/payments.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+
+from midas.bookings.models import Booking
+from midas.bookings.policies import describe_policy
+from midas.money import format_money
+from midas.notifications.services import Attachment, email_enqueue, staff_notify
+
+LOCAL_FORMAT = "%a %-d %b %Y, %H:%M"
+
+
+def booking_path(booking: Booking, suffix: str = "") -> str:
+    """The customer's page of the booking (``/bookings/<ref>/``), or one below it."""
+    return f"/bookings/{booking.reference}/{suffix}"
+
+
+def local_time(value: dt.datetime | None, booking: Booking) -> str:
+    if value is None:
+        return ""
+    tz = booking.location.tz
+    return f"{value.astimezone(tz):{LOCAL_FORMAT}} ({tz.key})"
+
+
+def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
+    """Everything a booking email may show; ``extra`` adds or overrides keys."""
+    money = booking.currency
+    lines = [(line["label"], format_money(line["amount"], money)) for line in booking.quote_lines]
+    total = format_money(booking.total_minor, money)
+    deposit = format_money(booking.security_deposit_minor, money)
+    site = settings.SITE_URL
+    context: dict[str, Any] = {
+        "booking": booking,
+        "reference": booking.reference,
+        "status": booking.status,
+        "status_label": booking.get_status_display(),
+        "customer_name": booking.customer.get_short_name(),
+        "customer_email": booking.customer.email,
+        "asset_name": booking.asset.name,
+        "category": booking.asset.category.slug,
+        "city": booking.location.city,
+        "start_local": local_time(booking.start, booking),
+        "end_local": local_time(booking.end, booking),
+        "hold_expires_local": local_time(booking.hold_expires_at, booking),
+        "total": total,
+        "deposit": deposit,
+        "has_deposit": booking.security_deposit_minor > 0,
+        "lines": lines,
+        "rows": [
+            ("Reference", booking.reference),
+            (booking.asset.name, booking.location.city),
+            ("From", local_time(booking.start, booking)),
+            ("Until", local_time(booking.end, booking)),
+            *lines,
+            ("Total", total, True),
+        ],
+        "policy": describe_policy(booking.asset.category.slug),
+        "manage_url": site + booking_path(booking),
+        "pay_url": site + booking_path(booking, "pay/"),
+        "admin_url": f"{site}/admin/bookings/booking/{booking.pk}/change/",
+    }
+    context.update(extra)
+    return context
+
+
+def tell_customer(
+    booking: Booking,
+    template: str,
+    *,
+    dedupe: str = "",
+    attachments: Sequence[Attachment] = (),
+    **extra: Any,
+) -> None:
+    """One email to the booking's customer; ``dedupe`` (e.g. ``"confirmed"``) makes it once
+    per booking."""
+    email_enqueue(
+        to=booking.customer.email,
+        template=template,
+        context=booking_context(booking, **extra),
+        attachments=attachments,
+        dedupe_key=f"booking:{booking.reference}:{dedupe}" if dedupe else "",
+    )
+
+
+def tell_staff(booking: Booking, template: str, *, dedupe: str = "", **extra: Any) -> None:
+    """One email to the concierge team about this booking."""
+    staff_notify(
+        template=template,
+        context=booking_context(booking, **extra),
+        dedupe_key=f"booking:{booking.reference}:staff:{dedupe}" if dedupe else "",
+    )
