@@ -113,5 +113,5 @@ def _sync_entries(jobs: dict[str, PeriodicJob], *, now: dt.datetime) -> None:
             ScheduleEntry.objects.filter(pk=entry.pk).update(
                 every_seconds=seconds,
                 task_path=job.task.module_path,
-                next_run_at=min(entry.next_run_at, now + job.every),
+                next_run_at=min(entry.next_run_at, (entry.last_run_at or now) + job.every),
             )

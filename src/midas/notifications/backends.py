@@ -45,7 +45,8 @@ class MailboxBackend(BaseEmailBackend):
 
 def store_message(message: EmailMessage) -> list[MailboxMessage]:
     """Deliver ``message`` into the mailbox of each of its recipients."""
-    parsed = email.message_from_bytes(message.message().as_bytes(), policy=email.policy.default)
+    wire = message.message().as_bytes(linesep="\r\n")  # the bytes SMTP would carry
+    parsed = email.message_from_bytes(wire, policy=email.policy.default)
     assert isinstance(parsed, MimeMessage)
     text_part = parsed.get_body(preferencelist=("plain",))
     html_part = parsed.get_body(preferencelist=("html",))
@@ -68,11 +69,17 @@ def store_message(message: EmailMessage) -> list[MailboxMessage]:
         "subject": str(parsed.get("Subject", "")),
         "message_id": str(parsed.get("Message-ID", "")),
         "headers": {key: str(value) for key, value in parsed.items()},
-        "body_text": text_part.get_content() if text_part is not None else "",
-        "body_html": html_part.get_content() if html_part is not None else "",
+        "body_text": _content(text_part),
+        "body_html": _content(html_part),
         "attachments": attachments,
     }
     recipients = list(dict.fromkeys(address.strip() for address in message.recipients()))
     return [
         MailboxMessage.objects.create(recipient=address.lower(), **common) for address in recipients
     ]
+
+
+def _content(part: MimeMessage | None) -> str:
+    if part is None:
+        return ""
+    return part.get_content().replace("\r\n", "\n")

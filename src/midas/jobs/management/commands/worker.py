@@ -1,0 +1,46 @@
+"""``midas worker`` (``midas manage worker``): run background jobs and the scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from midas.jobs.worker import MidasWorker
+
+
+class Command(BaseCommand):
+    help = "Run background jobs (django-tasks database queue) and the periodic scheduler."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=None, help="idle sleep, seconds")
+        parser.add_argument("--queue-name", default="*", help="queues, comma-separated; * = all")
+        parser.add_argument("--worker-id", default=None, help="unique id (default: host-pid-…)")
+        parser.add_argument(
+            "--no-scheduler", action="store_true", help="run tasks only; enqueue no periodic jobs"
+        )
+        parser.add_argument(
+            "--until-idle",
+            action="store_true",
+            help="exit after the first loop that finds nothing to run (cron, tests)",
+        )
+        parser.add_argument("--max-loops", type=int, default=None, help=argparse.SUPPRESS)
+        parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+
+    def handle(self, *args, **options) -> None:
+        verbosity = options["verbosity"]
+        quiet = logging.WARNING if verbosity < 2 else logging.DEBUG
+        # django_tasks_db announces every batch; django_tasks every task start and finish
+        logging.getLogger("django_tasks_db").setLevel(quiet)
+        logging.getLogger("django_tasks").setLevel(quiet if verbosity < 2 else logging.INFO)
+        logging.getLogger("midas").setLevel(logging.INFO if verbosity else logging.WARNING)
+        worker = MidasWorker(
+            worker_id=options["worker_id"],
+            interval=options["interval"],
+            queue_names=options["queue_name"].split(","),
+            scheduler=not options["no_scheduler"],
+            parent_pid=options["parent_pid"],
+        )
+        worker.configure_signals()
+        worker.run(max_loops=options["max_loops"], until_idle=options["until_idle"])

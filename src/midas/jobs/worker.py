@@ -1,0 +1,117 @@
+"""``midas worker``: django-tasks' database worker plus the scheduler and a heartbeat.
+
+Each loop: write the heartbeat, enqueue the periodic jobs that are due (``schedule.py``),
+then let django_tasks_db's own ``Worker`` claim and run ready tasks (``SELECT ... FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, an exclusive transaction on SQLite) until none is ready or a
+batch is done. Idle, it sleeps ``WORKER_INTERVAL`` seconds. The first SIGINT/SIGTERM lets the
+running task finish and exits; a second one exits at once (a message being sent is then sent
+again later: the outbox is at-least-once).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import uuid
+from types import FrameType
+
+from django.conf import settings
+from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
+
+from midas.jobs import schedule
+from midas.jobs.services import heartbeat_beat, heartbeat_stop
+
+logger = logging.getLogger(__name__)
+
+TASKS_PER_LOOP = 20  # then the heartbeat and the scheduler get their turn again
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"[:64]
+
+
+class MidasWorker:
+    def __init__(
+        self,
+        *,
+        worker_id: str | None = None,
+        interval: float | None = None,
+        queue_names: list[str] | None = None,
+        backend_name: str = "default",
+        scheduler: bool = True,
+        parent_pid: int | None = None,
+    ) -> None:
+        self.worker_id = worker_id or new_worker_id()
+        self.interval = settings.WORKER_INTERVAL if interval is None else interval
+        self.scheduler = scheduler
+        self.parent_pid = parent_pid  # exit when this process is gone (a child of `serve`)
+        self.tasks = TasksWorker(
+            queue_names=queue_names or ["*"],
+            interval=0.2,  # its pause when the database is locked; we sleep between loops
+            batch=True,  # return once no task is ready, so the loop below goes on
+            backend_name=backend_name,
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=self.worker_id,
+            excluded_queue_names=[],
+        )
+        self.stopping = False
+        self._wake = threading.Event()
+
+    @property
+    def jobs_done(self) -> int:
+        return self.tasks._run_tasks
+
+    def run_once(self) -> int:
+        """One loop: heartbeat, scheduler, then up to ``TASKS_PER_LOOP`` ready tasks.
+        Returns how many tasks ran."""
+        heartbeat_beat(worker_id=self.worker_id, jobs_done=self.jobs_done)
+        if self.scheduler:
+            schedule.enqueue_due()
+        before = self.jobs_done
+        self.tasks.running = not self.stopping
+        self.tasks.max_tasks = before + TASKS_PER_LOOP
+        self.tasks.run()
+        return self.jobs_done - before
+
+    def run(self, *, max_loops: int | None = None, until_idle: bool = False) -> None:
+        jobs = schedule.discover()
+        logger.info(
+            "worker %s started: periodic jobs %s; email %s",
+            self.worker_id,
+            ", ".join(sorted(jobs)) or "none",
+            settings.EMAIL_DISPLAY or settings.EMAIL_BACKEND,
+        )
+        loops = 0
+        try:
+            while not self.stopping:
+                ran = self.run_once()
+                loops += 1
+                if (max_loops and loops >= max_loops) or (until_idle and not ran):
+                    break
+                if self.parent_pid and os.getppid() != self.parent_pid:
+                    logger.warning("worker %s: parent process gone, stopping", self.worker_id)
+                    break
+                if not ran and not self.stopping:
+                    self._wake.wait(self.interval)
+        finally:
+            heartbeat_stop(worker_id=self.worker_id, jobs_done=self.jobs_done)
+            logger.info("worker %s stopped after %d job(s)", self.worker_id, self.jobs_done)
+
+    def configure_signals(self) -> None:
+        for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self._shutdown)
+
+    def _shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if self.stopping:
+            logger.warning("worker %s: second %s, exiting now", self.worker_id, signum)
+            sys.exit(1)
+        logger.info("worker %s: stopping after the current task", self.worker_id)
+        self.stopping = True
+        self.tasks.running = False
+        self._wake.set()
