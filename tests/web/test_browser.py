@@ -46,21 +46,25 @@ TIMEOUT_MS = 15_000
 SCREENSHOT = Path(os.environ.get("BROWSER_SCREENSHOT_DIR") or tempfile.gettempdir())
 
 
-def chromium_path() -> str | None:
+def chromium_path() -> str:
+    """The Chromium to drive, or a skip that says what is missing."""
     configured = os.environ.get("CHROMIUM_PATH")
     if configured:
-        return configured if os.access(configured, os.X_OK) else None
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+        if not os.access(configured, os.X_OK):
+            pytest.skip(f"CHROMIUM_PATH={configured} is not an executable file")
+        return configured
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.skip(
+            "no Chromium: install Debian's chromium (apt-get install chromium) or set "
+            "CHROMIUM_PATH to a Chromium binary"
+        )
+    return found
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     executable = chromium_path()
-    if executable is None:
-        pytest.skip(
-            "no Chromium: install Debian's chromium (apt-get install chromium) or set "
-            "CHROMIUM_PATH to a Chromium binary"
-        )
     # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
     # from a thread with a running loop unless told it is safe (it is: nothing is async).
     with pytest.MonkeyPatch.context() as patch:
@@ -125,6 +129,14 @@ def test_a_customer_filters_the_cars_and_gets_the_exact_quote(browser, live_serv
     page.on("request", lambda request: seen.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
+        "response",
+        lambda response: (
+            errors.append(f"HTTP {response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    page.on(
         "console",
         lambda message: errors.append(message.text) if message.type == "error" else None,
     )
@@ -184,6 +196,8 @@ def test_a_customer_filters_the_cars_and_gets_the_exact_quote(browser, live_serv
                     format_money(line.amount, expected.currency)
                 )
     finally:
+        if errors:  # shown with the failure, whatever step it timed out at
+            print("page errors:", *errors, sep="\n  ")
         page.screenshot(path=str(SCREENSHOT / "midas-browser-quote.png"), full_page=True)
         page.close()
 
