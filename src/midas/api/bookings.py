@@ -1,0 +1,290 @@
+"""Bookings over the API: create (hold), list, read, pay, preview a cancellation, cancel.
+
+Every endpoint needs ``Authorization: Bearer <token>`` (``BearerAuth``) and reaches only the
+caller's own bookings: another customer's reference answers exactly like an unknown one,
+``404 not_found``. Thin: parse, find the booking through ``booking_of_customer``, call one
+service, shape the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Body, Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from midas.accounts.ratelimit import Limit, by_user
+from midas.api import selectors
+from midas.api.auth import BearerAuth
+from midas.api.pagination import LimitOffset
+from midas.api.schemas import SLUG_MAX, ErrorOut, Instant, InstantText, QuoteLineOut, Slug
+from midas.bookings.models import Booking
+from midas.bookings.policies import cancellation_preview, describe_policy
+from midas.bookings.ranges import parse_instant
+from midas.bookings.selectors import booking_of_customer, bookings_of
+from midas.bookings.services import booking_cancel, booking_create_or_replay
+from midas.bookings.services.cancel import CANCELLABLE
+from midas.errors import AppError, ErrorCode
+from midas.payments.providers import is_test_mode
+from midas.payments.selectors import ledger_totals
+from midas.payments.services import payment_pay_booking
+
+router = Router(tags=["bookings"], auth=BearerAuth())
+
+# Booking creation per signed-in customer (settings.RATE_LIMITS may override).
+BOOKING_CREATE = Limit("booking_create", limit=10, window=60)
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS |= {415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+NO_BODY = Body(None)  # the cancel body is optional
+
+
+# --- Schemas --------------------------------------------------------------------------------
+
+
+class BookingIn(Schema):
+    asset: Slug
+    start: InstantText
+    end: InstantText
+    location: Slug | None = None
+    extras: list[Annotated[str, Field(max_length=SLUG_MAX)]] = Field(
+        default_factory=list, max_length=20
+    )
+
+
+class BookingOut(Schema):
+    reference: str
+    status: str = Field(
+        description="requested | held | confirmed | in_progress | completed "
+        "| cancelled | expired | declined | refunded"
+    )
+    asset: str
+    asset_name: str
+    location: str
+    start: Instant
+    end: Instant
+    hold_expires_at: Instant | None = Field(description="Held/requested: when it lapses")
+    currency: str
+    lines: list[QuoteLineOut]
+    total: int = Field(description="The rental total, frozen at checkout")
+    security_deposit: int = Field(description="Held on the card, not charged")
+    extras: list[str]
+    refund: int = Field(description="What a cancellation refunds (or refunded)")
+    confirmed_at: Instant | None
+    cancelled_at: Instant | None
+    created_at: Instant
+
+    @staticmethod
+    def resolve_asset(obj: Booking) -> str:
+        return obj.asset.slug
+
+    @staticmethod
+    def resolve_asset_name(obj: Booking) -> str:
+        return obj.asset.name
+
+    @staticmethod
+    def resolve_location(obj: Booking) -> str:
+        return obj.location.slug
+
+    @staticmethod
+    def resolve_lines(obj: Booking) -> list[dict[str, Any]]:
+        return obj.quote_lines
+
+    @staticmethod
+    def resolve_total(obj: Booking) -> int:
+        return obj.total_minor
+
+    @staticmethod
+    def resolve_security_deposit(obj: Booking) -> int:
+        return obj.security_deposit_minor
+
+    @staticmethod
+    def resolve_refund(obj: Booking) -> int:
+        return obj.refund_minor
+
+
+class LedgerOut(Schema):
+    paid: int
+    refunded: int
+    deposit_held: int
+    deposit_captured: int
+    deposit_released: int
+    balance: int = Field(description="paid - refunded + deposit captured")
+
+
+class BookingDetailOut(BookingOut):
+    payments: LedgerOut
+    test_mode: bool = Field(description="Payments go to the offline sandbox")
+
+    @staticmethod
+    def resolve_payments(obj: Booking) -> dict[str, int]:
+        totals = ledger_totals(obj)
+        return {
+            "paid": totals.paid,
+            "refunded": totals.refunded,
+            "deposit_held": totals.deposit_held,
+            "deposit_captured": totals.deposit_captured,
+            "deposit_released": totals.deposit_released,
+            "balance": totals.balance,
+        }
+
+    @staticmethod
+    def resolve_test_mode(obj: Booking) -> bool:
+        return is_test_mode()
+
+
+class PayIn(Schema):
+    card_number: Annotated[str, Field(max_length=30)] | None = Field(
+        None, description="Sandbox only: a test card, e.g. 4242424242424242"
+    )
+    payment_method: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="A payment method id: pm_card_visa (sandbox) or Stripe's pm_..."
+    )
+    return_url: Annotated[str, Field(max_length=500)] = ""
+
+
+class PaymentOut(Schema):
+    status: str = Field(description="succeeded | requires_action | processing")
+    action_url: str = Field(description="requires_action: where the customer authenticates")
+    message: str
+    booking: BookingDetailOut
+
+
+class CancelIn(Schema):
+    reason: Annotated[str, Field(max_length=200)] = ""
+
+
+class RefundPreviewOut(Schema):
+    cancellable: bool
+    refund: int
+    currency: str
+    tier: str = Field(description="full | partial | none | unpaid")
+    explanation: str
+    policy: list[str]
+
+
+class CancellationOut(Schema):
+    refund: int
+    currency: str
+    tier: str
+    explanation: str
+    booking: BookingDetailOut
+
+
+# --- Endpoints ------------------------------------------------------------------------------
+
+
+@router.post("/bookings", response={200: BookingDetailOut, 201: BookingDetailOut, **ERRORS})
+def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
+    """Hold ``asset`` for ``[start, end)``: **201** with the held booking (or, for
+    request-to-book assets, the requested one) and its ``reference``; the hold lapses at
+    ``hold_expires_at`` unless paid. **409** ``slot_unavailable`` when the dates are taken.
+    With an ``Idempotency-Key`` header, repeating the request returns the same booking
+    (**200**); the same key with a different request is **409** ``idempotency_conflict``."""
+    BOOKING_CREATE.hit(by_user(request))
+    asset = selectors.asset_by_slug(payload.asset)
+    place = selectors.location_by_slug(payload.location) if payload.location else None
+    tz = (place or asset.home_location).tz
+    booking, created = booking_create_or_replay(
+        customer=request.auth,
+        asset=asset,
+        start=parse_instant(payload.start, tz, field="start"),
+        end=parse_instant(payload.end, tz, field="end"),
+        location=place,
+        extras=payload.extras,
+        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+    )
+    return Status(201 if created else 200, booking)
+
+
+@router.get("/bookings", response={200: list[BookingOut], **ERRORS})
+@paginate(LimitOffset)
+def list_bookings(request: HttpRequest) -> QuerySet[Booking]:
+    """Your bookings, newest first."""
+    return bookings_of(request.auth)
+
+
+@router.get("/bookings/{ref}", response={200: BookingDetailOut, **ERRORS})
+def get_booking(request: HttpRequest, ref: str) -> Booking:
+    """One of your bookings, with what has been paid, refunded and held."""
+    return booking_of_customer(ref, request.auth)
+
+
+@router.post(
+    "/bookings/{ref}/pay",
+    response={200: PaymentOut, 202: PaymentOut, 402: ErrorOut, 502: ErrorOut, **ERRORS},
+)
+def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
+    """Pay the rental total of a held booking. **200** ``succeeded``: confirmed, receipt
+    emailed, the deposit held when due. **202** ``requires_action``: send the customer to
+    ``action_url`` to authenticate. **402** ``payment_declined`` with the bank's reason:
+    the booking stays held; try another card. Sandbox: ``card_number`` (a test card) or
+    ``payment_method`` (``pm_card_visa``...); Stripe: ``payment_method`` only."""
+    booking = booking_of_customer(ref, request.auth)
+    if bool(payload.card_number) == bool(payload.payment_method):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "send either card_number or payment_method",
+            field="card_number",
+        )
+    if payload.card_number and not is_test_mode():
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "card numbers are taken in test mode only; send a payment_method",
+            field="card_number",
+        )
+    outcome = payment_pay_booking(
+        booking=booking,
+        payment_method=payload.card_number or payload.payment_method or "",
+        return_url=payload.return_url,
+    )
+    if outcome.status == "declined":
+        raise AppError(ErrorCode.PAYMENT_DECLINED, outcome.message)
+    body = {
+        "status": outcome.status,
+        "action_url": outcome.action_url,
+        "message": outcome.message,
+        "booking": outcome.booking,
+    }
+    return Status(200 if outcome.succeeded else 202, body)
+
+
+@router.get("/bookings/{ref}/cancellation", response={200: RefundPreviewOut, **ERRORS})
+def preview_cancellation(request: HttpRequest, ref: str) -> dict[str, Any]:
+    """What cancelling now would refund, and the policy behind it (nothing changes)."""
+    booking = booking_of_customer(ref, request.auth)
+    preview = cancellation_preview(booking=booking, now=timezone.now())
+    return {
+        "cancellable": booking.status in CANCELLABLE,
+        "refund": preview.refund_minor if booking.status in CANCELLABLE else 0,
+        "currency": booking.currency,
+        "tier": preview.tier,
+        "explanation": preview.explanation,
+        "policy": describe_policy(booking.asset.category.slug),
+    }
+
+
+@router.post("/bookings/{ref}/cancel", response={200: CancellationOut, **ERRORS})
+def cancel_booking(
+    request: HttpRequest, ref: str, payload: CancelIn | None = NO_BODY
+) -> dict[str, Any]:
+    """Cancel one of your bookings (requested, held or confirmed). The refund follows the
+    category's policy at this moment (see ``GET .../cancellation``); the deposit hold is
+    released. The booking becomes ``refunded`` once the money is back, else ``cancelled``."""
+    booking = booking_of_customer(ref, request.auth)
+    now = timezone.now()
+    preview = cancellation_preview(booking=booking, now=now)
+    booking = booking_cancel(
+        booking=booking, by=request.auth, reason=payload.reason if payload else "", now=now
+    )
+    return {
+        "refund": booking.refund_minor,
+        "currency": booking.currency,
+        "tier": preview.tier,
+        "explanation": preview.explanation,
+        "booking": booking,
+    }
