@@ -5,3 +5,6 @@ class NotificationsConfig(AppConfig):
     name = "midas.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from midas.notifications import checks  # noqa: F401  (registers the email checks)
