@@ -13,8 +13,8 @@ or exceptions. The client is built from settings when first used (never at impor
 
 Errors: a card refused by the bank is a ``CardDeclined`` carrying Stripe's error object (the
 provider turns it into a failed ``ProviderResult``); a request Stripe refuses for the object's
-state is ``AppError(invalid_state)``; a key reused with other parameters is
-``AppError(idempotency_conflict)``; anything else (network, auth, rate limit, 5xx after the
+state, or a key reused with other parameters, is ``AppError(invalid_state)`` (a definite
+no: ``providers/base.py``); anything else (network, auth, rate limit, 5xx after the
 retries) is ``AppError(payment_provider_error)``, logged with Stripe's request id.
 """
 
@@ -92,11 +92,10 @@ def _call(operation: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> 
     except stripe.CardError as exc:
         raise CardDeclined(_error_object(exc)) from exc
     except stripe.IdempotencyError as exc:
-        logger.error(
-            "stripe %s: idempotency key reused (%s) request=%s", operation, exc, exc.request_id
-        )
+        # a definite no (providers/base.py): nothing was executed, so the row is failed
+        logger.error("stripe %s: key reused with other parameters: %s", operation, exc)
         raise AppError(
-            ErrorCode.IDEMPOTENCY_CONFLICT, "this payment step was already sent with other details"
+            ErrorCode.INVALID_STATE, "this payment step was already sent with other details"
         ) from exc
     except stripe.InvalidRequestError as exc:
         if exc.code in STATE_ERROR_CODES:

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from midas.payments import stripe_api
 from midas.payments.models import WebhookEvent
+from midas.payments.services import payment_sync
 
 logger = logging.getLogger("midas.payments.stripe")
 
@@ -76,9 +77,6 @@ HANDLERS: dict[str, Callable[[StripeObject], list[str]]] = {
 
 def sync(provider_ref: str) -> None:
     """Re-read one object from Stripe and apply it: the ledger's one write path."""
-    # Imported here: services imports the providers (and so this package's modules).
-    from midas.payments.services import payment_sync
-
     payment_sync(provider=PROVIDER, provider_ref=provider_ref)
 
 

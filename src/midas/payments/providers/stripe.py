@@ -27,7 +27,7 @@ attempt needs authentication, pending before any attempt; ``processing`` → pen
 from __future__ import annotations
 
 import hashlib
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 
@@ -39,12 +39,6 @@ STRIPE_JS_URL = "https://js.stripe.com/v3/"
 DEFAULT_DECLINE = "card_declined"
 
 
-def _status(value: str) -> ProviderStatus:
-    # "pending" is not (yet) in ProviderStatus; an intent being processed or a refund on its
-    # way is neither a success nor a failure, so it is reported as such.
-    return cast(ProviderStatus, value)
-
-
 def _id(value: Any) -> str:
     """An id from a field that is either the id or the expanded object."""
     if isinstance(value, dict):
@@ -52,11 +46,21 @@ def _id(value: Any) -> str:
     return str(value or "")
 
 
+def failure_code(error: dict[str, Any]) -> str:
+    """The bank's reason (``insufficient_funds``, ``expired_card``, ...), else Stripe's
+    code (``card_declined`` for a generic decline, ``authentication_required``, ...)."""
+    decline_code = str(error.get("decline_code") or "")
+    if decline_code and decline_code != "generic_decline":
+        return decline_code
+    return str(error.get("code") or decline_code)
+
+
 def intent_result(intent: dict[str, Any]) -> ProviderResult:
     """A PaymentIntent, as the ledger reads it."""
     stripe_status = intent.get("status", "")
     amount = int(intent.get("amount") or 0)
     error = intent.get("last_payment_error") or {}
+    status: ProviderStatus
     if stripe_status == "succeeded":
         status, amount = "succeeded", int(intent.get("amount_received") or 0)
     elif stripe_status == "requires_capture":
@@ -74,24 +78,26 @@ def intent_result(intent: dict[str, Any]) -> ProviderResult:
     redirect = next_action.get("redirect_to_url") or {}
     return ProviderResult(
         provider_ref=str(intent.get("id", "")),
-        status=_status(status),
+        status=status,
         amount_minor=amount,
         currency=str(intent.get("currency", "")).upper(),
         action_url=str(redirect.get("url") or ""),
-        failure_code=str(error.get("decline_code") or error.get("code") or "") if error else "",
+        failure_code=failure_code(error) if error else "",
         failure_message=str(error.get("message") or "")[:300] if error else "",
         payment_method=_id(intent.get("payment_method")) if intent.get("customer") else "",
     )
 
 
 def refund_result(refund: dict[str, Any]) -> ProviderResult:
-    stripe_status = refund.get("status") or "pending"
-    status = {"succeeded": "succeeded", "failed": "failed", "canceled": "canceled"}.get(
-        stripe_status, "pending"
-    )
+    final: dict[str, ProviderStatus] = {
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "canceled": "canceled",
+    }
+    status = final.get(str(refund.get("status")), "pending")  # pending, requires_action
     return ProviderResult(
         provider_ref=str(refund.get("id", "")),
-        status=_status(status),
+        status=status,
         amount_minor=int(refund.get("amount") or 0),
         currency=str(refund.get("currency", "")).upper(),
         failure_code=str(refund.get("failure_reason") or "") if status == "failed" else "",
@@ -108,7 +114,7 @@ def declined_result(request: ChargeRequest, error: dict[str, Any]) -> ProviderRe
         status="requires_action" if needs_customer else "failed",
         amount_minor=request.amount_minor,
         currency=request.currency.upper(),
-        failure_code=str(error.get("decline_code") or code or DEFAULT_DECLINE),
+        failure_code=failure_code(error) or DEFAULT_DECLINE,
         failure_message=str(error.get("message") or "")[:300],
         payment_method=_id(intent.get("payment_method")) if intent.get("customer") else "",
     )
@@ -144,8 +150,7 @@ class StripeProvider:
                 confirm=True,
             )
         else:
-            # TODO(payments-core): ChargeRequest.save_payment_method, see the report
-            if getattr(request, "save_payment_method", False):
+            if request.save_payment_method:
                 params["customer"] = self.customer_for(request.customer_email)
                 params["setup_future_usage"] = "off_session"
             if request.payment_method:
@@ -204,26 +209,59 @@ class StripeProvider:
         return refund_result(stripe_api.create_refund(params, idempotency_key=idempotency_key))
 
 
-def checkout_context(*, provider_ref: str) -> dict[str, str] | None:
-    """What the checkout page needs to mount the Payment Element for an intent: the
-    publishable key, the intent's client secret and Stripe.js' URL. ``None`` unless a
-    publishable key is configured: Stripe.js is never loaded in sandbox mode."""
+def checkout_context(
+    *, amount_minor: int = 0, currency: str = "", save_card: bool = False, provider_ref: str = ""
+) -> dict[str, Any] | None:
+    """What the checkout page needs for Stripe.js, or ``None`` unless
+    ``STRIPE_PUBLISHABLE_KEY`` is set (Stripe.js is never loaded in sandbox mode).
+
+    Paying: mount the Payment Element in deferred mode with ``elements_options`` (amount,
+    currency, ``paymentMethodCreation: "manual"``, and ``setupFutureUsage: "off_session"``
+    when ``save_card``, which must match ``ChargeRequest.save_payment_method``), create the
+    method with ``stripe.createPaymentMethod({elements})`` and post its ``pm_...`` id: the
+    server creates and confirms the PaymentIntent. Authenticating an intent that answered
+    ``requires_action`` (``provider_ref``): ``client_secret`` for
+    ``stripe.handleNextAction({clientSecret})``; amount and currency then come from it."""
     publishable_key = settings.STRIPE_PUBLISHABLE_KEY
-    if not publishable_key or not provider_ref.startswith("pi_"):
+    if not publishable_key:
         return None
-    intent = stripe_api.retrieve_payment_intent(provider_ref)
-    return {
+    context: dict[str, Any] = {
         "publishable_key": publishable_key,
-        "client_secret": str(intent.get("client_secret") or ""),
-        "payment_intent": provider_ref,
-        "status": str(intent.get("status") or ""),
         "js_url": STRIPE_JS_URL,
+        "client_secret": "",
+        "payment_intent": "",
+        "status": "",
     }
+    if provider_ref.startswith("pi_"):
+        intent = stripe_api.retrieve_payment_intent(provider_ref)
+        amount_minor = int(intent.get("amount") or 0)
+        currency = str(intent.get("currency") or "")
+        save_card = save_card or bool(intent.get("setup_future_usage"))
+        context.update(
+            client_secret=str(intent.get("client_secret") or ""),
+            payment_intent=provider_ref,
+            status=str(intent.get("status") or ""),
+        )
+    options: dict[str, Any] = {
+        "mode": "payment",
+        "amount": amount_minor,
+        "currency": currency.lower(),
+        "paymentMethodCreation": "manual",
+        "paymentMethodTypes": ["card"],
+    }
+    if save_card:
+        options["setupFutureUsage"] = "off_session"
+    context["elements_options"] = options
+    return context
 
 
-def stripe_checkout_context(payment: Any) -> dict[str, str] | None:
-    """``checkout_context`` for a ledger row (reads only its ``provider`` and
-    ``provider_ref``); ``None`` for sandbox rows."""
+def stripe_checkout_context(payment: Any) -> dict[str, Any] | None:
+    """``checkout_context`` for a ledger row (reads only its ``provider``,
+    ``provider_ref``, ``amount_minor`` and ``currency``); ``None`` for sandbox rows."""
     if getattr(payment, "provider", "") != StripeProvider.name:
         return None
-    return checkout_context(provider_ref=str(payment.provider_ref or ""))
+    return checkout_context(
+        amount_minor=int(payment.amount_minor or 0),
+        currency=str(payment.currency or ""),
+        provider_ref=str(payment.provider_ref or ""),
+    )
