@@ -63,7 +63,7 @@ def test_charge_replay_and_refund(provider, run):
 
 def test_decline_and_authentication(provider, run):
     declined = provider.charge(request(run, "declined", payment_method="pm_card_chargeDeclined"))
-    assert (declined.status, declined.failure_code) == ("failed", "generic_decline")
+    assert (declined.status, declined.failure_code) == ("failed", "card_declined")
 
     challenged = provider.charge(
         request(
@@ -86,6 +86,25 @@ def test_deposit_hold_partial_capture_and_release(provider, run):
     other = provider.charge(request(run, "hold2", capture=False, amount_minor=50_000))
     released = provider.cancel(other.provider_ref, f"midas-live-test:{run}:release")
     assert released.status == "canceled"
+
+
+def test_saved_card_then_off_session_deposit_hold(provider, run):
+    checkout = provider.charge(request(run, "save", save_payment_method=True))
+    assert checkout.status == "succeeded"
+    assert checkout.payment_method.startswith("pm_")
+
+    held = provider.charge(
+        request(
+            run,
+            "offsession",
+            payment_method=checkout.payment_method,
+            off_session=True,
+            capture=False,
+            amount_minor=50_000,
+        )
+    )
+    assert (held.status, held.amount_minor) == ("requires_capture", 50_000)
+    provider.cancel(held.provider_ref, f"midas-live-test:{run}:offsession-release")
 
 
 def test_payment_element_intent_has_a_client_secret(provider, run):
