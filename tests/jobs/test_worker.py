@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django_tasks_db.models import DBTaskResult
 
 from midas.jobs.models import WorkerHeartbeat
@@ -150,3 +150,22 @@ def test_a_second_signal_stops_the_worker_at_once():
     assert worker.stopping and not worker.tasks.running
     with pytest.raises(SystemExit):
         worker._shutdown(signal.SIGTERM, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_loop_is_logged_and_the_worker_goes_on(mailbox, monkeypatch, caplog):
+    worker = MidasWorker(worker_id="flaky", scheduler=False, interval=0)
+    calls = []
+    real_run_once = worker.run_once
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_run_once()
+
+    monkeypatch.setattr(worker, "run_once", flaky)
+    worker.run(max_loops=3)
+    assert len(calls) == 3
+    assert "loop failed (1 in a row)" in caplog.text
+    assert WorkerHeartbeat.objects.get(worker_id="flaky").stopped_at is not None

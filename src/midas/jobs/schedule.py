@@ -88,7 +88,7 @@ def enqueue_due(
             result = job.task.enqueue()
             ScheduleEntry.objects.filter(pk=entry.pk).update(last_task_id=str(result.id))
         enqueued.append(entry.name)
-        logger.info("scheduled %s (next at %s)", entry.name, following.isoformat())
+        logger.debug("scheduled %s (next at %s)", entry.name, following.isoformat())
     return enqueued
 
 

@@ -20,6 +20,7 @@ import uuid
 from types import FrameType
 
 from django.conf import settings
+from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 
 from midas.jobs import schedule
@@ -28,6 +29,7 @@ from midas.jobs.services import heartbeat_beat, heartbeat_stop
 logger = logging.getLogger(__name__)
 
 TASKS_PER_LOOP = 20  # then the heartbeat and the scheduler get their turn again
+MAX_PAUSE = 60.0  # seconds between loops at most, after repeated failures
 
 
 def new_worker_id() -> str:
@@ -86,21 +88,35 @@ class MidasWorker:
             ", ".join(sorted(jobs)) or "none",
             settings.EMAIL_DISPLAY or settings.EMAIL_BACKEND,
         )
-        loops = 0
+        loops = failures = 0
         try:
             while not self.stopping:
-                ran = self.run_once()
                 loops += 1
+                try:
+                    ran = self.run_once()
+                    failures = 0
+                except Exception:  # the database away or locked too long: wait, try again
+                    ran, failures = 0, failures + 1
+                    logger.exception(
+                        "worker %s: loop failed (%d in a row)", self.worker_id, failures
+                    )
+                    close_old_connections()
                 if (max_loops and loops >= max_loops) or (until_idle and not ran):
                     break
                 if self.parent_pid and os.getppid() != self.parent_pid:
                     logger.warning("worker %s: parent process gone, stopping", self.worker_id)
                     break
                 if not ran and not self.stopping:
-                    self._wake.wait(self.interval)
+                    self._wake.wait(min(self.interval * 2**failures, MAX_PAUSE))
         finally:
+            self._say_goodbye()
+
+    def _say_goodbye(self) -> None:
+        try:
             heartbeat_stop(worker_id=self.worker_id, jobs_done=self.jobs_done)
-            logger.info("worker %s stopped after %d job(s)", self.worker_id, self.jobs_done)
+        except Exception:  # a stop must not fail on the database; the heartbeat just ages
+            logger.exception("worker %s: could not record the stop", self.worker_id)
+        logger.info("worker %s stopped after %d job(s)", self.worker_id, self.jobs_done)
 
     def configure_signals(self) -> None:
         for name in ("SIGINT", "SIGTERM", "SIGQUIT"):

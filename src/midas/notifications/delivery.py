@@ -145,9 +145,9 @@ def outbox_retry_now(*, message: OutboxMessage, now: dt.datetime | None = None) 
     if changed:
         from django.db import transaction
 
-        from midas.notifications.services import _kick_delivery
+        from midas.notifications.services import kick_delivery
 
-        transaction.on_commit(_kick_delivery)
+        transaction.on_commit(kick_delivery, robust=True)
     return bool(changed)
 
 

@@ -77,7 +77,7 @@ def email_enqueue(
         if not dedupe_key:
             raise
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(_kick_delivery)
+    transaction.on_commit(kick_delivery, robust=True)  # a failed kick: the next run sends it
     return message
 
 
@@ -96,7 +96,7 @@ def base_context() -> dict[str, Any]:
     return {"SITE_URL": settings.SITE_URL, "SITE_NAME": SITE_NAME, "concierge": concierge()}
 
 
-def _kick_delivery() -> None:
+def kick_delivery() -> None:
     """After the commit, ask a worker to send now rather than at the next scheduled run."""
     from midas.notifications.tasks import kick_send_outbox
 
