@@ -85,7 +85,7 @@ def _cancel(
         ]
     )
     if booking.reservation_id:
-        release(reservation=booking.reservation, now=now)
+        booking.reservation = release(reservation=booking.reservation, now=now)
     left = preview.refund_minor
     for charge in succeeded_charges(booking):
         amount = min(left, refundable_minor(charge))

@@ -66,7 +66,7 @@ def _audit(booking: Booking, event: str, by: User | None = None) -> None:
 
 def _free_slot(booking: Booking, now: dt.datetime) -> None:
     if booking.reservation_id:
-        release(reservation=booking.reservation, now=now)
+        booking.reservation = release(reservation=booking.reservation, now=now)
 
 
 @conflict_on_lock_timeout

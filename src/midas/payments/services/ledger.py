@@ -88,7 +88,9 @@ def payment_open(
         amount_minor=amount_minor,
         currency=booking.currency,
         provider=provider,
-        provider_ref=parent.provider_ref if parent and kind != K.REFUND else "",
+        # a capture or release made already (seen on the provider) is recorded on its hold's
+        # object; one still to ask for gets the ref from the provider's answer
+        provider_ref=parent.provider_ref if parent and kind != K.REFUND and status != P else "",
         idempotency_key=idempotency_key,
         parent=parent,
     )
