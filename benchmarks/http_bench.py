@@ -7,7 +7,7 @@
 What it does, in order:
 
 1. makes a scratch directory with a fresh SQLite database (or, with ``--database-url``, a
-   scratch database ``midas_http_bench`` created on that PostgreSQL server and dropped at
+   scratch database ``midas_http_bench_<pid>`` created on that PostgreSQL server and dropped at
    the end), migrates, loads the demo collection (``midas.catalog.demo.load_demo``) and
    collects static files, all with ``MIDAS_ENV=production``;
 2. starts the production server (``midas.server.MidasServer`` with ``server_options``:
@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
 SETTINGS_MODULE = "benchmarks.bench_settings"
 CEILING_PATH = "/bench/ceiling/"
-PG_SCRATCH_DB = "midas_http_bench"
+PG_SCRATCH_DB = f"midas_http_bench_{os.getpid()}"  # two runs never share one
 HOST = "127.0.0.1"
 
 
