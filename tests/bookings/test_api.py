@@ -256,3 +256,18 @@ def test_a_requested_booking_answers_requested(api, db):
     response = book(api, asset_slug="gulfstream")
     assert response.status_code == 201, response.content
     assert response.json()["status"] == BookingStatus.REQUESTED
+
+
+def test_return_url_must_be_on_this_site(api, asset):
+    ref = book(api).json()["reference"]
+    evil = api.post(
+        f"{URL}/{ref}/pay",
+        {"card_number": "4000002500003155", "return_url": "https://evil.example/x"},
+    )
+    assert evil.status_code == 400
+    assert evil.json()["field"] == "return_url"
+    ok = api.post(
+        f"{URL}/{ref}/pay",
+        {"card_number": "4000002500003155", "return_url": "https://midas.example/bookings/x/"},
+    )
+    assert ok.status_code == 202

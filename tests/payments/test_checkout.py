@@ -239,3 +239,53 @@ def test_customer_email_is_used_and_the_price_is_the_servers():
     intent = SandboxProvider().object(outcome.payment.provider_ref)
     assert intent["amount"] == booking.total_minor
     assert intent["reference"] == booking.reference
+
+
+def test_a_challenge_completed_after_the_hold_lapsed_charges_nothing():
+    booking = make_booking()
+    outcome = payment_pay_booking(booking=booking, payment_method=THREE_DS, now=NOW)
+    booking_expire_holds(now=NOW + dt.timedelta(hours=1))
+    late = payment_complete_challenge(payment=outcome.payment, approve=True, now=NOW)
+    assert late.status == "declined"
+    assert late.message == "This booking is no longer held, so nothing was charged."
+    assert late.payment.status == PaymentStatus.CANCELED
+    assert SandboxProvider().object(outcome.payment.provider_ref)["status"] == "canceled"
+    assert "payment_failed" not in templates_sent()
+
+
+def test_a_payment_racing_the_expiry_job_is_reported_refunded(monkeypatch):
+    from midas.payments.services import checkout
+
+    booking = make_booking()
+    real_call = checkout.payment_call
+
+    def expire_first(**kwargs):
+        booking_expire_holds(now=NOW + dt.timedelta(hours=1))  # the job wins the race
+        return real_call(**kwargs)
+
+    monkeypatch.setattr(checkout, "payment_call", expire_first)
+    outcome = payment_pay_booking(booking=booking, payment_method=VISA, now=NOW)
+    assert outcome.status == "refunded"
+    assert outcome.booking.status == BookingStatus.EXPIRED
+    totals = ledger_totals(booking)
+    assert totals.paid == totals.refunded == booking.total_minor
+
+
+def test_stripe_without_a_method_is_allowed_for_the_payment_element(settings, monkeypatch):
+    from midas.payments.interface import ProviderResult
+    from midas.payments.providers.stripe import StripeProvider
+
+    settings.PAYMENT_PROVIDER = "stripe"
+    seen = {}
+
+    def charge(self, request):
+        seen["request"] = request
+        return ProviderResult("pi_123", "pending", request.amount_minor, "USD")
+
+    monkeypatch.setattr(StripeProvider, "charge", charge)
+    booking = make_booking()
+    outcome = payment_pay_booking(booking=booking, payment_method="", now=NOW)
+    assert outcome.status == "processing"
+    assert outcome.payment.provider_ref == "pi_123"
+    assert seen["request"].save_payment_method is True
+    assert seen["request"].return_url == f"https://midas.example/bookings/{booking.reference}/"

@@ -282,3 +282,28 @@ def test_the_ledger_reconciles_after_every_operation():
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     LedgerMachine.TestCase().runTest()
+
+
+@pytest.mark.django_db
+def test_sync_finds_an_interrupted_charge_by_its_id(monkeypatch):
+    now = timezone.now()
+    booking = make_booking(days_ahead=10, now=now)
+    real_charge = SandboxProvider.charge
+    made = {}
+
+    def dies_after_the_call(self, request):
+        made["result"] = real_charge(self, request)
+        raise ConnectionError("process killed")
+
+    monkeypatch.setattr(SandboxProvider, "charge", dies_after_the_call)
+    with pytest.raises(AppError):
+        payment_pay_booking(booking=booking, payment_method="pm_card_visa", now=now)
+    row = Payment.objects.get(booking=booking)
+    assert (row.status, row.provider_ref) == (PaymentStatus.PENDING, "")
+    ref = made["result"].provider_ref
+    assert payment_sync(provider="sandbox", provider_ref=ref) is None  # unknown by ref
+    assert payment_sync(provider="sandbox", provider_ref=ref, payment_id=row.pk + 99) is None
+    synced = payment_sync(provider="sandbox", provider_ref=ref, payment_id=row.pk)
+    assert (synced.status, synced.provider_ref) == (PaymentStatus.SUCCEEDED, ref)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED

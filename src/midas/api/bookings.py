@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -237,6 +238,12 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
             "card numbers are taken in test mode only; send a payment_method",
             field="card_number",
         )
+    if payload.return_url and not payload.return_url.startswith(settings.SITE_URL + "/"):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"return_url must be a page of this site ({settings.SITE_URL}/...)",
+            field="return_url",
+        )
     outcome = payment_pay_booking(
         booking=booking,
         payment_method=payload.card_number or payload.payment_method or "",
@@ -244,6 +251,8 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
     )
     if outcome.status == "declined":
         raise AppError(ErrorCode.PAYMENT_DECLINED, outcome.message)
+    if outcome.status == "refunded":
+        raise AppError(ErrorCode.INVALID_STATE, outcome.message)
     body = {
         "status": outcome.status,
         "action_url": outcome.action_url,

@@ -18,12 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.lifecycle import require_state
+from midas.bookings.services.notices import booking_path
 from midas.errors import AppError, ErrorCode
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import get_provider, provider_name
@@ -38,11 +40,14 @@ from midas.payments.services.ledger import (
 from midas.payments.services.settle import payments_settle
 
 IN_PROGRESS_FOR = dt.timedelta(minutes=2)  # a pending charge younger than this is not retried
+PAID_STATES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED)
+LAPSED = "The hold on this booking ended while you were paying: the payment is refunded."
+LAPSED_BEFORE = "This booking is no longer held, so nothing was charged."
 
 
 @dataclass(frozen=True)
 class PaymentOutcome:
-    status: str  # succeeded | declined | requires_action | processing
+    status: str  # succeeded | declined | requires_action | processing | refunded
     booking: Booking
     payment: Payment
     action_url: str = ""
@@ -66,14 +71,19 @@ def payment_pay_booking(
     now: dt.datetime | None = None,
 ) -> PaymentOutcome:
     """Charge the rental total of a held booking with ``payment_method`` (sandbox: a test
-    card number or a ``pm_card_*`` id; Stripe: a ``pm_`` id). Raises ``invalid_state``
+    card number or a ``pm_card_*`` id; Stripe: a ``pm_`` id, or none for the Payment
+    Element). ``return_url``: where the provider sends the customer back after
+    authenticating (default: the booking's page). Raises ``invalid_state``
     when the booking is not held, its hold has expired or it is paid already;
     ``payment_provider_error`` when the provider cannot be reached (nothing is charged
     twice: a retry reuses the idempotency key)."""
     now = now or timezone.now()
     method = (payment_method or "").strip()
-    if not method:
+    if not method and provider_name() == "sandbox":
         raise AppError(ErrorCode.INVALID_INPUT, "choose a card to pay with", field="payment_method")
+    # With Stripe and no method, the intent is created unconfirmed ("processing"): the page
+    # confirms it with the Payment Element and the webhook (payment_sync) finishes the job.
+    return_url = return_url or settings.SITE_URL + booking_path(booking)
     row, abandoned = _open_charge(booking=booking, now=now)
     payment_abandon_at_provider(payments=abandoned, now=now)
     booking = row.booking
@@ -133,8 +143,10 @@ def settle_outcome(row: Payment, *, now: dt.datetime) -> PaymentOutcome:
         payments_settle(booking=row.booking, now=now)
     booking = Booking.objects.select_related("asset", "location", "customer").get(pk=row.booking_id)
     row.booking = booking
-    if row.status == PaymentStatus.SUCCEEDED:
+    if row.status == PaymentStatus.SUCCEEDED and booking.status in PAID_STATES:
         return PaymentOutcome("succeeded", booking, row)
+    if row.status == PaymentStatus.SUCCEEDED:  # the hold lapsed meanwhile: given back
+        return PaymentOutcome("refunded", booking, row, message=LAPSED)
     if row.status == PaymentStatus.REQUIRES_ACTION:
         url = challenge_path(row) if row.provider == "sandbox" else ""
         result_url = url or _provider_action_url(row)
@@ -171,7 +183,10 @@ def payment_complete_challenge(
             ErrorCode.INVALID_STATE, "this payment is authenticated with the card's bank"
         )
     if payment.booking.status != BookingStatus.HELD and payment.kind == PaymentKind.CHARGE:
-        approve = False
+        # nothing to pay for any more: withdraw the payment rather than fail it
+        result = provider.cancel(payment.provider_ref, f"{payment.idempotency_key}:abandon")
+        row = payment_apply(payment=payment, result=result, now=now)
+        return PaymentOutcome("declined", row.booking, row, message=LAPSED_BEFORE)
     result = complete(payment.provider_ref, approve=approve)
     row = payment_apply(payment=payment, result=result, now=now)
     return settle_outcome(row, now=now)

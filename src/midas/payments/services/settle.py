@@ -61,14 +61,32 @@ def payments_settle(*, booking: Booking, now: dt.datetime | None = None) -> None
         logger.warning("payments.deposit.hold_later booking=%s: %s", booking.pk, exc)
 
 
-def payment_sync(*, provider: str, provider_ref: str) -> Payment | None:
+def payment_sync(
+    *, provider: str, provider_ref: str, payment_id: int | None = None
+) -> Payment | None:
     """Re-read ``provider_ref`` from ``provider`` and apply it to its ledger row (and so to
     the booking), then send any follow-up. None when no row records that object.
-    Idempotent and safe in any order; the provider call happens outside any transaction."""
+    Idempotent and safe in any order; the provider call happens outside any transaction.
+
+    ``payment_id`` (the ``metadata.payment`` we send with every charge) finds a row whose
+    call was interrupted before the provider's reference was stored; it is used only for a
+    pending row of that provider without a reference, and an object of the same amount."""
     row = payment_by_ref(provider=provider, provider_ref=provider_ref)
-    if row is None:
+    orphan = None
+    if row is None and payment_id and provider_ref:
+        orphan = Payment.objects.filter(
+            pk=payment_id, provider=provider, provider_ref="", status=PaymentStatus.PENDING
+        ).first()
+    if row is None and orphan is None:
         return None
     result = get_provider(provider).retrieve(provider_ref)
+    if orphan is not None:
+        if (result.amount_minor, result.currency.upper()) != (orphan.amount_minor, orphan.currency):
+            logger.warning(
+                "payments.payment.sync_mismatch payment=%s ref=%s", payment_id, provider_ref
+            )
+            return None
+        row = orphan
     row = payment_apply(payment=row, result=result)
     payments_settle(booking=row.booking)
     return row
