@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("account/", include("midas.accounts.urls")),
+    path("bookings/", include("midas.bookings.urls")),
     path("", include("midas.web.urls")),
 ]

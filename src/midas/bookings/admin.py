@@ -2,7 +2,8 @@
 
 Reservations are read-only here: bookings create and free them through their services.
 Blocks (maintenance, owner use) are created through ``reserve`` so the overlap rule and the
-database's guarantee apply exactly as for a booking, and lifted with ``release``.
+database's guarantee apply exactly as for a booking, and lifted with ``release``. Bookings
+themselves, with their actions and payment ledger, are in ``booking_admin``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 
+from midas.bookings.booking_admin import BookingAdmin  # registers the Booking admin
 from midas.bookings.models import Block, Reservation, ReservationKind
 from midas.bookings.selectors import overlapping
 from midas.bookings.services import check_range, release, reserve
@@ -168,3 +170,6 @@ class BlockAdmin(ReservationDisplay, admin.ModelAdmin):
             if release(reservation=block).status != before:
                 released += 1
         self.message_user(request, f"Released {released} block(s).", messages.SUCCESS)
+
+
+__all__ = ["BlockAdmin", "BookingAdmin", "ReservationAdmin"]

@@ -148,6 +148,12 @@
       var subject = link.getAttribute("data-name") + " in " + city + ", " + localLabel(p.start) +
         " to " + localLabel(p.end) + " (" + (p.extras.join(", ") || "no extras") + ")";
       link.href = "mailto:" + link.getAttribute("data-mail") + "?subject=" + encodeURIComponent(subject);
+      var book = extra.querySelector("form[data-book]");
+      if (book) { /* the Book button carries the quoted fields to the checkout page */
+        new FormData(form).forEach(function (value, name) {
+          if (name !== "month") book.insertBefore(el("input", { type: "hidden", name: name, value: value }), book.firstChild);
+        });
+      }
       box.appendChild(extra);
     }
   }

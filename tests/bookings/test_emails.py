@@ -1,0 +1,144 @@
+"""The booking emails, rendered from the real templates by the real flows: every message the
+services send has its subject, text and HTML, names nothing the context lacks, and the
+confirmation carries the full receipt in the city's time with the .ics file attached."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from midas.bookings.models import Booking
+from midas.bookings.services import (
+    booking_approve,
+    booking_cancel,
+    booking_decline,
+    booking_mark_picked_up,
+    booking_mark_returned,
+    booking_send_reminders,
+)
+from midas.money import format_money
+from midas.notifications.models import OutboxMessage
+from midas.payments.selectors import ledger_totals
+from midas.payments.services import deposit_capture, deposit_release, payment_pay_booking
+from tests.bookings.factories import make_booking, make_customer, make_staff
+from tests.bookings.fixtures import EMAIL_TEMPLATES
+from tests.factories import make_asset, make_city
+
+pytestmark = pytest.mark.django_db
+
+INVALID = "§MISSING:%s§"
+VISA, DECLINED = "4242424242424242", "4000000000000002"
+
+
+@pytest.fixture(autouse=True)
+def strict_templates(settings, booking_test_settings):
+    """A name the context lacks shows up in the message instead of vanishing."""
+    engine = copy.deepcopy(settings.TEMPLATES[0])
+    engine["OPTIONS"]["string_if_invalid"] = INVALID
+    settings.TEMPLATES = [engine, *settings.TEMPLATES[1:]]
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def pay(booking: Booking, card: str = VISA) -> Booking:
+    return payment_pay_booking(booking=booking, payment_method=card, now=now()).booking
+
+
+def run_every_flow() -> None:
+    staff = make_staff()
+    dubai = make_city("dubai")
+    car = make_asset("cars", dubai, name="Bugatti Chiron")
+    # held, declined card, paid (confirmed), deposit held (starts soon), captured
+    first = make_booking(asset=car, now=now(), days_ahead=2)
+    pay(first, DECLINED)
+    first = pay(first)
+    booking_mark_picked_up(booking=first, by=staff)
+    booking_mark_returned(booking=first, by=staff)
+    deposit_capture(booking=first, amount_minor=100_000, by=staff, reason="A scratched wheel")
+    # another: paid, deposit released
+    second = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=1.5))
+    deposit_release(booking=second, by=staff)
+    # cancelled after payment, by the policy
+    third = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=20))
+    booking_cancel(booking=third, by=third.customer, reason="Change of plans")
+    # requests: approved, declined
+    jet = make_asset("jets", dubai, booking_mode="request")
+    booking_approve(booking=make_booking(asset=jet, now=now(), days_ahead=30), by=staff)
+    declined = make_booking(asset=jet, now=now(), days_ahead=40)
+    booking_decline(booking=declined, by=staff, reason="The aircraft is in maintenance.")
+    # the reminder, the day before
+    soon = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=2))
+    booking_send_reminders(now=soon.start - dt.timedelta(hours=12))
+
+
+def test_every_booking_email_renders_completely():
+    run_every_flow()
+    sent = set(OutboxMessage.objects.values_list("template", flat=True))
+    expected = set(EMAIL_TEMPLATES) - {"staff_payment_problem"}
+    assert expected <= sent, expected - sent
+    for message in OutboxMessage.objects.filter(template__in=EMAIL_TEMPLATES):
+        where = f"{message.template}: "
+        for part in (message.subject, message.body_text, message.body_html):
+            assert part.strip(), where + "empty"
+            assert "§MISSING" not in part, where + part[part.index("§MISSING") :][:80]
+            assert "{{" not in part and "{%" not in part, where
+        text = re.sub(r"<[^<>\s]+@[^<>\s]+>", "", message.body_text)  # <ada@example.com>
+        assert "<" not in text, where + "HTML in the text part"
+        assert "MIDAS" in message.body_html and "MIDAS" in message.body_text, where
+        assert len(message.subject) < 120, where
+
+
+def test_the_confirmation_is_a_receipt_in_the_citys_time():
+    dubai = make_city("dubai")
+    booking = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=20))
+    message = OutboxMessage.objects.get(template="booking_confirmed")
+    assert message.to == booking.customer.email
+    assert booking.reference in message.subject
+    local_start = booking.start.astimezone(dubai.tz)
+    for body in (message.body_text, message.body_html):
+        assert booking.reference in body
+        for line in booking.quote_lines:
+            assert line["label"] in body
+            assert format_money(line["amount"], "AED") in body
+        assert format_money(booking.total_minor, "AED") in body
+        assert format_money(booking.security_deposit_minor, "AED") in body
+        assert f"{local_start:%H:%M} (Asia/Dubai)" in body
+        assert f"/bookings/{booking.reference}/" in body
+    [ics] = message.attachments
+    assert ics["filename"] == f"{booking.reference}.ics"
+
+
+def test_the_cancellation_names_the_refund():
+    booking = pay(make_booking(now=now(), days_ahead=20))
+    booking_cancel(booking=booking, by=booking.customer)
+    message = OutboxMessage.objects.get(template="booking_cancelled")
+    refund = format_money(booking.total_minor, booking.currency)
+    assert refund in message.subject
+    assert refund in message.body_text and refund in message.body_html
+    staff = OutboxMessage.objects.get(template="staff_booking_cancelled")
+    assert refund in staff.body_text
+
+
+def test_a_declined_card_says_why_and_how_long_the_hold_lasts():
+    booking = make_booking(now=now(), customer=make_customer())
+    pay(booking, DECLINED)
+    message = OutboxMessage.objects.get(template="payment_failed")
+    assert "Your card was declined." in message.body_text
+    assert f"/bookings/{booking.reference}/pay/" in message.body_text
+    assert "still held until" in message.body_text
+
+
+def test_a_capture_with_nothing_left_does_not_mention_a_release():
+    staff = make_staff()
+    booking = pay(make_booking(now=now(), days_ahead=2))
+    held = ledger_totals(booking).deposit_held
+    deposit_capture(booking=booking, amount_minor=held, by=staff, reason="Written off")
+    message = OutboxMessage.objects.get(template="deposit_captured")
+    assert "Written off" in message.body_text
+    assert "The rest of the hold" not in message.body_text
