@@ -508,3 +508,12 @@ def test_my_bookings_takes_a_fixed_number_of_queries(
         held(customer, make_asset("cars", city))
     with django_assert_max_num_queries(6):
         assert signed_in.get(reverse("bookings:list")).status_code == 200
+
+
+def test_booking_from_the_page_is_rate_limited_like_the_api(signed_in, car):
+    for n in range(10):
+        book(signed_in, car, key=f"web-{n}")  # one books; the rest find the slot taken
+    response = book(signed_in, car, key="web-11")
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert Booking.objects.count() == 1

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from midas.accounts.ratelimit import Limit, by_user, too_many_requests
 from midas.accounts.services import check_eligibility
 from midas.bookings.forms import CheckoutForm, new_idempotency_key
 from midas.bookings.models import Booking, BookingStatus
@@ -27,6 +28,10 @@ from midas.catalog import selectors as catalog
 from midas.catalog.models import Asset
 from midas.errors import AppError, ErrorCode
 from midas.web.quoting import QuoteRequest, QuoteResult, quote_for_page
+
+# The API's scope: one counter per customer for the page and POST /api/v1/bookings alike
+# (settings.RATE_LIMITS may override it).
+BOOKING_CREATE = Limit("booking_create", limit=10, window=60)
 
 
 def quote_query(request: QuoteRequest) -> QueryDict:
@@ -85,6 +90,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
             status = 400
         else:
             try:
+                BOOKING_CREATE.hit(by_user(request))
                 booking = booking_create(
                     customer=request.user,
                     asset=asset,
@@ -96,6 +102,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
                     now=now,
                 )
             except AppError as exc:
+                if exc.code == ErrorCode.RATE_LIMITED:
+                    return too_many_requests(request, exc)
                 if exc.code == ErrorCode.NOT_ELIGIBLE:
                     refusal = exc
                 elif exc.code == ErrorCode.SLOT_UNAVAILABLE:
