@@ -271,3 +271,11 @@ def test_return_url_must_be_on_this_site(api, asset):
         {"card_number": "4000002500003155", "return_url": "https://midas.example/bookings/x/"},
     )
     assert ok.status_code == 202
+
+
+def test_the_list_costs_a_fixed_number_of_queries(api, asset, django_assert_max_num_queries):
+    for n in range(5):
+        book(api, start=10 + 3 * n, end=11 + 3 * n)
+    with django_assert_max_num_queries(4):  # token, count, page (+ last_used spare)
+        response = api.get(URL)
+    assert response.json()["count"] == 5

@@ -133,3 +133,23 @@ def test_a_requested_booking_can_be_withdrawn():
     booking = make_booking(asset=make_asset("villas", booking_mode="request"))
     cancelled = booking_cancel(booking=booking, by=booking.customer, now=NOW)
     assert cancelled.status == BookingStatus.CANCELLED
+
+
+def test_a_failure_inside_the_cancellation_rolls_everything_back(monkeypatch):
+    booking = make_paid_booking(days_ahead=3)
+    emails = OutboxMessage.objects.count()
+
+    def broken(**kwargs):
+        raise RuntimeError("staff mailbox exploded")
+
+    monkeypatch.setattr("midas.bookings.services.notices.staff_notify", broken)
+    with pytest.raises(RuntimeError):
+        booking_cancel(booking=booking, by=booking.customer, now=NOW)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.reservation.status == ReservationStatus.ACTIVE
+    assert not Payment.objects.filter(
+        kind__in=(PaymentKind.REFUND, PaymentKind.DEPOSIT_RELEASE)
+    ).exists()
+    assert OutboxMessage.objects.count() == emails
+    assert ledger_totals(booking).deposit_held == booking.security_deposit_minor
