@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("account/", include("midas.accounts.urls")),
     path("bookings/", include("midas.bookings.urls")),
+    path("staff/mailbox/", include("midas.notifications.urls")),
     path("", include("midas.web.urls")),
 ]

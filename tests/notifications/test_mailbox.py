@@ -117,7 +117,6 @@ def test_midas_mailbox_is_a_command_of_its_own(delivered, capsys):
     assert "https://midas.example/verify/abc/" in capsys.readouterr().out
 
 
-@pytest.mark.urls("tests.notifications.urls")
 def test_the_mailbox_pages_are_for_staff_only(client, delivered):
     pages = [
         reverse("mailbox:list"),
@@ -134,7 +133,6 @@ def test_the_mailbox_pages_are_for_staff_only(client, delivered):
         assert client.get(url).status_code == 404, url
 
 
-@pytest.mark.urls("tests.notifications.urls")
 def test_staff_read_the_mailbox_with_html_sandboxed(client, delivered):
     client.force_login(staff_user())
     listing = client.get(reverse("mailbox:list"), {"to": "ana@example.com"})
