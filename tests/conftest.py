@@ -73,14 +73,3 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def clean_cache():
-    """Each test starts with an empty cache: the database is rolled back between tests, so
-    the catalogue version starts again at 0 and a page cached by an earlier test would match."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

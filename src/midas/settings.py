@@ -101,7 +101,9 @@ _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE"
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers go on while one writer writes; IMMEDIATE takes the write lock at
     # BEGIN, so check-then-insert (reserve) is serialised; busy timeout waits, not fails.
-    _db["CONN_MAX_AGE"] = 0
+    # Connections are kept (DB_CONN_MAX_AGE), as on PostgreSQL: a new one costs ~3-4 ms
+    # before its first query, as the last one to close takes the -wal and -shm files with it
+    # (measured; benchmarks/README.md), more than a cached page costs in all.
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
@@ -128,6 +130,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Public pages served to anonymous visitors from the cache for at most this long; 0 turns
+# the page cache off (docs/explanation/page-cache.md).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 
 # --- Background jobs (django-tasks, database backend: no extra server) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

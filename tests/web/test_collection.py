@@ -163,9 +163,10 @@ def test_listing_query_count_is_bounded(
     for n in range(15):
         asset = make_asset("cars", dubai if n % 2 else washington)
         asset.delivery_locations.add(washington if n % 2 else dubai)
-    with django_assert_max_num_queries(5):
-        assert client.get(CARS).status_code == 200
+    # without dates: + the catalogue version read by the page cache
     with django_assert_max_num_queries(6):
+        assert client.get(CARS).status_code == 200
+    with django_assert_max_num_queries(7):
         assert client.get(CARS + "?city=dubai&sort=price&price_min=1").status_code == 200
     dates = f"start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=2):%Y-%m-%d}"
     with django_assert_max_num_queries(6):

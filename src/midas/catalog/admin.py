@@ -20,6 +20,7 @@ from midas.catalog.models import (
     Location,
     SeasonalRate,
 )
+from midas.catalog.services import catalog_version_bump
 from midas.catalog.specs import SPECS
 from midas.money import format_money
 
@@ -47,8 +48,26 @@ def specs_help() -> str:
     return "A JSON object with exactly these keys. " + "; ".join(lines) + "."
 
 
+class CatalogAdmin(admin.ModelAdmin):
+    """Every save and delete moves the catalogue version on, in the admin's transaction, so
+    cached public pages show the edit on the next request (docs/explanation/page-cache.md).
+    Inlines and many-to-many fields are saved in the same transaction as the object."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        catalog_version_bump()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        catalog_version_bump()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        super().delete_queryset(request, queryset)
+        catalog_version_bump()
+
+
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(CatalogAdmin):
     list_display = ["city", "slug", "region", "country", "currency", "timezone", "tax", "fee"]
     list_display += ["position"]
     list_editable = ["position"]
@@ -66,7 +85,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(CatalogAdmin):
     list_display = ["name", "slug", "singular", "position"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]
@@ -88,7 +107,7 @@ class AssetImageInline(admin.TabularInline):
 
 
 @admin.register(Asset)
-class AssetAdmin(admin.ModelAdmin):
+class AssetAdmin(CatalogAdmin):
     list_display = ["name", "brand", "category", "home_location", "rate", "booking_mode"]
     list_display += ["is_active", "is_featured"]
     list_editable = ["is_active", "is_featured"]
@@ -154,7 +173,7 @@ class AssetAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeasonalRate)
-class SeasonalRateAdmin(admin.ModelAdmin):
+class SeasonalRateAdmin(CatalogAdmin):
     list_display = ["name", "scope", "start_date", "end_date", "adjustment", "priority"]
     list_filter = ["location", "category", "start_date"]
     list_select_related = ["asset", "category", "location"]
@@ -186,7 +205,7 @@ class SeasonalRateAdmin(admin.ModelAdmin):
 
 
 @admin.register(AddOn)
-class AddOnAdmin(admin.ModelAdmin):
+class AddOnAdmin(CatalogAdmin):
     list_display = ["name", "code", "pricing", "price", "offered_for", "is_active", "position"]
     list_editable = ["is_active", "position"]
     list_filter = ["pricing", "categories", "is_active"]

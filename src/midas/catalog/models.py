@@ -311,3 +311,20 @@ class AddOn(TimestampedModel):
         if self.pricing_units and asset.pricing_unit not in self.pricing_units:
             return False
         return self.pricing == AddOnPricing.PERCENT or asset.currency in self.amounts
+
+
+class CatalogVersion(models.Model):
+    """One row (``pk=1``) whose ``value`` moves on with every write that changes what the
+    public pages show: a catalogue edit, a reservation made or released. The page cache keys
+    on it (docs/explanation/page-cache.md); it carries no other meaning."""
+
+    ROW = 1  # the primary key of the one row
+
+    value = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "catalogue version"
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.value}"

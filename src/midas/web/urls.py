@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from midas.web import views
+from midas.web.page_cache import cache_for_anonymous
 from midas.web.sitemaps import SITEMAPS
 
 app_name = "web"
@@ -15,6 +16,6 @@ urlpatterns = [
     path("contact/", views.page, {"name": "contact"}, name="contact"),
     path("faq/", views.page, {"name": "faq"}, name="faq"),
     path("terms/", views.page, {"name": "terms"}, name="terms"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cache_for_anonymous(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots, name="robots"),
 ]

@@ -17,6 +17,7 @@ from midas.errors import AppError
 from midas.web.calendar import month_view
 from midas.web.forms import CollectionFilterForm
 from midas.web.meta import SITE_NAME, PageMeta, absolute
+from midas.web.page_cache import cache_for_anonymous
 from midas.web.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
 
 PAGE_SIZE = 12
@@ -26,7 +27,18 @@ COLLECTION_DESCRIPTION = (
 )
 
 
+def has_dates(request: HttpRequest) -> bool:
+    """A listing filtered by dates checks availability: always rendered afresh."""
+    return bool(request.GET.get("start") or request.GET.get("end"))
+
+
+def asks_for_quote(request: HttpRequest) -> bool:
+    """An asset page that prices and checks the dates asked: always rendered afresh."""
+    return QuoteRequest.from_query(request.GET).submitted
+
+
 @require_GET
+@cache_for_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     featured = selectors.featured_assets(limit=6)
     categories = selectors.categories_with_covers()
@@ -57,6 +69,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@cache_for_anonymous(unless=has_dates)
 def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     categories = selectors.nav_categories()
     locations = selectors.nav_locations()
@@ -123,6 +136,7 @@ def card_query(filters: selectors.CollectionFilters) -> str:
 
 
 @require_GET
+@cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
     item = selectors.asset_for_page(slug)
     if item is None:
@@ -188,6 +202,7 @@ PAGES = {
 
 
 @require_GET
+@cache_for_anonymous
 def page(request: HttpRequest, name: str) -> HttpResponse:
     title, description = PAGES[name]
     meta = PageMeta(title=title, description=description, path=request.path)

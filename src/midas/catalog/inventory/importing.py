@@ -21,6 +21,7 @@ from midas.catalog.inventory.schema import (
     ImportReport,
     InventoryError,
 )
+from midas.catalog.services import catalog_version_bump
 
 
 def import_data(data: object, *, dry_run: bool = False) -> ImportReport:
@@ -52,6 +53,7 @@ def _import(
         importer.count(report)
         if not dry_run:
             importer.write()
+            catalog_version_bump()  # cached pages show the import on the next request
     return report
 
 

@@ -1,0 +1,146 @@
+"""Whole-page cache of the public catalogue pages, for anonymous visitors only.
+
+``@cache_for_anonymous`` wraps exactly the views that may use it (home, the listings without
+dates, the asset page without a quote, the static pages, sitemap.xml). A response is stored
+for ``PAGE_CACHE_SECONDS`` (60) under a key made of the catalogue version, the Accept-Encoding
+class and the full URL (scheme, host, path and query string). The version is read from the
+database once per request and moved on by every write that changes what these pages show
+(``midas.catalog.services.catalog_version_bump``), so an edit or a reservation shows on the
+next request in every worker process, whatever cache each one has; the time limit is the
+backstop for what no write announces (the date turning, a crash).
+
+Only what no visitor can tell apart is stored: a GET without a session, messages or
+``Authorization`` header from an anonymous user, answered 200 without a cookie, a CSRF token,
+a message, a session write, ``Cache-Control: private/no-store/no-cache`` or a ``Vary`` on
+anything but ``Cookie``/``Accept-Encoding``. ``X-Cache`` says ``hit``, ``miss`` (rendered and
+stored) or ``bypass`` (rendered, not stored). See docs/explanation/page-cache.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import BaseCache, caches
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from midas.catalog.selectors import catalog_version
+
+HEADER = "X-Cache"
+DEFAULT_SECONDS = 60
+CACHE_ALIAS = "default"
+KEY_PREFIX = "page"
+VARY_ALLOWED = frozenset({"cookie", "accept-encoding"})  # what the key already accounts for
+UNCACHEABLE = ("private", "no-store", "no-cache")
+
+View = Callable[..., HttpResponseBase]
+Frozen = tuple[int, list[tuple[str, str]], bytes]
+
+
+def seconds() -> int:
+    """How long a page is kept; 0 turns the cache off."""
+    return int(getattr(settings, "PAGE_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+def store() -> BaseCache:
+    return caches[CACHE_ALIAS]
+
+
+def anonymous(request: HttpRequest) -> bool:
+    """A GET that carries nothing personal: no session or messages cookie, no credentials,
+    no signed-in user (checked last: without a session cookie it costs no query)."""
+    if request.method != "GET":
+        return False
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return False
+    if "HTTP_AUTHORIZATION" in request.META:
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def encoding_class(request: HttpRequest) -> str:
+    accepted = request.META.get("HTTP_ACCEPT_ENCODING", "").lower()
+    return "gzip" if "gzip" in accepted else "identity"
+
+
+def page_key(request: HttpRequest, version: int) -> str:
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(url.encode()).hexdigest()
+    return f"{KEY_PREFIX}:{version}:{encoding_class(request)}:{digest}"
+
+
+def reusable(request: HttpRequest, response: HttpResponse) -> bool:
+    """Whether ``response`` may be replayed to any anonymous visitor of the same URL."""
+    if response.status_code != 200 or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):  # a CSRF token went into the page
+        return False
+    session = getattr(request, "session", None)
+    if session is not None and session.modified:
+        return False
+    messages = getattr(request, "_messages", None)
+    if messages is not None and getattr(messages, "added_new", False):
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in UNCACHEABLE):
+        return False
+    vary = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
+    return vary <= VARY_ALLOWED
+
+
+def freeze(response: HttpResponse) -> Frozen:
+    return response.status_code, list(response.items()), response.content
+
+
+def thaw(frozen: Frozen) -> HttpResponse:
+    status, headers, content = frozen
+    response = HttpResponse(content, status=status)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def label(response: HttpResponseBase, state: str) -> HttpResponseBase:
+    response[HEADER] = state
+    if state != "bypass":
+        patch_vary_headers(response, ("Cookie",))  # only anonymous visitors share it
+    return response
+
+
+def cache_for_anonymous(
+    view: View | None = None, *, unless: Callable[[HttpRequest], bool] | None = None
+) -> Any:
+    """Serve ``view`` from the page cache to anonymous visitors; ``unless(request)`` true
+    renders afresh (a date filter, a quote). Usable bare or with ``unless=``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            ttl = seconds()
+            if ttl <= 0 or not anonymous(request) or (unless is not None and unless(request)):
+                return label(view(request, *args, **kwargs), "bypass")
+            # read before rendering: no page is stored under a version newer than its data
+            key = page_key(request, catalog_version())
+            cache = store()
+            frozen = cache.get(key)
+            if frozen is not None:
+                return label(thaw(frozen), "hit")
+            response = view(request, *args, **kwargs)
+            render = getattr(response, "render", None)
+            if callable(render):  # a TemplateResponse (the sitemap): render it now, so
+                render()  # what rendering does (a CSRF token, a cookie) is seen below
+            if not isinstance(response, HttpResponse) or not reusable(request, response):
+                return label(response, "bypass")  # streamed, or not for everyone
+            cache.set(key, freeze(response), ttl)
+            return label(response, "miss")
+
+        return wrapped
+
+    return decorate(view) if view is not None else decorate
