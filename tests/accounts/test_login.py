@@ -112,6 +112,7 @@ def test_header_links(client, customer, db):
     client.force_login(customer)
     html = client.get(reverse("accounts:profile")).content.decode()
     assert ">My account</a>" in html
+    assert f'href="{reverse("bookings:list")}"' in html  # My bookings, from every page
 
 
 # --- rate limit and lockout -------------------------------------------------------------------

@@ -66,7 +66,7 @@ def store_message(message: EmailMessage) -> list[MailboxMessage]:
         "to": str(parsed.get("To", "")),
         "cc": str(parsed.get("Cc", "")),
         "reply_to": str(parsed.get("Reply-To", "")),
-        "subject": str(parsed.get("Subject", "")),
+        "subject": str(parsed.get("Subject", "")).strip(),  # folded long subjects
         "message_id": str(parsed.get("Message-ID", "")),
         "headers": {key: str(value) for key, value in parsed.items()},
         "body_text": _content(text_part),

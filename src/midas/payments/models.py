@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 
 from midas.catalog.models import TimestampedModel
+from midas.money import format_money
 
 
 class PaymentKind(models.TextChoices):
@@ -56,7 +57,8 @@ class Payment(TimestampedModel):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.amount_minor} {self.currency} ({self.status})"
+        amount = format_money(self.amount_minor, self.currency, always_fraction=True)
+        return f"{self.get_kind_display()} {amount} ({self.status})"
 
 
 class WebhookEvent(models.Model):
