@@ -59,6 +59,9 @@ INSTALLED_APPS = [
     "midas.bookings",
     "midas.payments",
     "midas.notifications",
+    "midas.ops",
+    "midas.slo",
+    "midas.status",
     "midas.jobs",
     "midas.web",
 ]
