@@ -1,0 +1,1 @@
+"""Health checks: ``/healthz`` (liveness) and ``/readyz`` (readiness). See base.py."""

@@ -1,0 +1,233 @@
+"""/healthz and /readyz: the draft's shape, time-boxed checks, and readiness that fails
+fast when the database is gone and recovers by itself when it returns."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.db.utils import load_backend
+from django.utils import timezone
+
+from midas.ops.health import registry
+from midas.ops.health.base import FAIL, PASS, WARN, HealthCheck, Observation
+from midas.ops.health.database import DatabaseCheck
+from midas.ops.health.runner import run_checks
+from tests.conftest import ON_POSTGRES
+
+STATUSES = {PASS, WARN, FAIL}
+
+
+def check_shape(body: dict) -> None:
+    assert body["status"] in STATUSES
+    for name, entries in body.get("checks", {}).items():
+        assert ":" in name
+        for entry in entries:
+            assert entry["status"] in STATUSES
+            dt.datetime.fromisoformat(entry["time"])
+
+
+def test_healthz_answers_without_io(client):
+    response = client.get("/healthz")  # no django_db mark: any query would raise
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/health+json"
+    assert response.json()["status"] == PASS
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_reports_every_check(client):
+    from midas.jobs.models import WorkerHeartbeat
+
+    now = timezone.now()
+    WorkerHeartbeat.objects.create(worker_id="w1", host="h", pid=1, started_at=now, last_seen=now)
+    response = client.get("/readyz")
+    body = response.json()
+    check_shape(body)
+    assert response["Content-Type"] == "application/health+json"
+    assert set(body["checks"]) == {check.name for check in registry.READINESS}
+    assert body["status"] == PASS, body
+    assert response.status_code == 200
+    assert body["checks"]["database:responseTime"][0]["observedUnit"] == "ms"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_worker_is_a_warning_not_a_failure(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    worker = response.json()["checks"]["worker:heartbeatAge"][0]
+    assert worker["status"] == WARN
+    assert response.json()["status"] == WARN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stale_worker_and_outbox_backlog(client, monkeypatch):
+    from midas.jobs.models import WorkerHeartbeat
+
+    old = timezone.now() - dt.timedelta(minutes=20)
+    WorkerHeartbeat.objects.create(worker_id="w", host="h", pid=1, started_at=old, last_seen=old)
+    monkeypatch.setenv("HEALTH_WORKER_FAIL_SECONDS", "600")
+    body = client.get("/readyz").json()
+    assert body["checks"]["worker:heartbeatAge"][0]["status"] == FAIL
+    assert body["status"] == FAIL
+
+
+def test_threshold_rule():
+    assert HealthCheck.by_threshold(5, warn=10, fail=20) == PASS
+    assert HealthCheck.by_threshold(15, warn=10, fail=20) == WARN
+    assert HealthCheck.by_threshold(25, warn=10, fail=20) == FAIL
+    assert HealthCheck.by_threshold(25, warn=10, fail=0) == WARN  # 0: fail off
+    assert HealthCheck.by_threshold(50, warn=1024, fail=100, higher_is_worse=False) == FAIL
+
+
+class Hanging(HealthCheck):
+    name = "hanging:forever"
+    timeout = 0.2
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def observe(self) -> Observation:
+        self.release.wait(30)
+        return Observation(PASS)
+
+
+class Quick(HealthCheck):
+    name = "quick:answer"
+
+    def observe(self) -> Observation:
+        return Observation(PASS, observed_value=1)
+
+
+class Broken(HealthCheck):
+    name = "broken:raises"
+
+    def observe(self) -> Observation:
+        raise RuntimeError("boom")
+
+
+def test_a_hanging_check_is_cut_at_its_timeout():
+    hanging = Hanging()
+    try:
+        started = time.monotonic()
+        body = run_checks([hanging, Quick(), Broken()])
+        took = time.monotonic() - started
+    finally:
+        hanging.release.set()
+    assert took < 0.6
+    assert body["status"] == FAIL
+    assert body["checks"]["hanging:forever"][0]["status"] == FAIL
+    assert "timed out" in body["checks"]["hanging:forever"][0]["output"]
+    assert body["checks"]["quick:answer"][0]["status"] == PASS
+    assert body["checks"]["broken:raises"][0]["output"] == "RuntimeError: boom"
+
+
+def test_a_hanging_check_makes_readyz_fail_fast(client, monkeypatch):
+    hanging = Hanging()
+    monkeypatch.setattr(registry, "READINESS", [hanging, Quick()])
+    try:
+        started = time.monotonic()
+        response = client.get("/readyz")
+        took = time.monotonic() - started
+    finally:
+        hanging.release.set()
+    assert response.status_code == 503
+    assert took < 1.0
+
+
+class ProbeCheck(DatabaseCheck):
+    """The database check on a connection built from ``settings_dict`` (not a registered
+    alias), so a test can take that database away and give it back."""
+
+    def __init__(self, settings_dict: dict) -> None:
+        self.settings_dict = settings_dict
+
+    def connection(self):
+        # named "default" so that the test allows it and django.contrib.postgres's
+        # connection_created hook finds an alias; built apart from the registered one
+        return load_backend(self.settings_dict["ENGINE"]).DatabaseWrapper(
+            self.settings_dict, "default"
+        )
+
+    def observe(self) -> Observation:
+        connection = self.connection()
+        self.connection = lambda: connection
+        try:
+            return super().observe()
+        finally:
+            del self.connection
+            connection.close()
+
+
+@pytest.fixture
+def probe_database(tmp_path):
+    """A database the test can take away and give back: a SQLite file swapped for a
+    directory (unopenable, even for root), or the PostgreSQL test database reached through a
+    port with nothing listening. The machine's PostgreSQL itself is never stopped."""
+    settings_dict = copy.deepcopy(connections.settings["default"])
+    if ON_POSTGRES:
+        real_port = settings_dict.get("PORT") or 5432
+        settings_dict["NAME"] = connections["default"].settings_dict["NAME"]
+    else:
+        path = Path(tmp_path) / "probe.sqlite3"
+        settings_dict["NAME"] = str(path)
+        sqlite3.connect(path).close()
+
+    def take_away() -> None:
+        if ON_POSTGRES:
+            settings_dict["PORT"] = 1  # nothing listens there: refused at once
+        else:
+            os.rename(path, f"{path}.away")
+            path.mkdir()
+
+    def give_back() -> None:
+        if ON_POSTGRES:
+            settings_dict["PORT"] = real_port
+        else:
+            path.rmdir()
+            os.rename(f"{path}.away", path)
+
+    return ProbeCheck(settings_dict), take_away, give_back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readiness_fails_within_a_second_without_the_database_and_recovers(
+    client, monkeypatch, probe_database
+):
+    check, take_away, give_back = probe_database
+    monkeypatch.setattr(registry, "READINESS", [check, *registry.READINESS[1:]])
+
+    assert client.get("/readyz").json()["checks"]["database:responseTime"][0]["status"] == PASS
+
+    take_away()
+    started = time.monotonic()
+    response = client.get("/readyz")
+    assert time.monotonic() - started < 1.0
+    assert response.status_code == 503
+    database = response.json()["checks"]["database:responseTime"][0]
+    assert database["status"] == FAIL
+    assert database["output"]
+
+    give_back()
+    response = client.get("/readyz")
+    assert response.json()["checks"]["database:responseTime"][0]["status"] == PASS
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_fast_when_healthy(client):
+    client.get("/readyz")  # the first pass loads the migration graph once
+    timings = []
+    for _ in range(5):
+        started = time.monotonic()
+        client.get("/readyz")
+        timings.append(time.monotonic() - started)
+    assert min(timings) < 0.05, timings
