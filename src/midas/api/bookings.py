@@ -21,7 +21,7 @@ from midas.accounts.ratelimit import Limit, by_user
 from midas.api import selectors
 from midas.api.auth import BearerAuth
 from midas.api.pagination import LimitOffset
-from midas.api.schemas import SLUG_MAX, ErrorOut, Instant, InstantText, QuoteLineOut, Slug
+from midas.api.schemas import ErrorOut, Instant, QuoteIn, QuoteLineOut
 from midas.bookings.models import Booking
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.ranges import parse_instant
@@ -47,14 +47,8 @@ NO_BODY = Body(None)  # the cancel body is optional
 # --- Schemas --------------------------------------------------------------------------------
 
 
-class BookingIn(Schema):
-    asset: Slug
-    start: InstantText
-    end: InstantText
-    location: Slug | None = None
-    extras: list[Annotated[str, Field(max_length=SLUG_MAX)]] = Field(
-        default_factory=list, max_length=20
-    )
+class BookingIn(QuoteIn):
+    """What to book: the same fields as a quote (the price is the server's, never sent)."""
 
 
 class BookingOut(Schema):
