@@ -153,16 +153,22 @@ def account_register(
 
 
 def _send_verification(user: User, *, now: dt.datetime) -> None:
-    token = tokens.VERIFY_EMAIL.make(user, now=now)
+    _send_link(user, "verify_email", tokens.VERIFY_EMAIL, "accounts:verify", now=now)
+
+
+def _send_link(
+    user: User, template: str, kind: tokens.LinkToken, url_name: str, *, now: dt.datetime
+) -> None:
+    """Email ``user`` a signed link of ``kind`` (verification, password reset)."""
     email_enqueue(
         to=user.email,
-        template="verify_email",
+        template=template,
         context={
             "first_name": user.first_name,
-            "url": _site_link("accounts:verify", token),
-            "valid_for": _hours(tokens.VERIFY_EMAIL.max_age),
+            "url": _site_link(url_name, kind.make(user, now=now)),
+            "valid_for": _hours(kind.max_age),
         },
-        dedupe_key=f"accounts.verify_email:{user.pk}:{int(now.timestamp())}",
+        dedupe_key=f"accounts.{template}:{user.pk}:{int(now.timestamp())}",
     )
 
 
@@ -245,16 +251,8 @@ def account_request_password_reset(email: str, *, now: dt.datetime | None = None
         ratelimit.EMAIL_LINKS_PER_ACCOUNT.hit(f"user:{user.pk}")
     except AppError:
         return
-    token = tokens.PASSWORD_RESET.make(user, now=now)
-    email_enqueue(
-        to=user.email,
-        template="password_reset",
-        context={
-            "first_name": user.first_name,
-            "url": _site_link("accounts:password_reset_confirm", token),
-            "valid_for": _hours(tokens.PASSWORD_RESET.max_age),
-        },
-        dedupe_key=f"accounts.password_reset:{user.pk}:{int(now.timestamp())}",
+    _send_link(
+        user, "password_reset", tokens.PASSWORD_RESET, "accounts:password_reset_confirm", now=now
     )
     logger.info("accounts.user.password_reset_requested user=%s", user.pk)
 
