@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -11,6 +10,7 @@ from django.db import IntegrityError, connection, transaction
 from midas.bookings.models import Reservation, ReservationKind, ReservationStatus
 from midas.bookings.services import release, reserve
 from midas.errors import AppError, ErrorCode
+from tests.concurrency import race
 from tests.factories import make_asset
 
 T0 = dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC)
@@ -127,32 +127,16 @@ def test_the_database_itself_refuses_an_overlap_on_postgresql():
 def test_twenty_threads_race_for_one_slot_exactly_one_wins():
     asset = make_asset()
     threads = 20
-    barrier = threading.Barrier(threads)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
-    def attempt(i: int) -> None:
-        from django.db import connections
-
+    def attempt(i: int) -> str:
         try:
-            barrier.wait()
             # overlapping but not identical ranges: every pair conflicts
             reserve(asset=asset, start=T0 + hours(i * 0.1), end=T0 + hours(30))
-            result = "won"
         except AppError as exc:
-            result = exc.code
-        except Exception as exc:  # anything else is a failure of the rule
-            result = f"error: {exc!r}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
+            return exc.code
+        return "won"
 
-    workers = [threading.Thread(target=attempt, args=(i,)) for i in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
+    outcomes = race(threads, attempt)
 
     assert outcomes.count("won") == 1, outcomes
     assert outcomes.count(ErrorCode.SLOT_UNAVAILABLE) == threads - 1, outcomes
