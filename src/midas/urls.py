@@ -13,6 +13,7 @@ urlpatterns = [
     path("account/", include("midas.accounts.urls")),
     path("bookings/", include("midas.bookings.urls")),
     path("staff/mailbox/", include("midas.notifications.urls")),
+    path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
     path("", include("midas.web.urls")),
 ]

@@ -1,0 +1,225 @@
+"""Read side of the status page: component states, uptime bars, the overall indicator and
+the Statuspage-v2-shaped summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+
+from midas.status import probes
+from midas.status.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentStatus,
+    IncidentUpdate,
+    ScheduledMaintenance,
+)
+
+UPTIME_DAYS = 90
+MAJOR_DOWN_MINUTES = 30  # a day with this many down minutes or more is a major outage
+PROBE_STALE_AFTER = dt.timedelta(minutes=10)
+PAST_INCIDENT_DAYS = 14
+
+SEVERITY = {
+    ComponentStatus.OPERATIONAL: 0,
+    ComponentStatus.UNDER_MAINTENANCE: 1,
+    ComponentStatus.DEGRADED_PERFORMANCE: 2,
+    ComponentStatus.PARTIAL_OUTAGE: 3,
+    ComponentStatus.MAJOR_OUTAGE: 4,
+}
+INDICATORS = {  # worst component status -> (Statuspage indicator, description)
+    ComponentStatus.OPERATIONAL: ("none", "All Systems Operational"),
+    ComponentStatus.UNDER_MAINTENANCE: ("maintenance", "Service Under Maintenance"),
+    ComponentStatus.DEGRADED_PERFORMANCE: ("minor", "Minor Service Outage"),
+    ComponentStatus.PARTIAL_OUTAGE: ("major", "Partial System Outage"),
+    ComponentStatus.MAJOR_OUTAGE: ("critical", "Major System Outage"),
+}
+IMPACT_RANK = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
+
+
+@dataclass(frozen=True)
+class DayBar:
+    date: dt.date
+    state: str  # operational | partial_outage | major_outage | no_data
+    down_minutes: int
+    degraded_minutes: int
+    measured_minutes: int
+    uptime: float | None  # share of measured minutes that were up (degraded counts as up)
+
+    @property
+    def label(self) -> str:
+        if self.state == "no_data":
+            return f"{self.date:%d %b %Y}: no data"
+        text = f"{self.date:%d %b %Y}: {self.uptime:.2%} up"
+        if self.down_minutes:
+            text += f", {self.down_minutes} min down"
+        if self.degraded_minutes:
+            text += f", {self.degraded_minutes} min degraded"
+        return text
+
+
+@dataclass
+class ComponentView:
+    component: Component
+    status: str
+    source: str  # override | maintenance | probe | no_data
+    note: str = ""
+    bars: list[DayBar] = field(default_factory=list)
+    uptime: float | None = None
+
+    @property
+    def status_label(self) -> str:
+        return ComponentStatus(self.status).label
+
+    @property
+    def uptime_text(self) -> str:
+        if self.uptime is None:
+            return "no data yet"
+        return f"{self.uptime * 100:.2f}% uptime"
+
+
+def day_bar(day) -> DayBar:
+    """The uptime bar rule: a day with no probe data is grey; otherwise degraded minutes
+    count as up, a day with at least one down minute is a partial outage and one with
+    MAJOR_DOWN_MINUTES or more down minutes a major outage."""
+    measured = day.up_minutes + day.degraded_minutes + day.down_minutes
+    if day.no_data or measured == 0:
+        return DayBar(day.date, "no_data", 0, 0, 0, None)
+    if day.down_minutes >= MAJOR_DOWN_MINUTES:
+        state = "major_outage"
+    elif day.down_minutes >= 1:
+        state = "partial_outage"
+    else:
+        state = "operational"
+    uptime = (day.up_minutes + day.degraded_minutes) / measured
+    return DayBar(day.date, state, day.down_minutes, day.degraded_minutes, measured, uptime)
+
+
+def uptime_share(bars: list[DayBar]) -> float | None:
+    """Up (or degraded) minutes over measured minutes across the days that have data."""
+    measured = sum(bar.measured_minutes for bar in bars)
+    if measured == 0:
+        return None
+    return 1 - sum(bar.down_minutes for bar in bars) / measured
+
+
+def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
+    """(status, source, note) from the newest probe; stale or missing means no data."""
+    if probe is None:
+        return ComponentStatus.OPERATIONAL, "no_data", "No recent probe data."
+    at = next(
+        (
+            getattr(probe, name)
+            for name in ("at", "checked_at", "created_at", "started_at")
+            if getattr(probe, name, None) is not None
+        ),
+        None,
+    )
+    if at is not None and now - at > PROBE_STALE_AFTER:
+        return ComponentStatus.OPERATIONAL, "no_data", "No recent probe data."
+    up = getattr(probe, "up", getattr(probe, "ok", True))
+    if not up:
+        return ComponentStatus.MAJOR_OUTAGE, "probe", "The latest check failed."
+    latency = getattr(probe, "latency_ms", None)
+    slow = latency is not None and latency > getattr(settings, "SLO_DEGRADED_MS", 2500)
+    if getattr(probe, "degraded", False) or slow:
+        return ComponentStatus.DEGRADED_PERFORMANCE, "probe", "Responding slowly."
+    return ComponentStatus.OPERATIONAL, "probe", ""
+
+
+def component_states(*, now: dt.datetime, with_bars: bool = True) -> list[ComponentView]:
+    """Each component's state: a live staff override wins, then maintenance in progress,
+    then the newest probe."""
+    in_progress = set(
+        ScheduledMaintenance.objects.filter(starts_at__lte=now, ends_at__gt=now).values_list(
+            "components__id", flat=True
+        )
+    )
+    views = []
+    for component in Component.objects.all():
+        if component.override_active(now):
+            status, source, note = component.override_status, "override", component.override_note
+        elif component.pk in in_progress:
+            status, source, note = ComponentStatus.UNDER_MAINTENANCE, "maintenance", ""
+        else:
+            status, source, note = _probe_state(probes.latest_probe(component.key), now)
+        view = ComponentView(component, status, source, note)
+        if with_bars:
+            view.bars = [
+                day_bar(d) for d in probes.probe_days(component.key, days=UPTIME_DAYS, now=now)
+            ]
+            view.uptime = uptime_share(view.bars)
+        views.append(view)
+    return views
+
+
+def overall_status(views: list[ComponentView], open_incidents: list[Incident]) -> dict:
+    worst = max((v.status for v in views), key=lambda s: SEVERITY[s], default="operational")
+    indicator, description = INDICATORS[ComponentStatus(worst)]
+    for incident in open_incidents:  # an open incident raises the indicator to its impact
+        if IMPACT_RANK[incident.impact] > IMPACT_RANK[indicator]:
+            indicator = incident.impact
+            description = {
+                "minor": "Minor Service Outage",
+                "major": "Partial System Outage",
+                "critical": "Major System Outage",
+            }[indicator]
+    return {"indicator": indicator, "description": description}
+
+
+def _with_updates(queryset):
+    return queryset.prefetch_related(
+        Prefetch("updates", queryset=IncidentUpdate.objects.order_by("-created_at", "-id")),
+        "components",
+    )
+
+
+def open_incidents() -> list[Incident]:
+    return list(_with_updates(Incident.objects.exclude(status=IncidentStatus.RESOLVED)))
+
+
+def past_incidents(*, now: dt.datetime, days: int = PAST_INCIDENT_DAYS) -> list[Incident]:
+    since = now - dt.timedelta(days=days)
+    return list(
+        _with_updates(
+            Incident.objects.filter(status=IncidentStatus.RESOLVED, resolved_at__gte=since)
+        )
+    )
+
+
+def recent_incidents(*, limit: int = 50) -> list[Incident]:
+    return list(_with_updates(Incident.objects.order_by("-updated_at", "-id"))[:limit])
+
+
+def upcoming_maintenance(*, now: dt.datetime) -> list[ScheduledMaintenance]:
+    return list(
+        ScheduledMaintenance.objects.filter(Q(ends_at__gt=now)).prefetch_related("components")
+    )
+
+
+@dataclass
+class Overview:
+    now: dt.datetime
+    components: list[ComponentView]
+    open_incidents: list[Incident]
+    past_incidents: list[Incident]
+    maintenances: list[ScheduledMaintenance]
+    overall: dict
+
+
+def status_overview(*, now: dt.datetime) -> Overview:
+    """Everything /status and summary.json show, read in a fixed number of queries."""
+    views = component_states(now=now)
+    current = open_incidents()
+    return Overview(
+        now=now,
+        components=views,
+        open_incidents=current,
+        past_incidents=past_incidents(now=now),
+        maintenances=upcoming_maintenance(now=now),
+        overall=overall_status(views, current),
+    )

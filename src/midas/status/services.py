@@ -1,0 +1,165 @@
+"""Write side of the status page: one function per state change, used by the admin, the
+CLI and tests alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from midas.errors import AppError, ErrorCode
+from midas.status.models import (
+    Component,
+    ComponentStatus,
+    Incident,
+    IncidentImpact,
+    IncidentStatus,
+    IncidentUpdate,
+    ScheduledMaintenance,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _components(keys: Iterable[str | Component]) -> list[Component]:
+    wanted = [k.key if isinstance(k, Component) else k for k in keys]
+    found = list(Component.objects.filter(key__in=wanted))
+    missing = sorted(set(wanted) - {c.key for c in found})
+    if missing:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"Unknown component(s): {', '.join(missing)}",
+            field="components",
+        )
+    return found
+
+
+def _require(text: str, field: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise AppError(ErrorCode.INVALID_INPUT, f"The {field} is required.", field=field)
+    return text
+
+
+@transaction.atomic
+def incident_open(
+    *,
+    title: str,
+    body: str,
+    impact: str = IncidentImpact.MINOR,
+    status: str = IncidentStatus.INVESTIGATING,
+    components: Iterable[str | Component] = (),
+    at: dt.datetime | None = None,
+) -> Incident:
+    """Open an incident with its first update."""
+    at = at or timezone.now()
+    if impact not in IncidentImpact.values:
+        raise AppError(ErrorCode.INVALID_INPUT, f"Unknown impact {impact!r}.", field="impact")
+    if status not in IncidentStatus.values or status == IncidentStatus.RESOLVED:
+        raise AppError(ErrorCode.INVALID_INPUT, "An incident opens unresolved.", field="status")
+    incident = Incident.objects.create(
+        title=_require(title, "title"), impact=impact, status=status, started_at=at
+    )
+    incident.components.set(_components(components))
+    IncidentUpdate.objects.create(
+        incident=incident, status=status, body=_require(body, "body"), created_at=at
+    )
+    log.info("status.incident.opened id=%s impact=%s", incident.pk, impact)
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *, incident: Incident, status: str, body: str, at: dt.datetime | None = None
+) -> IncidentUpdate:
+    """Post a timestamped update; the incident takes the update's status."""
+    at = at or timezone.now()
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if status not in IncidentStatus.values:
+        raise AppError(ErrorCode.INVALID_INPUT, f"Unknown status {status!r}.", field="status")
+    if incident.status == IncidentStatus.RESOLVED:
+        raise AppError(ErrorCode.INVALID_STATE, "This incident is already resolved.")
+    update = IncidentUpdate.objects.create(
+        incident=incident, status=status, body=_require(body, "body"), created_at=at
+    )
+    incident.status = status
+    fields = ["status", "updated_at"]
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = at
+        fields.append("monitoring_at")
+    if status == IncidentStatus.RESOLVED:
+        incident.resolved_at = at
+        fields.append("resolved_at")
+    incident.save(update_fields=fields)
+    log.info("status.incident.updated id=%s status=%s", incident.pk, status)
+    return update
+
+
+def incident_resolve(
+    *, incident: Incident, body: str = "This incident has been resolved.", at=None
+) -> IncidentUpdate:
+    return incident_update(incident=incident, status=IncidentStatus.RESOLVED, body=body, at=at)
+
+
+@transaction.atomic
+def component_override_set(
+    *,
+    component: Component,
+    status: str,
+    note: str = "",
+    expires_at: dt.datetime | None = None,
+) -> Component:
+    """Pin a component's public state (until ``expires_at``, or until cleared)."""
+    if status not in ComponentStatus.values:
+        raise AppError(ErrorCode.INVALID_INPUT, f"Unknown status {status!r}.", field="status")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise AppError(
+            ErrorCode.INVALID_INPUT, "The expiry must be in the future.", field="expires_at"
+        )
+    component.override_status = status
+    component.override_note = (note or "").strip()
+    component.override_expires_at = expires_at
+    component.save(
+        update_fields=["override_status", "override_note", "override_expires_at", "updated_at"]
+    )
+    log.info("status.component.override_set key=%s status=%s", component.key, status)
+    return component
+
+
+@transaction.atomic
+def component_override_clear(*, component: Component) -> Component:
+    component.override_status = ""
+    component.override_note = ""
+    component.override_expires_at = None
+    component.save(
+        update_fields=["override_status", "override_note", "override_expires_at", "updated_at"]
+    )
+    log.info("status.component.override_cleared key=%s", component.key)
+    return component
+
+
+@transaction.atomic
+def maintenance_schedule(
+    *,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    message: str = "",
+    components: Iterable[str | Component] = (),
+) -> ScheduledMaintenance:
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        raise AppError(ErrorCode.INVALID_INPUT, "Times must carry a timezone.", field="starts_at")
+    if ends_at <= starts_at:
+        raise AppError(ErrorCode.INVALID_RANGE, "The window must end after it starts.")
+    maintenance = ScheduledMaintenance.objects.create(
+        title=_require(title, "title"),
+        message=(message or "").strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    maintenance.components.set(_components(components))
+    log.info("status.maintenance.scheduled id=%s", maintenance.pk)
+    return maintenance

@@ -1,0 +1,53 @@
+"""The last good rendering of the status page and its summary, kept as files under the var
+directory so /status still answers when the database does not.
+
+Each successful render writes them (a temporary file in the same directory, then an atomic
+rename), so a reader sees either the previous or the new file, never half of one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+PAGE = "page.html"
+SUMMARY = "summary.json"
+STALE_MARKER = "<!--status:stale-note-->"
+
+
+def snapshot_dir() -> Path:
+    return Path(settings.VAR_DIR) / "status"
+
+
+def write(name: str, content: str) -> None:
+    """Replace the snapshot atomically; a failure to write is logged, never raised."""
+    directory = snapshot_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(content)
+            os.replace(tmp, directory / name)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        log.exception("status.snapshot.write_failed name=%s", name)
+
+
+def read(name: str) -> tuple[str, dt.datetime] | None:
+    """(content, written at) of the snapshot, or None when there is none."""
+    path = snapshot_dir() / name
+    try:
+        content = path.read_text(encoding="utf-8")
+        written = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    except OSError:
+        return None
+    return content, written
