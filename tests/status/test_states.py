@@ -98,3 +98,4 @@ def test_bars_from_probe_days(fake_probes):
     assert [b.state for b in view.bars[-3:]] == ["major_outage", "partial_outage", "operational"]
     assert view.bars[0].state == "no_data"
     assert view.uptime == pytest.approx(1 - 45 / (3 * 1440))
+    assert view.uptime_text == "98.96% over 90 days"

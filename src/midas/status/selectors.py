@@ -79,7 +79,7 @@ class ComponentView:
     def uptime_text(self) -> str:
         if self.uptime is None:
             return "no data yet"
-        return f"{self.uptime * 100:.2f}% uptime"
+        return f"{self.uptime * 100:.2f}% over {UPTIME_DAYS} days"
 
 
 def day_bar(day) -> DayBar:
