@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
-from midas.status import selectors, services
+from midas.ops.health.base import Observation
+from midas.status import health, selectors, services
 from midas.status.models import Component
 
 from .conftest import FakeProbe
@@ -99,3 +101,42 @@ def test_bars_from_probe_days(fake_probes):
     assert view.bars[0].state == "no_data"
     assert view.uptime == pytest.approx(1 - 45 / (3 * 1440))
     assert view.uptime_text == "98.96% over 90 days"
+
+
+class FakeCheck:
+    name = "fake:check"
+
+    def __init__(self, status: str | Exception) -> None:
+        self.status = status
+
+    def observe(self):
+        if isinstance(self.status, Exception):
+            raise self.status
+        return Observation(self.status, "3 waiting")
+
+
+@pytest.mark.parametrize(
+    ("checks", "expected"),
+    [
+        (["pass"], ("operational", "no_data")),
+        (["warn"], ("degraded_performance", "health")),
+        (["warn", "fail"], ("partial_outage", "health")),
+        ([RuntimeError("broken check")], ("operational", "no_data")),
+    ],
+)
+def test_email_from_its_health_checks(monkeypatch, checks, expected):
+    monkeypatch.setattr(health, "_checks", lambda: {"email": [FakeCheck(c) for c in checks]})
+    assert states()["email"] == expected
+
+
+def test_a_worse_probe_wins_over_health(monkeypatch, fake_probes):
+    now = timezone.now()
+    fake_probes.latest["email"] = FakeProbe(ok=False, at=now)
+    monkeypatch.setattr(health, "_checks", lambda: {"email": [FakeCheck("warn")]})
+    assert states(now)["email"] == ("major_outage", "probe")
+
+
+def test_health_database_error_propagates(monkeypatch):
+    monkeypatch.setattr(health, "_checks", lambda: {"email": [FakeCheck(OperationalError("gone"))]})
+    with pytest.raises(OperationalError):
+        states()

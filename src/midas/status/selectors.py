@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
-from midas.status import probes
+from midas.status import health, probes
 from midas.status.models import (
     Component,
     ComponentStatus,
@@ -66,7 +66,7 @@ class DayBar:
 class ComponentView:
     component: Component
     status: str
-    source: str  # override | maintenance | probe | no_data
+    source: str  # override | maintenance | probe | health | no_data
     note: str = ""
     bars: list[DayBar] = field(default_factory=list)
     uptime: float | None = None
@@ -147,6 +147,9 @@ def component_states(*, now: dt.datetime, with_bars: bool = True) -> list[Compon
             status, source, note = ComponentStatus.UNDER_MAINTENANCE, "maintenance", ""
         else:
             status, source, note = _probe_state(probes.latest_probe(component.key), now)
+            checked = health.component_health(component.key)
+            if checked and SEVERITY[checked[0]] > SEVERITY[status]:
+                status, source, note = checked[0], "health", checked[1]
         view = ComponentView(component, status, source, note)
         if with_bars:
             view.bars = [
