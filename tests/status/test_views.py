@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -211,3 +211,22 @@ def test_urls(client):
     assert reverse("status:incident", args=[3]) == "/status/incidents/3"
     response = client.get("/status/")
     assert (response.status_code, response["Location"]) == (301, "/status")
+
+
+def refuse_every_query(execute, sql, params, many, context):
+    raise OperationalError("could not connect to server")
+
+
+def test_every_query_failing_still_serves_the_snapshot(client, busy_day):
+    client.get("/status")
+    client.get("/status/summary.json")
+    with connection.execute_wrapper(refuse_every_query):
+        page = client.get("/status")
+        summary = client.get("/status/summary.json")
+        feed = client.get("/status/incidents.atom")
+        incident = client.get(f"/status/incidents/{busy_day['open'].pk}")
+    assert page.status_code == 200 and "last updated" in page.content.decode()
+    assert "Card payments failing" in page.content.decode()
+    assert summary.status_code == 200
+    jsonschema.validate(summary.json(), SCHEMA)
+    assert (feed.status_code, incident.status_code) == (503, 503)
