@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "midas.slo.middleware.RequestMetricsMiddleware",  # first: times all below it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -212,6 +213,18 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
+
+# --- Metrics and SLO (docs/explanation/slo.md) ----------------------------------------------
+METRICS_TOKEN = env_str("METRICS_TOKEN")  # bearer token for /metrics; unset: loopback only
+SLO_UPTIME_TARGET = float(env_str("SLO_UPTIME_TARGET", "99.9"))  # percent
+SLO_AVG_MS_TARGET = env_int("SLO_AVG_MS_TARGET", 2500)  # average response time below
+SLO_ERROR_RATE_TARGET = float(env_str("SLO_ERROR_RATE_TARGET", "0.1"))  # percent, below
+SLO_DEGRADED_MS = env_int("SLO_DEGRADED_MS", 2500)  # a probe slower than this: degraded
+SLO_FLUSH_SECONDS = env_int("SLO_FLUSH_SECONDS", 5)  # request aggregates written this often
+SLO_REQUEST_RETENTION_DAYS = env_int("SLO_REQUEST_RETENTION_DAYS", 35)
+SLO_PROBE_RETENTION_DAYS = env_int("SLO_PROBE_RETENTION_DAYS", 92)
+SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | http (SITE_URL)
+SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

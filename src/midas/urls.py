@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from midas.api.routes import api
+from midas.slo.views import metrics
 
 admin.site.site_header = "Midas back office"
 admin.site.site_title = "Midas"
@@ -15,5 +16,6 @@ urlpatterns = [
     path("staff/mailbox/", include("midas.notifications.urls")),
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
+    path("metrics", metrics, name="metrics"),
     path("", include("midas.web.urls")),
 ]

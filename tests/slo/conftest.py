@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from midas.slo.models import BUCKET_FIELDS, ProbeResult, RequestMinute
+
+T0 = dt.datetime(2027, 1, 4, 12, 0, tzinfo=dt.UTC)  # recorded data starts here
+
+
+def add_minute(minute: dt.datetime, *, process: str = "web-1:1", errors: int = 0, **buckets):
+    """A RequestMinute with ``buckets`` given as ``le_50=3, le_inf=1`` (per bucket); the
+    duration sum defaults to each request at its bucket's upper bound (10 s for +Inf)."""
+    counts = {name: buckets.pop(name, 0) for name in BUCKET_FIELDS}
+    duration = buckets.pop("duration_ms_sum", None)
+    assert not buckets, buckets
+    if duration is None:
+        bounds = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 10000]
+        duration = sum(b * counts[f] for b, f in zip(bounds, BUCKET_FIELDS, strict=True))
+    return RequestMinute.objects.create(
+        minute=minute,
+        process=process,
+        count=sum(counts.values()),
+        errors=errors,
+        duration_ms_sum=duration,
+        **counts,
+    )
+
+
+def add_probe(at: dt.datetime, component: str = "website", *, ok: bool = True, latency=40.0):
+    return ProbeResult.objects.create(
+        component=component,
+        target="home",
+        ok=ok,
+        status=200 if ok else 503,
+        latency_ms=latency,
+        at=at,
+        minute=at.replace(second=0, microsecond=0),
+    )
+
+
+@pytest.fixture
+def t0() -> dt.datetime:
+    return T0
