@@ -9,8 +9,13 @@ exists this adapter answers "no data", so the page still renders.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import Any
+
+from django.core.cache import cache
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,15 +38,35 @@ def _slo():
     return selectors
 
 
+BARS_CACHE_SECONDS = 300  # the day rows are read at most this often per component
+
+
 def probe_days(component: str, *, days: int = 90, now: dt.datetime | None = None) -> list:
+    """The SLO engine's day rows, kept in the cache for BARS_CACHE_SECONDS: they come from
+    up to 90 x 1440 probe minutes per component, too many to count on every page view.
+    Today's bar may so lag by a few minutes; a component's state comes from
+    ``latest_probe``, which is never cached."""
     slo = _slo()
-    if slo is not None:
-        return list(slo.probe_days(component, days=days, now=now))
-    today = (now or dt.datetime.now(dt.UTC)).date()
-    return [
-        DayUptime(today - dt.timedelta(days=offset), 0, 0, 0, True)
-        for offset in range(days - 1, -1, -1)
-    ]
+    now = now or dt.datetime.now(dt.UTC)
+    if slo is None:
+        today = now.date()
+        return [
+            DayUptime(today - dt.timedelta(days=offset), 0, 0, 0, True)
+            for offset in range(days - 1, -1, -1)
+        ]
+    key = f"status:probe_days:{component}:{days}:{now.astimezone(dt.UTC).date():%Y%m%d}"
+    try:
+        rows = cache.get(key)
+    except Exception:  # a cache server down must not take the status page with it
+        log.warning("status.probe_days.cache_unavailable", exc_info=True)
+        rows = None
+    if rows is None:
+        rows = list(slo.probe_days(component, days=days, now=now))
+        try:
+            cache.set(key, rows, BARS_CACHE_SECONDS)
+        except Exception:
+            log.warning("status.probe_days.cache_unavailable", exc_info=True)
+    return rows
 
 
 def latest_probe(component: str) -> Any | None:
