@@ -15,7 +15,7 @@ from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
-from midas.status import selectors, services
+from midas.status import selectors, services, snapshot
 
 from .conftest import FakeProbe
 
@@ -230,3 +230,14 @@ def test_every_query_failing_still_serves_the_snapshot(client, busy_day):
     assert summary.status_code == 200
     jsonschema.validate(summary.json(), SCHEMA)
     assert (feed.status_code, incident.status_code) == (503, 503)
+
+
+def test_snapshot_writes_are_atomic_and_throttled(status_var_dir):
+    assert snapshot.write("x.json", "one") is True
+    assert snapshot.write("x.json", "two") is False  # written under 5 s ago
+    assert snapshot.read("x.json")[0] == "one"
+    assert snapshot.write("x.json", "three", min_interval=0) is True
+    content, written = snapshot.read("x.json")
+    assert content == "three" and written <= timezone.now()
+    assert sorted(p.name for p in (status_var_dir / "status").iterdir()) == ["x.json"]
+    assert snapshot.read("missing.json") is None

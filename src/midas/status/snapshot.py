@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -25,9 +26,19 @@ def snapshot_dir() -> Path:
     return Path(settings.VAR_DIR) / "status"
 
 
-def write(name: str, content: str) -> None:
-    """Replace the snapshot atomically; a failure to write is logged, never raised."""
+MIN_INTERVAL_SECONDS = 5  # under load, at most one write per file this often
+
+
+def write(name: str, content: str, *, min_interval: float = MIN_INTERVAL_SECONDS) -> bool:
+    """Replace the snapshot atomically, unless it was written less than ``min_interval``
+    seconds ago. True when written; a failure to write is logged, never raised."""
     directory = snapshot_dir()
+    try:
+        age = time.time() - (directory / name).stat().st_mtime
+    except OSError:
+        age = None
+    if age is not None and 0 <= age < min_interval:
+        return False
     try:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
@@ -40,6 +51,8 @@ def write(name: str, content: str) -> None:
             raise
     except OSError:
         log.exception("status.snapshot.write_failed name=%s", name)
+        return False
+    return True
 
 
 def read(name: str) -> tuple[str, dt.datetime] | None:
