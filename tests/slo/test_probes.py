@@ -128,3 +128,29 @@ def test_retention_deletes_old_rows(site):
     assert slo_retention.call() == 2
     assert json.dumps(sorted(ProbeResult.objects.values_list("component", flat=True)))
     assert ProbeResult.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_http_mode_fetches_site_url(site, live_server, settings):
+    settings.SLO_PROBE_MODE = "http"
+    settings.SITE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    rows = by_component(run_probes())
+    assert rows[("home", "website")].ok, rows[("home", "website")].detail
+    assert rows[("quote", "api")].status in (200, 422)
+    assert rows[("readyz", "payments")].ok
+
+    settings.SITE_URL = "http://127.0.0.1:9"  # nothing listens: no answer is down
+    settings.SLO_PROBE_TIMEOUT = 2
+    rows = by_component(run_probes())
+    assert not rows[("home", "website")].ok
+    assert rows[("home", "website")].status == 0
+    assert rows[("home", "website")].detail
+
+
+def test_the_jobs_are_scheduled():
+    from midas.jobs.schedule import discover
+
+    jobs = discover()
+    assert jobs["slo_probe"].every.total_seconds() == 60
+    assert jobs["slo_retention"].every.total_seconds() == 3600
