@@ -18,5 +18,5 @@ def slo_prune(*, now: dt.datetime | None = None) -> int:
     gone, _ = RequestMinute.objects.filter(
         minute__lt=now - dt.timedelta(days=request_days)
     ).delete()
-    probes, _ = ProbeResult.objects.filter(at__lt=now - dt.timedelta(days=probe_days)).delete()
+    probes, _ = ProbeResult.objects.filter(minute__lt=now - dt.timedelta(days=probe_days)).delete()
     return gone + probes
