@@ -73,3 +73,14 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def maintenance_off():
+    """Each test starts with maintenance mode off and remembered so (no query per request),
+    whatever a previous test switched."""
+    from midas.ops.selectors import MaintenanceState, remember
+
+    remember(MaintenanceState())
+    yield
+    remember(MaintenanceState())
