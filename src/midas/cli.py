@@ -8,6 +8,8 @@ midas inventory import FILE | export ...       the catalogue in CSV or JSON
 midas slo [--window 1h] [--json]              uptime, errors, response times vs targets
 midas maintenance on --message "..." [--retry-after S] | off | status
                                               the maintenance page for customers
+midas backup create | list | verify | restore | prune
+                                              database backups (docs/explanation/backups.md)
 midas manage ...                               any Django management command
 """
 
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
     sub.add_parser("worker", help="run background jobs and the scheduler", add_help=False)
     sub.add_parser("mailbox", help="list or show messages in the local mailbox", add_help=False)
+    sub.add_parser("backup", help="create, list, verify, restore or prune backups", add_help=False)
     sub.add_parser("maintenance", help="maintenance mode on, off or status", add_help=False)
     sub.add_parser("slo", help="SLO figures against the targets", add_help=False)
     return parser
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     # pass-through commands keep their own arguments and help
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])
-    if argv and argv[0] in {"inventory", "worker", "mailbox", "maintenance", "slo"}:
+    if argv and argv[0] in {"inventory", "worker", "mailbox", "maintenance", "slo", "backup"}:
         return cmd_manage(argv)
     args = build_parser().parse_args(argv)
     if args.command == "serve":

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "midas.slo",
     "midas.status",
     "midas.jobs",
+    "midas.backups",
     "midas.web",
 ]
 
@@ -122,6 +123,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Backups (docs/explanation/backups.md) -------------------------------------------------
+BACKUP_DIR = Path(env_str("BACKUP_DIR") or VAR_DIR / "backups")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
+BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
+BACKUP_BEFORE_MIGRATE = env_bool("BACKUP_BEFORE_MIGRATE", default=PRODUCTION)
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")

@@ -1,0 +1,142 @@
+"""``midas backup create | list | verify [ID] | restore ID --force | prune``.
+
+See docs/explanation/backups.md. Long steps show a progress bar (rich) on a terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from midas.backups.manifest import BackupError, all_manifests
+from midas.backups.retention import Policy
+from midas.backups.services import (
+    backup_create,
+    backup_prune,
+    backup_restore,
+    backup_verify,
+    policy_from_settings,
+)
+
+
+class Command(BaseCommand):
+    help = "Create, list, verify, restore and prune database backups."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", metavar="{create,list,verify,restore,prune}")
+        actions.required = True
+        create = actions.add_parser("create", help="back up the database now")
+        create.add_argument("--verify", action="store_true", help="then verify it")
+        actions.add_parser("list", help="list the backups, newest first")
+        verify = actions.add_parser("verify", help="restore into a scratch database and check")
+        verify.add_argument("backup_id", nargs="?", help="default: the newest backup")
+        restore = actions.add_parser("restore", help="replace the live database with a backup")
+        restore.add_argument("backup_id")
+        restore.add_argument(
+            "--force", action="store_true", help="yes, overwrite the live database"
+        )
+        prune = actions.add_parser("prune", help="delete what the retention policy lets go")
+        default = policy_from_settings()
+        prune.add_argument("--keep-daily", type=int, default=default.daily)
+        prune.add_argument("--keep-weekly", type=int, default=default.weekly)
+        prune.add_argument("--keep-monthly", type=int, default=default.monthly)
+        prune.add_argument("--dry-run", action="store_true", help="show, delete nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.console = Console(file=self.stdout, highlight=False, width=140)
+        try:
+            getattr(self, f"do_{options['action']}")(options)
+        except BackupError as exc:
+            raise CommandError(str(exc)) from exc
+
+    @contextmanager
+    def progress(self, label: str) -> Iterator[Any]:
+        """A progress bar on a terminal; silent otherwise. Yields the services' step callback."""
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+            disable=not Console(stderr=True).is_terminal,
+        )
+        task_id = bar.add_task(label, total=None)
+
+        def step(what: str, done: int, total: int) -> None:
+            bar.update(task_id, description=f"{label}: {what}", completed=done, total=total)
+
+        with bar:
+            yield step
+
+    def do_create(self, options: dict[str, Any]) -> None:
+        with self.progress("backup") as step:
+            manifest = backup_create(kind="manual", step=step)
+        self.console.print(
+            f"Backup {manifest.id}: {manifest.dump_file}, {manifest.size} bytes, "
+            f"{manifest.total_rows} rows in {len(manifest.tables)} tables, "
+            f"sha256 {manifest.sha256[:16]}…"
+        )
+        if options["verify"]:
+            self.do_verify({"backup_id": manifest.id})
+
+    def do_list(self, options: dict[str, Any]) -> None:
+        manifests = all_manifests()
+        if not manifests:
+            self.console.print("No backups yet.")
+            return
+        table = Table("id", "taken (UTC)", "kind", "vendor", "size", "rows", "verified", "release")
+        for m in manifests:
+            release = m.release.get("version", "?") + (
+                f" ({m.release['git_sha'][:8]})" if m.release.get("git_sha") else ""
+            )
+            table.add_row(
+                m.id,
+                m.created_at[:19].replace("T", " "),
+                m.kind,
+                m.vendor,
+                f"{m.size:,}",
+                f"{m.total_rows:,}",
+                (m.verified_at or "no")[:19].replace("T", " "),
+                release,
+            )
+        self.console.print(table)
+
+    def do_verify(self, options: dict[str, Any]) -> None:
+        with self.progress("verify") as step:
+            report = backup_verify(backup_id=options["backup_id"], step=step)
+        if not report.ok:
+            for problem in report.problems:
+                self.stderr.write(f"{report.backup_id}: {problem}")
+            raise CommandError(f"backup {report.backup_id} failed verification")
+        self.console.print(
+            f"Backup {report.backup_id} verified: integrity, sha256, row counts, checksums "
+            "and the sentinel row."
+        )
+
+    def do_restore(self, options: dict[str, Any]) -> None:
+        with self.progress("restore") as step:
+            safety = backup_restore(
+                backup_id=options["backup_id"], force=options["force"], step=step
+            )
+        self.console.print(
+            f"Restored {options['backup_id']}. Safety backup of the database as it was: {safety.id}"
+        )
+
+    def do_prune(self, options: dict[str, Any]) -> None:
+        policy = Policy(
+            daily=options["keep_daily"],
+            weekly=options["keep_weekly"],
+            monthly=options["keep_monthly"],
+        )
+        result = backup_prune(policy=policy, dry_run=options["dry_run"])
+        verb = "Would delete" if options["dry_run"] else "Deleted"
+        self.console.print(f"Kept {len(result.kept)}; {verb} {len(result.deleted)}.")
+        for backup_id in result.deleted:
+            self.console.print(f"  {backup_id}")
