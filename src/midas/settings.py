@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "midas.slo.middleware.RequestMetricsMiddleware",  # first: times all below it
+    "midas.ops.middleware.RequestLogMiddleware",  # request id, one log line each
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -236,11 +237,29 @@ SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | ht
 SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
 
 # --- Logging --------------------------------------------------------------------------------
+# One JSON object per line in production, a readable line in development (LOG_FORMAT);
+# every line carries the request id and has its secrets masked (docs/explanation/logs.md).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ConfigError(f"LOG_FORMAT must be 'json' or 'plain', got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"()": "midas.ops.logs.formatters.PlainFormatter"},
+        "json": {"()": "midas.ops.logs.formatters.JsonFormatter"},
+    },
+    "filters": {
+        "request": {"()": "midas.ops.logs.context.RequestContext"},
+        "redact": {"()": "midas.ops.logs.redaction.RedactSecrets"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request", "redact"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from midas.ops.logs.context import request_context
 from midas.ops.selectors import maintenance_state, path_is_open
 
 DEFAULT_MESSAGE = "We are polishing a few things and will be back shortly."
@@ -45,3 +51,53 @@ class MaintenanceMiddleware:
         response["Cache-Control"] = "no-store"
         response["X-Maintenance"] = "on"
         return response
+
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+request_logger = logging.getLogger("midas.request")
+
+
+class RequestLogMiddleware:
+    """Gives each request an id (a valid incoming ``X-Request-ID`` when a trusted proxy
+    stands in front, TRUSTED_PROXY_HOPS > 0; else a new one), returns it in the
+    ``X-Request-ID`` header, puts it and the user, method and route on every log line
+    written meanwhile, and writes one line per request with status and duration."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def request_id(request: HttpRequest) -> str:
+        incoming = request.headers.get("X-Request-ID", "")
+        if settings.TRUSTED_PROXY_HOPS > 0 and REQUEST_ID.match(incoming):
+            return incoming
+        return uuid.uuid4().hex
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        context = {"request_id": self.request_id(request), "method": request.method}
+        request.request_id = context["request_id"]
+        token = request_context.set(context)
+        try:
+            response = self.get_response(request)
+            match = request.resolver_match
+            context["route"] = "/" + match.route if match else None
+            user = getattr(request, "user", None)
+            context["user_id"] = user.pk if user is not None and user.is_authenticated else None
+            status = response.status_code
+            level = logging.ERROR if status >= 500 else logging.INFO
+            request_logger.log(
+                level,
+                "%s %s %s",
+                request.method,
+                context["route"] or "(unmatched)",
+                status,
+                extra={
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                },
+            )
+            response["X-Request-ID"] = context["request_id"]
+            return response
+        finally:
+            request_context.reset(token)

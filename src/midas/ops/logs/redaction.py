@@ -1,0 +1,65 @@
+"""Take secrets out of log text: passwords, tokens, authorization headers, card numbers
+(13-19 digits that pass the Luhn check), CVCs, Stripe keys and webhook secrets, passwords in
+URLs (EMAIL_URL, DATABASE_URL, REDIS_URL)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+MASK = "***"
+
+SECRET_NAME = r"\w*(?:password|passwd|pwd|token|secret|authorization|api_?key|cvc|cvv|csc)\w*"  # noqa: S105
+KEY_VALUE = re.compile(
+    rf"""(?ix)
+    (["']?{SECRET_NAME}["']?\s*[:=]\s*)          # name, then : or =
+    (?:(?:bearer|basic|token)\s+)?                # an Authorization scheme
+    (?:"[^"]*"|'[^']*'|[^\s"',;&}}\]]+)          # the value, quoted or bare
+    """
+)
+STRIPE_KEY = re.compile(r"\b((?:sk|rk)_(?:live|test)_|whsec_)[A-Za-z0-9]+")
+URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@", re.IGNORECASE)
+BEARER = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        n = int(char)
+        if index % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group(0))
+    return "[card]" if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group(0)
+
+
+def redact(text: str) -> str:
+    text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
+    text = STRIPE_KEY.sub(rf"\1{MASK}", text)
+    text = BEARER.sub(rf"\1{MASK}", text)
+    text = KEY_VALUE.sub(rf"\1{MASK}", text)
+    return CARD_CANDIDATE.sub(_card, text)
+
+
+class RedactSecrets(logging.Filter):
+    """On a handler: the message, the traceback and any text extras of each record leave
+    with their secrets masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: log it as written
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
