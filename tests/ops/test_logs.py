@@ -155,3 +155,13 @@ def test_plain_lines_carry_the_request_id():
 def test_log_format_chooses_the_formatter():
     assert settings.LOGGING["handlers"]["console"]["formatter"] == settings.LOG_FORMAT
     assert set(settings.LOGGING["formatters"]) == {"json", "plain"}
+
+
+@pytest.mark.django_db
+def test_the_maintenance_page_is_not_logged_as_an_error(client, lines):
+    from midas.ops.services import maintenance_enable
+
+    maintenance_enable(message="planned")
+    assert client.get("/").status_code == 503
+    line = request_line(lines())
+    assert line["status"] == 503 and line["level"] == "INFO"
