@@ -22,8 +22,8 @@ SECRETS = [
     "4242424242424242",
     CARD,
     "4000-0566-5566-5556",
-    "sk_live_51HxYzAbCdEf",
-    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    "sk_live_NOTAREALKEY000",
+    "sk_test_NOTAREALKEY0000000000000",
     "whsec_9f8e7d6c5b4a",
     "SG.hunter2secretvalue",
     "eyJhbGciOiJIUzI1NiJ9.payload.sig",
@@ -122,8 +122,8 @@ def test_a_payment_leaves_no_card_number_in_any_line(client, lines):
 def test_an_exception_with_secrets_leaves_none_in_its_traceback(lines):
     try:
         raise RuntimeError(
-            f"charge failed for card {CARD} with key sk_live_51HxYzAbCdEf "
-            "(whsec_9f8e7d6c5b4a; sk_test_4eC39HqLyjWDarjtT1zdp7dc) via "
+            f"charge failed for card {CARD} with key sk_live_NOTAREALKEY000 "
+            "(whsec_9f8e7d6c5b4a; sk_test_NOTAREALKEY0000000000000) via "
             "smtp://apikey:SG.hunter2secretvalue@smtp.sendgrid.net:587 "
             "Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig password=" + PASSWORD
         )
