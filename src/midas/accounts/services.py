@@ -38,8 +38,9 @@ PHONE = re.compile(r"^\+?[0-9 ().-]{6,30}$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
-def _site_link(name: str, token: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs={"token": token})
+def _site_link(name: str, **kwargs: str) -> str:
+    """The absolute URL of a named page, for emails."""
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
 
 
 def _hours(delta: dt.timedelta) -> str:
@@ -165,7 +166,7 @@ def _send_link(
         template=template,
         context={
             "first_name": user.first_name,
-            "url": _site_link(url_name, kind.make(user, now=now)),
+            "url": _site_link(url_name, token=kind.make(user, now=now)),
             "valid_for": _hours(kind.max_age),
         },
         dedupe_key=f"accounts.{template}:{user.pk}:{int(now.timestamp())}",
@@ -180,14 +181,13 @@ def account_notify_existing(*, email: str, now: dt.datetime | None = None) -> No
     user = selectors.user_by_email(email)
     if user is None or not user.is_active:
         return
-    site = settings.SITE_URL.rstrip("/")
     email_enqueue(
         to=user.email,
         template="account_exists",
         context={
             "first_name": user.first_name,
-            "login_url": site + reverse("accounts:login"),
-            "reset_url": site + reverse("accounts:password_reset"),
+            "login_url": _site_link("accounts:login"),
+            "reset_url": _site_link("accounts:password_reset"),
         },
         dedupe_key=f"accounts.account_exists:{user.pk}:{now.date().isoformat()}",
     )
@@ -221,14 +221,13 @@ def account_verify_email(token: str, *, now: dt.datetime | None = None) -> User:
         raise AppError(ErrorCode.INVALID_INPUT, "This link is not valid.", field="token")
     user.email_verified_at = now
     user.save(update_fields=["email_verified_at", "updated_at"])
-    site = settings.SITE_URL.rstrip("/")
     email_enqueue(
         to=user.email,
         template="welcome",
         context={
             "first_name": user.first_name,
-            "collection_url": site + reverse("web:collection"),
-            "profile_url": site + reverse("accounts:profile"),
+            "collection_url": _site_link("web:collection"),
+            "profile_url": _site_link("accounts:profile"),
         },
         dedupe_key=f"accounts.welcome:{user.pk}",
     )
