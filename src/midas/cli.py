@@ -10,6 +10,11 @@ midas maintenance on --message "..." [--retry-after S] | off | status
                                               the maintenance page for customers
 midas backup create | list | verify | restore | prune
                                               database backups (docs/explanation/backups.md)
+midas launch status | phase set | plan show | gate | ramp | flags | gonogo | rollback | ...
+                                              the go-live control plane (docs/launch.md)
+midas smoke [BASE_URL]                         launch day's core checks against a deployment
+midas incident list | ack ID                   incidents and their escalation
+midas migrate                                  apply migrations (the deploy guard applies)
 midas manage ...                               any Django management command
 """
 
@@ -20,6 +25,19 @@ import os
 import secrets
 import sys
 
+# `midas X ...` = `midas manage X ...` (each keeps its own arguments and help)
+PASS_THROUGH = {
+    "inventory",
+    "worker",
+    "mailbox",
+    "maintenance",
+    "slo",
+    "backup",
+    "launch",
+    "smoke",
+    "incident",
+    "migrate",
+}
 STAFF_EMAIL = "concierge@midas-lifestyle.example"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -113,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("backup", help="create, list, verify, restore or prune backups", add_help=False)
     sub.add_parser("maintenance", help="maintenance mode on, off or status", add_help=False)
     sub.add_parser("slo", help="SLO figures against the targets", add_help=False)
+    sub.add_parser("launch", help="the go-live control plane (midas launch --help)", add_help=False)
+    sub.add_parser("smoke", help="launch day's core checks against a deployment", add_help=False)
+    sub.add_parser("incident", help="list and acknowledge incidents", add_help=False)
+    sub.add_parser("migrate", help="apply migrations (refused in a freeze)", add_help=False)
     return parser
 
 
@@ -121,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     # pass-through commands keep their own arguments and help
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])
-    if argv and argv[0] in {"inventory", "worker", "mailbox", "maintenance", "slo", "backup"}:
+    if argv and argv[0] in PASS_THROUGH:
         return cmd_manage(argv)
     args = build_parser().parse_args(argv)
     if args.command == "serve":

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "midas.status",
     "midas.jobs",
     "midas.backups",
+    "midas.launch",
     "midas.web",
 ]
 
@@ -235,6 +236,16 @@ SLO_REQUEST_RETENTION_DAYS = env_int("SLO_REQUEST_RETENTION_DAYS", 35)
 SLO_PROBE_RETENTION_DAYS = env_int("SLO_PROBE_RETENTION_DAYS", 92)
 SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | http (SITE_URL)
 SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
+
+# --- The launch (docs/explanation/launch.md) -------------------------------------------------
+RELEASE = env_str("MIDAS_RELEASE", "dev")  # the deployed release id; a new one in a freeze alerts
+SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")  # #launch-ops incoming webhook; unset: no Slack
+LAUNCH_TEAM_EMAIL = env_list("LAUNCH_TEAM_EMAIL", [])  # the team's second channel
+LAUNCH_ROLLBACK_HOOK = env_str(
+    "LAUNCH_ROLLBACK_HOOK"
+)  # command that activates the previous release
+LAUNCH_VISITOR_COOKIE = env_str("LAUNCH_VISITOR_COOKIE", "midas_visitor")
+SMOKE_TOKEN = env_str("SMOKE_TOKEN")  # lets `midas smoke` read its own test email back
 
 # --- Logging --------------------------------------------------------------------------------
 # One JSON object per line in production, a readable line in development (LOG_FORMAT);

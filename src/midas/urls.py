@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/mailbox/", include("midas.notifications.urls")),
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
+    path("ops/launch/", include("midas.launch.console.urls")),
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),
     path("", include("midas.web.urls")),

@@ -1,0 +1,36 @@
+"""The launch's audit trail. ``record()`` writes a ``LaunchEvent`` row and an audit log line
+(logger ``midas.audit``); call it inside the transaction of the change it records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.utils import timezone
+
+from midas.launch.actors import Actor
+from midas.launch.models import LaunchEvent
+
+logger = logging.getLogger("midas.audit")
+
+
+def record(
+    action: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    **details: Any,
+) -> LaunchEvent:
+    event = LaunchEvent.objects.create(
+        at=at or timezone.now(),
+        actor=actor.user,
+        actor_label=actor.label,
+        via=actor.via,
+        action=action,
+        reason=reason,
+        details=details,
+    )
+    logger.info("%s by=%s via=%s reason=%r", action, actor.label, actor.via, reason[:200])
+    return event

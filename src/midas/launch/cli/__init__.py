@@ -1,0 +1,38 @@
+"""``midas launch ...``: one sub-command module per area, found by name.
+
+Each module here defines ``add_commands(sub)``, adding its sub-commands to the
+``argparse`` sub-parsers ``sub``; each sub-parser sets ``handler=fn`` where
+``fn(options: dict, out: Console) -> int`` returns the exit code. Handlers that change
+something build their actor with ``actor_of(options)`` (``--by EMAIL`` or
+``MIDAS_OPERATOR``); the services check the permission and record it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+
+from midas.launch import actors
+
+
+def add_by(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--by",
+        default=os.environ.get("MIDAS_OPERATOR", ""),
+        help="the staff account acting (default: $MIDAS_OPERATOR)",
+    )
+
+
+def actor_of(options: dict) -> actors.Actor:
+    return actors.by_email(options.get("by") or "", via="cli")
+
+
+def modules() -> list:
+    """The sub-command modules of this package, in name order."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_"):
+            found.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return found

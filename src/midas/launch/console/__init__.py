@@ -1,0 +1,70 @@
+"""The launch console at ``/ops/launch/``: one module per area, found by name.
+
+Each module here (not starting with ``_``) defines ``urlpatterns`` (paths relative to
+``/ops/launch/``) and ``NAV = (position, "Label", "url-name")`` for the navigation. Views
+use ``launch_view(PERM)`` and render templates extending ``launch/console/base.html``.
+Staff only: anonymous visitors go to the login page, non-staff get a 404, staff without the
+permission get a 403 page. A POST that a service refuses (``AppError``) comes back to the
+page with the message and the error's status (4xx), having changed nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from midas.errors import STATUS_BY_CODE, AppError
+from midas.launch import actors
+
+
+def console_actor(request: HttpRequest) -> actors.Actor:
+    return actors.of_user(request.user, "console")
+
+
+def launch_view(perm: str = actors.VIEW) -> Callable:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @never_cache
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not (user.is_active and user.is_staff):
+                raise Http404
+            request.launch_actor = console_actor(request)
+            if not actors.can(request.launch_actor, perm):
+                return render(request, "launch/console/forbidden.html", {"perm": perm}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def refused(request: HttpRequest, exc: AppError, template: str, context: dict) -> HttpResponse:
+    """Re-render ``template`` with the refusal shown, status from the error's code."""
+    messages.error(request, f"{exc.message} ({exc.code})")
+    return render(request, template, context, status=STATUS_BY_CODE.get(exc.code, 400))
+
+
+def modules() -> list:
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if not info.name.startswith("_") and info.name != "urls":
+            found.append(importlib.import_module(f"{__name__}.{info.name}"))
+    return found
+
+
+def nav() -> list[tuple[str, str]]:
+    """``[(label, url name)]`` in position order."""
+    entries = sorted(m.NAV for m in modules() if hasattr(m, "NAV"))
+    return [(label, name) for _, label, name in entries]

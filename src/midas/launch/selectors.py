@@ -1,0 +1,99 @@
+"""Reads of the launch: its one state row (remembered per process for ``CACHE_SECONDS`` so a
+request pays no query for it), the freeze window, and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import zoneinfo
+from dataclasses import dataclass
+
+from django.db import DatabaseError
+from django.utils import timezone
+
+from midas.launch.models import LaunchEvent, LaunchState
+
+logger = logging.getLogger(__name__)
+
+CACHE_SECONDS = 5
+
+
+def state_row(*, for_update: bool = False) -> LaunchState:
+    """The row itself (created with its defaults on first use)."""
+    qs = LaunchState.objects.select_for_update() if for_update else LaunchState.objects
+    row = qs.filter(pk=1).first()
+    if row is None:
+        row, _ = LaunchState.objects.get_or_create(pk=1)
+    return row
+
+
+_remembered: tuple[float, LaunchState] | None = None
+
+
+def forget() -> None:
+    """Drop this process's copy (services call it on commit; tests between cases)."""
+    global _remembered
+    _remembered = None
+
+
+def launch_state(*, fresh: bool = False) -> LaunchState:
+    """The state, at most ``CACHE_SECONDS`` old. Unreadable database: the defaults (public,
+    100 %), logged — the health checks report the database itself."""
+    global _remembered
+    memo = _remembered
+    if not fresh and memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    try:
+        row = state_row()
+    except DatabaseError as exc:
+        logger.warning("launch state unreadable (%s); using defaults", type(exc).__name__)
+        return LaunchState(pk=1)
+    _remembered = (time.monotonic() + CACHE_SECONDS, row)
+    return row
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    def contains(self, when: dt.datetime) -> bool:
+        return self.starts_at <= when < self.ends_at
+
+
+def local_zone(state: LaunchState) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(state.timezone or "America/New_York")
+
+
+def launch_day_at(state: LaunchState, hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
+    """``hour:minute`` local on launch day (+ ``days``), as an aware datetime."""
+    if state.launch_date is None:
+        raise ValueError("no launch date set")
+    day = state.launch_date + dt.timedelta(days=days)
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=local_zone(state))
+
+
+def freeze_window(state: LaunchState | None = None) -> FreezeWindow | None:
+    """The plan's freeze: the day before launch at 18:00 local until the end of launch day,
+    unless set explicitly. None without a launch date or explicit times."""
+    state = state or launch_state()
+    if state.freeze_starts_at and state.freeze_ends_at:
+        return FreezeWindow(state.freeze_starts_at, state.freeze_ends_at)
+    if state.launch_date is None:
+        return None
+    starts = state.freeze_starts_at or launch_day_at(state, 18, days=-1)
+    ends = state.freeze_ends_at or launch_day_at(state, 0, days=1)
+    return FreezeWindow(starts, ends)
+
+
+def freeze_in_force(now: dt.datetime | None = None, state: LaunchState | None = None) -> bool:
+    window = freeze_window(state)
+    return window is not None and window.contains(now or timezone.now())
+
+
+def recent_events(limit: int = 50, action_prefix: str = "") -> list[LaunchEvent]:
+    qs = LaunchEvent.objects.select_related("actor")
+    if action_prefix:
+        qs = qs.filter(action__startswith=action_prefix)
+    return list(qs[:limit])
