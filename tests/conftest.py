@@ -84,3 +84,14 @@ def maintenance_off():
     remember(MaintenanceState())
     yield
     remember(MaintenanceState())
+
+
+@pytest.fixture(autouse=True)
+def launch_state_fresh():
+    """Each test reads the launch state (phase, gate, ramp) and the feature flags from the
+    database, not from a previous test's per-process copy."""
+    from midas.launch.selectors import forget
+
+    forget()
+    yield
+    forget()

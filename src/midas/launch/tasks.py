@@ -1,0 +1,11 @@
+"""Registers the launch's periodic jobs: every module of ``midas.launch.jobs``."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from midas.launch import jobs
+
+for _info in sorted(pkgutil.iter_modules(jobs.__path__), key=lambda i: i.name):
+    importlib.import_module(f"{jobs.__name__}.{_info.name}")
