@@ -76,9 +76,7 @@ def test_freeze_window_is_the_day_before_at_18_until_the_end_of_launch_day(syste
 
 
 def test_cli_phase_set_and_status(coordinator, capsys):
-    call_command(
-        "launch", "phase", "set", "freeze", "--reason", "T-1", "--by", coordinator.email
-    )
+    call_command("launch", "phase", "set", "freeze", "--reason", "T-1", "--by", coordinator.email)
     call_command("launch", "status")
     out = capsys.readouterr().out
     assert "Phase is now System freeze." in out
