@@ -22,6 +22,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "stripe_live: calls Stripe's test mode; runs only with STRIPE_TEST_SECRET_KEY"
     )
+    config.addinivalue_line(
+        "markers",
+        "slack_live: posts to a real Slack webhook; runs only with SLACK_TEST_WEBHOOK_URL",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -30,6 +34,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     absent = [] if ON_POSTGRES else ["postgres"]
     if not os.environ.get("STRIPE_TEST_SECRET_KEY"):
         absent.append("stripe_live")
+    if not os.environ.get("SLACK_TEST_WEBHOOK_URL"):
+        absent.append("slack_live")
     keep = [item for item in items if not any(m in item.keywords for m in absent)]
     dropped = [item for item in items if any(m in item.keywords for m in absent)]
     if dropped:

@@ -30,8 +30,17 @@ class OutboxAttemptInline(admin.TabularInline):
 
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "to", "template", "subject", "status", "attempts", "due")
-    list_filter = ("status", "template", "created_at")
+    list_display = (
+        "created_at",
+        "channel",
+        "to",
+        "template",
+        "subject",
+        "status",
+        "attempts",
+        "due",
+    )
+    list_filter = ("channel", "status", "template", "created_at")
     search_fields = ("to", "subject", "message_id", "dedupe_key")
     date_hierarchy = "created_at"
     inlines = [OutboxAttemptInline]
@@ -39,7 +48,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     fields = (
         ("status", "attempts", "next_attempt_at", "sent_at"),
         "last_error",
-        ("to", "from_email", "reply_to"),
+        ("channel", "to", "from_email", "reply_to"),
         "subject",
         ("template", "dedupe_key", "message_id"),
         "attachment_list",

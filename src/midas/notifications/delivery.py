@@ -1,5 +1,6 @@
-"""Sending the outbox: claim due rows, send each through the configured email backend,
-record every attempt, back off exponentially (with jitter) on failure, give up after
+"""Sending the outbox: claim due rows, send each through the configured email backend (or,
+for Slack rows, post it to the launch channel's webhook: ``slack.send_claimed``), record
+every attempt, back off exponentially (with jitter) on failure, give up after
 ``OUTBOX_MAX_ATTEMPTS``. See docs/explanation/outbox.md for the guarantee.
 
 Claiming is short and transactional; sending happens outside any transaction. A claimed row
@@ -26,7 +27,13 @@ from django.db import connection as db_connection
 from django.utils import timezone
 from django_tasks_db.utils import exclusive_transaction
 
-from midas.notifications.models import AttemptOutcome, OutboxAttempt, OutboxMessage, OutboxStatus
+from midas.notifications.models import (
+    AttemptOutcome,
+    OutboxAttempt,
+    OutboxChannel,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -175,6 +182,27 @@ def _send_claimed(
     rand: Callable[[], float],
     report: DeliveryReport,
 ) -> bool:
+    """Send a claim: its Slack rows to the webhook, its emails through one connection.
+    False when either could not be reached (the run stops; the rest waits its turn)."""
+    from midas.notifications import slack
+
+    slack_rows = [a for a in attempts if a.message.channel == OutboxChannel.SLACK]
+    emails = [a for a in attempts if a.message.channel != OutboxChannel.SLACK]
+    reachable = True
+    if slack_rows:
+        reachable = slack.send_claimed(slack_rows, now=now, rand=rand, report=report)
+    if emails:
+        reachable = _send_emails(emails, now=now, rand=rand, report=report) and reachable
+    return reachable
+
+
+def _send_emails(
+    attempts: list[OutboxAttempt],
+    *,
+    now: dt.datetime | None,
+    rand: Callable[[], float],
+    report: DeliveryReport,
+) -> bool:
     connection = get_connection(fail_silently=False)
     try:
         connection.open()
@@ -220,8 +248,23 @@ def _record_failure(
     rand: Callable[[], float],
     report: DeliveryReport,
 ) -> None:
+    record_failure(attempt, error=f"{type(exc).__name__}: {exc}", now=now, rand=rand, report=report)
+
+
+def record_failure(
+    attempt: OutboxAttempt,
+    *,
+    error: str,
+    now: dt.datetime | None,
+    rand: Callable[[], float],
+    report: DeliveryReport,
+    permanent: bool = False,
+    not_before: dt.datetime | None = None,
+) -> None:
+    """A failed attempt: retry after the backoff (and no earlier than ``not_before``), or
+    give up — after the last attempt, or at once when the failure is ``permanent``."""
     when = now or timezone.now()
-    error = f"{type(exc).__name__}: {exc}"[:ERROR_LIMIT]
+    error = error[:ERROR_LIMIT]
     message = attempt.message
     with exclusive_transaction():
         OutboxAttempt.objects.filter(pk=attempt.pk).update(
@@ -230,18 +273,21 @@ def _record_failure(
         still_ours = OutboxMessage.objects.filter(
             pk=message.pk, status=OutboxStatus.SENDING, attempts=attempt.number
         )
-        if attempt.number >= settings.OUTBOX_MAX_ATTEMPTS:
+        if permanent or attempt.number >= settings.OUTBOX_MAX_ATTEMPTS:
             if still_ours.update(status=OutboxStatus.FAILED, last_error=error, updated_at=when):
                 report.failed += 1
                 logger.error(
-                    "outbox %s to %s failed for good after %d attempts: %s",
+                    "outbox %s to %s failed for good after %d attempt%s: %s",
                     message.pk,
                     message.to,
                     attempt.number,
+                    "" if attempt.number == 1 else "s",
                     error,
                 )
             return
         retry_at = when + backoff_delay(attempt.number, rand=rand)
+        if not_before is not None and not_before > retry_at:
+            retry_at = not_before
         if still_ours.update(
             status=OutboxStatus.PENDING, next_attempt_at=retry_at, last_error=error, updated_at=when
         ):
@@ -254,6 +300,9 @@ def _record_failure(
                 error,
                 retry_at.isoformat(),
             )
+
+
+record_success = _record_success
 
 
 def _give_up(message: OutboxMessage, *, now: dt.datetime, error: str) -> None:

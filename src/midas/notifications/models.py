@@ -20,10 +20,19 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", "Failed"  # gave up after OUTBOX_MAX_ATTEMPTS; retry from the admin
 
 
-class OutboxMessage(TimestampedModel):
-    """One email to one address."""
+class OutboxChannel(models.TextChoices):
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack"  # an incoming-webhook message; body_text holds its JSON payload
 
-    to = models.EmailField(max_length=254)
+
+class OutboxMessage(TimestampedModel):
+    """One email to one address, or one Slack message to the launch channel (``to`` is the
+    channel name, ``body_text`` the JSON payload, frozen at enqueue)."""
+
+    channel = models.CharField(
+        max_length=8, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL
+    )
+    to = models.CharField(max_length=254, help_text="An email address, or a Slack channel name")
     template = models.CharField(
         max_length=100, help_text="emails/<template>.* it was rendered from"
     )
@@ -63,7 +72,7 @@ class OutboxMessage(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.template} → {self.to} ({self.status})"
+        return f"{self.channel}:{self.template} → {self.to} ({self.status})"
 
 
 class AttemptOutcome(models.TextChoices):

@@ -7,7 +7,12 @@ import datetime as dt
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from midas.notifications.models import MailboxMessage, OutboxMessage, OutboxStatus
+from midas.notifications.models import (
+    MailboxMessage,
+    OutboxChannel,
+    OutboxMessage,
+    OutboxStatus,
+)
 
 
 def mailbox_messages(*, to: str = "", limit: int | None = None) -> QuerySet[MailboxMessage]:
@@ -25,6 +30,13 @@ def latest_message(*, to: str) -> MailboxMessage | None:
 
 def mailbox_message(*, pk: int) -> MailboxMessage | None:
     return MailboxMessage.objects.filter(pk=pk).first()
+
+
+def slack_messages(*, limit: int = 20) -> QuerySet[OutboxMessage]:
+    """The newest launch-channel (Slack) messages of the outbox, whatever their state."""
+    return OutboxMessage.objects.filter(channel=OutboxChannel.SLACK).order_by("-created_at", "-id")[
+        :limit
+    ]
 
 
 def outbox_counts() -> dict[str, int]:

@@ -1,6 +1,7 @@
 """Writes of the notifications app: put a message in the outbox, retry a failed one.
 
-``email_enqueue`` is the one way any app sends email. Call it inside the transaction of the
+``email_enqueue`` is the one way any app sends email; ``slack_enqueue`` the one way it posts
+to the launch channel (docs/explanation/launch-channel.md). Call it inside the transaction of the
 state change it reports: the outbox row commits or rolls back with that change, and the
 worker sends it afterwards (docs/explanation/outbox.md).
 """
@@ -8,6 +9,8 @@ worker sends it afterwards (docs/explanation/outbox.md).
 from __future__ import annotations
 
 import base64
+import json
+import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +23,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
-from midas.notifications.models import OutboxMessage, OutboxStatus
+from midas.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
 
 Attachment = tuple[str, bytes | str, str]  # (filename, content, mimetype)
 
@@ -78,6 +81,48 @@ def email_enqueue(
             raise
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
     transaction.on_commit(kick_delivery, robust=True)  # a failed kick: the next run sends it
+    return message
+
+
+def slack_enqueue(
+    *,
+    event: str,
+    text: str,
+    severity: str = "info",
+    fields: dict[str, Any] | None = None,
+    dedupe_key: str = "",
+) -> OutboxMessage:
+    """Add a launch-channel message to the outbox: the incoming-webhook payload is built now
+    and frozen in ``body_text``; the worker posts it to ``SLACK_WEBHOOK_URL`` (read at
+    delivery time: the URL, a secret, is never stored in the row). ``dedupe_key`` as for
+    email."""
+    from midas.notifications import slack
+
+    if dedupe_key:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    payload = slack.build_payload(event=event, text=text, severity=severity, fields=fields)
+    message = OutboxMessage(
+        channel=OutboxChannel.SLACK,
+        to=slack.channel_name(),
+        template=event[:100],
+        from_email="slack",
+        subject=" ".join(text.split())[:255],
+        body_text=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        message_id=f"<slack.{secrets.token_hex(12)}@midas>",
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(kick_delivery, robust=True)
     return message
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from midas.notifications.printing import SHOWN_HEADERS
-from midas.notifications.selectors import mailbox_message, mailbox_messages
+from midas.notifications.selectors import mailbox_message, mailbox_messages, slack_messages
 
 PAGE_SIZE = 50
 
@@ -47,6 +47,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
         "title": "Mailbox",
         "page": page,
         "to": to,
+        "slack": slack_messages(limit=20),
     }
     return render(request, "notifications/mailbox_list.html", context)
 

@@ -1,6 +1,6 @@
 """Take secrets out of log text: passwords, tokens, authorization headers, card numbers
 (13-19 digits that pass the Luhn check), CVCs, Stripe keys and webhook secrets, passwords in
-URLs (EMAIL_URL, DATABASE_URL, REDIS_URL)."""
+URLs (EMAIL_URL, DATABASE_URL, REDIS_URL), Slack incoming-webhook URLs."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ KEY_VALUE = re.compile(
 )
 STRIPE_KEY = re.compile(r"\b((?:sk|rk)_(?:live|test)_|whsec_)[A-Za-z0-9]+")
 URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@", re.IGNORECASE)
+SLACK_WEBHOOK = re.compile(r"(https?://hooks\.slack(?:-gov)?\.com/)[^\s\"'<>]+", re.IGNORECASE)
 BEARER = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 
@@ -41,6 +42,7 @@ def _card(match: re.Match[str]) -> str:
 def redact(text: str) -> str:
     text = URL_PASSWORD.sub(rf"\1{MASK}@", text)
     text = STRIPE_KEY.sub(rf"\1{MASK}", text)
+    text = SLACK_WEBHOOK.sub(rf"\1{MASK}", text)
     text = BEARER.sub(rf"\1{MASK}", text)
     text = KEY_VALUE.sub(rf"\1{MASK}", text)
     return CARD_CANDIDATE.sub(_card, text)

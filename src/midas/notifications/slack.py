@@ -1,0 +1,189 @@
+"""The launch channel on Slack: incoming-webhook payloads and posting them.
+
+``build_payload`` makes the message Slack's incoming webhooks take — ``{"text": ...,
+"attachments": [{"color": ..., "blocks": [...]}]}``: ``text`` is the notification and
+fallback line, the attachment's colour bar says the severity, its Block Kit sections carry
+the text and the labelled fields. It is frozen into the outbox row at enqueue
+(``services.slack_enqueue``).
+
+``post`` sends one payload to ``SLACK_WEBHOOK_URL`` (stdlib ``urllib``, a timeout) and
+classifies Slack's documented answers: 200 ``ok`` = sent; 400/403/404/410 (``invalid_payload``,
+``invalid_token``, ``no_service``, ``channel_is_archived``, ...) = permanent, given up at
+once; 429 = retry no earlier than ``Retry-After``; 5xx, timeouts, refused connections =
+retry with the outbox's backoff. ``send_claimed`` does the bookkeeping for claimed rows,
+outside any transaction. The webhook URL is a secret: it is never logged, never stored in a
+row, never part of an error text (docs/explanation/launch-channel.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+COLOURS = {"info": "#439FE0", "good": "#2EB67D", "warning": "#ECB22E", "danger": "#E01E5A"}
+EMOJI = {"info": ":information_source:", "good": ":white_check_mark:", "warning": ":warning:"}
+EMOJI["danger"] = ":rotating_light:"
+PERMANENT_STATUSES = {400, 403, 404, 410}
+FIELDS_PER_SECTION = 10  # Block Kit's limit on a section's fields
+FIELD_LIMIT = 2000  # characters per field text
+TEXT_LIMIT = 3000  # characters per section text
+DEFAULT_CHANNEL = "#launch-ops"
+DEFAULT_TIMEOUT = 10  # seconds
+MAX_RETRY_AFTER = 3600  # a Retry-After beyond an hour is taken as an hour
+
+
+def channel_name() -> str:
+    """The channel the webhook posts to (a webhook is bound to one; this names it)."""
+    return getattr(settings, "SLACK_CHANNEL", "") or DEFAULT_CHANNEL
+
+
+def escape(text: str) -> str:
+    """Slack's mrkdwn control characters: ``&``, ``<``, ``>`` (nothing else is escaped)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def build_payload(
+    *, event: str, text: str, severity: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    if severity not in COLOURS:
+        raise ValueError(f"severity must be one of {tuple(COLOURS)}")
+    line = f"{EMOJI[severity]} {escape(text)}"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": line[:TEXT_LIMIT]}}
+    ]
+    items = [
+        {"type": "mrkdwn", "text": f"*{escape(str(k))}*\n{escape(str(v))}"[:FIELD_LIMIT]}
+        for k, v in (fields or {}).items()
+    ]
+    for start in range(0, len(items), FIELDS_PER_SECTION):
+        blocks.append({"type": "section", "fields": items[start : start + FIELDS_PER_SECTION]})
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": f"`{escape(event)}` · release {escape(_release())}"}
+            ],
+        }
+    )
+    return {
+        "text": line[:TEXT_LIMIT],
+        "attachments": [{"color": COLOURS[severity], "fallback": text[:300], "blocks": blocks}],
+    }
+
+
+def _release() -> str:
+    return str(getattr(settings, "RELEASE", "") or "dev")
+
+
+@dataclass(frozen=True)
+class PostResult:
+    outcome: str  # sent, retry, permanent
+    status: int | None  # HTTP status, None when no answer came
+    detail: str  # Slack's body or the transport error; never the URL
+    retry_after: int | None = None  # seconds, from a 429's Retry-After
+
+    @property
+    def error(self) -> str:
+        where = f"HTTP {self.status}" if self.status is not None else "no answer"
+        return f"Slack {where}: {self.detail}"[:2000]
+
+
+def post(payload_json: str, *, url: str, timeout: float = DEFAULT_TIMEOUT) -> PostResult:
+    """POST one payload. Never raises for a failed delivery: the result says what to do."""
+    request = urllib.request.Request(  # noqa: S310 - the URL is our own https setting
+        url,
+        data=payload_json.encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read(2000).decode("utf-8", "replace").strip()
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        body = _scrub(exc.read(2000).decode("utf-8", "replace").strip(), url)
+        if exc.code == 429:
+            return PostResult("retry", 429, body or "rate_limited", _retry_after(exc.headers))
+        if exc.code in PERMANENT_STATUSES:
+            return PostResult("permanent", exc.code, body or exc.reason or "refused")
+        return PostResult("retry", exc.code, body or str(exc.reason))
+    except (urllib.error.URLError, OSError, ValueError) as exc:  # timeouts, refusals, DNS
+        reason = getattr(exc, "reason", exc)
+        return PostResult("retry", None, _scrub(f"{type(exc).__name__}: {reason}", url))
+    if status == 200:
+        return PostResult("sent", 200, body or "ok")
+    return PostResult("retry", status, _scrub(body, url) or "unexpected answer")
+
+
+def _retry_after(headers) -> int | None:
+    try:
+        seconds = int(str(headers.get("Retry-After", "")).strip())
+    except (TypeError, ValueError):
+        return None
+    return max(0, min(seconds, MAX_RETRY_AFTER))
+
+
+def _scrub(text: str, url: str) -> str:
+    return text.replace(url, "***") if url else text
+
+
+def send_claimed(
+    attempts: list,
+    *,
+    now: dt.datetime | None,
+    rand: Callable[[], float],
+    report,
+) -> bool:
+    """Post the claimed Slack rows one by one. Returns False when Slack could not be reached
+    or rate-limited us: the rest of this claim is then recorded as not tried (retried after
+    the backoff, or after Retry-After) rather than hammered."""
+    from midas.notifications.delivery import record_failure, record_success
+
+    url = settings.SLACK_WEBHOOK_URL
+    timeout = getattr(settings, "SLACK_TIMEOUT", DEFAULT_TIMEOUT)
+    held: PostResult | None = None  # why the rest of the claim waits
+    for attempt in attempts:
+        if held is not None:
+            not_before = _not_before(held, now)
+            record_failure(
+                attempt,
+                error=f"not tried: {held.error}",
+                now=now,
+                rand=rand,
+                report=report,
+                not_before=not_before,
+            )
+            continue
+        if not url:
+            result = PostResult("retry", None, "SLACK_WEBHOOK_URL is not set")
+        else:
+            result = post(attempt.message.body_text, url=url, timeout=timeout)
+        if result.outcome == "sent":
+            record_success(attempt, now=now)
+            report.sent += 1
+            continue
+        record_failure(
+            attempt,
+            error=result.error,
+            now=now,
+            rand=rand,
+            report=report,
+            permanent=result.outcome == "permanent",
+            not_before=_not_before(result, now),
+        )
+        if result.outcome == "retry" and (result.status is None or result.status == 429):
+            held = result
+    return held is None
+
+
+def _not_before(result: PostResult, now: dt.datetime | None) -> dt.datetime | None:
+    if result.retry_after is None:
+        return None
+    return (now or timezone.now()) + dt.timedelta(seconds=result.retry_after)
