@@ -96,8 +96,11 @@ def maintenance_off():
 def launch_state_fresh():
     """Each test reads the launch state (phase, gate, ramp) and the feature flags from the
     database, not from a previous test's per-process copy."""
+    from midas.launch import flags
     from midas.launch.selectors import forget
 
     forget()
+    flags.remember()  # the declared defaults, remembered: no query per request
     yield
     forget()
+    flags.remember()

@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     PAYMENT_REQUIRES_ACTION = "payment_requires_action"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
     WEBHOOK_INVALID = "webhook_invalid"
+    # launch
+    FEATURE_DISABLED = "feature_disabled"  # a feature flag is off (503)
 
 
 STATUS_BY_CODE: dict[ErrorCode, int] = {
@@ -59,6 +61,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.PAYMENT_PROVIDER_ERROR: 502,
     ErrorCode.WEBHOOK_INVALID: 400,
+    ErrorCode.FEATURE_DISABLED: 503,
 }
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from midas.accounts import forms, ratelimit, services
 from midas.accounts.authentication import check_credentials
 from midas.errors import AppError, ErrorCode
+from midas.launch.flags import flag_page
 from midas.web.meta import PageMeta
 
 PENDING = "accounts_pending"  # session: the account registered in this browser, its address
@@ -76,6 +77,7 @@ def _limited(limit: ratelimit.Limit, request: HttpRequest) -> AppError | None:
 @sensitive_post_parameters("password")
 @never_cache
 @GET_POST
+@flag_page("registration")
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect(_next(request) or reverse("accounts:profile"))

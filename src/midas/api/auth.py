@@ -30,6 +30,7 @@ from midas.accounts.authentication import (
 from midas.accounts.models import User
 from midas.api.schemas import ErrorOut, Instant
 from midas.errors import AppError, ErrorCode
+from midas.launch.flags import flag_require
 
 router = Router(tags=["accounts"])
 
@@ -163,6 +164,7 @@ REGISTERED = (
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     """Open an account; the verification link goes to the address. The answer is the same
     whether or not the address already had an account (its owner is told by email)."""
+    flag_require(request, "registration")
     ratelimit.REGISTER.hit(ratelimit.by_ip(request))
     try:
         user = services.account_register(

@@ -29,6 +29,7 @@ from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
 from midas.bookings.services.cancel import CANCELLABLE
 from midas.errors import AppError, ErrorCode
+from midas.launch.flags import flag_require
 from midas.payments.providers import is_test_mode
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payment_pay_booking
@@ -180,6 +181,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
     ``hold_expires_at`` unless paid. **409** ``slot_unavailable`` when the dates are taken.
     With an ``Idempotency-Key`` header, repeating the request returns the same booking
     (**200**); the same key with a different request is **409** ``idempotency_conflict``."""
+    flag_require(request, "booking")
     BOOKING_CREATE.hit(by_user(request))
     asset = selectors.asset_by_slug(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
@@ -219,6 +221,7 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
     ``action_url`` to authenticate. **402** ``payment_declined`` with the bank's reason:
     the booking stays held; try another card. Sandbox: ``card_number`` (a test card) or
     ``payment_method`` (``pm_card_visa``...); Stripe: ``payment_method`` only."""
+    flag_require(request, "payments")
     booking = booking_of_customer(ref, request.auth)
     if bool(payload.card_number) == bool(payload.payment_method):
         raise AppError(

@@ -27,6 +27,7 @@ from midas.bookings.views.common import page, to_login
 from midas.catalog import selectors as catalog
 from midas.catalog.models import Asset
 from midas.errors import AppError, ErrorCode
+from midas.launch.flags import flag_page
 from midas.web.quoting import QuoteRequest, QuoteResult, quote_for_page
 
 # The API's scope: one counter per customer for the page and POST /api/v1/bookings alike
@@ -63,6 +64,7 @@ def after_booking(booking: Booking) -> str:
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@flag_page("booking")
 def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     asset = catalog.asset_for_page(slug)
     if asset is None:

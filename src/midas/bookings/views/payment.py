@@ -28,6 +28,7 @@ from midas.bookings.views.common import (
     to_login,
 )
 from midas.errors import AppError
+from midas.launch.flags import flag_page
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import is_test_mode
 from midas.payments.selectors import payments_of
@@ -91,6 +92,7 @@ def follow(request: HttpRequest, outcome: PaymentOutcome) -> HttpResponse:
 @sensitive_post_parameters("card_number", "expiry", "cvc")
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@flag_page("payments")
 def pay(request: HttpRequest, reference: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return to_login(request, request.path)

@@ -43,4 +43,7 @@ class Command(BaseCommand):
             parent_pid=options["parent_pid"],
         )
         worker.configure_signals()
+        from midas.launch.freeze import release_seen_at_start
+
+        release_seen_at_start("worker")  # a new release during the freeze alerts the team
         worker.run(max_loops=options["max_loops"], until_idle=options["until_idle"])
