@@ -1,0 +1,188 @@
+"""``midas launch gonogo [--record] [--json] [--by]``: evaluate the go/no-go now (exit 0 GO,
+1 NO-GO); ``--record`` keeps the record. ``gonogo list``, ``gonogo show ID``,
+``gonogo sign ID --role ROLE --approve|--reject --note ... --by``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.utils import timezone
+
+from midas.errors import AppError, ErrorCode
+from midas.launch import gonogo
+from midas.launch.cli import actor_of, add_by
+
+
+def parse_at(raw: str) -> dt.datetime | None:
+    if not raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise AppError(ErrorCode.INVALID_INPUT, f"Not an ISO date-time: {raw!r}.") from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
+def add_commands(sub) -> None:
+    parser = sub.add_parser("gonogo", help="the go/no-go decision: evaluate, record, sign")
+    parser.add_argument("--record", action="store_true", help="keep the decision record")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--at", default="", help="evaluate as of this ISO time (drills, tests)")
+    add_by(parser)
+    parser.set_defaults(handler=evaluate)
+    actions = parser.add_subparsers(dest="gonogo_action")
+
+    listing = actions.add_parser("list", help="the records kept, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=list_records)
+
+    show = actions.add_parser("show", help="one record with its criteria and sign-offs")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=show_record)
+
+    sign = actions.add_parser("sign", help="sign a record for a launch role")
+    sign.add_argument("id")
+    sign.add_argument("--role", required=True)
+    verdict = sign.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--approve", action="store_true")
+    verdict.add_argument("--reject", action="store_true")
+    sign.add_argument("--note", default="")
+    add_by(sign)
+    sign.set_defaults(handler=sign_record)
+
+
+def _criteria_lines(w, criteria: list[dict]) -> None:
+    for c in criteria:
+        mark = "PASS" if c["ok"] else "FAIL"
+        w(f"  {mark}  {c['label']:<44} {c['value']:<28} needs {c['threshold']}")
+        if c.get("detail") and not c["ok"]:
+            w(f"        {c['detail']}")
+
+
+def _print(w, *, title: str, decision: str, reasons: list, criteria: list, feedback: dict) -> None:
+    w(title)
+    _criteria_lines(w, criteria)
+    if feedback:
+        w(
+            f"Beta feedback: {feedback.get('count', 0)} rating(s), average "
+            f"{feedback.get('average') if feedback.get('average') is not None else '-'}, "
+            f"{len(feedback.get('low') or [])} open low"
+        )
+    w(f"\nDecision: {'GO' if decision == 'go' else 'NO-GO'}")
+    for reason in reasons:
+        w(f"  - {reason}")
+
+
+def evaluate(options: dict, out) -> int:
+    now = parse_at(options.get("at") or "")
+    w = out.stdout.write
+    if options.get("record"):
+        record = gonogo.gonogo_record(actor=actor_of(options), now=now)
+        if options.get("json"):
+            w(json.dumps(record_json(record), indent=2))
+        else:
+            _print(
+                w,
+                title=f"Go/no-go record #{record.pk} at {record.created_at:%Y-%m-%d %H:%M} UTC",
+                decision=record.decision,
+                reasons=record.reasons,
+                criteria=record.criteria,
+                feedback=record.feedback,
+            )
+        return 0 if record.decision == "go" else 1
+    evaluation = gonogo.gonogo_evaluate(now=now)
+    if options.get("json"):
+        w(json.dumps(evaluation.as_json(), indent=2))
+    else:
+        body = evaluation.as_json()
+        _print(
+            w,
+            title=f"Go/no-go evaluation at {evaluation.at:%Y-%m-%d %H:%M} UTC (not recorded)",
+            decision=body["decision"],
+            reasons=body["reasons"],
+            criteria=body["criteria"],
+            feedback=body["feedback"],
+        )
+    return evaluation.exit_code
+
+
+def record_json(record) -> dict:
+    return {
+        "id": record.pk,
+        "created_at": record.created_at.isoformat(),
+        "by": record.actor_label,
+        "decision": record.decision,
+        "phase": record.phase,
+        "reasons": record.reasons,
+        "criteria": record.criteria,
+        "feedback": record.feedback,
+        "signoffs": [
+            {
+                "role": s.role.key,
+                "user": s.user.email,
+                "approve": s.approve,
+                "note": s.note,
+                "at": s.at.isoformat(),
+            }
+            for s in record.signoffs.all()
+        ],
+    }
+
+
+def list_records(options: dict, out) -> int:
+    records = gonogo.records_list()
+    w = out.stdout.write
+    if options.get("json"):
+        w(json.dumps([record_json(r) for r in records], indent=2))
+        return 0
+    if not records:
+        w("No go/no-go records yet (midas launch gonogo --record).")
+    for r in records:
+        signs = ", ".join(f"{s.role.key} {'✓' if s.approve else '✗'}" for s in r.signoffs.all())
+        w(
+            f"#{r.pk:<4} {r.created_at:%Y-%m-%d %H:%M} {r.get_decision_display():<6} "
+            f"{len(r.reasons)} reason(s)  by {r.actor_label}  {signs}"
+        )
+    return 0
+
+
+def show_record(options: dict, out) -> int:
+    record = gonogo.record_get(options["id"])
+    w = out.stdout.write
+    if options.get("json"):
+        w(json.dumps(record_json(record), indent=2))
+        return 0
+    _print(
+        w,
+        title=f"Go/no-go record #{record.pk} at {record.created_at:%Y-%m-%d %H:%M} UTC "
+        f"by {record.actor_label} (phase {record.phase})",
+        decision=record.decision,
+        reasons=record.reasons,
+        criteria=record.criteria,
+        feedback=record.feedback,
+    )
+    signoffs = list(record.signoffs.all())
+    w("\nSign-offs:" if signoffs else "\nNo sign-offs yet.")
+    for s in signoffs:
+        verb = "approved" if s.approve else "rejected"
+        w(
+            f"  {s.role} {verb} by {s.user.email} at {s.at:%H:%M}"
+            + (f": {s.note}" if s.note else "")
+        )
+    return 0
+
+
+def sign_record(options: dict, out) -> int:
+    record = gonogo.record_get(options["id"])
+    signoff = gonogo.signoff_add(
+        record=record,
+        role_key=options["role"],
+        actor=actor_of(options),
+        approve=bool(options.get("approve")),
+        note=options.get("note") or "",
+    )
+    verb = "approved" if signoff.approve else "rejected"
+    out.stdout.write(f"{signoff.role} {verb} record #{record.pk}.")
+    return 0
