@@ -1,0 +1,75 @@
+"""Reads of the launch plan: the checklist by section, the schedule with local and UTC
+times, and whether a GO decision stands for launch day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from midas.launch.models import ChecklistItem, LaunchState, ScheduleStep, StepStatus
+from midas.launch.selectors import launch_day_at, launch_state, local_zone
+
+# An automatic step the worker claimed and has not finished carries this outcome.
+RUNNING = "running…"
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    items: list[ChecklistItem]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for i in self.items if i.status in {"done", "n_a"})
+
+
+def checklist() -> list[Section]:
+    """Sections in plan order (by their first item's position), items in order."""
+    sections: dict[str, list[ChecklistItem]] = {}
+    for item in ChecklistItem.objects.select_related("owner_role", "checked_by"):
+        sections.setdefault(item.section, []).append(item)
+    return [Section(name, items) for name, items in sections.items()]
+
+
+def item_by_key(key: str) -> ChecklistItem | None:
+    return ChecklistItem.objects.filter(key=key).first()
+
+
+def step_by_key(key: str) -> ScheduleStep | None:
+    return ScheduleStep.objects.filter(key=key).first()
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: ScheduleStep
+    local: dt.datetime
+    utc: dt.datetime
+    running: bool
+
+
+def schedule(state: LaunchState | None = None) -> list[StepRow]:
+    state = state or launch_state(fresh=True)
+    zone = local_zone(state)
+    return [
+        StepRow(
+            step,
+            step.at.astimezone(zone),
+            step.at.astimezone(dt.UTC),
+            step.status == StepStatus.DONE and step.outcome == RUNNING,
+        )
+        for step in ScheduleStep.objects.all()
+    ]
+
+
+def go_decided(state: LaunchState, now: dt.datetime) -> bool:
+    """The newest go/no-go record made on launch day (local) up to ``now`` says GO."""
+    from midas.launch.models import Decision, GoNoGoRecord
+
+    if state.launch_date is None:
+        return False
+    latest = (
+        GoNoGoRecord.objects.filter(created_at__gte=launch_day_at(state, 0), created_at__lte=now)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return latest is not None and latest.decision == Decision.GO
