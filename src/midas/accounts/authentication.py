@@ -20,6 +20,7 @@ from django.utils import timezone
 from midas.accounts import ratelimit, selectors
 from midas.accounts.models import ApiToken, User
 from midas.errors import AppError, ErrorCode
+from midas.launch.security_signals import lockout_record, staff_login_record
 
 logger = logging.getLogger("midas.audit")
 
@@ -42,7 +43,8 @@ def check_credentials(
     # Django's backend hashes the password for unknown addresses too (no timing tell)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        ratelimit.LOGIN_LOCKOUT.failed(email, ip)
+        for scope in ratelimit.LOGIN_LOCKOUT.failed(email, ip):  # durable: the security trigger
+            lockout_record(email=email, ip=ip, scope=scope)
         logger.info("accounts.user.login_failed ip=%s", ip)
         raise AppError(
             ErrorCode.INVALID_CREDENTIALS, "The email address or password is not correct."
@@ -54,6 +56,7 @@ def check_credentials(
             "Please confirm your email address first: open the link we sent you.",
             field="email",
         )
+    staff_login_record(user=user, ip=ip)  # the security trigger's "new address" signal
     return user
 
 

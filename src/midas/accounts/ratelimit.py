@@ -225,13 +225,17 @@ class Lockout:
                 retry_after=wait,
             )
 
-    def failed(self, email: str, ip: str) -> None:
-        """Record a failed sign-in; lock the pair or the address when over its limit."""
+    def failed(self, email: str, ip: str) -> list[str]:
+        """Record a failed sign-in; lock the pair or the address when over its limit.
+        Returns what it locked now ("pair", "ip"), for the security signal."""
         pair, address = self._keys(email, ip)
         now = clock()
+        locked = []
         for name, key, limit in (("pair", pair, self.pair_limit), ("ip", address, self.ip_limit)):
             if self._count_failure(name, key, now) >= limit:
                 cache.set(_cache_key("lock", name, key), now + self.period, self.period + 60)
+                locked.append(name)
+        return locked
 
     def _count_failure(self, name: str, key: str, now: float) -> float:
         """Count one failure; the failures of the last ``period`` seconds, estimated by a

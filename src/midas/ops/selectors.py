@@ -22,7 +22,7 @@ DEFAULT_RETRY_AFTER = 600
 OPEN_EXACT = frozenset(
     {"/healthz", "/readyz", "/status", "/metrics", "/api/v1/payments/stripe/webhook"}
 )
-OPEN_PREFIXES = ("/status/", "/admin/", "/static/")
+OPEN_PREFIXES = ("/status/", "/admin/", "/static/", "/launch/ack/")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,6 +26,7 @@ from midas.launch.models.response import (
     RollbackRun,
     TriggerFiring,
 )
+from midas.launch.models.security import SecuritySignal, SignalKind
 from midas.launch.models.state import GateMode, LaunchState, Phase, ReleaseSeen, TriggerAction
 from midas.launch.models.team import LaunchContact, LaunchRole, RoleKey, VendorContact
 
@@ -53,7 +54,9 @@ __all__ = [
     "RoleKey",
     "RollbackRun",
     "ScheduleStep",
+    "SecuritySignal",
     "SignOff",
+    "SignalKind",
     "SmokeRun",
     "StepStatus",
     "TriggerAction",
