@@ -1,0 +1,451 @@
+"""The steps of a rollback (``midas.launch.rollback``), each ``step(runner) -> (ok, detail,
+skipped)``, and ``plan()``: what each would do, for the dry run and the console's preview."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shlex
+import subprocess
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from midas.errors import AppError, ErrorCode
+from midas.launch import actors
+from midas.launch.models import Phase, RollbackRun
+from midas.launch.rollback_export import Loss, loss_export, loss_since
+from midas.ops.logs.redaction import redact
+
+MAINTENANCE_MESSAGE = (
+    "We are putting the previous version of our site back in place. We will be back shortly; "
+    "your bookings are safe with our concierge."
+)
+DEFAULT_HOOK_TIMEOUT = 300  # seconds
+OUTPUT_LIMIT = 3000
+
+
+@dataclass
+class Target:
+    """The backup a restore goes back to, and what restoring it would lose."""
+
+    manifest: object  # midas.backups.manifest.Manifest
+    loss: Loss
+
+
+def resolve_target(name: str) -> Target:
+    """``latest`` = the newest backup of this database that is not a restore's safety
+    backup; otherwise the backup id. Bad names are an ``AppError`` (nothing changes)."""
+    from midas.backups import services as backups
+    from midas.backups.manifest import BackupError, all_manifests, load
+
+    name = (name or "").strip()
+    try:
+        if name == "latest":
+            candidates = [
+                m for m in all_manifests() if m.vendor == backups.vendor() and m.kind != "safety"
+            ]
+            if not candidates:
+                raise BackupError("there is no backup of this database to restore")
+            manifest = candidates[0]
+        else:
+            manifest = load(name)
+        if manifest.vendor != backups.vendor():
+            raise BackupError(f"{manifest.id} is a {manifest.vendor} backup")
+    except BackupError as exc:
+        raise AppError(ErrorCode.NOT_FOUND, f"Cannot restore: {exc}.", field="restore") from exc
+    return Target(manifest=manifest, loss=loss_since(manifest.created))
+
+
+@dataclass(frozen=True)
+class Planned:
+    name: str
+    title: str
+    detail: str
+    runs: bool
+
+
+def _hook_argv() -> list[str]:
+    return shlex.split(settings.LAUNCH_ROLLBACK_HOOK or "")
+
+
+def _previous_release() -> str:
+    from midas.launch.selectors import launch_state
+
+    return launch_state(fresh=True).previous_release or ""
+
+
+def _flags_preview() -> tuple[str, bool]:
+    try:
+        from midas.launch.flag_services import current_states, last_good_snapshot
+    except ImportError:
+        return "the flags service is not installed: flags stay as they are", False
+    snapshot = last_good_snapshot()
+    if snapshot is None:
+        return "no good flags snapshot exists: flags stay as they are", False
+    now_states = current_states()
+    changes = [
+        f"{key} {now_states[key]['state']} → {saved.get('state')}"
+        for key, saved in sorted(snapshot.states.items())
+        if key in now_states
+        and (now_states[key]["state"], int(now_states[key]["percent"] or 0))
+        != (saved.get("state"), int(saved.get("percent") or 0))
+    ]
+    when = f"{snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
+    return f"back to the good snapshot of {when}: " + (", ".join(changes) or "no change"), True
+
+
+def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
+    from midas.launch.selectors import launch_state
+    from midas.ops.selectors import read_state
+
+    state = launch_state(fresh=True)
+    argv = _hook_argv()
+    timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
+    flags_detail, flags_run = _flags_preview()
+    maintenance_already = read_state().enabled
+    if argv:
+        release = (
+            f"run `{redact(shlex.join(argv))}` with MIDAS_ROLLBACK_TO="
+            f"{state.previous_release or '(none recorded)'} (timeout {timeout} s); "
+            "a failure stops the rollback with maintenance on"
+        )
+    else:
+        release = "skipped: LAUNCH_ROLLBACK_HOOK is not set; activate the previous release by hand"
+    if target is None:
+        restore = "not asked for: the database is kept as it is"
+        emails = _window_note(state)
+    else:
+        m = target.manifest
+        restore = (
+            f"restore {m.id} ({m.kind}, taken {m.created:%Y-%m-%d %H:%M:%S} UTC): loses "
+            f"{target.loss.describe()}; they are exported to {settings.VAR_DIR}/rollback/ first; "
+            "a safety backup of the live database is taken first"
+        )
+        emails = f"email {target.loss.customers} customer(s) whose bookings the restore removes"
+    tell = f"status page: {_incident_plan()}; launch channel: announce (danger); {emails}"
+    rolled_back = state.phase == Phase.ROLLED_BACK
+    return [
+        Planned(
+            "maintenance_on",
+            "Maintenance on",
+            "already on" if maintenance_already else "customers see the maintenance page",
+            True,
+        ),
+        Planned("flags", "Flags to the last good state", flags_detail, flags_run),
+        Planned("release", "Previous release", release, bool(argv)),
+        Planned("restore", "Database restore", restore, target is not None),
+        Planned("tell", "Status page, launch channel, customers", tell, True),
+        Planned("maintenance_off", "Maintenance off", "unless a step failed", True),
+        Planned(
+            "phase",
+            "Phase → rolled back",
+            "already rolled back" if rolled_back else f"from {Phase(state.phase).label}",
+            not rolled_back,
+        ),
+    ]
+
+
+def _incident_plan() -> str:
+    incident = _open_incident()
+    if incident is None:
+        return "open a new incident (monitoring)"
+    return f"post an update on incident #{incident.pk} ({incident.title})"
+
+
+def _open_incident():
+    from midas.status.models import Incident, IncidentStatus
+
+    return Incident.objects.exclude(status=IncidentStatus.RESOLVED).order_by("-started_at").first()
+
+
+def _window_note(state) -> str:
+    """Without a restore no booking is lost: those made in the bad release's window stand
+    and nobody is emailed; the count is recorded for the concierge."""
+    from midas.bookings.models import Booking
+
+    since = state.phase_changed_at
+    if since is None:
+        return "no restore: no booking is lost, no customer is emailed"
+    count = Booking.objects.filter(created_at__gte=since).count()
+    return (
+        f"no restore: the {count} booking(s) made since the phase changed at "
+        f"{since:%Y-%m-%d %H:%M} UTC stand; no customer is emailed"
+    )
+
+
+def _acting(runner, perm: str) -> actors.Actor:
+    """The rollback's actor may lack FLAGS or PHASE (operations may roll back but not move
+    phases): the rollback then acts as the system on their behalf, named in the record."""
+    if actors.can(runner.actor, perm):
+        return runner.actor
+    return actors.Actor(
+        user=None, label=f"system:rollback (for {runner.actor.label})", via=runner.actor.via
+    )
+
+
+# --- The steps ------------------------------------------------------------------------------
+
+
+def maintenance_on(runner) -> tuple[bool, str, bool]:
+    from midas.ops.selectors import read_state
+    from midas.ops.services import maintenance_enable
+
+    was_on = read_state().enabled
+    maintenance_enable(message=MAINTENANCE_MESSAGE, user=runner.actor.user)
+    return True, "already on" if was_on else "maintenance page up", False
+
+
+def flags_back(runner) -> tuple[bool, str, bool]:
+    try:
+        from midas.launch.flag_services import flags_restore_last_good
+    except ImportError:
+        return True, "the flags service is not installed: flags left as they are", True
+    try:
+        restored = flags_restore_last_good(
+            actor=_acting(runner, actors.FLAGS), reason=f"rollback: {runner.reason}"
+        )
+    except AppError as exc:
+        if exc.code == ErrorCode.NOT_FOUND:
+            return True, f"no good snapshot: flags left as they are ({exc.message})", True
+        raise
+    return True, "restored: " + ", ".join(f"{k}={v}" for k, v in restored.items()), False
+
+
+def release_previous(runner) -> tuple[bool, str, bool]:
+    argv = _hook_argv()
+    if not argv:
+        return (
+            True,
+            "WARNING: skipped, LAUNCH_ROLLBACK_HOOK is not set: activate the previous release "
+            "by hand",
+            True,
+        )
+    previous = _previous_release()
+    timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
+    env = {**os.environ, "MIDAS_ROLLBACK_TO": previous}
+    head = f"`{shlex.join(argv)}` MIDAS_ROLLBACK_TO={previous or '(none recorded)'}"
+    try:
+        done = subprocess.run(
+            argv,
+            shell=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = _output(exc.stdout, exc.stderr)
+        return False, f"{head}: timed out after {timeout} s\n{out}", False
+    except OSError as exc:
+        return False, f"{head}: could not run ({exc})", False
+    out = _output(done.stdout, done.stderr)
+    if done.returncode != 0:
+        return False, f"{head}: FAILED with exit code {done.returncode}\n{out}", False
+    return True, f"{head}: exit 0\n{out}".rstrip(), False
+
+
+def _output(stdout, stderr) -> str:
+    def text(value) -> str:
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        return value or ""
+
+    combined = text(stdout).strip()
+    if text(stderr).strip():
+        combined += ("\n" if combined else "") + "stderr: " + text(stderr).strip()
+    return redact(combined)[-OUTPUT_LIMIT:]
+
+
+def restore(runner) -> tuple[bool, str, bool]:
+    if runner.target is None:
+        return True, "not asked for: the database is kept as it is", True
+    from midas.backups.manifest import BackupError
+    from midas.backups.services import backup_restore
+
+    manifest = runner.target.manifest
+    run = runner.run_row
+    stem = f"rollback-{run.started_at:%Y%m%dT%H%M%SZ}-{manifest.id}"
+    export = loss_export(since=manifest.created, stem=stem)  # before anything is lost
+    runner.export = export
+    run.export_path = str(export.json_path)
+    head = (
+        f"backup {manifest.id} (taken {manifest.created:%Y-%m-%d %H:%M:%S} UTC); lost "
+        f"{export.loss.describe()}; exported to {export.json_path}, {export.bookings_csv.name}, "
+        f"{export.payments_csv.name}"
+    )
+    try:
+        safety = backup_restore(backup_id=manifest.id, force=True)
+    except BackupError as exc:
+        return False, f"{head}; RESTORE FAILED: {exc}", False
+    close_old_connections()
+    runner.restored = True
+    after = _after_restore(runner)
+    return True, f"{head}; restored; safety backup {safety.id}; {after}", False
+
+
+def _after_restore(runner) -> str:
+    """The restored database is the backup's: this run's row, its records and the maintenance
+    switch are as they were then. Write the run again with its steps so far, put maintenance
+    back on, forget cached launch state and flags, and put the good flags back."""
+    from django.contrib.auth import get_user_model
+
+    from midas.launch.audit import record
+    from midas.launch.selectors import forget
+    from midas.ops.services import maintenance_enable
+
+    user = runner.actor.user
+    if user is not None and not get_user_model().objects.filter(pk=user.pk).exists():
+        label = f"{runner.actor.label} (no account in the restored database)"
+        runner.actor = actors.Actor(user=None, label=label, via=runner.actor.via)
+    old = runner.run_row
+    fresh = RollbackRun.objects.create(
+        started_at=old.started_at,
+        actor_label=old.actor_label,
+        reason=old.reason,
+        dry_run=False,
+        restore=True,
+        backup_name=old.backup_name,
+        export_path=old.export_path,
+        steps=old.steps,
+    )
+    runner.run_row = fresh
+    record(
+        "launch.rollback.restored",
+        actor=runner.actor,
+        reason=runner.reason,
+        at=runner.clock(),
+        run=fresh.pk,
+        run_before_restore=old.pk,
+        backup=old.backup_name,
+        export=old.export_path,
+        steps_before=[{k: s[k] for k in ("name", "ok", "ms")} for s in old.steps],
+    )
+    maintenance_enable(message=MAINTENANCE_MESSAGE, user=None)
+    forget()
+    notes = ["run re-recorded", "maintenance back on"]
+    try:
+        from midas.launch import flags
+
+        flags.bump_version()
+        _ok, detail, _ = flags_back(runner)
+        notes.append(f"flags again: {detail}")
+    except ImportError:
+        pass
+    return "; ".join(notes)
+
+
+def tell(runner) -> tuple[bool, str, bool]:
+    from midas.launch.channel import announce
+    from midas.launch.selectors import launch_state
+    from midas.notifications.services import email_enqueue
+
+    parts = [_status_page(runner)]
+    state = launch_state(fresh=True)
+    fields = {
+        "by": runner.actor.label,
+        "reason": runner.reason,
+        "release": f"→ {state.previous_release or 'previous'}",
+    }
+    if runner.export is not None:
+        fields["restored"] = runner.target.manifest.id
+        fields["lost"] = runner.export.loss.describe()
+        fields["export"] = str(runner.export.json_path)
+    announce(
+        event="launch.rollback.done",
+        text=f"Rolled back: {runner.reason}",
+        severity="danger",
+        fields=fields,
+    )
+    parts.append("launch channel told")
+    if runner.export is None or not runner.restored:
+        parts.append(_window_note(state))
+        return True, "; ".join(parts), False
+    sent, bad = 0, []
+    since = runner.target.manifest.created
+    for customer in runner.export.customers:
+        try:
+            email_enqueue(
+                to=customer["email"],
+                template="launch_rollback_customer",
+                context={
+                    "name": customer["name"],
+                    "bookings": [_shown(b) for b in customer["bookings"]],
+                    "since": since,
+                },
+                dedupe_key=f"rollback:{runner.run_row.started_at:%Y%m%dT%H%M%S}:"
+                f"{customer['email'].lower()}"[:200],
+            )
+            sent += 1
+        except ValueError:
+            bad.append(customer["email"])
+    parts.append(f"{sent} customer email(s) queued")
+    if bad:
+        parts.append(f"not emailed (bad address): {', '.join(bad)}")
+    return not bad, "; ".join(parts), False
+
+
+def _shown(booking: dict) -> dict:
+    """An exported booking row with its times as datetimes again, for the email."""
+    return {
+        **booking,
+        "start": dt.datetime.fromisoformat(booking["start"]),
+        "end": dt.datetime.fromisoformat(booking["end"]),
+    }
+
+
+def _status_page(runner) -> str:
+    from midas.status.models import IncidentImpact, IncidentStatus
+    from midas.status.services import incident_open, incident_update
+
+    body = "We rolled back to the previous version of our site to resolve the problem."
+    if runner.restored:
+        body += (
+            f" Bookings made after {runner.target.manifest.created:%Y-%m-%d %H:%M} UTC could not "
+            "be kept; our concierge is contacting every customer concerned."
+        )
+    body += " We are monitoring closely."
+    incident = _open_incident()
+    if incident is not None:
+        incident_update(incident=incident, status=IncidentStatus.MONITORING, body=body)
+        return f"status page: update on incident #{incident.pk}"
+    incident = incident_open(
+        title="We rolled back the latest release",
+        body=body,
+        impact=IncidentImpact.MAJOR if runner.restored else IncidentImpact.MINOR,
+        status=IncidentStatus.MONITORING,
+    )
+    return f"status page: incident #{incident.pk} opened"
+
+
+def maintenance_off(runner) -> tuple[bool, str, bool]:
+    if runner.failed:
+        return (
+            False,
+            f"LEFT ON: step(s) {', '.join(runner.failed)} failed; turn it off by hand "
+            "(midas maintenance off) once fixed",
+            True,
+        )
+    from midas.ops.services import maintenance_disable
+
+    maintenance_disable(user=runner.actor.user)
+    return True, "maintenance page down", False
+
+
+def phase_rolled_back(runner) -> tuple[bool, str, bool]:
+    from midas.launch.selectors import launch_state
+    from midas.launch.services import phase_set
+
+    state = launch_state(fresh=True)
+    if state.phase == Phase.ROLLED_BACK:
+        return True, "already rolled back", True
+    before = state.phase
+    phase_set(
+        phase=Phase.ROLLED_BACK,
+        actor=_acting(runner, actors.PHASE),
+        reason=f"rollback: {runner.reason}",
+        at=runner.clock(),
+    )
+    return True, f"{Phase(before).label} → {Phase.ROLLED_BACK.label}", False
