@@ -96,11 +96,18 @@ def maintenance_off():
 def launch_state_fresh():
     """Each test reads the launch state (phase, gate, ramp) and the feature flags from the
     database, not from a previous test's per-process copy."""
-    from midas.launch import flags
+    import time
+
+    from midas.launch import flags, selectors
+    from midas.launch.models import LaunchState
     from midas.launch.selectors import forget
 
     forget()
     flags.remember()  # the declared defaults, remembered: no query per request
+    # the state of an empty database (gate public at 100 %, no cap), remembered: the access
+    # gate reads it on every request and a request pays no query for it; the launch services
+    # forget it when they change the state, launch_state(fresh=True) reads the database
+    selectors._remembered = (time.monotonic() + 3600, LaunchState(pk=1))
     yield
     forget()
     flags.remember()

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "midas.ops.middleware.MaintenanceMiddleware",  # after auth: staff pass
+    "midas.launch.middleware.AccessGateMiddleware",  # the launch's access gate and ramp
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

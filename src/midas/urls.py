@@ -19,6 +19,7 @@ urlpatterns = [
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
     path("ops/launch/", include("midas.launch.console.urls")),
+    path("launch/", include("midas.launch.urls")),
     path("launch/ack/", include("midas.launch.ack_urls")),
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),

@@ -1,0 +1,15 @@
+"""``/launch/``: the access gate's own pages (never gated; see midas.launch.admission)."""
+
+from django.urls import path
+
+from midas.launch import access_views
+
+app_name = "launch"
+
+urlpatterns = [
+    path("", access_views.gate, name="gate"),
+    path("waitlist", access_views.waitlist, name="waitlist"),
+    path("invite", access_views.invite_code, name="invite_code"),
+    path("invite/<str:signed>", access_views.invite_link, name="invite_link"),
+    path("feedback", access_views.feedback, name="feedback"),
+]
