@@ -124,7 +124,8 @@ def test_another_deployment_through_the_smoke_api_and_the_command(site, live_ser
 
 
 @pytest.mark.django_db(transaction=True)
-def test_another_deployment_without_a_token_cannot_pass(site, live_server):
+def test_another_deployment_without_a_token_cannot_pass(site, live_server, monkeypatch):
+    monkeypatch.setattr(smoke, "on_this_machine", lambda url: False)  # as if it were remote
     run = run_smoke(live_server.url)
 
     steps = steps_of(run)
@@ -133,6 +134,23 @@ def test_another_deployment_without_a_token_cannot_pass(site, live_server):
     assert steps["sign_in"]["detail"] == "skipped: needs SMOKE_TOKEN"
     assert not steps["booking"]["ok"] and not steps["payment"]["ok"]
     assert not steps["email"]["ok"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_on_this_machine_is_checked_without_a_token(site, live_server, settings):
+    settings.SITE_URL = DEAD  # the URL given is the one checked (the drill's own server)
+    run = run_smoke(live_server.url, via="drill", mail_wait=5)
+    assert run.ok, run.steps
+    assert_cleaned_up(site)
+
+
+def test_loopback_addresses_are_this_machine():
+    assert smoke.on_this_machine("http://127.0.0.1:8000")
+    assert smoke.on_this_machine("http://127.9.9.9")
+    assert smoke.on_this_machine("http://localhost:1234/")
+    assert smoke.on_this_machine("http://[::1]:8000")
+    assert not smoke.on_this_machine("https://midas-lifestyle.com")
+    assert not smoke.on_this_machine("http://10.0.0.5")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -368,8 +386,10 @@ def test_the_console_lists_runs_and_queues_one(client, coordinator, executive):
     assert LaunchEvent.objects.filter(action="launch.smoke.requested").count() == 1
 
 
-def test_smoke_requests_are_recognised_for_the_access_gate(settings, rf):
-    from midas.launch.smoke_server import is_smoke_request
+def test_smoke_requests_are_recognised_for_the_access_gate(settings, rf, monkeypatch):
+    from django.core import signing
+
+    from midas.launch.smoke_server import is_smoke_request, visitor_pass
 
     settings.SMOKE_TOKEN = ""
     assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=""))
@@ -378,3 +398,11 @@ def test_smoke_requests_are_recognised_for_the_access_gate(settings, rf):
     assert is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=TOKEN))
     assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=TOKEN + "x"))
     assert not is_smoke_request(rf.get("/"))
+    # Without a token, this deployment's own runs carry a short-lived signed pass.
+    settings.SMOKE_TOKEN = ""
+    fresh = visitor_pass()
+    assert is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=fresh))
+    assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=fresh[:-2] + "xx"))
+    real_time = signing.time.time
+    monkeypatch.setattr(signing.time, "time", lambda: real_time() + 16 * 60)  # expired
+    assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=fresh))

@@ -179,6 +179,8 @@ class Journey:
                 "refused: the deployment's Stripe key is live (not sk_test_): a smoke run "
                 "never charges a real card"
             )
+        if mode == "sandbox" and self.booked.get("test_mode") is False:
+            raise StepFailed("refused: the deployment says its payments are not in test mode")
         if mode == "sandbox":
             body = {"card_number": TEST_CARD}
         elif mode == "stripe_test":
