@@ -203,7 +203,6 @@ def revenue(window: ReportWindow) -> tuple[str, str, str]:
             created_at__gte=start,
             created_at__lt=end,
         )
-        .exclude(booking__customer__email__istartswith="smoke+")
         .values("currency", "booking__customer__email")
         .annotate(total=Sum("amount_minor"))
     )

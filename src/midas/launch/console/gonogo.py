@@ -1,0 +1,122 @@
+"""``/ops/launch/gonogo``: evaluate the go/no-go now, keep a record (the launch group), the
+records kept, and one record with its criteria, reasons, beta feedback and sign-offs.
+
+Who: anyone with VIEW sees and evaluates; recording needs PLAN (the launch group — an
+executive views and signs but does not record); signing is decided by the service (the
+role's contacts, or SIGN_OFF holders for a role without linked contacts).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from midas.errors import AppError
+from midas.launch import actors, gonogo
+from midas.launch.console import launch_view, refused
+from midas.launch.models import LaunchRole, RoleKey
+
+NAV = (70, "Go/no-go", "launch_console:gonogo")
+LIST_TEMPLATE = "launch/console/gonogo.html"
+DETAIL_TEMPLATE = "launch/console/gonogo_record.html"
+
+
+class SignForm(forms.Form):
+    role = forms.ChoiceField(choices=RoleKey.choices)
+    verdict = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(max_length=1000, required=False)
+
+
+def _list_context(request: HttpRequest, evaluation=None) -> dict:
+    return {
+        "records": gonogo.records_list(),
+        "evaluation": evaluation,
+        "may_record": actors.can(request.launch_actor, actors.PLAN),
+    }
+
+
+@launch_view()
+def gonogo_page(request: HttpRequest) -> HttpResponse:
+    evaluation = gonogo.gonogo_evaluate() if request.GET.get("evaluate") else None
+    return render(request, LIST_TEMPLATE, _list_context(request, evaluation))
+
+
+@require_POST
+@launch_view()
+def record_new(request: HttpRequest) -> HttpResponse:
+    if not actors.can(request.launch_actor, actors.PLAN):
+        return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
+    try:
+        record = gonogo.gonogo_record(actor=request.launch_actor)
+    except AppError as exc:
+        return refused(request, exc, LIST_TEMPLATE, _list_context(request))
+    messages.success(request, f"Record #{record.pk} kept: {record.get_decision_display()}.")
+    return redirect("launch_console:gonogo_record", record_id=record.pk)
+
+
+def _signable_roles(actor: actors.Actor, signed: set[str]) -> list[LaunchRole]:
+    return [
+        role
+        for role in LaunchRole.objects.all()
+        if role.key not in signed and gonogo.may_sign(actor, role)
+    ]
+
+
+def _detail_context(request: HttpRequest, record, form: SignForm | None = None) -> dict:
+    signoffs = list(record.signoffs.all())
+    signed = {s.role.key for s in signoffs}
+    roles = _signable_roles(request.launch_actor, signed)
+    return {
+        "record": record,
+        "signoffs": signoffs,
+        "roles": roles,
+        "form": form or SignForm(),
+        "checklist": [c for c in record.criteria if c["key"].startswith("checklist")],
+        "live": [c for c in record.criteria if not c["key"].startswith("checklist")],
+        "feedback": record.feedback,
+        "low": record.feedback.get("low") or [],
+    }
+
+
+@launch_view()
+def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    try:
+        record = gonogo.record_get(record_id)
+    except AppError as exc:
+        return refused(request, exc, LIST_TEMPLATE, _list_context(request))
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, record))
+
+
+@require_POST
+@launch_view()
+def record_sign(request: HttpRequest, record_id: int) -> HttpResponse:
+    try:
+        record = gonogo.record_get(record_id)
+    except AppError as exc:
+        return refused(request, exc, LIST_TEMPLATE, _list_context(request))
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        return render(request, DETAIL_TEMPLATE, _detail_context(request, record, form), status=400)
+    try:
+        gonogo.signoff_add(
+            record=record,
+            role_key=form.cleaned_data["role"],
+            actor=request.launch_actor,
+            approve=form.cleaned_data["verdict"] == "approve",
+            note=form.cleaned_data["note"],
+        )
+    except AppError as exc:
+        return refused(request, exc, DETAIL_TEMPLATE, _detail_context(request, record, form))
+    return redirect("launch_console:gonogo_record", record_id=record.pk)
+
+
+urlpatterns = [
+    path("gonogo", gonogo_page, name="gonogo"),
+    path("gonogo/record", record_new, name="gonogo_new"),
+    path("gonogo/<int:record_id>", record_detail, name="gonogo_record"),
+    path("gonogo/<int:record_id>/sign", record_sign, name="gonogo_sign"),
+]

@@ -1,0 +1,114 @@
+"""The go/no-go and report pages: who may see, record and sign; refusals shown with 4xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from midas.launch import gonogo
+from midas.launch.models import GoNoGoRecord, LaunchContact, LaunchRole, SignOff
+from midas.ops.health import registry
+from tests.launch.test_criteria import Stub
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def ready(monkeypatch):
+    monkeypatch.setattr(registry, "READINESS", [Stub("database:responseTime")])
+
+
+@pytest.fixture
+def record(system_actor):
+    return gonogo.gonogo_record(actor=system_actor)
+
+
+@pytest.mark.parametrize("url", ["/ops/launch/gonogo", "/ops/launch/report"])
+def test_concierge_gets_403(client, concierge_staff, url):
+    client.force_login(concierge_staff)
+    assert client.get(url).status_code == 403
+
+
+def test_coordinator_evaluates_and_keeps_a_record(client, coordinator):
+    client.force_login(coordinator)
+    page = client.get("/ops/launch/gonogo").content.decode()
+    assert "Keep a record" in page and "No records yet." in page
+    now = client.get("/ops/launch/gonogo?evaluate=1").content.decode()
+    assert "not recorded" in now and "NO-GO" in now and "no data" in now
+    assert not GoNoGoRecord.objects.exists()
+    response = client.post("/ops/launch/gonogo/record")
+    record = GoNoGoRecord.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/ops/launch/gonogo/{record.pk}"
+    detail = client.get(response["Location"]).content.decode()
+    assert f"Go/no-go #{record.pk}" in detail and "NO-GO" in detail
+    assert "Smoke journey passed, last 15 min" in detail and "Launch checklist" in detail
+    assert record.actor_label == coordinator.email
+    listing = client.get("/ops/launch/gonogo").content.decode()
+    assert f'href="/ops/launch/gonogo/{record.pk}"' in listing
+
+
+def test_executive_views_and_signs_but_does_not_record(client, executive, record):
+    LaunchRole.objects.create(key="executive")
+    client.force_login(executive)
+    page = client.get("/ops/launch/gonogo").content.decode()
+    assert "Keep a record" not in page
+    assert client.post("/ops/launch/gonogo/record").status_code == 403
+    assert GoNoGoRecord.objects.count() == 1
+    detail = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    assert '<option value="executive">' in detail
+    no_note = client.post(
+        f"/ops/launch/gonogo/{record.pk}/sign", {"role": "executive", "verdict": "reject"}
+    )
+    assert no_note.status_code == 400 and "Say why you reject" in no_note.content.decode()
+    response = client.post(
+        f"/ops/launch/gonogo/{record.pk}/sign",
+        {"role": "executive", "verdict": "approve", "note": "go"},
+    )
+    assert response.status_code == 302
+    signoff = SignOff.objects.get()
+    assert (signoff.user, signoff.approve, signoff.note) == (executive, True, "go")
+    again = client.post(
+        f"/ops/launch/gonogo/{record.pk}/sign", {"role": "executive", "verdict": "approve"}
+    )
+    assert again.status_code == 409 and "already signed" in again.content.decode()
+    detail = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    assert "approved" in detail and executive.email in detail
+
+
+def test_sign_refusals_change_nothing(client, operator, record):
+    role = LaunchRole.objects.create(key="qa")
+    client.force_login(operator)
+    forbidden = client.post(
+        f"/ops/launch/gonogo/{record.pk}/sign", {"role": "qa", "verdict": "approve"}
+    )
+    assert forbidden.status_code == 403  # no contact linked and no SIGN_OFF
+    LaunchContact.objects.create(role=role, name="QA lead", user=operator)
+    assert '<option value="qa">' in client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    bad = client.post(f"/ops/launch/gonogo/{record.pk}/sign", {"role": "ceo", "verdict": "yes"})
+    assert bad.status_code == 400
+    assert (
+        client.post("/ops/launch/gonogo/999/sign", {"role": "qa", "verdict": "approve"}).status_code
+        == 404
+    )
+    assert not SignOff.objects.exists()
+    ok = client.post(f"/ops/launch/gonogo/{record.pk}/sign", {"role": "qa", "verdict": "approve"})
+    assert ok.status_code == 302 and SignOff.objects.get().user == operator
+
+
+def test_unknown_record_is_404(client, executive):
+    client.force_login(executive)
+    assert client.get("/ops/launch/gonogo/999").status_code == 404
+
+
+def test_report_page(client, executive):
+    client.force_login(executive)
+    page = client.get("/ops/launch/report")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Registrations, first 24 h" in text and "needs analytics" in text
+    assert "launch day not set" in text
+    window = client.get("/ops/launch/report?start=2027-01-04+06:00&end=2027-01-04+12:00")
+    assert window.status_code == 200 and "2027-01-04 06:00" in window.content.decode()
+    backwards = client.get("/ops/launch/report?start=2027-01-04+12:00&end=2027-01-04+06:00")
+    assert backwards.status_code == 400 and "start must be before" in backwards.content.decode()
+    assert client.get("/ops/launch/report?start=soon").status_code == 400
