@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
+from midas.launch import rollback_preview as preview
 from midas.launch import rollback_steps as steps
 from midas.launch.actors import Actor
 from midas.launch.audit import record
@@ -57,10 +58,10 @@ DETAIL_LIMIT = 4000
 
 def rollback_plan(
     *, restore_backup: str | None = None, now: dt.datetime | None = None
-) -> list[steps.Planned]:
+) -> list[preview.Planned]:
     """What each step would do now (name, title, detail, runs). Changes nothing."""
-    target = steps.resolve_target(restore_backup) if restore_backup else None
-    return steps.plan(target=target, now=now or timezone.now())
+    target = preview.resolve_target(restore_backup) if restore_backup else None
+    return preview.plan(target=target, now=now or timezone.now())
 
 
 def _reason(reason: str) -> str:
@@ -98,7 +99,7 @@ def rollback_run(
     actors.require(actor, actors.ROLLBACK)
     reason = _reason(reason)
     start = now or timezone.now()
-    target = steps.resolve_target(restore_backup) if restore_backup else None
+    target = preview.resolve_target(restore_backup) if restore_backup else None
     if dry_run:
         return _record_dry_run(actor=actor, reason=reason, target=target, now=start)
     if target is not None and not confirm_loss:
@@ -122,7 +123,7 @@ def rollback_run(
 
 @transaction.atomic
 def _record_dry_run(*, actor: Actor, reason: str, target, now: dt.datetime) -> RollbackRun:
-    plan = steps.plan(target=target, now=now)
+    plan = preview.plan(target=target, now=now)
     run = RollbackRun.objects.create(
         started_at=now,
         finished_at=now,

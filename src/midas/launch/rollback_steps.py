@@ -1,5 +1,5 @@
 """The steps of a rollback (``midas.launch.rollback``), each ``step(runner) -> (ok, detail,
-skipped)``, and ``plan()``: what each would do, for the dry run and the console's preview."""
+skipped)``. What each would do is ``rollback_preview.plan()``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import shlex
 import subprocess
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -15,164 +14,21 @@ from django.db import close_old_connections
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.models import Phase, RollbackRun
-from midas.launch.rollback_export import Loss, loss_export, loss_since
+from midas.launch.rollback_export import loss_export
+from midas.launch.rollback_preview import (
+    DEFAULT_HOOK_TIMEOUT,
+    hook_argv,
+    open_incident,
+    previous_release,
+    window_note,
+)
 from midas.ops.logs.redaction import redact
 
 MAINTENANCE_MESSAGE = (
     "We are putting the previous version of our site back in place. We will be back shortly; "
     "your bookings are safe with our concierge."
 )
-DEFAULT_HOOK_TIMEOUT = 300  # seconds
 OUTPUT_LIMIT = 3000
-
-
-@dataclass
-class Target:
-    """The backup a restore goes back to, and what restoring it would lose."""
-
-    manifest: object  # midas.backups.manifest.Manifest
-    loss: Loss
-
-
-def resolve_target(name: str) -> Target:
-    """``latest`` = the newest backup of this database that is not a restore's safety
-    backup; otherwise the backup id. Bad names are an ``AppError`` (nothing changes)."""
-    from midas.backups import services as backups
-    from midas.backups.manifest import BackupError, all_manifests, load
-
-    name = (name or "").strip()
-    try:
-        if name == "latest":
-            candidates = [
-                m for m in all_manifests() if m.vendor == backups.vendor() and m.kind != "safety"
-            ]
-            if not candidates:
-                raise BackupError("there is no backup of this database to restore")
-            manifest = candidates[0]
-        else:
-            manifest = load(name)
-        if manifest.vendor != backups.vendor():
-            raise BackupError(f"{manifest.id} is a {manifest.vendor} backup")
-    except BackupError as exc:
-        raise AppError(ErrorCode.NOT_FOUND, f"Cannot restore: {exc}.", field="restore") from exc
-    return Target(manifest=manifest, loss=loss_since(manifest.created))
-
-
-@dataclass(frozen=True)
-class Planned:
-    name: str
-    title: str
-    detail: str
-    runs: bool
-
-
-def _hook_argv() -> list[str]:
-    return shlex.split(settings.LAUNCH_ROLLBACK_HOOK or "")
-
-
-def _previous_release() -> str:
-    from midas.launch.selectors import launch_state
-
-    return launch_state(fresh=True).previous_release or ""
-
-
-def _flags_preview() -> tuple[str, bool]:
-    try:
-        from midas.launch.flag_services import current_states, last_good_snapshot
-    except ImportError:
-        return "the flags service is not installed: flags stay as they are", False
-    snapshot = last_good_snapshot()
-    if snapshot is None:
-        return "no good flags snapshot exists: flags stay as they are", False
-    now_states = current_states()
-    changes = [
-        f"{key} {now_states[key]['state']} → {saved.get('state')}"
-        for key, saved in sorted(snapshot.states.items())
-        if key in now_states
-        and (now_states[key]["state"], int(now_states[key]["percent"] or 0))
-        != (saved.get("state"), int(saved.get("percent") or 0))
-    ]
-    when = f"{snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
-    return f"back to the good snapshot of {when}: " + (", ".join(changes) or "no change"), True
-
-
-def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
-    from midas.launch.selectors import launch_state
-    from midas.ops.selectors import read_state
-
-    state = launch_state(fresh=True)
-    argv = _hook_argv()
-    timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
-    flags_detail, flags_run = _flags_preview()
-    maintenance_already = read_state().enabled
-    if argv:
-        release = (
-            f"run `{redact(shlex.join(argv))}` with MIDAS_ROLLBACK_TO="
-            f"{state.previous_release or '(none recorded)'} (timeout {timeout} s); "
-            "a failure stops the rollback with maintenance on"
-        )
-    else:
-        release = "skipped: LAUNCH_ROLLBACK_HOOK is not set; activate the previous release by hand"
-    if target is None:
-        restore = "not asked for: the database is kept as it is"
-        emails = _window_note(state)
-    else:
-        m = target.manifest
-        restore = (
-            f"restore {m.id} ({m.kind}, taken {m.created:%Y-%m-%d %H:%M:%S} UTC): loses "
-            f"{target.loss.describe()}; they are exported to {settings.VAR_DIR}/rollback/ first; "
-            "a safety backup of the live database is taken first"
-        )
-        emails = f"email {target.loss.customers} customer(s) whose bookings the restore removes"
-    tell = f"status page: {_incident_plan()}; launch channel: announce (danger); {emails}"
-    rolled_back = state.phase == Phase.ROLLED_BACK
-    return [
-        Planned(
-            "maintenance_on",
-            "Maintenance on",
-            "already on" if maintenance_already else "customers see the maintenance page",
-            True,
-        ),
-        Planned("flags", "Flags to the last good state", flags_detail, flags_run),
-        Planned("release", "Previous release", release, bool(argv)),
-        Planned("restore", "Database restore", restore, target is not None),
-        Planned("tell", "Status page, launch channel, customers", tell, True),
-        Planned("maintenance_off", "Maintenance off", "unless a step failed", True),
-        Planned(
-            "phase",
-            "Phase → rolled back",
-            "already rolled back" if rolled_back else f"from {Phase(state.phase).label}",
-            not rolled_back,
-        ),
-    ]
-
-
-def _incident_plan() -> str:
-    incident = _open_incident()
-    if incident is None:
-        return "open a new incident (monitoring)"
-    return f"post an update on incident #{incident.pk} ({incident.title})"
-
-
-def _open_incident():
-    from midas.status.models import Incident, IncidentStatus
-
-    return Incident.objects.exclude(status=IncidentStatus.RESOLVED).order_by("-started_at").first()
-
-
-def _window_note(state) -> str:
-    """Without a restore no booking is lost: those made in the bad release's window stand
-    and nobody is emailed; the count is recorded for the concierge."""
-    from midas.bookings.models import Booking
-
-    since = state.phase_changed_at
-    if since is None:
-        return "no restore: no booking is lost, no customer is emailed"
-    count = Booking.objects.filter(created_at__gte=since).count()
-    return (
-        f"no restore: the {count} booking(s) made since the phase changed at "
-        f"{since:%Y-%m-%d %H:%M} UTC stand; no customer is emailed"
-    )
 
 
 def _acting(runner, perm: str) -> actors.Actor:
@@ -214,7 +70,7 @@ def flags_back(runner) -> tuple[bool, str, bool]:
 
 
 def release_previous(runner) -> tuple[bool, str, bool]:
-    argv = _hook_argv()
+    argv = hook_argv()
     if not argv:
         return (
             True,
@@ -222,7 +78,7 @@ def release_previous(runner) -> tuple[bool, str, bool]:
             "by hand",
             True,
         )
-    previous = _previous_release()
+    previous = previous_release()
     timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
     env = {**os.environ, "MIDAS_ROLLBACK_TO": previous}
     head = f"`{shlex.join(argv)}` MIDAS_ROLLBACK_TO={previous or '(none recorded)'}"
@@ -361,7 +217,7 @@ def tell(runner) -> tuple[bool, str, bool]:
     )
     parts.append("launch channel told")
     if runner.export is None or not runner.restored:
-        parts.append(_window_note(state))
+        parts.append(window_note(state))
         return True, "; ".join(parts), False
     sent, bad = 0, []
     since = runner.target.manifest.created
@@ -407,7 +263,7 @@ def _status_page(runner) -> str:
             "be kept; our concierge is contacting every customer concerned."
         )
     body += " We are monitoring closely."
-    incident = _open_incident()
+    incident = open_incident()
     if incident is not None:
         incident_update(incident=incident, status=IncidentStatus.MONITORING, body=body)
         return f"status page: update on incident #{incident.pk}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from midas.launch.cli import actor_of, add_by
 from midas.launch.models import RollbackRun
 from midas.launch.rollback import rollback_plan, rollback_run
-from midas.launch.rollback_steps import resolve_target
+from midas.launch.rollback_preview import resolve_target
 
 
 def add_commands(sub) -> None:

@@ -41,7 +41,7 @@ def _context(request: HttpRequest, restore: str = "", form: RollbackForm | None 
     try:
         plan = rollback_plan(restore_backup=restore or None)
         if restore:
-            from midas.launch.rollback_steps import resolve_target
+            from midas.launch.rollback_preview import resolve_target
 
             target = resolve_target(restore)
     except AppError as exc:
