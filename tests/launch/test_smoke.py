@@ -144,6 +144,19 @@ def test_a_server_on_this_machine_is_checked_without_a_token(site, live_server, 
     assert_cleaned_up(site)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_access_gate_lets_the_smoke_through(site, system_actor):
+    from midas.launch import services
+
+    services.gate_set(mode="closed", reason="soft launch rehearsal", actor=system_actor)
+    assert Client().get("/").status_code == 403  # an ordinary visitor is turned away
+
+    run = run_smoke(mail_wait=5)
+
+    assert run.ok, run.steps
+    assert_cleaned_up(site)
+
+
 def test_loopback_addresses_are_this_machine():
     assert smoke.on_this_machine("http://127.0.0.1:8000")
     assert smoke.on_this_machine("http://127.9.9.9")

@@ -129,6 +129,10 @@ class AccessGateMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             return self.get_response(request)
+        from midas.launch.smoke_server import is_smoke_request
+
+        if is_smoke_request(request):  # `midas smoke` (docs/explanation/launch-smoke.md)
+            return self.get_response(request)
         from midas.launch.access_services import visitor_admit
 
         before = read_token(request)
