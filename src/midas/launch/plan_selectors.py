@@ -61,6 +61,22 @@ def schedule(state: LaunchState | None = None) -> list[StepRow]:
     ]
 
 
+def parse_local(text: str, state: LaunchState | None = None) -> dt.datetime:
+    """'YYYY-MM-DD HH:MM' (or with a 'T') as a wall-clock time in the launch's zone."""
+    from midas.errors import AppError, ErrorCode
+
+    state = state or launch_state(fresh=True)
+    try:
+        day, _, clock = (text or "").strip().replace("T", " ").partition(" ")
+        return dt.datetime.combine(
+            dt.date.fromisoformat(day), dt.time.fromisoformat(clock), tzinfo=local_zone(state)
+        )
+    except ValueError as exc:
+        raise AppError(
+            ErrorCode.INVALID_INPUT, "A due time is 'YYYY-MM-DD HH:MM' (local).", field="due_at"
+        ) from exc
+
+
 def go_decided(state: LaunchState, now: dt.datetime) -> bool:
     """The newest go/no-go record made on launch day (local) up to ``now`` says GO."""
     from midas.launch.models import Decision, GoNoGoRecord

@@ -1,0 +1,192 @@
+"""``midas launch plan ...``: load, show, check, tick and edit the launch plan, and run or
+skip launch day's steps by hand (docs/explanation/launch-plan.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from midas.errors import AppError, ErrorCode
+from midas.launch import plan_services
+from midas.launch.cli import actor_of, add_by
+from midas.launch.models import ItemStatus, StepStatus
+from midas.launch.plan_selectors import (
+    checklist,
+    item_by_key,
+    parse_local,
+    schedule,
+    step_by_key,
+)
+from midas.launch.selectors import launch_state, local_zone
+
+
+def add_commands(sub) -> None:
+    plan = sub.add_parser("plan", help="the launch plan: checklist and launch day's schedule")
+    actions = plan.add_subparsers(dest="plan_action", required=True)
+
+    init = actions.add_parser("init", help="load the default plan (what is missing)")
+    init.add_argument("--date", type=dt.date.fromisoformat, help="launch day, YYYY-MM-DD")
+    init.add_argument(
+        "--replace", action="store_true", help="reset open items and pending steps to the plan"
+    )
+    add_by(init)
+    init.set_defaults(handler=plan_init)
+
+    show = actions.add_parser("show", help="the checklist and the schedule")
+    show.set_defaults(handler=plan_show)
+
+    check = actions.add_parser("check", help="run the automatic checks now")
+    check.set_defaults(handler=plan_check)
+
+    tick = actions.add_parser("tick", help="set a checklist item's status, with a note")
+    tick.add_argument("key")
+    tick.add_argument("--status", default="done", choices=ItemStatus.values)
+    tick.add_argument("--note", required=True)
+    tick.add_argument("--override", action="store_true", help="overrule the item's automatic check")
+    add_by(tick)
+    tick.set_defaults(handler=plan_tick)
+
+    edit = actions.add_parser("edit", help="change an item's title, owner, due time, detail")
+    edit.add_argument("key")
+    edit.add_argument("--title")
+    edit.add_argument("--owner", help="a role key (coordinator, tech_lead, ...), '' for none")
+    edit.add_argument("--due", help="local time 'YYYY-MM-DD HH:MM' in the launch's zone")
+    edit.add_argument("--detail")
+    edit.add_argument("--reason", default="")
+    add_by(edit)
+    edit.set_defaults(handler=plan_edit)
+
+    step = actions.add_parser("step", help="carry out or skip a step of launch day")
+    step_actions = step.add_subparsers(dest="step_action", required=True)
+    run = step_actions.add_parser("run", help="carry out step KEY now")
+    run.add_argument("key")
+    add_by(run)
+    run.set_defaults(handler=step_run)
+    skip = step_actions.add_parser("skip", help="skip step KEY")
+    skip.add_argument("key")
+    skip.add_argument("--reason", required=True)
+    add_by(skip)
+    skip.set_defaults(handler=step_skip)
+
+
+def _item(key: str):
+    item = item_by_key(key)
+    if item is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"No checklist item {key!r} (midas launch plan show).")
+    return item
+
+
+def _step(key: str):
+    step = step_by_key(key)
+    if step is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"No schedule step {key!r} (midas launch plan show).")
+    return step
+
+
+def plan_init(options: dict, out) -> int:
+    summary = plan_services.plan_init(
+        actor=actor_of(options), launch_date=options.get("date"), replace=options["replace"]
+    )
+    w = out.stdout.write
+    w(f"Launch day: {summary.launch_date or 'not set'}")
+    w(
+        f"Loaded {summary.items} item(s), {summary.steps} step(s), {summary.roles} role(s), "
+        f"{summary.vendors} vendor(s); re-timed {summary.retimed}; reset {summary.reset}."
+    )
+    for note in summary.notes:
+        w(f"Note: {note}")
+    return 0
+
+
+def plan_show(options: dict, out) -> int:
+    state = launch_state(fresh=True)
+    zone = local_zone(state)
+    w = out.stdout.write
+    w(f"Launch day: {state.launch_date or 'not set'} ({state.timezone})")
+    sections = checklist()
+    if not sections:
+        w("No plan loaded: midas launch plan init --date YYYY-MM-DD --by EMAIL")
+        return 0
+    for section in sections:
+        w(f"\n{section.name}  [{section.done}/{len(section.items)}]")
+        for item in section.items:
+            due = f"{item.due_at.astimezone(zone):%a %m-%d %H:%M}" if item.due_at else "-"
+            owner = item.owner_role.get_key_display() if item.owner_role else "-"
+            auto = f" auto:{item.auto_check}" if item.auto_check else ""
+            w(
+                f"  [{item.get_status_display():<14}] {item.key:<32} {item.title}"
+                f"  (owner {owner}; due {due}{auto})"
+            )
+            if item.evidence:
+                who = f" — {item.checked_by.email}" if item.checked_by else ""
+                w(f"      evidence: {item.evidence}{who}")
+    rows = schedule(state)
+    w("\nLaunch day" + (f" {state.launch_date}" if state.launch_date else ""))
+    if not rows:
+        w("  no schedule (set the launch date: midas launch plan init --date ...)")
+    for row in rows:
+        step = row.step
+        kind = "auto" if step.automatic else "by hand"
+        status = "running" if row.running else step.get_status_display()
+        w(
+            f"  {row.local:%H:%M %Z} ({row.utc:%H:%M} UTC)  [{status:<8}] {step.key:<24} "
+            f"{step.title} ({kind})"
+        )
+        if step.outcome and not row.running:
+            w(f"      {step.outcome}")
+    return 0
+
+
+def plan_check(options: dict, out) -> int:
+    changed = plan_services.checks_run()
+    for item in changed:
+        out.stdout.write(f"{item.key}: {item.get_status_display()} — {item.evidence}")
+    failing = sum(
+        1
+        for section in checklist()
+        for item in section.items
+        if item.auto_check and item.status == ItemStatus.FAILED
+    )
+    out.stdout.write(f"{len(changed)} item(s) changed; {failing} automatic item(s) failing.")
+    return 0
+
+
+def plan_tick(options: dict, out) -> int:
+    item = plan_services.item_tick(
+        item=_item(options["key"]),
+        actor=actor_of(options),
+        status=options["status"],
+        note=options["note"],
+        override=options["override"],
+    )
+    out.stdout.write(f"{item.title}: {item.get_status_display()}.")
+    return 0
+
+
+def plan_edit(options: dict, out) -> int:
+    actor = actor_of(options)
+    due = parse_local(options["due"]) if options.get("due") else None
+    item = plan_services.item_update(
+        item=_item(options["key"]),
+        actor=actor,
+        reason=options["reason"],
+        title=options.get("title"),
+        owner_role=options.get("owner"),
+        due_at=due,
+        detail=options.get("detail"),
+    )
+    out.stdout.write(f"{item.key}: saved.")
+    return 0
+
+
+def step_run(options: dict, out) -> int:
+    step = plan_services.step_run(step=_step(options["key"]), actor=actor_of(options))
+    out.stdout.write(f"{step.title}: {step.get_status_display()} — {step.outcome}")
+    return 0 if step.status == StepStatus.DONE else 1
+
+
+def step_skip(options: dict, out) -> int:
+    step = plan_services.step_skip(
+        step=_step(options["key"]), actor=actor_of(options), reason=options["reason"]
+    )
+    out.stdout.write(f"{step.title}: skipped.")
+    return 0

@@ -1,0 +1,195 @@
+"""``/ops/launch/plan``: the checklist by section (tick with a note, edit) and launch day's
+schedule (run or skip a step), plus "run the checks now" and "load the plan". Reading
+needs VIEW; every change needs PLAN (and the step's own permissions), checked here and
+again by the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from midas.errors import AppError
+from midas.launch import actors, plan_services
+from midas.launch.console import launch_view, refused
+from midas.launch.models import ItemStatus, RoleKey
+from midas.launch.plan_checks import CHECKS
+from midas.launch.plan_selectors import (
+    checklist,
+    item_by_key,
+    parse_local,
+    schedule,
+    step_by_key,
+)
+from midas.launch.selectors import launch_state, local_zone
+
+NAV = (10, "Plan", "launch_console:plan")
+TEMPLATE = "launch/console/plan.html"
+
+
+class TickForm(forms.Form):
+    status = forms.ChoiceField(choices=ItemStatus.choices)
+    note = forms.CharField(max_length=2000)
+    override = forms.BooleanField(required=False)
+
+
+class EditForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    owner = forms.ChoiceField(choices=[("", "(none)"), *RoleKey.choices], required=False)
+    due = forms.CharField(max_length=20, required=False, help_text="YYYY-MM-DD HH:MM, local")
+    detail = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
+    reason = forms.CharField(max_length=500, required=False)
+
+
+class SkipForm(forms.Form):
+    reason = forms.CharField(max_length=500)
+
+
+class InitForm(forms.Form):
+    date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    state = launch_state(fresh=True)
+    actor = request.launch_actor
+    return {
+        "state": state,
+        "zone": local_zone(state),
+        "sections": checklist(),
+        "steps": schedule(state),
+        "statuses": ItemStatus.choices,
+        "roles": RoleKey.choices,
+        "checks": CHECKS,
+        "may": {
+            "plan": actors.can(actor, actors.PLAN),
+            "phase": actors.can(actor, actors.PHASE),
+        },
+        **extra,
+    }
+
+
+@launch_view()
+def plan(request: HttpRequest) -> HttpResponse:
+    return render(request, TEMPLATE, _context(request))
+
+
+def _post(
+    request: HttpRequest,
+    form_class: type[forms.Form],
+    apply: Callable[[dict, actors.Actor], object],
+    anchor: str = "",
+) -> HttpResponse:
+    if not actors.can(request.launch_actor, actors.PLAN):
+        return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return render(request, TEMPLATE, _context(request, form_error=errors), status=400)
+    try:
+        apply(form.cleaned_data, request.launch_actor)
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, _context(request))
+    return redirect(reverse("launch_console:plan") + anchor)
+
+
+def _item(key: str):
+    item = item_by_key(key)
+    if item is None:
+        raise Http404
+    return item
+
+
+def _step(key: str):
+    step = step_by_key(key)
+    if step is None:
+        raise Http404
+    return step
+
+
+@require_POST
+@launch_view()
+def item_tick(request: HttpRequest, key: str) -> HttpResponse:
+    item = _item(key)
+    return _post(
+        request,
+        TickForm,
+        lambda d, a: plan_services.item_tick(
+            item=item, actor=a, status=d["status"], note=d["note"], override=d["override"]
+        ),
+        f"#item-{key}",
+    )
+
+
+@require_POST
+@launch_view()
+def item_edit(request: HttpRequest, key: str) -> HttpResponse:
+    item = _item(key)
+
+    def apply(d: dict, actor: actors.Actor) -> None:
+        due = parse_local(d["due"]) if d["due"].strip() else None
+        plan_services.item_update(
+            item=item,
+            actor=actor,
+            reason=d["reason"],
+            title=d["title"],
+            owner_role=d["owner"],
+            due_at=due,
+            detail=d["detail"],
+        )
+
+    return _post(request, EditForm, apply, f"#item-{key}")
+
+
+@require_POST
+@launch_view()
+def step_run(request: HttpRequest, key: str) -> HttpResponse:
+    step = _step(key)
+    return _post(
+        request,
+        forms.Form,
+        lambda d, a: plan_services.step_run(step=step, actor=a),
+        f"#step-{key}",
+    )
+
+
+@require_POST
+@launch_view()
+def step_skip(request: HttpRequest, key: str) -> HttpResponse:
+    step = _step(key)
+    return _post(
+        request,
+        SkipForm,
+        lambda d, a: plan_services.step_skip(step=step, actor=a, reason=d["reason"]),
+        f"#step-{key}",
+    )
+
+
+@require_POST
+@launch_view()
+def checks(request: HttpRequest) -> HttpResponse:
+    return _post(request, forms.Form, lambda d, a: plan_services.checks_run())
+
+
+@require_POST
+@launch_view()
+def init(request: HttpRequest) -> HttpResponse:
+    return _post(
+        request,
+        InitForm,
+        lambda d, a: plan_services.plan_init(actor=a, launch_date=d["date"]),
+    )
+
+
+urlpatterns = [
+    path("plan", plan, name="plan"),
+    path("plan/init", init, name="plan_init"),
+    path("plan/checks", checks, name="plan_checks"),
+    path("plan/item/<slug:key>/tick", item_tick, name="plan_item_tick"),
+    path("plan/item/<slug:key>/edit", item_edit, name="plan_item_edit"),
+    path("plan/step/<slug:key>/run", step_run, name="plan_step_run"),
+    path("plan/step/<slug:key>/skip", step_skip, name="plan_step_skip"),
+]
