@@ -175,6 +175,16 @@ def visitor_seen(
     )
 
 
+def visitors_prune(*, days: int, now: dt.datetime | None = None) -> int:
+    """Forget visitors unseen for ``days`` without an account or an invitation (their
+    bucket would be drawn again; nobody is told anything). Returns how many."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    _, by_model = Visitor.objects.filter(
+        last_seen_at__lt=cutoff, user__isnull=True, invite__isnull=True
+    ).delete()
+    return by_model.get(Visitor._meta.label, 0)
+
+
 # --- invitations ----------------------------------------------------------------------------
 
 
@@ -331,13 +341,13 @@ def invites_import_csv(file, *, actor: Actor, now: dt.datetime | None = None) ->
 
 def invite_link(invite: Invite) -> str:
     """The absolute, signed link that carries the code (``/launch/invite/<signed>``)."""
-    signed = signing.dumps(invite.code, salt=INVITE_SALT)
+    signed = signing.Signer(salt=INVITE_SALT).sign(invite.code)  # the same link every time
     return settings.SITE_URL.rstrip("/") + reverse("launch:invite_link", args=[signed])
 
 
 def invite_code_of(signed: str) -> str:
     try:
-        return signing.loads(signed, salt=INVITE_SALT)
+        return signing.Signer(salt=INVITE_SALT).unsign(signed)
     except signing.BadSignature as exc:
         raise AppError(
             ErrorCode.NOT_FOUND, "This invitation link is not valid.", field="code"

@@ -1,0 +1,78 @@
+"""The waitlist: joined from the opening-soon page (each address once), told through the
+outbox once when the doors open (public at 100 %), never twice; the CLI and the job."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from midas.errors import AppError
+from midas.launch import actors, services
+from midas.launch.access_services import waitlist_join, waitlist_notify
+from midas.launch.jobs.access import launch_waitlist_notify
+from midas.launch.models import WaitlistEntry
+from midas.notifications.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+SYSTEM = actors.system("test")
+
+
+def test_joining_twice_keeps_one_entry():
+    entry, created = waitlist_join(email=" Ann@Example.com ", path="/collection/")
+    assert created and entry.email == "ann@example.com" and entry.path == "/collection/"
+    again, created = waitlist_join(email="ann@example.com")
+    assert not created and again.pk == entry.pk
+    assert WaitlistEntry.objects.count() == 1
+
+
+@pytest.mark.parametrize("email", ["", "nope", "a@"])
+def test_a_bad_address_is_refused(email):
+    with pytest.raises(AppError) as refused:
+        waitlist_join(email=email)
+    assert refused.value.field == "email"
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_the_form_on_the_opening_soon_page(client):
+    services.gate_set(mode="closed", actor=SYSTEM, reason="t")
+    page = client.get("/collection/")
+    assert page.status_code == 403
+    response = client.post("/launch/waitlist", {"email": "bo@example.com", "next": "/collection/"})
+    assert response.status_code == 200
+    assert "You are on the list" in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert WaitlistEntry.objects.get().path == "/collection/"
+    response = client.post("/launch/waitlist", {"email": "bo@example.com"})
+    assert "already on the list" in response.content.decode()
+    bad = client.post("/launch/waitlist", {"email": "nope"})
+    assert bad.status_code == 400 and "Not an email address" in bad.content.decode()
+
+
+def test_nobody_is_told_until_the_doors_open_then_each_once():
+    for email in ("a@example.com", "b@example.com"):
+        waitlist_join(email=email)
+    services.gate_set(mode="public", actor=SYSTEM, reason="t")
+    services.ramp_set(percent=50, actor=SYSTEM, reason="t")
+    assert waitlist_notify() == 0
+    assert not OutboxMessage.objects.filter(template="launch_waitlist_open").exists()
+    services.ramp_set(percent=100, actor=SYSTEM, reason="t")
+    assert launch_waitlist_notify.call() == 2
+    assert waitlist_notify() == 0  # told once
+    mails = OutboxMessage.objects.filter(template="launch_waitlist_open")
+    assert sorted(m.to for m in mails) == ["a@example.com", "b@example.com"]
+    assert all(e.notified_at for e in WaitlistEntry.objects.all())
+    waitlist_join(email="late@example.com")
+    assert waitlist_notify() == 1
+
+
+def test_the_cli(capsys):
+    waitlist_join(email="a@example.com")
+    call_command("launch", "waitlist", "list")
+    assert "1 waiting" in capsys.readouterr().out
+    services.ramp_set(percent=10, actor=SYSTEM, reason="t")
+    with pytest.raises(SystemExit) as not_yet:
+        call_command("launch", "waitlist", "notify")
+    assert not_yet.value.code == 1
+    services.ramp_set(percent=100, actor=SYSTEM, reason="t")
+    call_command("launch", "waitlist", "notify")
+    assert "Told 1" in capsys.readouterr().out
