@@ -102,6 +102,8 @@ def test_every_step_passes_against_this_deployment(site):
     sent = OutboxMessage.objects.get(to=email, template="booking_confirmed")
     assert sent.status == "sent"
     assert MailboxMessage.objects.filter(recipient=email, message_id=sent.message_id).exists()
+    # The concierge desk is not told of the smoke's routine booking and cancellation.
+    assert not OutboxMessage.objects.filter(dedupe_key__contains=booking.reference + ":staff")
     kept = SmokeRun.objects.get(pk=run.pk)
     assert kept.ok and kept.finished_at >= kept.started_at and kept.via == "cli"
     assert latest_smoke() == kept

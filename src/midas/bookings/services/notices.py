@@ -93,8 +93,17 @@ def tell_customer(
     )
 
 
+# Routine notices the concierge desk does not need about the launch's smoke bookings (made
+# and cancelled every 15 minutes by `midas smoke`); problems with them still go out.
+ROUTINE_FOR_SMOKE = frozenset({"staff_new_booking", "staff_new_request", "staff_booking_cancelled"})
+
+
 def tell_staff(booking: Booking, template: str, *, dedupe: str = "", **extra: Any) -> None:
     """One email to the concierge team about this booking."""
+    from midas.launch.smoke_server import is_smoke_email
+
+    if template in ROUTINE_FOR_SMOKE and is_smoke_email(booking.customer.email):
+        return
     staff_notify(
         template=template,
         context=booking_context(booking, **extra),
