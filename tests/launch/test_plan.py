@@ -339,7 +339,7 @@ def test_a_due_step_runs_once_with_four_workers_on_postgres(coordinator):
     ScheduleStep.objects.exclude(key__in=["d0-0700-soft-launch", "d0-0800-expansion"]).update(
         status=StepStatus.SKIPPED
     )
-    results = race(4, _race_due(_utc(2027, 11, 7, 13, 0, 30)))  # 08:00 EST
+    results = race(4, _race_due(_utc(2027, 11, 7, 13, 0)))  # 08:00 EST; 07:00 is 60 min old
     carried = [k for r in results for k in r]
     assert sorted(carried) == ["d0-0700-soft-launch", "d0-0800-expansion"], results
     state = launch_state(fresh=True)
