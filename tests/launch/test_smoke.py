@@ -83,7 +83,7 @@ def run_command(*args: str) -> tuple[int, str, str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_every_step_passes_against_this_deployment(site):
-    run = run_smoke(via="cli", mail_wait=5)
+    run = run_smoke(via="cli", mail_wait=5, nudge_after=0)
 
     assert run.ok, run.steps
     assert [s["name"] for s in run.steps] == list(smoke.STEPS)
@@ -114,7 +114,7 @@ def test_another_deployment_through_the_smoke_api_and_the_command(site, live_ser
     settings.SITE_URL = DEAD  # proves the URL given is the one checked
     settings.SMOKE_TOKEN = TOKEN
 
-    code, out, err = run_command(live_server.url, "--json", "--timeout", "10")
+    code, out, err = run_command(live_server.url, "--json", "--timeout", "10", "--nudge-after", "0")
 
     assert code == 0, out + err
     report = json.loads(out)
@@ -141,7 +141,7 @@ def test_another_deployment_without_a_token_cannot_pass(site, live_server, monke
 @pytest.mark.django_db(transaction=True)
 def test_a_server_on_this_machine_is_checked_without_a_token(site, live_server, settings):
     settings.SITE_URL = DEAD  # the URL given is the one checked (the drill's own server)
-    run = run_smoke(live_server.url, via="drill", mail_wait=5)
+    run = run_smoke(live_server.url, via="drill", mail_wait=5)  # the drill: no wait for a worker
     assert run.ok, run.steps
     assert_cleaned_up(site)
 
@@ -153,7 +153,7 @@ def test_the_access_gate_lets_the_smoke_through(site, system_actor):
     services.gate_set(mode="closed", reason="soft launch rehearsal", actor=system_actor)
     assert Client().get("/").status_code == 403  # an ordinary visitor is turned away
 
-    run = run_smoke(mail_wait=5)
+    run = run_smoke(mail_wait=5, nudge_after=0)
 
     assert run.ok, run.steps
     assert_cleaned_up(site)
@@ -190,7 +190,7 @@ def test_a_declined_card_fails_the_run_and_still_frees_the_slot(site, monkeypatc
 def test_a_slow_home_page_fails(site, settings):
     settings.SMOKE_HOME_MAX_MS = -1
 
-    run = run_smoke(mail_wait=5)
+    run = run_smoke(mail_wait=5, nudge_after=0)
 
     steps = steps_of(run)
     assert not run.ok and not steps["home"]["ok"]
@@ -204,7 +204,7 @@ def test_a_live_stripe_key_is_refused_without_charging(site, settings):
     settings.STRIPE_SECRET_KEY = "sk_live_" + "x" * 24
     settings.STRIPE_API_BASE = DEAD  # were anything sent to "Stripe", it would fail loudly
 
-    run = run_smoke(mail_wait=5)
+    run = run_smoke(mail_wait=5, nudge_after=0)
 
     steps = steps_of(run)
     assert not run.ok
@@ -213,6 +213,51 @@ def test_a_live_stripe_key_is_refused_without_charging(site, settings):
     (booking,) = smoke_bookings()
     assert not booking.payments.exists()  # nothing charged, nothing even tried
     assert_cleaned_up(site)
+
+
+class FakeBackstage:
+    """Outbox states in turn, as a deployment's would move."""
+
+    def __init__(self, *states: dict) -> None:
+        self.states, self.nudges = list(states), 0
+
+    def mail(self, to: str, template: str) -> dict:
+        return self.states.pop(0) if len(self.states) > 1 else self.states[0]
+
+    def nudge(self) -> dict:
+        self.nudges += 1
+        return {"claimed": 0, "sent": 0}
+
+
+def email_step(backstage: FakeBackstage, **kwargs) -> dict:
+    from midas.launch.smoke_client import Http
+
+    journey = smoke_journey.Journey(Http(DEAD, 1), backstage, run_tag="1.a", local=True, **kwargs)
+    journey.paid, journey.address = True, "smoke+1.a@example.com"
+    return journey.step("email")
+
+
+def test_the_email_step_leaves_the_worker_its_turn_then_nudges(monkeypatch):
+    monkeypatch.setattr(smoke_journey.time, "sleep", lambda seconds: None)
+    pending = {"found": True, "status": "pending", "attempts": 0, "last_error": ""}
+    sent = {"found": True, "status": "sent", "sent_at": "t", "sent_by": "worker-1"}
+
+    by_worker = FakeBackstage(pending, pending, sent)
+    step = email_step(by_worker, mail_wait=60, nudge_after=60)
+    assert step["ok"] and "by worker-1" in step["detail"]
+    assert by_worker.nudges == 0  # the worker sent it within its turn
+
+    nudged = FakeBackstage(pending, sent)
+    assert email_step(nudged, mail_wait=60, nudge_after=0)["ok"]
+    assert nudged.nudges == 1
+
+    stuck = email_step(FakeBackstage(pending), mail_wait=0, nudge_after=0)
+    assert not stuck["ok"] and "still pending" in stuck["detail"]
+    failed = FakeBackstage({"found": True, "status": "failed", "last_error": "550 no such user"})
+    step = email_step(failed, mail_wait=60)
+    assert not step["ok"] and "550 no such user" in step["detail"]
+    missing = email_step(FakeBackstage({"found": False}), mail_wait=60)
+    assert not missing["ok"] and "no booking_confirmed email" in missing["detail"]
 
 
 def test_payment_mode_counts_anything_but_a_test_key_as_live(settings):

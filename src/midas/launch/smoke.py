@@ -32,12 +32,19 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch.models import SmokeRun
 from midas.launch.smoke_client import Http, LocalBackstage, NoBackstage, SmokeApi
-from midas.launch.smoke_journey import DEFAULT_TIMEOUT, MAIL_WAIT_SECONDS, STEPS, Journey
+from midas.launch.smoke_journey import (
+    DEFAULT_TIMEOUT,
+    MAIL_WAIT_SECONDS,
+    NUDGE_AFTER,
+    STEPS,
+    Journey,
+)
 from midas.launch.smoke_server import SMOKE_HEADER, is_smoke_email, visitor_pass
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "MAIL_WAIT_SECONDS",
+    "NUDGE_AFTER",
     "STEPS",
     "is_smoke_email",
     "latest_smoke",
@@ -47,6 +54,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+# Runs made inside the worker send the confirmation themselves at once: the worker that
+# would send it is the one running the smoke (docs/explanation/launch-smoke.md).
+SELF_DELIVERING = frozenset({"worker", "drill"})
 
 
 def latest_smoke(*, passed: bool = True) -> SmokeRun | None:
@@ -64,6 +74,7 @@ def run_smoke(
     now: dt.datetime | None = None,
     timeout: float | None = None,
     mail_wait: float | None = None,
+    nudge_after: float | None = None,
 ) -> SmokeRun:
     """Run the journey against ``base_url`` (None: this deployment at ``SITE_URL``) and keep
     the result. Never raises for a failing deployment — a step fails with the reason; raises
@@ -93,6 +104,9 @@ def run_smoke(
         run_tag=f"{run.pk}.{secrets.token_hex(3)}",
         local=base_url is None,
         mail_wait=MAIL_WAIT_SECONDS if mail_wait is None else mail_wait,
+        nudge_after=(0.0 if via in SELF_DELIVERING else NUDGE_AFTER)
+        if nudge_after is None
+        else nudge_after,
     )
     steps = [journey.step(name) for name in STEPS]
     finished_at = started_at + dt.timedelta(seconds=time.monotonic() - clock)

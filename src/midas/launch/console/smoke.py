@@ -24,9 +24,17 @@ SHOWN = 20
 
 @launch_view()
 def smoke(request: HttpRequest) -> HttpResponse:
-    runs = list(SmokeRun.objects.order_by("-started_at", "-id")[:SHOWN])
+    runs = SmokeRun.objects.order_by("-started_at", "-id")[:SHOWN]
+    rows = [
+        {
+            "run": run,
+            "failed": [step.get("name") for step in run.steps if not step.get("ok")],
+            "total_ms": sum(int(step.get("ms") or 0) for step in run.steps),
+        }
+        for run in runs
+    ]
     context = {
-        "runs": runs,
+        "rows": rows,
         "last_pass": latest_smoke(passed=True),
         "may_run": actors.can(request.launch_actor, actors.PLAN),
     }

@@ -1,5 +1,6 @@
-"""``midas smoke [BASE_URL] [--json] [--timeout S] [--mail-wait S]``: the launch day's core
-system checks against a running deployment (default: this one, at ``SITE_URL``).
+"""``midas smoke [BASE_URL] [--json] [--timeout S] [--mail-wait S] [--nudge-after S]``: the
+launch day's core system checks against a running deployment (default: this one, at
+``SITE_URL``).
 
 Exit 0 when every step passed, 1 when any failed (a server that does not answer included),
 2 for bad usage. Each run is kept (``SmokeRun``, via ``cli``) and shown in the launch console.
@@ -13,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from midas.errors import AppError
 from midas.launch.models import SmokeRun
-from midas.launch.smoke import DEFAULT_TIMEOUT, MAIL_WAIT_SECONDS, run_smoke
+from midas.launch.smoke import DEFAULT_TIMEOUT, MAIL_WAIT_SECONDS, NUDGE_AFTER, run_smoke
 
 
 def _seconds(text: str) -> float:
@@ -26,6 +27,10 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 300:
         raise argparse.ArgumentTypeError("seconds must be > 0 and <= 300")
     return value
+
+
+def _seconds_or_zero(text: str) -> float:
+    return 0.0 if text.strip() in {"0", "0.0"} else _seconds(text)
 
 
 def report_json(run: SmokeRun) -> dict:
@@ -61,6 +66,14 @@ class Command(BaseCommand):
             help=f"seconds to wait for the confirmation email (default {MAIL_WAIT_SECONDS:g})",
         )
 
+        parser.add_argument(
+            "--nudge-after",
+            type=_seconds_or_zero,
+            default=None,
+            help=f"seconds left to the worker to send the confirmation before the smoke "
+            f"sends it itself (default {NUDGE_AFTER:g}; 0: at once)",
+        )
+
     def handle(self, *args, **options) -> None:
         try:
             run = run_smoke(
@@ -68,6 +81,7 @@ class Command(BaseCommand):
                 via="cli",
                 timeout=options["timeout"],
                 mail_wait=options["mail_wait"],
+                nudge_after=options["nudge_after"],
             )
         except AppError as exc:
             self.stderr.write(f"refused ({exc.code}): {exc.message}")
