@@ -294,6 +294,15 @@ def test_a_dead_port_fails_every_step_cleanly():
     assert "refused" in report["steps"][0]["detail"].lower()
 
 
+def test_a_spent_time_budget_stops_the_requests():
+    from midas.launch.smoke_client import Http
+
+    spent = Http("http://127.0.0.1:9", 5, budget=0)
+    answer = spent.call("GET", "/")
+    assert not answer.answered and "time budget (0 s) was spent" in answer.error
+    assert "time budget" in spent.call("GET", "/api/v1/assets").error
+
+
 @pytest.mark.django_db
 def test_bad_usage_exits_2():
     code, _, err = run_command("ftp://example.com")

@@ -57,6 +57,10 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 # Runs made inside the worker send the confirmation themselves at once: the worker that
 # would send it is the one running the smoke (docs/explanation/launch-smoke.md).
 SELF_DELIVERING = frozenset({"worker", "drill"})
+# The whole run's requests get at most max(60 s, 6 timeouts) plus the email wait: a server
+# that answers every request just inside the timeout still cannot hold the worker for long.
+RUN_BUDGET_MIN = 60.0
+RUN_BUDGET_REQUESTS = 6
 
 
 def latest_smoke(*, passed: bool = True) -> SmokeRun | None:
@@ -91,7 +95,10 @@ def run_smoke(
     # The header lets the deployment's access gate recognise (and admit) the smoke visitor:
     # the shared token, or for this deployment a pass signed with its own SECRET_KEY.
     visitor = token or (visitor_pass() if here else "")
-    http = Http(target, timeout, headers={SMOKE_HEADER: visitor} if visitor else {})
+    mail_wait = MAIL_WAIT_SECONDS if mail_wait is None else mail_wait
+    budget = max(RUN_BUDGET_MIN, RUN_BUDGET_REQUESTS * timeout) + mail_wait
+    headers = {SMOKE_HEADER: visitor} if visitor else {}
+    http = Http(target, timeout, headers=headers, budget=budget)
     if token:
         backstage: Any = SmokeApi(http, token)
     elif here:
@@ -103,7 +110,7 @@ def run_smoke(
         backstage,
         run_tag=f"{run.pk}.{secrets.token_hex(3)}",
         local=base_url is None,
-        mail_wait=MAIL_WAIT_SECONDS if mail_wait is None else mail_wait,
+        mail_wait=mail_wait,
         nudge_after=(0.0 if via in SELF_DELIVERING else NUDGE_AFTER)
         if nudge_after is None
         else nudge_after,

@@ -58,10 +58,12 @@ class Http:
     base_url: str
     timeout: float
     headers: dict[str, str] = field(default_factory=dict)
-    down: str = ""  # set once the server did not answer
+    budget: float | None = None  # seconds for the whole run's requests (None: no limit)
+    down: str = ""  # set once the server did not answer, or the budget was spent
 
     def __post_init__(self) -> None:
         self.base_url = self.base_url.rstrip("/")
+        self.deadline = None if self.budget is None else time.monotonic() + self.budget
         self.jar = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
@@ -74,6 +76,12 @@ class Http:
         token: str = "",
         query: dict[str, str] | None = None,
     ) -> Answer:
+        timeout = self.timeout
+        if self.deadline is not None and not self.down:
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                self.down = f"the run's time budget ({self.budget:g} s) was spent"
+            timeout = min(timeout, max(left, 0.1))
         if self.down:
             return Answer(0, None, 0, f"not tried: {self.down}")
         url = self.base_url + path + (f"?{urlencode(query)}" if query else "")
@@ -89,7 +97,7 @@ class Http:
             request.add_header("Authorization", f"Bearer {token}")
         started = time.monotonic()
         try:
-            with self.opener.open(request, timeout=self.timeout) as response:
+            with self.opener.open(request, timeout=timeout) as response:
                 status, raw, kind = response.status, response.read(), response.headers
         except urllib.error.HTTPError as exc:
             status, kind = exc.code, exc.headers
@@ -98,7 +106,7 @@ class Http:
             ms = _ms(started)
             reason = getattr(exc, "reason", exc)
             if isinstance(reason, socket.timeout | TimeoutError):
-                reason = f"no answer within {self.timeout:g} s"
+                reason = f"no answer within {timeout:g} s"
             self.down = f"{method} {path}: {reason}"
             return Answer(0, None, ms, self.down)
         ms = _ms(started)
