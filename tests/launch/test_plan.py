@@ -345,3 +345,18 @@ def test_a_due_step_runs_once_with_four_workers_on_postgres(coordinator):
     state = launch_state(fresh=True)
     assert (state.gate_mode, state.ramp_percent) == ("invite", 25)
     assert LaunchEvent.objects.filter(action="launch.schedule.step_done").count() == 2
+
+
+def test_the_worker_job_runs_checks_and_due_steps_only_with_a_launch_date(coordinator_actor):
+    from django.utils import timezone
+
+    from midas.launch.jobs.plan import launch_plan
+
+    plan_services.plan_init(actor=coordinator_actor)  # no date: checklist only
+    assert launch_plan.call() == 0
+    assert not ChecklistItem.objects.exclude(status="open").exists()
+    in_two_days = timezone.localdate(timezone=NY) + dt.timedelta(days=2)  # no step due yet
+    plan_services.plan_init(actor=coordinator_actor, launch_date=in_two_days)
+    assert launch_plan.call() > 0  # the failing automatic checks at least
+    assert not ScheduleStep.objects.exclude(status="pending").exists()
+    assert ChecklistItem.objects.get(key="t1-final-backup").status == "failed"

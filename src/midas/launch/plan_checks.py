@@ -146,7 +146,7 @@ def smoke_passed_15m(now: dt.datetime) -> CheckResult:
 
 
 @plan_check("test_email_delivered", "A test email delivered (smoke run or the outbox, 24 h)")
-def test_email_delivered(now: dt.datetime) -> CheckResult:
+def email_delivered(now: dt.datetime) -> CheckResult:
     from midas.notifications.models import OutboxMessage, OutboxStatus
 
     run = _latest_smoke(now, passed=True)
