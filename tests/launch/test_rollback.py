@@ -301,3 +301,16 @@ def test_the_cli_shows_the_loss_and_wants_yes(hook, launch_settings, coordinator
     out = capsys.readouterr()
     assert "1 booking(s) and 1 payment(s)" in out.out and "--yes" in out.err
     assert not RollbackRun.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_inside_a_transaction_is_refused(hook, launch_settings, coordinator):
+    from django.db import transaction
+
+    from midas.backups.services import backup_create
+
+    backup_create(kind="manual")
+    actor = actors.of_user(coordinator, "cli")
+    with pytest.raises(AppError, match="inside a transaction"), transaction.atomic():
+        rollback_run(actor=actor, reason="x", restore_backup="latest", confirm_loss=True)
+    assert not RollbackRun.objects.exists() and read_state().enabled is False

@@ -244,3 +244,40 @@ def test_the_staff_mailbox_lists_launch_channel_messages(slack, client, django_u
     assert page.status_code == 200
     html = page.content.decode()
     assert "Launch channel (Slack)" in html and "Go/no-go: GO" in html and "#launch-ops" in html
+
+
+def test_a_webhook_url_that_is_not_http_is_refused_without_opening_it(settings, now, tmp_path):
+    secret_file = tmp_path / "secret.txt"
+    secret_file.write_text("ok")  # file:// would "answer" ok if it were ever opened
+    settings.SLACK_WEBHOOK_URL = f"file://{secret_file}"
+    message = enqueue()
+    report = deliver_due(now=now)
+    message.refresh_from_db()
+    assert report.failed == 1 and message.status == OutboxStatus.FAILED
+    assert message.last_error == "Slack no answer: SLACK_WEBHOOK_URL is not an http(s) URL"
+
+
+def test_the_admin_shows_the_channel_and_the_payload(slack, client, django_user_model):
+    message = enqueue(text="Go/no-go: NO-GO")
+    email = OutboxMessage.objects.create(
+        to="ana@example.com",
+        template="test_message",
+        from_email="concierge@midas.example",
+        subject="An email",
+        body_text="Hello",
+        message_id="<one@midas.example>",
+        next_attempt_at=message.next_attempt_at,
+    )
+    admin_user = django_user_model.objects.create_superuser(
+        email="root@midas.example", password="x-long-password-1"
+    )
+    client.force_login(admin_user)
+    listing = client.get("/admin/notifications/outboxmessage/?channel__exact=slack")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "Go/no-go: NO-GO" in html and "An email" not in html
+    assert email.channel == OutboxChannel.EMAIL
+    detail = client.get(f"/admin/notifications/outboxmessage/{message.pk}/change/")
+    assert detail.status_code == 200
+    page = detail.content.decode()
+    assert "&quot;attachments&quot;" in page and "#launch-ops" in page

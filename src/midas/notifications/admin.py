@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 
 from midas.notifications.delivery import outbox_retry_now
-from midas.notifications.models import MailboxMessage, OutboxAttempt, OutboxMessage
+from midas.notifications.models import (
+    MailboxMessage,
+    OutboxAttempt,
+    OutboxChannel,
+    OutboxMessage,
+)
 
 
 def html_preview(html: str) -> str:
     """The message's HTML in a sandboxed frame: no scripts, no forms, its own origin."""
     return render_to_string("notifications/_html_preview.html", {"html": html})
+
+
+def _pretty_json(text: str) -> str:
+    """A Slack row's payload, indented for reading (as stored when it is not JSON)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 class OutboxAttemptInline(admin.TabularInline):
@@ -73,6 +88,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="HTML")
     def preview(self, obj: OutboxMessage) -> str:
+        if obj.channel == OutboxChannel.SLACK:
+            return format_html("<pre>{}</pre>", _pretty_json(obj.body_text))
         return html_preview(obj.body_html) if obj.body_html else "—"
 
     @admin.action(description="Retry now", permissions=["change"])

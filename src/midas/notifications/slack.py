@@ -97,6 +97,8 @@ class PostResult:
 
 def post(payload_json: str, *, url: str, timeout: float = DEFAULT_TIMEOUT) -> PostResult:
     """POST one payload. Never raises for a failed delivery: the result says what to do."""
+    if not url.lower().startswith(("https://", "http://")):  # never file:// or the like
+        return PostResult("permanent", None, "SLACK_WEBHOOK_URL is not an http(s) URL")
     request = urllib.request.Request(  # noqa: S310 - the URL is our own https setting
         url,
         data=payload_json.encode("utf-8"),
