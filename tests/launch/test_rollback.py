@@ -314,3 +314,19 @@ def test_a_restore_inside_a_transaction_is_refused(hook, launch_settings, coordi
     with pytest.raises(AppError, match="inside a transaction"), transaction.atomic():
         rollback_run(actor=actor, reason="x", restore_backup="latest", confirm_loss=True)
     assert not RollbackRun.objects.exists() and read_state().enabled is False
+
+
+@pytest.mark.django_db
+def test_a_run_whose_row_vanished_is_written_anew(launch_settings, coordinator_actor, monkeypatch):
+    """As after a restore that went back to before the run, had re-recording it failed."""
+    told = rollback_steps.tell
+
+    def tell_after_losing_the_row(runner):
+        RollbackRun.objects.filter(pk=runner.run_row.pk).delete()
+        return told(runner)
+
+    monkeypatch.setattr(rollback_steps, "tell", tell_after_losing_the_row)
+    run = rollback_run(actor=coordinator_actor, reason="x", now=NOW)
+    saved = RollbackRun.objects.get()
+    assert saved.pk == run.pk and saved.ok is True
+    assert [s["name"] for s in saved.steps] == STEPS

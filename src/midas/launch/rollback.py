@@ -248,8 +248,7 @@ class _Runner:
     def save_step(self, entry: dict) -> None:
         run = self.run_row
         run.steps = [*run.steps, entry]
-        fields = ["steps", "export_path"]
-        run.save(update_fields=fields)
+        self._save(run, "steps", "export_path")
         record(
             "launch.rollback.step",
             actor=self.actor,
@@ -263,12 +262,21 @@ class _Runner:
             detail=entry["detail"][:500],
         )
 
+    def _save(self, run: RollbackRun, *fields: str) -> None:
+        """Save the run; when its row is gone (a restore went back to before it, and writing
+        it again failed), write it anew rather than lose the record."""
+        if not RollbackRun.objects.filter(pk=run.pk).update(
+            **{name: getattr(run, name) for name in fields}
+        ):
+            run.pk = None
+            run.save()
+
     @transaction.atomic
     def _finish(self, *, stopped_at: str) -> RollbackRun:
         run = self.run_row
         run.finished_at = self.clock()
         run.ok = not self.failed
-        run.save(update_fields=["finished_at", "ok"])
+        self._save(run, "finished_at", "ok")
         record(
             "launch.rollback.finished",
             actor=self.actor,
