@@ -105,5 +105,8 @@ def test_team_commands(coordinator, groups):
     code, out, _ = launch("team", "show")
     assert "Level 1: Technical team" in out and "Dee Ops <dee@midas.example>" in out
     assert "[coordinator@midas.example]" in out and "Neon: https://neon.example" in out
+    assert launch("team", "unset", "devops", *by)[0] == 0
+    assert not LaunchContact.objects.filter(role__key="devops").exists()
+    assert launch("team", "unset", "devops", *by)[0] == 2  # nobody left to remove
     code, out, _ = launch("team", "groups")
     assert "operations  1 member(s)" in out

@@ -144,7 +144,8 @@ def test_team_page_and_edits(client, coordinator, executive, loaded):
     )
     assert response.status_code == 302
     assert LaunchContact.objects.get(role__key="qa").user == coordinator
-    assert "Quinn" in client.get("/ops/launch/team").content.decode()
+    page = client.get("/ops/launch/team").content.decode()
+    assert "Quinn" in page and 'name="name" value="Quinn"' in page and "Edit backup" in page
     response = client.post(
         "/ops/launch/team/grant", {"email": "exec@midas.example", "group": "launch"}
     )

@@ -27,6 +27,12 @@ def add_commands(sub) -> None:
     add_by(setting)
     setting.set_defaults(handler=team_set)
 
+    unset = actions.add_parser("unset", help="remove ROLE's primary (or --backup) contact")
+    unset.add_argument("role", choices=RoleKey.values)
+    unset.add_argument("--backup", action="store_true")
+    add_by(unset)
+    unset.set_defaults(handler=team_unset)
+
     vendor = actions.add_parser("vendor", help="set the vendor contact for SERVICE")
     vendor.add_argument("service", help="payments, email, hosting, database, ...")
     vendor.add_argument("vendor")
@@ -89,6 +95,14 @@ def team_set(options: dict, out) -> int:
         actor=actor_of(options),
     )
     out.stdout.write(f"{contact}: saved.")
+    return 0
+
+
+def team_unset(options: dict, out) -> int:
+    team_services.contact_remove(
+        role=options["role"], backup=options["backup"], actor=actor_of(options)
+    )
+    out.stdout.write(f"{options['role']}: {'backup' if options['backup'] else 'primary'} removed.")
     return 0
 
 
