@@ -86,8 +86,8 @@ def test_no_go_names_every_failure(all_green):
 def test_no_plan_is_a_no_go(green_launch):  # noqa: F811
     evaluation = gonogo.gonogo_evaluate(now=T0)
     assert evaluation.reasons == [
-        "Launch checklist: no data (needs every required item done or n/a) — "
-        "no data: no checklist items (midas launch plan init)"
+        "Launch checklist: no data: no checklist items (midas launch plan init) "
+        "(needs every required item done or n/a)"
     ]
 
 
@@ -151,15 +151,24 @@ def test_a_go_record_is_kept_announced_audited_and_snapshots_the_flags(
 
 
 def test_a_no_go_record_takes_no_snapshot(green_launch, coordinator, capsys):  # noqa: F811
-    with pytest.raises(SystemExit) as exit_:
+    with pytest.raises(SystemExit) as exit_:  # now, not T0: the green evidence is not fresh
+        call_command("launch", "gonogo", "--record", "--by", coordinator.email)
+    assert exit_.value.code == 1
+    record = GoNoGoRecord.objects.get()
+    assert record.decision == Decision.NO_GO and record.actor_label == coordinator.email
+    assert any(r.startswith("Smoke journey passed") for r in record.reasons)
+    assert f"Go/no-go record #{record.pk}" in capsys.readouterr().out
+    assert not FlagSnapshot.objects.exists()
+
+
+def test_a_record_cannot_be_backdated_from_the_command_line(coordinator, capsys):
+    with pytest.raises(SystemExit) as refused:
         call_command(
             "launch", "gonogo", "--record", "--at", T0.isoformat(), "--by", coordinator.email
         )
-    assert exit_.value.code == 1
-    record = GoNoGoRecord.objects.get()
-    assert record.decision == Decision.NO_GO and len(record.reasons) == 1
-    assert f"Go/no-go record #{record.pk}" in capsys.readouterr().out
-    assert not FlagSnapshot.objects.exists()
+    assert refused.value.code == 2
+    assert "a record is kept as of now" in capsys.readouterr().err
+    assert not GoNoGoRecord.objects.exists()
 
 
 @pytest.mark.parametrize("who", ["executive", "operator"])

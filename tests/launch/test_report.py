@@ -76,6 +76,9 @@ def test_registrations_in_the_first_24_hours_leave_out_smoke_and_staff():
     assert during["registrations"].detail == "1 smoke-test account(s) left out"
     after = rows(launch_report(start=SOFT_LAUNCH, end=SOFT_LAUNCH + 2 * DAY))
     assert (after["registrations"].value, after["registrations"].verdict) == ("3", "missed")
+    assert after["registrations"].detail == (
+        "1 smoke-test account(s) left out; 4 in the whole window"
+    )
 
 
 def test_bookings_and_revenue_leave_out_smoke_bookings():
@@ -117,6 +120,13 @@ def test_satisfaction_from_beta_feedback_else_needs_analytics():
     Feedback.objects.update(created_at=T0 - dt.timedelta(minutes=30))
     satisfaction = rows(launch_report(start=SOFT_LAUNCH, end=T0))["satisfaction"]
     assert (satisfaction.value, satisfaction.verdict) == ("4.67 / 5", "met")
+
+
+def test_the_report_reads_as_one_line():
+    add_minute(T0 - dt.timedelta(minutes=5), le_100=10)
+    line = str(launch_report(start=SOFT_LAUNCH, end=T0))
+    assert line.startswith("2027-01-04 11:00 → 2027-01-04 12:00: uptime no data no data; ")
+    assert "avg_response 0.10 s met" in line and "bounce" not in line
 
 
 def test_what_midas_cannot_measure_needs_analytics():

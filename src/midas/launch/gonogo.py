@@ -175,6 +175,9 @@ def feedback_result(summary: dict[str, Any]) -> Result:
 
 
 def reason_of(result: Result) -> str:
+    """One line per failure: what, its value against its threshold, and why."""
+    if result.detail.startswith("no data"):
+        return f"{result.label}: {result.detail} (needs {result.threshold})"
     text = f"{result.label}: {result.value} (needs {result.threshold})"
     return f"{text} — {result.detail}" if result.detail else text
 

@@ -60,6 +60,12 @@ class Report:
     rows: list[MetricRow]
     notes: list[str] = field(default_factory=list)
 
+    def __str__(self) -> str:
+        measured = [
+            f"{r.key} {r.value} {r.verdict}" for r in self.rows if r.verdict != NEEDS_ANALYTICS
+        ]
+        return f"{self.start:%Y-%m-%d %H:%M} → {self.end:%Y-%m-%d %H:%M}: " + "; ".join(measured)
+
     def as_json(self) -> dict:
         return {
             "start": self.start.isoformat(),
@@ -159,14 +165,21 @@ needs_analytics("mobile_load", "technical", "Page load on mobile", "< 3 s")
 def registrations(window: ReportWindow) -> tuple[str, str, str]:
     from midas.accounts.models import User
 
+    def real(start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+        emails = list(
+            User.objects.filter(
+                date_joined__gte=start, date_joined__lt=end, is_staff=False
+            ).values_list("email", flat=True)
+        )
+        counted = sum(not is_smoke(e) for e in emails)
+        return counted, len(emails) - counted
+
     start, end, over = _period(window, DAY)
-    emails = User.objects.filter(
-        date_joined__gte=start, date_joined__lt=end, is_staff=False
-    ).values_list("email", flat=True)
-    counted = [e for e in emails if not is_smoke(e)]
-    left_out = len(emails) - len(counted)
-    detail = f"{left_out} smoke-test account(s) left out" if left_out else ""
-    return str(len(counted)), _counted(len(counted), 100, over), detail
+    counted, left_out = real(start, end)
+    notes = [f"{left_out} smoke-test account(s) left out"] if left_out else []
+    if window.end > end:
+        notes.append(f"{real(window.start, window.end)[0]} in the whole window")
+    return str(counted), _counted(counted, 100, over), "; ".join(notes)
 
 
 def _real_bookings(start: dt.datetime, end: dt.datetime) -> list:

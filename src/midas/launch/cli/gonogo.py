@@ -28,7 +28,7 @@ def add_commands(sub) -> None:
     parser = sub.add_parser("gonogo", help="the go/no-go decision: evaluate, record, sign")
     parser.add_argument("--record", action="store_true", help="keep the decision record")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--at", default="", help="evaluate as of this ISO time (drills, tests)")
+    parser.add_argument("--at", default="", help="evaluate as of this ISO time (not with --record)")
     add_by(parser)
     parser.set_defaults(handler=evaluate)
     actions = parser.add_subparsers(dest="gonogo_action")
@@ -79,7 +79,11 @@ def evaluate(options: dict, out) -> int:
     now = parse_at(options.get("at") or "")
     w = out.stdout.write
     if options.get("record"):
-        record = gonogo.gonogo_record(actor=actor_of(options), now=now)
+        if now is not None:  # a record is evidence as of when it was made, never backdated
+            raise AppError(
+                ErrorCode.INVALID_INPUT, "--at evaluates only; a record is kept as of now."
+            )
+        record = gonogo.gonogo_record(actor=actor_of(options))
         if options.get("json"):
             w(json.dumps(record_json(record), indent=2))
         else:
