@@ -42,6 +42,13 @@ def test_init_show_check_tick(coordinator):
     assert code == 0 and "Beta user testing: Done." in out
     code, out, _ = launch("plan", "show")
     assert "evidence: 12 VIPs, 3 bugs fixed — coordinator@midas.example" in out
+    assert "OVERDUE" not in out  # launch day is in 2027
+
+
+def test_show_marks_open_items_past_due(coordinator):
+    launch("plan", "init", "--date", "2020-01-05", "--by", coordinator.email)
+    code, out, _ = launch("plan", "show")
+    assert "due Mon 12-30 18:00 OVERDUE" in out
 
 
 @pytest.mark.parametrize(

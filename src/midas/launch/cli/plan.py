@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from midas.errors import AppError, ErrorCode
 from midas.launch import plan_services
 from midas.launch.cli import actor_of, add_by
@@ -17,6 +19,8 @@ from midas.launch.plan_selectors import (
     step_by_key,
 )
 from midas.launch.selectors import launch_state, local_zone
+
+CLOSED = {ItemStatus.DONE, ItemStatus.NOT_APPLICABLE}
 
 
 def add_commands(sub) -> None:
@@ -99,7 +103,7 @@ def plan_init(options: dict, out) -> int:
 
 def plan_show(options: dict, out) -> int:
     state = launch_state(fresh=True)
-    zone = local_zone(state)
+    zone, now = local_zone(state), timezone.now()
     w = out.stdout.write
     w(f"Launch day: {state.launch_date or 'not set'} ({state.timezone})")
     sections = checklist()
@@ -110,6 +114,8 @@ def plan_show(options: dict, out) -> int:
         w(f"\n{section.name}  [{section.done}/{len(section.items)}]")
         for item in section.items:
             due = f"{item.due_at.astimezone(zone):%a %m-%d %H:%M}" if item.due_at else "-"
+            if item.due_at and item.due_at < now and item.status not in CLOSED:
+                due += " OVERDUE"
             owner = item.owner_role.get_key_display() if item.owner_role else "-"
             auto = f" auto:{item.auto_check}" if item.auto_check else ""
             w(

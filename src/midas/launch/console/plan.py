@@ -11,6 +11,7 @@ from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
@@ -64,6 +65,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "statuses": ItemStatus.choices,
         "roles": RoleKey.choices,
         "checks": CHECKS,
+        "now": timezone.now(),
         "may": {
             "plan": actors.can(actor, actors.PLAN),
             "phase": actors.can(actor, actors.PHASE),
