@@ -250,3 +250,14 @@ def test_a_customer_signs_in_through_the_closed_gate_page(client):
     response = client.post("/account/login/", {"email": "beta@example.com", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_smoke_runs_and_probes_pass_with_their_signed_pass(client):
+    from midas.launch.smoke_server import SMOKE_HEADER, visitor_pass
+
+    gate("closed")
+    assert client.get("/", headers={SMOKE_HEADER: "forged"}).status_code == 403
+    response = client.get("/", headers={SMOKE_HEADER: visitor_pass()})
+    assert response.status_code == 200
+    assert COOKIE not in response.cookies
