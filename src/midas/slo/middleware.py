@@ -34,10 +34,14 @@ class RequestMetricsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
-        status = 500
+        status = slo_status = 500
         try:
             response = self.get_response(request)
-            status = response.status_code
+            status = slo_status = response.status_code
+            if status == 503 and response.has_header("X-Launch-Gate"):
+                # the launch gate's "waiting" answer (outside the ramp): admission control
+                # working as planned, not a server error in the error rate
+                slo_status = 429
             return response
         finally:
             seconds = time.perf_counter() - started
@@ -47,5 +51,5 @@ class RequestMetricsMiddleware:
                 status=status,
                 seconds=seconds,
             )
-            RECORDER.record(at=timezone.now(), duration_ms=seconds * 1000, status=status)
+            RECORDER.record(at=timezone.now(), duration_ms=seconds * 1000, status=slo_status)
             RECORDER.maybe_flush()

@@ -68,9 +68,18 @@ def _asset_path() -> str | None:
     return asset.get_absolute_url() if asset else None
 
 
+def _gate_pass() -> dict[str, str]:
+    """The header that lets a probe through the launch's access gate (the same pass a smoke
+    run of this deployment sends): a closed gate or a ramp must not read as downtime."""
+    from midas.launch.smoke_server import SMOKE_HEADER, visitor_pass
+
+    return {SMOKE_HEADER: settings.SMOKE_TOKEN or visitor_pass()}
+
+
 def fetch(method: str, path: str, body: dict | None = None) -> Answer:
     mode = getattr(settings, "SLO_PROBE_MODE", "client")
     started = time.perf_counter()
+    gate_pass = _gate_pass()
     data = json.dumps(body).encode() if body is not None else None
     if mode == "http":
         if not settings.SITE_URL.startswith(("http://", "https://")):
@@ -79,7 +88,7 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
             settings.SITE_URL + path,
             data=data,
             method=method,
-            headers={"Content-Type": "application/json", "User-Agent": "midas-probe"},
+            headers={"Content-Type": "application/json", "User-Agent": "midas-probe", **gate_pass},
         )
         timeout = float(getattr(settings, "SLO_PROBE_TIMEOUT", 10))
         try:
@@ -94,7 +103,11 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
         from django.test import Client
 
         site = urlsplit(settings.SITE_URL)
-        client = Client(HTTP_HOST=site.netloc or "localhost", HTTP_USER_AGENT="midas-probe")
+        client = Client(
+            HTTP_HOST=site.netloc or "localhost",
+            HTTP_USER_AGENT="midas-probe",
+            headers=gate_pass,
+        )
         secure = site.scheme == "https"
         try:
             if method == "POST":

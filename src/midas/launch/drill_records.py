@@ -1,0 +1,206 @@
+"""Reading the drill's decisions back from the records (docs/explanation/launch-drill.md).
+
+``read_back()`` turns the rows the launch's parts wrote — ``LaunchEvent`` (phases, ramps,
+the deploy guard), ``SmokeRun``, ``GoNoGoRecord``, ``TriggerFiring``, ``RollbackRun`` and the
+status page's ``Incident`` with its ``Escalation`` — into one ordered list of decisions.
+The drill passes only when the script's decisions (``drill_timeline.EXPECTED``) are found
+there in order; the test reads the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+# Within one instant, the order things happen in (a trigger opens its incident; a rollback
+# then changes the phase).
+RANK = {
+    "smoke": 0,
+    "gonogo": 1,
+    "trigger": 2,
+    "incident": 3,
+    "rollback": 4,
+    "event": 5,
+    "cleared": 6,
+    "acknowledged": 7,
+    "resolved": 8,
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    at: dt.datetime
+    key: str  # "phase:public", "gonogo:go", "trigger:error_rate", ...
+    source: str  # the table and row it was read from: "GoNoGoRecord #3"
+    who: str
+    detail: str
+    rank: int = 5
+    seq: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "at": self.at.astimezone(dt.UTC).isoformat(),
+            "key": self.key,
+            "source": self.source,
+            "who": self.who,
+            "detail": self.detail,
+        }
+
+
+def _percent(value) -> str:
+    try:
+        return f"{Decimal(str(value)):g}"
+    except ArithmeticError:
+        return str(value)
+
+
+def read_back() -> list[Decision]:
+    from midas.launch.models import (
+        Escalation,
+        GoNoGoRecord,
+        LaunchEvent,
+        RollbackRun,
+        SmokeRun,
+        TriggerFiring,
+    )
+    from midas.status.models import Incident
+
+    found: list[Decision] = []
+
+    def add(at, key, source, who="", detail="", rank="event", seq=0) -> None:
+        if at is not None:
+            found.append(Decision(at, key, source, who, detail, RANK[rank], seq))
+
+    for e in LaunchEvent.objects.order_by("at", "id"):
+        src = f"LaunchEvent #{e.pk} {e.action}"
+        if e.action == "launch.phase.changed":
+            add(e.at, f"phase:{e.details.get('after')}", src, e.actor_label, e.reason, seq=e.pk)
+        elif e.action == "launch.ramp.changed":
+            after = _percent(e.details.get("after"))
+            add(e.at, f"ramp:{after}", src, e.actor_label, e.reason, seq=e.pk)
+        elif e.action == "launch.gate.changed":
+            add(e.at, f"gate:{e.details.get('after')}", src, e.actor_label, e.reason, seq=e.pk)
+        elif e.action == "launch.flags.restored":
+            changed = ", ".join(f"{k} {v}" for k, v in (e.details.get("changed") or {}).items())
+            add(e.at, "flags:restored", src, e.actor_label, changed, seq=e.pk)
+        elif e.action == "launch.drill.guard":
+            verdict = "allowed" if e.details.get("allowed") else "refused"
+            add(e.at, f"guard:{verdict}", src, e.actor_label, e.details.get("why", ""), seq=e.pk)
+    for s in SmokeRun.objects.order_by("started_at", "id"):
+        failed = [step.get("name", "?") for step in s.steps if not step.get("ok")]
+        detail = f"{len(s.steps)} steps" + (f"; failed: {', '.join(failed)}" if failed else "")
+        add(
+            s.started_at,
+            f"smoke:{'pass' if s.ok else 'fail'}",
+            f"SmokeRun #{s.pk}",
+            s.via,
+            detail,
+            "smoke",
+            s.pk,
+        )
+    for g in GoNoGoRecord.objects.order_by("created_at", "id"):
+        detail = "; ".join(str(r) for r in g.reasons)[:300]
+        add(
+            g.created_at,
+            f"gonogo:{g.decision}",
+            f"GoNoGoRecord #{g.pk}",
+            g.actor_label,
+            detail,
+            "gonogo",
+            g.pk,
+        )
+    for t in TriggerFiring.objects.order_by("fired_at", "id"):
+        src = f"TriggerFiring #{t.pk}"
+        add(t.fired_at, f"trigger:{t.trigger}", src, "system:trigger", t.action, "trigger", t.pk)
+        add(t.cleared_at, "trigger:cleared", src, "system:trigger", t.trigger, "cleared", t.pk)
+    for r in RollbackRun.objects.order_by("started_at", "id"):
+        key = "rollback:dry_run" if r.dry_run else f"rollback:{'done' if r.ok else 'failed'}"
+        steps = ", ".join(f"{s.get('name')} {s.get('ms', '?')} ms" for s in r.steps)
+        add(r.started_at, key, f"RollbackRun #{r.pk}", r.actor_label, steps, "rollback", r.pk)
+    for i in Incident.objects.order_by("started_at", "id"):
+        src = f"Incident #{i.pk}"
+        add(i.started_at, "incident:opened", src, "", f"{i.impact}: {i.title}", "incident", i.pk)
+        add(i.resolved_at, "incident:resolved", src, "", i.title, "resolved", i.pk)
+    for esc in Escalation.objects.select_related("acknowledged_by").order_by("opened_at"):
+        who = esc.acknowledged_by.email if esc.acknowledged_by else ""
+        add(
+            esc.acknowledged_at,
+            "incident:acknowledged",
+            f"Escalation #{esc.pk}",
+            who,
+            f"level {esc.level} reached",
+            "acknowledged",
+            esc.pk,
+        )
+    found.sort(key=lambda d: (d.at, d.rank, d.seq))
+    return found
+
+
+def summary() -> dict:
+    """The decisions in figures: go/no-go records, trigger firings, rollbacks with their
+    steps' timings, incidents and escalation notices, the final state."""
+    from midas.launch.models import (
+        EscalationNotice,
+        Flag,
+        GoNoGoRecord,
+        RollbackRun,
+        TriggerFiring,
+    )
+    from midas.launch.selectors import launch_state
+
+    state = launch_state(fresh=True)
+    return {
+        "gonogo": [
+            {
+                "at": g.created_at.isoformat(),
+                "decision": g.decision,
+                "by": g.actor_label,
+                "reasons": g.reasons,
+                "failed_criteria": [c.get("key") for c in g.criteria if not c.get("ok")],
+                "signoffs": [
+                    {"role": s.role.key, "by": s.user.email, "approve": s.approve}
+                    for s in g.signoffs.select_related("role", "user")
+                ],
+            }
+            for g in GoNoGoRecord.objects.order_by("created_at", "id")
+        ],
+        "triggers": [
+            {
+                "trigger": t.trigger,
+                "fired_at": t.fired_at.isoformat(),
+                "cleared_at": t.cleared_at.isoformat() if t.cleared_at else None,
+                "action": t.action,
+                "incident": t.incident_id,
+                "rollback": t.rollback_id,
+            }
+            for t in TriggerFiring.objects.order_by("fired_at", "id")
+        ],
+        "rollbacks": [
+            {
+                "at": r.started_at.isoformat(),
+                "dry_run": r.dry_run,
+                "ok": r.ok,
+                "by": r.actor_label,
+                "steps": [
+                    {"name": s.get("name"), "ms": s.get("ms"), "ok": s.get("ok")} for s in r.steps
+                ],
+            }
+            for r in RollbackRun.objects.order_by("started_at", "id")
+        ],
+        "escalation_notices": [
+            {
+                "incident": n.escalation.incident_id,
+                "level": n.level,
+                "why": n.why,
+                "at": n.at.isoformat(),
+            }
+            for n in EscalationNotice.objects.select_related("escalation").order_by("at", "id")
+        ],
+        "flags": {f.key: f.state for f in Flag.objects.order_by("key")},
+        "final": {
+            "phase": state.phase,
+            "gate": state.gate_mode,
+            "ramp": _percent(state.ramp_percent),
+        },
+    }

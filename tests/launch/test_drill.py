@@ -1,0 +1,160 @@
+"""The launch drill end to end, on this test run's database engine (SQLite in the README's
+command, PostgreSQL in CI's second pass): every decision it made is read back from the
+records here, not from what the drill says about itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from midas.errors import AppError
+from midas.launch.drill import ensure_empty, run_drill
+from midas.launch.drill_timeline import EXPECTED, match_expected
+
+DAY = dt.date(2027, 3, 12)  # a Friday, before the US clocks change (14 March 2027)
+
+
+def local(hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
+    import zoneinfo
+
+    d = DAY + dt.timedelta(days=days)
+    return dt.datetime(
+        d.year, d.month, d.day, hour, minute, tzinfo=zoneinfo.ZoneInfo("America/New_York")
+    )
+
+
+def test_match_expected_in_order_with_gaps():
+    keys = [key for key, _ in EXPECTED]
+    found, missing = match_expected(["noise", *keys[:3], "gate:beta", *keys[3:]])
+    assert found == keys and missing == []
+    found, missing = match_expected(list(reversed(keys)))
+    assert missing  # out of order is not as scripted
+    found, missing = match_expected([k for k in keys if k != "rollback:done"])
+    assert "rollback:done" in missing
+
+
+@pytest.mark.django_db
+def test_the_drill_refuses_a_database_with_a_launch(coordinator_actor):
+    from midas.launch import services
+
+    services.schedule_set(actor=coordinator_actor, reason="real launch", launch_date=DAY)
+    with pytest.raises(AppError) as exc:
+        ensure_empty()
+    assert exc.value.code == "invalid_state"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
+    from midas.launch.models import (
+        Escalation,
+        GoNoGoRecord,
+        LaunchEvent,
+        RollbackRun,
+        SmokeRun,
+        TriggerFiring,
+    )
+    from midas.launch.selectors import launch_state
+    from midas.status.models import Incident
+
+    started = time.monotonic()
+    lines: list[str] = []
+    result = run_drill(workdir=tmp_path, seed=7, launch_date=DAY, out=lines.append)
+    elapsed = time.monotonic() - started
+    failed = [f"{e.event} {e.detail}" for e in result.timeline.entries if not e.ok]
+    assert result.ok, "\n".join(
+        [f"missing: {result.missing}", f"not available: {result.timeline.missing_parts}", *failed]
+    )
+    assert elapsed < 120, f"the drill took {elapsed:.0f} s"
+    assert result.missing == [] and result.found == [key for key, _ in EXPECTED]
+
+    # go/no-go: GO at 10:00, NO-GO within the hour of the burst, GO after a clean hour
+    records = list(GoNoGoRecord.objects.order_by("created_at"))
+    assert [r.decision for r in records] == ["go", "no_go", "go"]
+    assert records[0].created_at == local(10).astimezone(dt.UTC).replace(second=0) or (
+        local(10) <= records[0].created_at < local(10, 1)
+    )
+    assert any(c["key"] == "error_rate" and not c["ok"] for c in records[1].criteria)
+    assert {s.role.key for s in records[2].signoffs.select_related("role")} >= {
+        "coordinator",
+        "executive",
+    }
+
+    # the error-rate trigger fired after 10 minutes of the burst and cleared after the rollback
+    firing = TriggerFiring.objects.get(trigger="error_rate")
+    assert local(11, 29) < firing.fired_at <= local(11, 31)
+    assert firing.cleared_at is not None and firing.cleared_at > firing.fired_at
+    assert firing.action == "recommend"
+    assert firing.incident is not None
+
+    # the incident it opened: acknowledged by devops, resolved by 12:20
+    incident = Incident.objects.get(pk=firing.incident_id)
+    assert incident.resolved_at is not None and incident.resolved_at < local(12, 30)
+    escalation = Escalation.objects.get(incident=incident)
+    assert escalation.acknowledged_by.email == "devops@drill.midas.example"
+
+    # rollback: a dry run, then the real one, no database restore, every step timed and ok
+    dry, real = RollbackRun.objects.order_by("started_at")
+    assert dry.dry_run and not real.dry_run
+    assert real.ok is True and real.restore is False
+    assert real.steps and all(s.get("ok") for s in real.steps if s.get("name") != "restore")
+    assert (tmp_path / "rollback-hook.txt").read_text() == "drill-1.0"
+
+    # smoke checks passed before each GO
+    for record in (records[0], records[2]):
+        smoke = SmokeRun.objects.filter(ok=True, started_at__lte=record.created_at).first()
+        assert smoke is not None
+        assert record.created_at - smoke.started_at <= dt.timedelta(minutes=15)
+
+    # the phases, from the audit trail, in order
+    phases = [
+        e.details["after"]
+        for e in LaunchEvent.objects.filter(action="launch.phase.changed").order_by("at", "id")
+    ]
+    assert phases == [
+        "freeze",
+        "soft_launch",
+        "public",
+        "rolled_back",
+        "public",
+        "stabilisation",
+        "launched",
+    ]
+    state = launch_state(fresh=True)
+    assert state.phase == "launched" and state.ramp_percent == 100
+    # the flag switched on after the GO went back to its good state with the rollback
+    restored = LaunchEvent.objects.get(action="launch.flags.restored")
+    assert "live_chat" in restored.details.get("changed", {})
+    # the printed timeline has the decisions
+    text = "\n".join(lines)
+    assert "trigger fired: error_rate" in text and "rollback: done" in text
+
+
+@pytest.mark.django_db
+def test_inside_refuses_outside_its_scratch_database(tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        call_command("launch", "drill", "--inside", str(tmp_path / "result.json"))
+    assert exc.value.code == 2
+
+
+@pytest.mark.django_db
+def test_the_command_runs_in_its_own_scratch_database_and_removes_it(capsys):
+    from midas.launch.models import LaunchEvent
+
+    try:
+        call_command("launch", "drill", "--json", "--date", DAY.isoformat())
+    except SystemExit as exc:  # exit 1: not as scripted; the JSON says why
+        assert exc.code == 1
+    out = capsys.readouterr().out
+    data = json.loads(out[out.index("{") :])
+    assert data["ok"] is True, data["missing"] or data["not_available"]
+    assert data["summary"]["final"]["phase"] == "launched"
+    assert not LaunchEvent.objects.exists()  # this database was never touched
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", ["%_drill_%"])
+            assert cursor.fetchall() == []
