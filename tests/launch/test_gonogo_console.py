@@ -47,6 +47,17 @@ def test_coordinator_evaluates_and_keeps_a_record(client, coordinator):
     assert f'href="/ops/launch/gonogo/{record.pk}"' in listing
 
 
+def test_the_record_page_shows_the_open_low_ratings(client, executive, system_actor):
+    from midas.launch.models import Feedback
+
+    Feedback.objects.create(user=executive, rating=1, path="/book", comment="card form froze")
+    record = gonogo.gonogo_record(actor=system_actor)
+    client.force_login(executive)
+    page = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    assert "1 rating(s), average 1.0 / 5; 1 low rating(s)." in page
+    assert "1/5 on <code>/book</code> (new): card form froze" in page
+
+
 def test_executive_views_and_signs_but_does_not_record(client, executive, record):
     LaunchRole.objects.create(key="executive")
     client.force_login(executive)

@@ -115,7 +115,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat()
     if hasattr(value, "rating"):  # a Feedback row
-        return {"id": value.pk, "rating": value.rating, "path": value.path, "status": value.status}
+        return {
+            "id": value.pk,
+            "rating": value.rating,
+            "path": value.path,
+            "status": value.status,
+            "comment": (value.comment or "")[:200],
+        }
     return str(value)
 
 
