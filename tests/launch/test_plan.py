@@ -279,6 +279,18 @@ def test_a_step_found_hours_late_is_marked_missed_not_run(plan):
     assert ScheduleStep.objects.get(key="d0-0800-expansion").status == StepStatus.DONE
 
 
+def test_a_rolled_back_launch_holds_the_steps_that_would_move_it(plan):
+    from midas.launch import services
+
+    plan_services.schedule_run_due(now=_utc(2027, 3, 14, 10, 0))  # 06:00 EDT
+    services.phase_set(phase="rolled_back", actor=plan, reason="drill: errors")
+    carried = plan_services.schedule_run_due(now=_utc(2027, 3, 14, 11, 0))  # 07:00
+    held = next(s for s in carried if s.key == "d0-0700-soft-launch")
+    assert held.status == StepStatus.FAILED and held.outcome.startswith("held")
+    state = launch_state(fresh=True)
+    assert (state.phase, state.gate_mode, state.ramp_percent) == ("rolled_back", "public", 100)
+
+
 def test_launch_completion_is_never_automatic(plan):
     completion = ScheduleStep.objects.get(key="d0-1800-completion")
     plan_services.schedule_run_due(now=_utc(2027, 3, 14, 22, 30))

@@ -12,7 +12,9 @@ a step waits while an earlier automatic step is pending or running. A step found
 Actions: ``phase``, ``gate``, ``ramp`` (``midas.launch.services``), ``smoke``
 (``midas.launch.smoke.run_smoke``), ``gonogo`` (``midas.launch.gonogo.gonogo_record``),
 ``announce`` (text), ``requires_go`` (the worker carries the step out only after a GO record
-made on launch day; a person running it by hand decides for themselves).
+made on launch day; a person running it by hand decides for themselves). While the launch is
+rolled back the worker holds (fails, saying so) every step that would move the phase, the
+gate or the ramp.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from midas.launch import actors, services
 from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
-from midas.launch.models import ScheduleStep, StepStatus
+from midas.launch.models import Phase, ScheduleStep, StepStatus
 from midas.launch.plan_selectors import RUNNING, go_decided
 from midas.launch.selectors import launch_state, local_zone
 
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 # date set in the past, a worker down for hours): it is marked failed, for a person to run
 # or skip.
 MISSED_AFTER = dt.timedelta(minutes=60)
+
+# While the launch is rolled back the worker does not move the phase, the gate or the ramp.
+HELD = {"phase", "gate", "ramp"}
 
 
 def schedule_run_due(
@@ -113,6 +118,8 @@ def _carry_out(
     done: list[str] = []
     try:
         state = launch_state(fresh=True)
+        if check_go and state.phase == Phase.ROLLED_BACK and HELD & set(actions):
+            return False, "held: the launch is rolled back; run it by hand when it resumes"
         if check_go and actions.get("requires_go") and not go_decided(state, now):
             return False, "not carried out: no GO decision recorded on launch day"
         if "phase" in actions:
