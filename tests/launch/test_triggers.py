@@ -199,3 +199,40 @@ def test_execute_without_a_rollback_says_so(monkeypatch):
     assert firing.rollback_id is None
     assert "not available" in firing.details["rollback_problem"]
     assert LaunchEvent.objects.filter(action="launch.trigger.rollback_failed").exists()
+
+
+def test_the_job_runs_every_minute_triggers_then_escalation():
+    from django.utils import timezone
+
+    from midas.jobs.schedule import discover
+    from midas.launch.jobs.response import launch_response
+    from midas.status.services import incident_open
+
+    job = discover()["launch_response"]
+    assert job.every == dt.timedelta(minutes=1)
+    minute = timezone.now().replace(second=0, microsecond=0)
+    for i in range(11):  # error minutes up to now, whichever minute the job runs in
+        add_minute(minute - i * M, le_50=100, errors=5)
+    incident_open(title="Opened in the admin", body="x", impact="minor")
+    assert launch_response.call() == 2  # a firing (its level 1 told as it fired) + the admin's
+    assert Escalation.objects.count() == 2
+    assert launch_response.call() == 0
+
+
+def test_execute_with_the_real_rollback(settings):
+    """With the rollback in this release, the firing records its run; without it, the
+    firing says it could not run (never a silent no-op)."""
+    import importlib.util
+
+    settings.LAUNCH_ROLLBACK_HOOK = ""
+    _execute_mode()
+    traffic(0, 9)
+    [firing] = triggers_evaluate(now=T0 + 10 * M)
+    firing.refresh_from_db()
+    if importlib.util.find_spec("midas.launch.rollback") is None:
+        assert "not available" in firing.details["rollback_problem"]
+        return
+    run = RollbackRun.objects.get()
+    assert firing.rollback_id == run.pk and run.actor_label == "system:trigger"
+    assert run.reason.startswith("rollback trigger error_rate:") and not run.dry_run
+    assert [s["name"] for s in run.steps][:1] == ["maintenance_on"]
