@@ -123,3 +123,18 @@ def test_report_page(client, executive):
     backwards = client.get("/ops/launch/report?start=2027-01-04+12:00&end=2027-01-04+06:00")
     assert backwards.status_code == 400 and "start must be before" in backwards.content.decode()
     assert client.get("/ops/launch/report?start=soon").status_code == 400
+
+
+def test_the_records_list_costs_the_same_for_many_records(
+    client, executive, system_actor, django_assert_max_num_queries
+):
+    role = LaunchRole.objects.create(key="executive")
+    for _ in range(5):
+        record = gonogo.gonogo_record(actor=system_actor)
+        SignOff.objects.create(
+            record=record, role=role, user=executive, approve=True, at=record.created_at
+        )
+    client.force_login(executive)
+    with django_assert_max_num_queries(12):
+        page = client.get("/ops/launch/gonogo")
+    assert page.content.decode().count("Executive ✓") == 5
