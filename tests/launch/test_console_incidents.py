@@ -64,3 +64,42 @@ def test_unknown_incident_and_get_are_refused(client, operator):
     client.force_login(operator)
     assert client.post("/ops/launch/incidents/999/ack").status_code == 404
     assert client.get("/ops/launch/incidents/1/ack").status_code == 405
+
+
+def test_open_and_resolve_from_the_console(client, operator):
+    from midas.status.models import Incident
+
+    client.force_login(operator)
+    page = client.get("/ops/launch/incidents").content.decode()
+    assert 'name="components" value="payments"' in page
+    bad = client.post("/ops/launch/incidents/open", {"title": "", "body": "x", "impact": "major"})
+    assert bad.status_code == 400 and not Incident.objects.exists()
+    response = client.post(
+        "/ops/launch/incidents/open",
+        {"title": "Card payments failing", "body": "We are on it", "impact": "critical",
+         "components": ["payments"]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert sorted(incident.escalation.notices.values_list("level", flat=True)) == [1, 3]
+    empty = client.post(f"/ops/launch/incidents/{incident.pk}/resolve", {"body": ""})
+    assert empty.status_code == 400
+    incident.refresh_from_db()
+    assert incident.status != "resolved"
+    done = client.post(f"/ops/launch/incidents/{incident.pk}/resolve", {"body": "Provider ok"})
+    assert done.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "resolved"
+    again = client.post(f"/ops/launch/incidents/{incident.pk}/resolve", {"body": "again"})
+    assert again.status_code == 409
+
+
+def test_executives_may_not_open_or_resolve(client, executive):
+    incident = an_incident()
+    client.force_login(executive)
+    data = {"title": "x", "body": "y", "impact": "minor"}
+    assert client.post("/ops/launch/incidents/open", data).status_code == 403
+    assert (
+        client.post(f"/ops/launch/incidents/{incident.pk}/resolve", {"body": "z"}).status_code
+        == 403
+    )

@@ -1,29 +1,46 @@
 """``/ops/launch/incidents``: open incidents with their escalation (level, notices,
-acknowledgement) and an acknowledge button; the rollback triggers' current values against
-their conditions; the firings history."""
+acknowledgement), acknowledge and resolve buttons, a form to open one; the rollback
+triggers' current values against their conditions; the firings history."""
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from midas.errors import AppError
+from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.escalation import LEVELS, incident_acknowledge
-from midas.launch.incidents import incident_get, incident_rows
+from midas.launch.incidents import incident_close, incident_declare, incident_get, incident_rows
 from midas.launch.models import TriggerFiring
 from midas.launch.selectors import launch_state
 from midas.launch.triggers import TRIGGERS, open_firings, trigger_readings
+from midas.status.models import Component, IncidentImpact
 
 NAV = (60, "Incidents", "launch_console:incidents")
 TEMPLATE = "launch/console/incidents.html"
 
 
-def _context(request: HttpRequest) -> dict:
+class OpenForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    impact = forms.ChoiceField(choices=IncidentImpact.choices, initial=IncidentImpact.MAJOR)
+    components = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["components"].choices = list(Component.objects.values_list("key", "name"))
+
+
+class ResolveForm(forms.Form):
+    body = forms.CharField(max_length=2000)
+
+
+def _context(request: HttpRequest, open_form: OpenForm | None = None) -> dict:
     now = timezone.now()
     readings = trigger_readings(now=now)
     firings = open_firings()
@@ -38,6 +55,7 @@ def _context(request: HttpRequest) -> dict:
         "levels": LEVELS,
         "action": launch_state(fresh=True).get_trigger_action_display(),
         "may_ack": actors.can(request.launch_actor, actors.ACK),
+        "open_form": open_form or OpenForm(),
         "now": now,
     }
 
@@ -58,7 +76,38 @@ def acknowledge(request: HttpRequest, incident_id: int) -> HttpResponse:
     return redirect("launch_console:incidents")
 
 
+@require_POST
+@launch_view(actors.ACK)
+def open_incident(request: HttpRequest) -> HttpResponse:
+    form = OpenForm(request.POST)
+    if not form.is_valid():
+        return render(request, TEMPLATE, _context(request, form), status=400)
+    try:
+        incident_declare(**form.cleaned_data, actor=request.launch_actor)
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, _context(request, form))
+    return redirect("launch_console:incidents")
+
+
+@require_POST
+@launch_view(actors.ACK)
+def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
+    form = ResolveForm(request.POST)
+    try:
+        incident = incident_get(incident_id)
+        if not form.is_valid():
+            raise AppError(ErrorCode.INVALID_INPUT, "Say what resolved it.", field="body")
+        incident_close(
+            incident=incident, body=form.cleaned_data["body"], actor=request.launch_actor
+        )
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, _context(request))
+    return redirect("launch_console:incidents")
+
+
 urlpatterns = [
     path("incidents", incidents, name="incidents"),
+    path("incidents/open", open_incident, name="incident_open"),
     path("incidents/<int:incident_id>/ack", acknowledge, name="incident_ack"),
+    path("incidents/<int:incident_id>/resolve", resolve, name="incident_resolve"),
 ]
