@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from midas.launch import actors, services
-from midas.launch.access_services import invite_create, invite_send
+from midas.launch.access_invites import invite_create, invite_send
 from midas.launch.models import Feedback, Invite, WaitlistEntry
 from midas.notifications.models import OutboxMessage
 from tests.web.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, same_origin

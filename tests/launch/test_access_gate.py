@@ -261,3 +261,26 @@ def test_smoke_runs_and_probes_pass_with_their_signed_pass(client):
     response = client.get("/", headers={SMOKE_HEADER: visitor_pass()})
     assert response.status_code == 200
     assert COOKIE not in response.cookies
+
+
+@pytest.mark.django_db
+def test_the_page_cache_never_stores_a_page_with_the_feedback_control(client):
+    """An invitee whose session is gone still holds the invitation in the visitor cookie:
+    the page shown to them has the control, and is not stored for anonymous visitors."""
+    invite = Invite.objects.create(
+        code="ABCD-EFGH-JKLM", max_uses=1, expires_at=timezone.now() + dt.timedelta(days=1)
+    )
+    give_cookie(
+        client,
+        VisitorToken(
+            visitor_id="b" * 32, bucket=7, state="admitted", reason="invite", invite_id=invite.pk
+        ),
+    )
+    response = client.get("/about/")
+    assert 'action="/launch/feedback"' in response.content.decode()
+    assert response["X-Cache"] == "bypass"
+    anonymous = client.__class__()
+    first = anonymous.get("/about/")
+    assert first["X-Cache"] == "miss"
+    assert 'action="/launch/feedback"' not in first.content.decode()
+    assert anonymous.get("/about/")["X-Cache"] == "hit"

@@ -213,3 +213,14 @@ def test_a_returning_visitor_is_written_at_most_every_few_minutes(django_assert_
     row = Visitor.objects.get(visitor_id=token.visitor_id)
     assert row.last_seen_at == NOW + dt.timedelta(minutes=4)
     assert (row.state, row.reason) == ("refused", "invite_only")
+
+
+@pytest.mark.django_db
+def test_signed_in_without_a_cookie_gets_the_account_bucket_on_the_first_request():
+    gate = Gate(mode="public", percent=Decimal(30), salt="s")
+    ada = make_customer()
+    first, _ = visitor_admit(gate=gate, token=None, user=ada, now=NOW)
+    assert first.user_id == ada.pk and first.recorded_at  # recorded at once
+    again, _ = visitor_admit(gate=gate, token=None, user=ada, now=NOW)
+    assert (again.visitor_id, again.bucket) == (first.visitor_id, first.bucket)
+    assert Visitor.objects.filter(user=ada).count() == 1

@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import access_services as services
+from midas.launch import access_invites
 from midas.launch.access_services import VisitorToken
 from midas.launch.models import Invite, InviteRedemption, LaunchEvent, Visitor
 from midas.notifications.models import OutboxMessage
@@ -27,12 +27,12 @@ def visitor(n: int) -> VisitorToken:
 
 
 def redeem(invite: Invite, n: int, at: dt.datetime = NOW):
-    return services.invite_redeem(code=invite.code, token=visitor(n), now=at)
+    return access_invites.invite_redeem(code=invite.code, token=visitor(n), now=at)
 
 
 @pytest.fixture
 def invite(coordinator_actor):
-    return services.invite_create(
+    return access_invites.invite_create(
         actor=coordinator_actor, email="Vip@Example.com", name="Vera", now=NOW
     )
 
@@ -56,7 +56,7 @@ def test_create_records_and_normalises(invite):
 )
 def test_bad_input_is_refused(coordinator_actor, kwargs, field):
     with pytest.raises(AppError) as refused:
-        services.invite_create(actor=coordinator_actor, **kwargs)
+        access_invites.invite_create(actor=coordinator_actor, **kwargs)
     assert refused.value.field == field
     assert not Invite.objects.exists()
 
@@ -65,7 +65,7 @@ def test_creating_needs_the_plan_permission(executive):
     from midas.launch import actors
 
     with pytest.raises(AppError) as refused:
-        services.invite_create(actor=actors.of_user(executive, "cli"), email="a@b.example")
+        access_invites.invite_create(actor=actors.of_user(executive, "cli"), email="a@b.example")
     assert refused.value.code == ErrorCode.FORBIDDEN
 
 
@@ -83,7 +83,7 @@ def test_a_single_use_invite_admits_one_visitor_and_the_same_one_twice(invite):
 
 
 def test_a_shared_code_admits_up_to_its_uses(coordinator_actor):
-    shared = services.invite_create(actor=coordinator_actor, uses=3, now=NOW)
+    shared = access_invites.invite_create(actor=coordinator_actor, uses=3, now=NOW)
     for n in range(3):
         redeem(shared, n)
     with pytest.raises(AppError):
@@ -106,7 +106,7 @@ def test_a_revoked_invite_is_refused_and_its_holders_lose_the_exemption(invite, 
     from midas.launch.admission import Gate
 
     _, token = redeem(invite, 1)
-    services.invite_revoke(code=invite.code.lower(), actor=coordinator_actor, reason="leaked")
+    access_invites.invite_revoke(code=invite.code.lower(), actor=coordinator_actor, reason="leaked")
     with pytest.raises(AppError) as refused:
         redeem(invite, 2)
     assert "withdrawn" in refused.value.message
@@ -115,21 +115,21 @@ def test_a_revoked_invite_is_refused_and_its_holders_lose_the_exemption(invite, 
     assert (decision.state, decision.reason) == ("refused", "invite_only")
     assert fresh.invite_id is None
     with pytest.raises(AppError):
-        services.invite_revoke(code=invite.code, actor=coordinator_actor)
+        access_invites.invite_revoke(code=invite.code, actor=coordinator_actor)
 
 
 def test_an_unknown_code(db):
     with pytest.raises(AppError) as refused:
-        services.invite_redeem(code="NOPE", token=visitor(1))
+        access_invites.invite_redeem(code="NOPE", token=visitor(1))
     assert refused.value.code == ErrorCode.NOT_FOUND
 
 
 def test_send_emails_the_signed_link_that_leads_in(invite, coordinator_actor, settings, client):
     settings.SITE_URL = "https://midas.example"
-    services.invite_send(invite=invite, actor=coordinator_actor, now=NOW)
+    access_invites.invite_send(invite=invite, actor=coordinator_actor, now=NOW)
     mail = OutboxMessage.objects.get(to="vip@example.com")
     assert mail.template == "launch_invite"
-    link = services.invite_link(invite)
+    link = access_invites.invite_link(invite)
     assert link.startswith("https://midas.example/launch/invite/") and link in mail.body_text
     assert invite.code in mail.body_text
     path = link.removeprefix("https://midas.example")
@@ -144,9 +144,9 @@ def test_send_emails_the_signed_link_that_leads_in(invite, coordinator_actor, se
 
 
 def test_send_needs_an_address(coordinator_actor):
-    code = services.invite_create(actor=coordinator_actor, uses=5)
+    code = access_invites.invite_create(actor=coordinator_actor, uses=5)
     with pytest.raises(AppError) as refused:
-        services.invite_send(invite=code, actor=coordinator_actor)
+        access_invites.invite_send(invite=code, actor=coordinator_actor)
     assert refused.value.field == "email"
 
 
@@ -154,7 +154,9 @@ GOOD_CSV = "email,name,uses,days\nann@example.com,Ann,1,7\nbob@example.com,Bob,2
 
 
 def test_csv_import(coordinator_actor):
-    invites = services.invites_import_csv(io.BytesIO(GOOD_CSV.encode()), actor=coordinator_actor)
+    invites = access_invites.invites_import_csv(
+        io.BytesIO(GOOD_CSV.encode()), actor=coordinator_actor
+    )
     assert [(i.email, i.name, i.max_uses) for i in sorted(invites, key=lambda i: i.email)] == [
         ("ann@example.com", "Ann", 1),
         ("bob@example.com", "Bob", 2),
@@ -162,7 +164,7 @@ def test_csv_import(coordinator_actor):
 
 
 def test_csv_with_bad_rows_reports_each_and_writes_nothing(coordinator_actor):
-    services.invite_create(actor=coordinator_actor, email="old@example.com")
+    access_invites.invite_create(actor=coordinator_actor, email="old@example.com")
     bad = (
         "email,name,uses,days\n"
         "ann@example.com,Ann,1,7\n"
@@ -173,7 +175,7 @@ def test_csv_with_bad_rows_reports_each_and_writes_nothing(coordinator_actor):
         "old@example.com,Old,1,7\n"
     )
     with pytest.raises(AppError) as refused:
-        services.invites_import_csv(io.StringIO(bad), actor=coordinator_actor)
+        access_invites.invites_import_csv(io.StringIO(bad), actor=coordinator_actor)
     assert refused.value.code == ErrorCode.IMPORT_INVALID
     assert refused.value.message.splitlines() == [
         "line 3: email: Not an email address: 'not-an-email'.",
@@ -187,7 +189,7 @@ def test_csv_with_bad_rows_reports_each_and_writes_nothing(coordinator_actor):
 
 def test_csv_without_an_email_column(coordinator_actor):
     with pytest.raises(AppError) as refused:
-        services.invites_import_csv(io.StringIO("name\nAnn\n"), actor=coordinator_actor)
+        access_invites.invites_import_csv(io.StringIO("name\nAnn\n"), actor=coordinator_actor)
     assert refused.value.message.startswith("line 1: email:")
 
 
@@ -219,12 +221,12 @@ def test_the_cli(coordinator, tmp_path, capsys, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_redemptions_never_pass_the_cap(coordinator_actor):
-    shared = services.invite_create(actor=coordinator_actor, uses=3, now=timezone.now())
+    shared = access_invites.invite_create(actor=coordinator_actor, uses=3, now=timezone.now())
     attempts = 12
 
     def attempt(i: int) -> str:
         try:
-            services.invite_redeem(code=shared.code, token=visitor(1000 + i))
+            access_invites.invite_redeem(code=shared.code, token=visitor(1000 + i))
         except AppError as exc:
             return exc.code
         return "ok"
@@ -238,7 +240,7 @@ def test_concurrent_redemptions_never_pass_the_cap(coordinator_actor):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_redemptions_over_http(coordinator_actor):
-    single = services.invite_create(actor=coordinator_actor, uses=1)
+    single = access_invites.invite_create(actor=coordinator_actor, uses=1)
 
     def attempt(i: int) -> int:
         return Client().post("/launch/invite", {"code": single.code}).status_code

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from midas.errors import STATUS_BY_CODE, AppError
+from midas.launch import access_invites
 from midas.launch import access_services as services
 from midas.launch.middleware import read_token, write_token
 from midas.launch.models import Invite
@@ -68,7 +69,7 @@ def _redeem(request: HttpRequest, code: str) -> HttpResponse:
     from midas.launch.selectors import launch_state
 
     token = read_token(request) or services.VisitorToken.new(Gate.of(launch_state()).salt)
-    invite, token = services.invite_redeem(
+    invite, token = access_invites.invite_redeem(
         code=code, token=token, user=request.user, now=timezone.now()
     )
     request.session[SESSION_KEY] = invite.pk
@@ -96,8 +97,8 @@ def invite_link(request: HttpRequest, signed: str) -> HttpResponse:
     """GET shows the invitation with a button; POST redeems it. (A GET never uses it: mail
     scanners open links, and must not spend a single-use invitation.)"""
     try:
-        code = services.invite_code_of(signed)
-        invite: Invite = services.invite_get(code)
+        code = access_invites.invite_code_of(signed)
+        invite: Invite = access_invites.invite_get(code)
         if request.method == "POST":
             return _redeem(request, code)
     except AppError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
+from midas.launch import access_invites
 from midas.launch import access_selectors as selectors
 from midas.launch import access_services as services
 from midas.launch.cli import actor_of, add_by
@@ -64,12 +65,12 @@ def add_commands(sub) -> None:
 def _send(invites, options: dict, out) -> None:
     actor = actor_of(options)
     for invite in invites:
-        services.invite_send(invite=invite, actor=actor)
+        access_invites.invite_send(invite=invite, actor=actor)
         out.stdout.write(f"Sent to {invite.email}.")
 
 
 def invite_create(options: dict, out) -> int:
-    invite = services.invite_create(
+    invite = access_invites.invite_create(
         actor=actor_of(options),
         email=options["email"],
         name=options["name"],
@@ -81,7 +82,7 @@ def invite_create(options: dict, out) -> int:
         f"Invitation {invite.code} for {invite.email or '(anyone)'}: {invite.max_uses} use(s), "
         f"until {invite.expires_at:%Y-%m-%d %H:%M} UTC."
     )
-    out.stdout.write(f"Link: {services.invite_link(invite)}")
+    out.stdout.write(f"Link: {access_invites.invite_link(invite)}")
     if options["send"]:
         _send([invite], options, out)
     return 0
@@ -92,7 +93,7 @@ def invite_import(options: dict, out) -> int:
     if not path.is_file():
         raise AppError(ErrorCode.INVALID_INPUT, f"No such file: {path}.", field="file")
     with path.open("rb") as handle:
-        invites = services.invites_import_csv(handle, actor=actor_of(options))
+        invites = access_invites.invites_import_csv(handle, actor=actor_of(options))
     out.stdout.write(f"Imported {len(invites)} invitation(s).")
     if options["send"]:
         _send(invites, options, out)
@@ -123,7 +124,7 @@ def invite_list(options: dict, out) -> int:
 
 
 def invite_revoke(options: dict, out) -> int:
-    invite = services.invite_revoke(
+    invite = access_invites.invite_revoke(
         code=options["code"], actor=actor_of(options), reason=options["reason"]
     )
     out.stdout.write(f"Invitation {invite.code} withdrawn.")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
+from midas.launch import access_invites, actors
 from midas.launch import access_selectors as selectors
 from midas.launch import access_services as services
-from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.models import Feedback, FeedbackStatus, GateMode
 from midas.launch.selectors import launch_state
@@ -30,8 +30,8 @@ FEEDBACK_TEMPLATE = "launch/console/access_feedback.html"
 class InviteForm(forms.Form):
     email = forms.EmailField(required=False)
     name = forms.CharField(max_length=120, required=False)
-    uses = forms.IntegerField(min_value=1, max_value=services.MAX_USES, initial=1)
-    days = forms.IntegerField(min_value=1, max_value=services.MAX_DAYS, initial=14)
+    uses = forms.IntegerField(min_value=1, max_value=access_invites.MAX_USES, initial=1)
+    days = forms.IntegerField(min_value=1, max_value=access_invites.MAX_DAYS, initial=14)
     note = forms.CharField(max_length=200, required=False)
     send = forms.BooleanField(required=False)
 
@@ -71,7 +71,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     actor = request.launch_actor
     try:
-        invite = services.invite_create(
+        invite = access_invites.invite_create(
             actor=actor,
             email=data["email"],
             name=data["name"],
@@ -80,14 +80,14 @@ def invite_create(request: HttpRequest) -> HttpResponse:
             note=data["note"],
         )
         if data["send"]:
-            services.invite_send(invite=invite, actor=actor)
+            access_invites.invite_send(invite=invite, actor=actor)
     except AppError as exc:
         return refused(request, exc, TEMPLATE, _context(request, invite_form=form))
     messages.success(
         request,
         f"Invitation {invite.code} created"
         + (" and sent." if data["send"] else ".")
-        + f" Link: {services.invite_link(invite)}",
+        + f" Link: {access_invites.invite_link(invite)}",
     )
     return redirect("launch_console:access")
 
@@ -100,10 +100,10 @@ def invite_import(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, _context(request, import_form=form), status=400)
     actor = request.launch_actor
     try:
-        invites = services.invites_import_csv(form.cleaned_data["file"], actor=actor)
+        invites = access_invites.invites_import_csv(form.cleaned_data["file"], actor=actor)
         if form.cleaned_data["send"]:
             for invite in invites:
-                services.invite_send(invite=invite, actor=actor)
+                access_invites.invite_send(invite=invite, actor=actor)
     except AppError as exc:
         lines = exc.message.splitlines()
         context = _context(request, import_form=form, import_errors=lines)
@@ -116,7 +116,7 @@ def invite_import(request: HttpRequest) -> HttpResponse:
 @launch_view(actors.PLAN)
 def invite_revoke(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        services.invite_revoke(
+        access_invites.invite_revoke(
             code=code, actor=request.launch_actor, reason=request.POST.get("reason", "")
         )
     except AppError as exc:
