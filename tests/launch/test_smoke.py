@@ -199,7 +199,7 @@ def test_a_slow_home_page_fails(site, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_live_stripe_key_is_refused_without_charging(site, settings):
+def test_a_live_stripe_key_is_refused_without_charging(site, live_server, settings):
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_SECRET_KEY = "sk_live_" + "x" * 24
     settings.STRIPE_API_BASE = DEAD  # were anything sent to "Stripe", it would fail loudly
@@ -212,6 +212,14 @@ def test_a_live_stripe_key_is_refused_without_charging(site, settings):
     assert steps["cleanup"]["ok"], steps["cleanup"]
     (booking,) = smoke_bookings()
     assert not booking.payments.exists()  # nothing charged, nothing even tried
+    assert_cleaned_up(site)
+
+    # The same deployment checked from elsewhere: its smoke API says the key is live.
+    settings.SMOKE_TOKEN = TOKEN
+    remote = run_smoke(live_server.url, mail_wait=5, nudge_after=0)
+    payment = steps_of(remote)["payment"]
+    assert not payment["ok"] and "live" in payment["detail"]
+    assert not any(b.payments.exists() for b in smoke_bookings())
     assert_cleaned_up(site)
 
 
