@@ -181,7 +181,7 @@ def test_execute_calls_the_rollback_as_the_trigger(monkeypatch):
     assert firing.action == "execute"
     [(label, reason, kwargs)] = calls
     assert label == "system:trigger" and reason.startswith("rollback trigger error_rate:")
-    assert kwargs == {}
+    assert kwargs == {"now": T0 + 10 * M}  # the evaluation's clock (the drill's, too)
     firing.refresh_from_db()
     assert firing.rollback_id == RollbackRun.objects.get().pk
     alert = OutboxMessage.objects.filter(subject__contains="ALERT").first()

@@ -162,7 +162,7 @@ TRIGGERS: dict[str, Trigger] = {
         Trigger(
             key="security",
             title="Security signal",
-            threshold="a burst of sign-in lockouts, or a staff sign-in from a new address",
+            threshold="a lockout burst (default 5 in 10 min), or staff sign-in from a new address",
             impact=IncidentImpact.CRITICAL,
             components=(),
             read=read_security,
@@ -172,7 +172,7 @@ TRIGGERS: dict[str, Trigger] = {
         Trigger(
             key="integrity",
             title="Data integrity",
-            threshold="every data-integrity check passes",
+            threshold="a data-integrity check finds a problem",
             impact=IncidentImpact.CRITICAL,
             components=("booking", "payments"),
             read=read_integrity,
@@ -208,7 +208,7 @@ def triggers_evaluate(*, now: dt.datetime | None = None) -> list[TriggerFiring]:
             if firing is not None:
                 fired.append(firing)
                 if firing.action == TriggerAction.EXECUTE:
-                    _execute(firing, trigger, reading)
+                    _execute(firing, trigger, reading, now)
         elif not reading.holding and current is not None:
             trigger_clear(firing=current, reading=reading, now=now)
     return fired
@@ -276,7 +276,7 @@ def trigger_fire(*, trigger: Trigger, reading: Reading, now: dt.datetime) -> Tri
     return firing
 
 
-def _execute(firing: TriggerFiring, trigger: Trigger, reading: Reading) -> None:
+def _execute(firing: TriggerFiring, trigger: Trigger, reading: Reading, now: dt.datetime) -> None:
     """The rollback, outside any transaction (it calls hooks and providers)."""
     reason = f"rollback trigger {trigger.key}: {reading.value}"
     try:
@@ -285,7 +285,7 @@ def _execute(firing: TriggerFiring, trigger: Trigger, reading: Reading) -> None:
         _executed(firing, None, "the rollback is not available in this release")
         return
     try:
-        run = rollback_run(actor=actors.system("trigger"), reason=reason)
+        run = rollback_run(actor=actors.system("trigger"), reason=reason, now=now)
     except AppError as exc:
         _executed(firing, None, f"refused ({exc.code}): {exc.message}")
         return
