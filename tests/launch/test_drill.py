@@ -158,3 +158,35 @@ def test_the_command_runs_in_its_own_scratch_database_and_removes_it(capsys):
         with connection.cursor() as cursor:
             cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", ["%_drill_%"])
             assert cursor.fetchall() == []
+
+
+# --- what the drill found: the SLO engine and the access gate --------------------------------
+
+
+@pytest.mark.django_db
+def test_probes_get_through_a_closed_gate(system_actor):
+    from midas.launch import services
+    from midas.slo.probes import run_probes
+
+    services.gate_set(mode="closed", actor=system_actor, reason="before the soft launch")
+    rows = run_probes()
+    home = next(r for r in rows if r.target == "home")
+    assert home.ok and home.status == 200
+
+
+@pytest.mark.django_db
+def test_the_gate_waiting_answer_is_not_a_server_error(client, system_actor):
+    from django.db.models import Sum
+
+    from midas.launch import services
+    from midas.slo.models import RequestMinute
+    from midas.slo.recorder import RECORDER
+
+    RECORDER.flush()
+    RequestMinute.objects.all().delete()
+    services.ramp_set(percent=0, actor=system_actor, reason="nobody new yet")
+    response = client.get("/")
+    assert response.status_code == 503 and response["X-Launch-Gate"] == "waiting:ramp"
+    RECORDER.flush()
+    sums = RequestMinute.objects.aggregate(count=Sum("count"), errors=Sum("errors"))
+    assert sums == {"count": 1, "errors": 0}
