@@ -130,3 +130,15 @@ def test_feedback_triage(client, coordinator):
     assert client.post(f"{URL}/feedback/999/triage", {"status": "new"}).status_code == 404
     filtered = client.get(f"{URL}/feedback?status=resolved").content.decode()
     assert "Booking page froze" not in filtered
+
+
+def test_the_visitors_command(capsys):
+    from django.core.management import call_command
+
+    visitor(1, "admitted", 1)
+    visitor(2, "waiting", 1)
+    services.ramp_set(percent=10, actor=actors.system("test"), reason="t")
+    call_command("launch", "visitors")
+    out = capsys.readouterr().out
+    assert "Ramp:      10% of new visitors" in out
+    assert "Admitted:  1" in out and "Waiting:   1" in out and "Active:    1" in out

@@ -195,6 +195,7 @@ def test_a_visitor_who_signs_in_keeps_the_bucket_even_on_a_new_device():
     assert (back.visitor_id, back.bucket) == (first.visitor_id, first.bucket)
     assert decision.admitted == (first.bucket < 3_000)
     assert Visitor.objects.get(visitor_id=first.visitor_id).user == ada
+    assert not Visitor.objects.filter(visitor_id=other.visitor_id).exists()  # counted once
 
 
 @pytest.mark.django_db

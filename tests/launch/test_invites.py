@@ -247,3 +247,10 @@ def test_concurrent_redemptions_over_http(coordinator_actor):
 
     results = Counter(race(8, attempt))
     assert results == {302: 1, 409: 7}, results
+
+
+def test_guessing_codes_is_rate_limited(client, db):
+    for _ in range(10):
+        assert client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"}).status_code == 404
+    response = client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"})
+    assert response.status_code == 429 and "Retry-After" in response

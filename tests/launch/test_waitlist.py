@@ -76,3 +76,11 @@ def test_the_cli(capsys):
     services.ramp_set(percent=100, actor=SYSTEM, reason="t")
     call_command("launch", "waitlist", "notify")
     assert "Told 1" in capsys.readouterr().out
+
+
+def test_the_form_is_rate_limited_per_address(client):
+    for n in range(10):
+        assert client.post("/launch/waitlist", {"email": f"p{n}@example.com"}).status_code == 200
+    response = client.post("/launch/waitlist", {"email": "one-more@example.com"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert WaitlistEntry.objects.count() == 10

@@ -136,6 +136,8 @@ def visitor_seen(
             if earlier is not None and earlier.pk != row.pk:
                 if row.invite_id and not earlier.invite_id:
                     earlier.invite_id = row.invite_id  # an invitation redeemed on this device
+                if row.user_id is None and row.invite_id is None:
+                    row.delete()  # this device's row: the person is counted once
                 row = earlier
             row.user = user
         invited = bool(

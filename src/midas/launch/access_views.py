@@ -11,6 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from midas.accounts.ratelimit import Limit, by_ip
 from midas.errors import STATUS_BY_CODE, AppError
 from midas.launch import access_invites
 from midas.launch import access_services as services
@@ -18,6 +19,8 @@ from midas.launch.middleware import read_token, write_token
 from midas.launch.models import Invite
 from midas.launch.templatetags.launch_access import NOTE_KEY
 
+WAITLIST_LIMIT = Limit("launch_waitlist", limit=10, window=600)  # per address
+CODE_LIMIT = Limit("launch_invite_code", limit=10, window=600)  # guessing codes: per address
 GATE_TEMPLATE = "launch/gate_page.html"
 INVITE_TEMPLATE = "launch/access_invite.html"
 SESSION_KEY = "launch_invite"  # set on redemption: an invitee has a session (never cached)
@@ -32,8 +35,16 @@ def _safe_next(request: HttpRequest, fallback: str = "/") -> str:
     return fallback
 
 
-def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest,
+    template: str,
+    context: dict,
+    status: int = 200,
+    error: AppError | None = None,
+) -> HttpResponse:
     response = render(request, template, {"next": _safe_next(request), **context}, status=status)
+    if error is not None and error.retry_after:
+        response["Retry-After"] = str(error.retry_after)
     add_never_cache_headers(response)
     return response
 
@@ -46,6 +57,7 @@ def gate(request: HttpRequest) -> HttpResponse:
 @require_POST
 def waitlist(request: HttpRequest) -> HttpResponse:
     try:
+        WAITLIST_LIMIT.hit(by_ip(request))
         _, created = services.waitlist_join(
             email=request.POST.get("email", ""), path=_safe_next(request)
         )
@@ -55,6 +67,7 @@ def waitlist(request: HttpRequest) -> HttpResponse:
             GATE_TEMPLATE,
             {"waitlist_error": exc.message, "email": request.POST.get("email", "")},
             status=STATUS_BY_CODE.get(exc.code, 400),
+            error=exc,
         )
     notice = (
         "You are on the list. We will write to you the moment the doors open."
@@ -82,6 +95,7 @@ def _redeem(request: HttpRequest, code: str) -> HttpResponse:
 def invite_code(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("code", "")
     try:
+        CODE_LIMIT.hit(by_ip(request))
         return _redeem(request, code)
     except AppError as exc:
         return _page(
@@ -89,6 +103,7 @@ def invite_code(request: HttpRequest) -> HttpResponse:
             GATE_TEMPLATE,
             {"invite_error": exc.message, "code": code},
             status=STATUS_BY_CODE.get(exc.code, 400),
+            error=exc,
         )
 
 

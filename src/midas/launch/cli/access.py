@@ -170,7 +170,7 @@ def visitors_show(options: dict, out) -> int:
     state = launch_state(fresh=True)
     counts = selectors.admission_counts()
     out.stdout.write(f"Gate:      {GateMode(state.gate_mode).label}")
-    out.stdout.write(f"Ramp:      {state.ramp_percent:g}% of new visitors")
+    out.stdout.write(f"Ramp:      {state.ramp_percent.normalize():f}% of new visitors")
     out.stdout.write(
         f"Capacity:  {state.capacity_sessions or 'no cap'}"
         + f" (active = admitted and seen in the last {selectors.ACTIVE_MINUTES} minutes)"
