@@ -128,6 +128,9 @@ def test_the_tick_picks_up_incidents_opened_by_staff_and_ignores_resolved_ones()
     incident_resolve(incident=other, at=T0 + 42 * MIN)
     escalation_tick(now=T0 + 43 * MIN)
     assert not Escalation.objects.filter(incident=other).exists()
+    stale = opened(at=T0 - dt.timedelta(days=3))  # open since before this code ran
+    assert escalation_tick(now=T0 + 44 * MIN) == []
+    assert not Escalation.objects.filter(incident=stale).exists()
 
 
 def test_no_contacts_at_a_level_falls_back_to_the_team_address():

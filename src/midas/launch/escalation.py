@@ -25,6 +25,7 @@ import secrets
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,6 +44,9 @@ LEVELS: dict[int, tuple[str, dt.timedelta]] = {
     3: ("Executive", dt.timedelta(minutes=30)),
 }
 ACK_SALT = "midas.launch.ack"
+# An incident without an escalation is picked up when it opened within this window: one left
+# open for days before this code ran pages nobody at once.
+PICKUP_WINDOW = dt.timedelta(hours=24)
 
 
 def due_levels(escalation: Escalation, impact: str, now: dt.datetime) -> list[tuple[int, str]]:
@@ -119,8 +123,10 @@ def escalation_tick(*, now: dt.datetime | None = None) -> list[EscalationNotice]
     or the console), and tell every level now due. Returns the notices written."""
     now = now or timezone.now()
     told: list[EscalationNotice] = []
-    open_incidents = Incident.objects.exclude(status=IncidentStatus.RESOLVED).filter(
-        started_at__lte=now
+    open_incidents = (
+        Incident.objects.exclude(status=IncidentStatus.RESOLVED)
+        .filter(started_at__lte=now)
+        .filter(Q(escalation__isnull=False) | Q(started_at__gte=now - PICKUP_WINDOW))
     )
     for incident in open_incidents.order_by("started_at", "id"):
         before = set(
