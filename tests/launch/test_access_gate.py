@@ -284,3 +284,37 @@ def test_the_page_cache_never_stores_a_page_with_the_feedback_control(client):
     assert first["X-Cache"] == "miss"
     assert 'action="/launch/feedback"' not in first.content.decode()
     assert anonymous.get("/about/")["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_an_api_client_is_known_by_its_bearer_token_without_cookies(client):
+    from midas.accounts.authentication import api_token_issue
+
+    gate("beta")
+    _, beta_secret = api_token_issue(user=make_customer("beta@example.com", is_beta=True))
+    _, plain_secret = api_token_issue(user=make_customer("plain@example.com"))
+    ok = client.get("/api/v1/bookings", headers={"Authorization": f"Bearer {beta_secret}"})
+    assert ok.status_code == 200, ok.content
+    refused = client.get("/api/v1/bookings", headers={"Authorization": f"Bearer {plain_secret}"})
+    assert refused.status_code == 403 and refused.json()["code"] == "launch_gate"
+    forged = client.get("/api/v1/bookings", headers={"Authorization": "Bearer mt_nope"})
+    assert forged.status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_cookieless_signed_in_client_keeps_one_bucket_and_is_written_rarely():
+    from midas.launch.access_services import visitor_admit
+    from midas.launch.admission import Gate
+
+    gate_ = Gate(mode="public", percent=Decimal(50), salt="s")
+    ada = make_customer()
+    now = timezone.now()
+    first, _ = visitor_admit(gate=gate_, token=None, user=ada, now=now)
+    with CaptureQueriesContext(connection) as queries:
+        for second in range(1, 6):
+            again, _ = visitor_admit(
+                gate=gate_, token=None, user=ada, now=now + dt.timedelta(seconds=second)
+            )
+            assert (again.visitor_id, again.bucket) == (first.visitor_id, first.bucket)
+    assert all(q["sql"].lstrip().upper().startswith("SELECT") for q in queries.captured_queries)
+    assert Visitor.objects.filter(user=ada).count() == 1

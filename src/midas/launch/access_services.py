@@ -84,6 +84,22 @@ def _capacity_full(gate: Gate, now: dt.datetime) -> bool:
     return bool(gate.capacity) and active_count_remembered(now) >= gate.capacity
 
 
+def _account_token(user) -> VisitorToken | None:
+    """The token of the account's earliest visitor row (one read), or None."""
+    row = Visitor.objects.filter(user=user).order_by("first_seen_at", "pk").first()
+    if row is None:
+        return None
+    return VisitorToken(
+        visitor_id=row.visitor_id,
+        bucket=row.bucket,
+        state=row.state,
+        reason=row.reason,
+        invite_id=row.invite_id,
+        user_id=row.user_id,
+        recorded_at=int(row.last_seen_at.timestamp()),
+    )
+
+
 def visitor_admit(
     *, gate: Gate, token: VisitorToken | None, user, now: dt.datetime
 ) -> tuple[VisitorToken, Decision]:
@@ -94,8 +110,10 @@ def visitor_admit(
     comes back, then again only every ``REFRESH_SECONDS`` or when the answer changes (the
     gate moved, an account signed in)."""
     if token is None and signed_in(user):
-        # signed in on a device without the cookie: give the account's bucket back now
-        return visitor_seen(gate=gate, token=VisitorToken.new(gate.salt), user=user, now=now)
+        # signed in without the cookie (a new device, an API client): the account's bucket
+        token = _account_token(user)
+        if token is None:
+            return visitor_seen(gate=gate, token=VisitorToken.new(gate.salt), user=user, now=now)
     if token is None:
         token = VisitorToken.new(gate.salt)
         subject = _subject(token, user, invited=False)

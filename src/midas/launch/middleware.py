@@ -114,6 +114,24 @@ def gate_response(request: HttpRequest, decision: Decision) -> HttpResponse:
     return response
 
 
+def bearer_user(request: HttpRequest):
+    """The account of an API bearer token (``Authorization: Bearer ...`` under ``/api/``), so
+    a beta tester's app passes and an API client keeps its account's bucket without cookies.
+    One read; the API authenticates the token again (and records its use) itself."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not request.path_info.startswith("/api/") or not header.startswith("Bearer "):
+        return None
+    from midas.accounts.selectors import api_token_by_secret
+
+    secret = header.removeprefix("Bearer ").strip()
+    if not secret or len(secret) > 100:
+        return None
+    token = api_token_by_secret(secret)
+    if token is None or not token.is_usable(timezone.now()):
+        return None
+    return token.user
+
+
 class AccessGateMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -127,6 +145,8 @@ class AccessGateMiddleware:
         if gate.wide_open:
             return self.get_response(request)
         user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            user = bearer_user(request) or user
         if user is not None and user.is_authenticated and user.is_staff:
             return self.get_response(request)
         from midas.launch.smoke_server import is_smoke_request
