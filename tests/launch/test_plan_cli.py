@@ -48,7 +48,7 @@ def test_init_show_check_tick(coordinator):
 def test_show_marks_open_items_past_due(coordinator):
     launch("plan", "init", "--date", "2020-01-05", "--by", coordinator.email)
     code, out, _ = launch("plan", "show")
-    assert "due Mon 12-30 18:00 OVERDUE" in out
+    assert code == 0 and "due Mon 12-30 18:00 OVERDUE" in out
 
 
 @pytest.mark.parametrize(
