@@ -10,7 +10,7 @@ from midas.errors import AppError
 from midas.launch import actors, services
 from midas.launch.access_services import waitlist_join, waitlist_notify
 from midas.launch.jobs.access import launch_waitlist_notify
-from midas.launch.models import WaitlistEntry
+from midas.launch.models import LaunchEvent, WaitlistEntry
 from midas.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -61,6 +61,7 @@ def test_nobody_is_told_until_the_doors_open_then_each_once():
     mails = OutboxMessage.objects.filter(template="launch_waitlist_open")
     assert sorted(m.to for m in mails) == ["a@example.com", "b@example.com"]
     assert all(e.notified_at for e in WaitlistEntry.objects.all())
+    assert LaunchEvent.objects.filter(action="launch.waitlist.notified").count() == 1
     waitlist_join(email="late@example.com")
     assert waitlist_notify() == 1
 

@@ -25,6 +25,7 @@ from midas.launch.access_services import VisitorToken, clean_email, signed_in
 from midas.launch.actors import Actor
 from midas.launch.admission import ADMITTED
 from midas.launch.audit import record
+from midas.launch.channel import announce
 from midas.launch.models import Invite, InviteRedemption, Visitor
 
 INVITE_SALT = "midas.launch.invite"
@@ -165,6 +166,11 @@ def invites_import_csv(file, *, actor: Actor, now: dt.datetime | None = None) ->
             for row in rows
         ]
         record("launch.invite.imported", actor=actor, count=len(invites))
+        announce(
+            event="launch.invite.imported",
+            text=f"VIP invitations: {len(invites)} imported",
+            fields={"by": actor.label},
+        )
     return invites
 
 

@@ -31,6 +31,7 @@ from midas.launch.admission import (
     visitor_bucket,
 )
 from midas.launch.audit import record
+from midas.launch.channel import announce
 from midas.launch.models import (
     Feedback,
     FeedbackStatus,
@@ -258,7 +259,13 @@ def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 )
                 told += 1
     if told:
-        record("launch.waitlist.notified", actor=actors.system("access"), count=told)
+        with transaction.atomic():
+            record("launch.waitlist.notified", actor=actors.system("access"), count=told)
+            announce(
+                event="launch.waitlist.notified",
+                text=f"Waitlist: {told} address(es) told the doors are open",
+                severity="good",
+            )
     return told
 
 
