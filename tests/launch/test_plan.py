@@ -372,3 +372,26 @@ def test_the_worker_job_runs_checks_and_due_steps_only_with_a_launch_date(coordi
     assert launch_plan.call() > 0  # the failing automatic checks at least
     assert not ScheduleStep.objects.exclude(status="pending").exists()
     assert ChecklistItem.objects.get(key="t1-final-backup").status == "failed"
+
+
+def test_step_update_moves_a_pending_step_in_local_time(plan, executive):
+    step = ScheduleStep.objects.get(key="d0-1100-ramp-50")
+    with pytest.raises(AppError):
+        plan_services.step_update(step=step, actor=actors.of_user(executive, "cli"), title="Fifty")
+    from midas.launch.plan_selectors import parse_local
+
+    plan_services.step_update(
+        step=step, actor=plan, at=parse_local("11:30"), automatic=False, reason="slower"
+    )
+    step.refresh_from_db()
+    assert step.at == _utc(2027, 3, 14, 15, 30) and step.automatic is False
+    event = LaunchEvent.objects.get(action="launch.schedule.step_updated")
+    assert set(event.details["changes"]) == {"at", "automatic"} and event.reason == "slower"
+    completion = ScheduleStep.objects.get(key="d0-1800-completion")
+    with pytest.raises(AppError) as refused:
+        plan_services.step_update(step=completion, actor=plan, automatic=True)
+    assert refused.value.code == ErrorCode.INVALID_INPUT
+    plan_services.step_run(step=step, actor=plan)
+    with pytest.raises(AppError) as done:
+        plan_services.step_update(step=step, actor=plan, title="later")
+    assert done.value.code == ErrorCode.INVALID_STATE

@@ -93,6 +93,11 @@ def test_step_run_and_skip(coordinator):
     assert code == 0 and "skipped" in out
     code, _, err = launch("plan", "step", "run", "d0-0800-expansion", *by)
     assert code == 2 and "invalid_state" in err
+    code, out, _ = launch(
+        "plan", "step", "edit", "d0-1100-ramp-50", "--at", "11:30", "--by-hand", *by
+    )
+    assert code == 0 and "2027-11-07 11:30 EST saved" in out
+    assert ScheduleStep.objects.get(key="d0-1100-ramp-50").automatic is False
 
 
 def test_team_commands(coordinator, groups):

@@ -79,6 +79,12 @@ def test_coordinator_ticks_with_a_note(client, coordinator, loaded):
         ("/ops/launch/plan/item/t7-wed-staff-training/edit", {"title": "T", "owner": "ceo"}, 400),
         ("/ops/launch/plan/item/no-such-item/tick", {"status": "done", "note": "n"}, 404),
         ("/ops/launch/plan/step/d0-0900-optimisation/skip", {"reason": ""}, 400),
+        ("/ops/launch/plan/step/d0-0900-optimisation/edit", {"at": "9am", "title": "T"}, 400),
+        (
+            "/ops/launch/plan/step/d0-1800-completion/edit",
+            {"at": "18:00", "title": "Done", "automatic": "on"},
+            400,
+        ),
         ("/ops/launch/team/contact", {"role": "qa", "name": ""}, 400),
         ("/ops/launch/team/contact", {"role": "qa", "name": "Q", "user": "no@midas.example"}, 400),
         ("/ops/launch/team/grant", {"email": "no@midas.example", "group": "launch"}, 400),
@@ -121,6 +127,20 @@ def test_run_and_skip_steps_from_the_console(client, coordinator, operator, load
     skip = client.post("/ops/launch/plan/step/d0-0900-optimisation/skip", {"reason": "no need"})
     assert skip.status_code == 302
     assert ScheduleStep.objects.get(key="d0-0900-optimisation").status == "skipped"
+
+
+def test_edit_a_step_from_the_console(client, coordinator, loaded):
+    client.force_login(coordinator)
+    assert 'action="/ops/launch/plan/step/d0-0900-optimisation/edit"' in (
+        client.get("/ops/launch/plan").content.decode()
+    )
+    response = client.post(
+        "/ops/launch/plan/step/d0-0900-optimisation/edit",
+        {"at": "2027-11-07 09:15", "title": "Tuning", "automatic": "on"},
+    )
+    assert response.status_code == 302
+    step = ScheduleStep.objects.get(key="d0-0900-optimisation")
+    assert step.at == dt.datetime(2027, 11, 7, 14, 15, tzinfo=dt.UTC) and step.title == "Tuning"
 
 
 def test_checks_and_init_buttons(client, coordinator):

@@ -243,3 +243,52 @@ def step_skip(
         fields={"by": actor.label, "reason": reason},
     )
     return step
+
+
+@transaction.atomic
+def step_update(
+    *,
+    step: ScheduleStep,
+    actor: Actor,
+    reason: str = "",
+    at: dt.datetime | None = None,
+    title: str | None = None,
+    automatic: bool | None = None,
+) -> ScheduleStep:
+    """Move a pending step, rename it, or make it automatic or by hand only. Launch
+    completion (phase "launched") stays by hand."""
+    actors.require(actor, actors.PLAN)
+    step = ScheduleStep.objects.select_for_update().get(pk=step.pk)
+    if step.status != StepStatus.PENDING:
+        raise AppError(ErrorCode.INVALID_STATE, f"'{step.title}' is no longer pending.")
+    changes: dict[str, dict[str, str]] = {}
+    if at is not None:
+        if timezone.is_naive(at):
+            raise AppError(ErrorCode.INVALID_INPUT, "A time with its zone.", field="at")
+        changes["at"] = {"before": step.at.isoformat(), "after": at.isoformat()}
+        step.at = at
+    if title is not None:
+        title = title.strip()
+        if not title or len(title) > 200:
+            raise AppError(ErrorCode.INVALID_INPUT, "A title of 1-200 characters.", field="title")
+        changes["title"] = {"before": step.title, "after": title}
+        step.title = title
+    if automatic is not None:
+        if automatic and (step.actions or {}).get("phase") == "launched":
+            raise AppError(
+                ErrorCode.INVALID_INPUT,
+                "Launch completion is confirmed by a person, never automatic.",
+                field="automatic",
+            )
+        changes["automatic"] = {"before": str(step.automatic), "after": str(automatic)}
+        step.automatic = automatic
+    if changes:
+        step.save(update_fields=[*changes, "updated_at"])
+        record(
+            "launch.schedule.step_updated",
+            actor=actor,
+            reason=(reason or "").strip(),
+            key=step.key,
+            changes=changes,
+        )
+    return step

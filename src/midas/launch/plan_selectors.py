@@ -62,12 +62,16 @@ def schedule(state: LaunchState | None = None) -> list[StepRow]:
 
 
 def parse_local(text: str, state: LaunchState | None = None) -> dt.datetime:
-    """'YYYY-MM-DD HH:MM' (or with a 'T') as a wall-clock time in the launch's zone."""
+    """'YYYY-MM-DD HH:MM' (or with a 'T'), or 'HH:MM' on launch day, as a wall-clock time
+    in the launch's zone."""
     from midas.errors import AppError, ErrorCode
 
     state = state or launch_state(fresh=True)
+    text = (text or "").strip()
+    if len(text) <= 5 and state.launch_date:  # "HH:MM": on launch day
+        text = f"{state.launch_date.isoformat()} {text}"
     try:
-        day, _, clock = (text or "").strip().replace("T", " ").partition(" ")
+        day, _, clock = text.replace("T", " ").partition(" ")
         return dt.datetime.combine(
             dt.date.fromisoformat(day), dt.time.fromisoformat(clock), tzinfo=local_zone(state)
         )

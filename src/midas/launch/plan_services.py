@@ -350,6 +350,7 @@ from midas.launch.plan_schedule import (  # noqa: E402
     schedule_run_due,
     step_run,
     step_skip,
+    step_update,
 )
 
 __all__ = [
@@ -361,4 +362,5 @@ __all__ = [
     "schedule_run_due",
     "step_run",
     "step_skip",
+    "step_update",
 ]

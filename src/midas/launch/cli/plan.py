@@ -65,6 +65,16 @@ def add_commands(sub) -> None:
     run.add_argument("key")
     add_by(run)
     run.set_defaults(handler=step_run)
+    edit_step = step_actions.add_parser("edit", help="move, rename or (un)automate step KEY")
+    edit_step.add_argument("key")
+    edit_step.add_argument("--at", help="'HH:MM' on launch day or 'YYYY-MM-DD HH:MM', local")
+    edit_step.add_argument("--title")
+    mode = edit_step.add_mutually_exclusive_group()
+    mode.add_argument("--auto", dest="automatic", action="store_true", default=None)
+    mode.add_argument("--by-hand", dest="automatic", action="store_false")
+    edit_step.add_argument("--reason", default="")
+    add_by(edit_step)
+    edit_step.set_defaults(handler=step_edit)
     skip = step_actions.add_parser("skip", help="skip step KEY")
     skip.add_argument("key")
     skip.add_argument("--reason", required=True)
@@ -188,6 +198,21 @@ def step_run(options: dict, out) -> int:
     step = plan_services.step_run(step=_step(options["key"]), actor=actor_of(options))
     out.stdout.write(f"{step.title}: {step.get_status_display()} — {step.outcome}")
     return 0 if step.status == StepStatus.DONE else 1
+
+
+def step_edit(options: dict, out) -> int:
+    actor = actor_of(options)
+    step = plan_services.step_update(
+        step=_step(options["key"]),
+        actor=actor,
+        reason=options["reason"],
+        at=parse_local(options["at"]) if options.get("at") else None,
+        title=options.get("title"),
+        automatic=options.get("automatic"),
+    )
+    zone = local_zone(launch_state(fresh=True))
+    out.stdout.write(f"{step.key}: {step.at.astimezone(zone):%Y-%m-%d %H:%M %Z} saved.")
+    return 0
 
 
 def step_skip(options: dict, out) -> int:

@@ -50,6 +50,13 @@ class SkipForm(forms.Form):
     reason = forms.CharField(max_length=500)
 
 
+class StepEditForm(forms.Form):
+    at = forms.CharField(max_length=20, help_text="HH:MM or YYYY-MM-DD HH:MM, local")
+    title = forms.CharField(max_length=200)
+    automatic = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=500, required=False)
+
+
 class InitForm(forms.Form):
     date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
@@ -172,6 +179,25 @@ def step_skip(request: HttpRequest, key: str) -> HttpResponse:
 
 @require_POST
 @launch_view()
+def step_edit(request: HttpRequest, key: str) -> HttpResponse:
+    step = _step(key)
+    return _post(
+        request,
+        StepEditForm,
+        lambda d, a: plan_services.step_update(
+            step=step,
+            actor=a,
+            reason=d["reason"],
+            at=parse_local(d["at"]),
+            title=d["title"],
+            automatic=d["automatic"],
+        ),
+        f"#step-{key}",
+    )
+
+
+@require_POST
+@launch_view()
 def checks(request: HttpRequest) -> HttpResponse:
     return _post(request, forms.Form, lambda d, a: plan_services.checks_run())
 
@@ -194,4 +220,5 @@ urlpatterns = [
     path("plan/item/<slug:key>/edit", item_edit, name="plan_item_edit"),
     path("plan/step/<slug:key>/run", step_run, name="plan_step_run"),
     path("plan/step/<slug:key>/skip", step_skip, name="plan_step_skip"),
+    path("plan/step/<slug:key>/edit", step_edit, name="plan_step_edit"),
 ]
