@@ -151,12 +151,14 @@ def test_the_command_runs_in_its_own_scratch_database_and_removes_it(capsys):
         assert exc.code == 1
     out = capsys.readouterr().out
     data = json.loads(out[out.index("{") :])
-    assert data["ok"] is True, data["missing"] or data["not_available"]
+    failed = [f"{e['local']} {e['event']} {e['detail']}" for e in data["timeline"] if not e["ok"]]
+    assert data["ok"] is True, [data["missing"], data["not_available"], *failed]
     assert data["summary"]["final"]["phase"] == "launched"
     assert not LaunchEvent.objects.exists()  # this database was never touched
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", ["%_drill_%"])
+            mine = f"{connection.settings_dict['NAME']}_drill_%"
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", [mine])
             assert cursor.fetchall() == []
 
 

@@ -151,6 +151,7 @@ class Script:
             when(7, 0): [act("soft launch", self.ensure_soft_launch)],
             when(7, 30): [act("beta visit", self.beta_visit)],
             when(8, 0): [act("ramp 25%", self.ensure_ramp, 25, "08:00: VIP invitations, 25%")],
+            when(8, 5): [act("VIP invitation", self.vip_invitation)],
             when(9, 50): [act("smoke", self.smoke, "before the go/no-go")],
             when(9, 55): [act("checks", self.final_checks)],
             when(10, 0): [act("go/no-go", self.gonogo, "go")],
@@ -405,6 +406,32 @@ class Script:
         client.login(email="beta@drill.midas.example", password=PASSWORD)
         status = client.get("/").status_code
         self.note(f"a beta tester signs in and sees the home page: HTTP {status}", ok=status == 200)
+
+    def vip_invitation(self) -> None:
+        """The coordinator invites a VIP by email; the VIP follows the link and comes in."""
+        from urllib.parse import urlsplit
+
+        from django.test import Client
+
+        invite_create, invite_send, invite_link = part(
+            "access", "midas.launch.access_invites", "invite_create", "invite_send", "invite_link"
+        )
+        actor = staff_actor("coordinator")
+        now = self.clock.now()
+        invite = invite_create(actor=actor, email="vip@drill.midas.example", name="A VIP", now=now)
+        invite_send(invite=invite, actor=actor, now=now)
+        path = urlsplit(invite_link(invite)).path
+        client = Client(HTTP_USER_AGENT="midas-drill-vip")
+        client.post(path)
+        answer = client.get("/")
+        state = answer.headers.get("X-Launch-Gate", "admitted")
+        self.note(
+            f"VIP invitation sent and redeemed; the VIP sees the home page: HTTP "
+            f"{answer.status_code}",
+            who=actor.label,
+            detail=f"gate: {state}",
+            ok=answer.status_code == 200,
+        )
 
     def smoke(self, why: str) -> None:
         run_smoke = part("smoke", "midas.launch.smoke", "run_smoke")
