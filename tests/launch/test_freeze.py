@@ -125,6 +125,14 @@ def test_a_release_under_an_override_is_still_told_but_as_a_warning(
     assert "under the override" in mail.subject
 
 
+def test_start_up_notes_the_settings_release(settings):
+    settings.RELEASE = "r9"
+    freeze.release_seen_at_start("worker")
+    assert ReleaseSeen.objects.get().release == "r9"
+    event = LaunchEvent.objects.get(action="launch.release.seen")
+    assert (event.actor_label, event.via) == ("system:release", "worker")
+
+
 def test_start_up_never_fails_on_the_database(monkeypatch, caplog):
     def broken(**kwargs):
         raise RuntimeError("database away")

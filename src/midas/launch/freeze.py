@@ -132,7 +132,9 @@ def freeze_override(
     return event
 
 
-def release_seen(*, release: str | None = None, now: dt.datetime | None = None) -> bool:
+def release_seen(
+    *, release: str | None = None, now: dt.datetime | None = None, via: str = "start-up"
+) -> bool:
     """Note the release this process runs. A new one becomes the current release (the
     previous one kept for a rollback) and, during the freeze, alerts the team (danger
     without an override, warning under one). Returns True when the release was new."""
@@ -144,12 +146,12 @@ def release_seen(*, release: str | None = None, now: dt.datetime | None = None) 
         return False
     try:
         with transaction.atomic():
-            return _release_new(release, now)
+            return _release_new(release, now, via)
     except IntegrityError:  # another process started with it at the same moment
         return False
 
 
-def _release_new(release: str, now: dt.datetime) -> bool:
+def _release_new(release: str, now: dt.datetime, via: str) -> bool:
     gate = guard(now=now)
     frozen = not gate.allowed or gate.override is not None
     seen = ReleaseSeen.objects.create(release=release, first_seen_at=now, during_freeze=frozen)
@@ -159,7 +161,7 @@ def _release_new(release: str, now: dt.datetime) -> bool:
         row.previous_release, row.current_release = before, release
         row.save(update_fields=["previous_release", "current_release", "updated_at"])
         transaction.on_commit(forget)
-    system = actors.system("start-up")
+    system = actors.system("release", via=via)
     record("launch.release.seen", actor=system, at=now, release=release, previous=before)
     if not frozen:
         return True
@@ -194,6 +196,6 @@ def release_seen_at_start(part: str) -> None:
     """``release_seen()`` for a starting process: never stops the start-up."""
     try:
         if _launch_tables_exist():
-            release_seen()
+            release_seen(via=part)
     except Exception:
         logger.exception("%s: the release could not be noted; starting anyway", part)
