@@ -20,11 +20,12 @@ RANK = {
     "gonogo": 1,
     "trigger": 2,
     "incident": 3,
-    "rollback": 4,
-    "event": 5,
-    "cleared": 6,
-    "acknowledged": 7,
-    "resolved": 8,
+    "escalation": 4,
+    "rollback": 5,
+    "event": 6,
+    "cleared": 7,
+    "acknowledged": 8,
+    "resolved": 9,
 }
 
 
@@ -58,6 +59,7 @@ def _percent(value) -> str:
 def read_back() -> list[Decision]:
     from midas.launch.models import (
         Escalation,
+        EscalationNotice,
         GoNoGoRecord,
         LaunchEvent,
         RollbackRun,
@@ -117,11 +119,23 @@ def read_back() -> list[Decision]:
     for r in RollbackRun.objects.order_by("started_at", "id"):
         key = "rollback:dry_run" if r.dry_run else f"rollback:{'done' if r.ok else 'failed'}"
         steps = ", ".join(f"{s.get('name')} {s.get('ms', '?')} ms" for s in r.steps)
-        add(r.started_at, key, f"RollbackRun #{r.pk}", r.actor_label, steps, "rollback", r.pk)
+        # a real run is done when it finishes: after the steps it recorded on the way
+        at = r.started_at if r.dry_run else (r.finished_at or r.started_at)
+        add(at, key, f"RollbackRun #{r.pk}", r.actor_label, steps, "rollback", r.pk)
     for i in Incident.objects.order_by("started_at", "id"):
         src = f"Incident #{i.pk}"
         add(i.started_at, "incident:opened", src, "", f"{i.impact}: {i.title}", "incident", i.pk)
         add(i.resolved_at, "incident:resolved", src, "", i.title, "resolved", i.pk)
+    for n in EscalationNotice.objects.select_related("escalation").order_by("at", "id"):
+        add(
+            n.at,
+            f"escalation:{n.level}",
+            f"EscalationNotice #{n.pk}",
+            "system:escalation",
+            f"incident #{n.escalation.incident_id}: {n.why}",
+            "escalation",
+            n.pk,
+        )
     for esc in Escalation.objects.select_related("acknowledged_by").order_by("opened_at"):
         who = esc.acknowledged_by.email if esc.acknowledged_by else ""
         add(

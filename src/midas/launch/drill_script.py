@@ -234,7 +234,9 @@ class Script:
                 self.firing = firing
                 self.later(now + 2 * MINUTE, lambda: self.attempt("dry run", self.rollback, True))
                 self.later(now + 4 * MINUTE, lambda: self.attempt("rollback", self.rollback, False))
-                self.later(now + 8 * MINUTE, lambda: self.attempt("ack", self.acknowledge))
+                # level 1 is busy rolling back: the acknowledgement comes after the
+                # 15-minute escalation to level 2
+                self.later(now + 17 * MINUTE, lambda: self.attempt("ack", self.acknowledge))
         for firing in TriggerFiring.objects.filter(cleared_at=now):
             self.note(f"trigger cleared: {firing.trigger}", decision="trigger:cleared")
 
