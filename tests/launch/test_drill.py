@@ -195,3 +195,27 @@ def test_the_gate_waiting_answer_is_not_a_server_error(client, system_actor):
     RECORDER.flush()
     sums = RequestMinute.objects.aggregate(count=Sum("count"), errors=Sum("errors"))
     assert sums == {"count": 1, "errors": 0}
+
+
+def test_a_part_not_there_is_not_available_and_fails_the_drill(tmp_path):
+    import random
+
+    from midas.launch.drill import Clock, Unavailable, part
+    from midas.launch.drill_script import Script
+    from midas.launch.drill_timeline import Timeline
+    from midas.launch.drill_traffic import Traffic
+
+    with pytest.raises(Unavailable, match="has no nothing_here"):
+        part("smoke", "midas.launch.drill", "nothing_here")
+    script = Script(
+        clock=Clock(local(10)),
+        timeline=Timeline(zone=local(10).tzinfo),
+        traffic=Traffic(rng=random.Random(1)),
+        day=DAY,
+        workdir=tmp_path,
+        base_url="http://127.0.0.1:1",
+    )
+    assert script.attempt("smoke", lambda: part("smoke", "midas.launch.not_built", "run")) is None
+    assert script.timeline.missing_parts == ["smoke"]
+    assert script.failures == ["not available: smoke"]
+    assert "not available: smoke" in script.timeline.lines()[0]

@@ -38,7 +38,7 @@ from unittest import mock
 
 from django.test.utils import override_settings
 
-from midas.errors import AppError
+from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.drill_records import read_back, summary
 from midas.launch.drill_timeline import EXPECTED, Timeline, match_expected
@@ -137,7 +137,7 @@ def ensure_empty() -> None:
     state = LaunchState.objects.filter(pk=1).first()
     if (state and state.launch_date) or LaunchEvent.objects.exists() or Booking.objects.exists():
         raise AppError(
-            "invalid_state",
+            ErrorCode.INVALID_STATE,
             "The drill runs on an empty scratch database only (this one has a launch or "
             "bookings); use `midas launch drill`, which makes its own.",
         )

@@ -25,7 +25,9 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from django.db import connection
+from django.db import DatabaseError, connection
+
+from midas.errors import AppError, ErrorCode
 
 SCRATCH_ENV = "MIDAS_DRILL_SCRATCH"
 CHILD_TIMEOUT = 900  # seconds; the drill takes well under two minutes
@@ -82,7 +84,14 @@ def drop_database(name: str) -> None:
 
 def outside(options: dict, out) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="midas-drill-"))
-    url, name = scratch_database(workdir)
+    try:
+        url, name = scratch_database(workdir)
+    except DatabaseError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise AppError(
+            ErrorCode.INVALID_STATE,
+            f"cannot create a scratch database (the role needs CREATEDB): {exc}".strip(),
+        ) from exc
     result_file = workdir / "result.json"
     env = {
         **os.environ,
