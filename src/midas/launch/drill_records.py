@@ -197,7 +197,13 @@ def summary() -> dict:
                 "ok": r.ok,
                 "by": r.actor_label,
                 "steps": [
-                    {"name": s.get("name"), "ms": s.get("ms"), "ok": s.get("ok")} for s in r.steps
+                    {
+                        "name": s.get("name"),
+                        "ms": s.get("ms"),
+                        "ok": s.get("ok"),
+                        "detail": str(s.get("detail", ""))[:200],
+                    }
+                    for s in r.steps
                 ],
             }
             for r in RollbackRun.objects.order_by("started_at", "id")
