@@ -132,6 +132,11 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
     # the flag switched on after the GO went back to its good state with the rollback
     restored = LaunchEvent.objects.get(action="launch.flags.restored")
     assert "live_chat" in restored.details.get("changed", {})
+    # the access gate counted real visitors: refused before the public launch, admitted
+    # (beta tester, VIP, the ramp) after; the GO records summarise the beta feedback
+    assert result.traffic["admissions"]["admitted"] > 0
+    assert result.traffic["admissions"]["refused"] > 0
+    assert records[0].feedback.get("count") == 1
     # the printed timeline has the decisions
     text = "\n".join(lines)
     assert "trigger fired: error_rate" in text and "rollback: done" in text

@@ -173,10 +173,16 @@ class Team:
     def beta_visit(self) -> None:
         from django.test import Client
 
+        from midas.launch.models import Feedback
+
         client = Client(HTTP_USER_AGENT="midas-drill-beta")
         client.login(email="beta@drill.midas.example", password=PASSWORD)
         status = client.get("/").status_code
         self.note(f"a beta tester signs in and sees the home page: HTTP {status}", ok=status == 200)
+        before = Feedback.objects.count()
+        client.post("/launch/feedback", {"rating": "5", "comment": "Smooth.", "next": "/"})
+        sent = Feedback.objects.count() - before
+        self.note(f"the beta tester sends feedback (5/5): {sent} kept", ok=sent == 1)
 
     def vip_invitation(self) -> None:
         """The coordinator invites a VIP by email; the VIP follows the link and comes in."""
