@@ -30,7 +30,6 @@ from django.db import DatabaseError, connection
 from midas.errors import AppError, ErrorCode
 
 SCRATCH_ENV = "MIDAS_DRILL_SCRATCH"
-CHILD_TIMEOUT = 900  # seconds; the drill takes well under two minutes
 
 
 def add_commands(sub) -> None:
@@ -67,13 +66,18 @@ def scratch_database(workdir: Path) -> tuple[str, str]:
     name = f"{base}_drill_{secrets.token_hex(4)}"
     with connection._nodb_cursor() as cursor:  # the maintenance database, as tests do
         cursor.execute(f'CREATE DATABASE "{name}"')
-    s = connection.settings_dict
+    return postgres_url(connection.settings_dict, name), name
+
+
+def postgres_url(s: dict, name: str, *, mask: bool = False) -> str:
+    """A ``DATABASE_URL`` for database ``name`` with the connection's own role, password,
+    host (a socket directory is percent-encoded) and port."""
     user = quote(s.get("USER") or "", safe="")
-    password = quote(s.get("PASSWORD") or "", safe="")
+    password = "***" if mask and s.get("PASSWORD") else quote(s.get("PASSWORD") or "", safe="")
     auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = s.get("HOST") or "127.0.0.1"
+    host = quote(s.get("HOST") or "", safe="")
     port = f":{s['PORT']}" if s.get("PORT") else ""
-    return f"postgres://{auth}{host}{port}/{name}", name
+    return f"postgres://{auth}{host}{port}/{name}"
 
 
 def drop_database(name: str) -> None:
@@ -126,7 +130,7 @@ def outside(options: dict, out) -> int:
         ):
             for line in child.stdout:
                 out.stdout.write(line.rstrip("\n"))
-            code = child.wait(timeout=CHILD_TIMEOUT)
+            code = child.wait()
         if options.get("json") and result_file.exists():
             out.stdout.write(result_file.read_text())
         if code not in (0, 1) or not result_file.exists():
@@ -134,7 +138,10 @@ def outside(options: dict, out) -> int:
             out.stderr.write(log.read_text()[-4000:])
     finally:
         if options.get("keep"):
-            out.stderr.write(f"scratch database kept: {url}\nfiles kept: {workdir}")
+            shown = url
+            if connection.vendor == "postgresql":
+                shown = postgres_url(connection.settings_dict, name, mask=True)
+            out.stderr.write(f"scratch database kept: {shown}\nfiles kept: {workdir}")
         else:
             drop_database(name)
             shutil.rmtree(workdir, ignore_errors=True)
