@@ -233,7 +233,7 @@ class Team:
         minute = now.replace(second=0, microsecond=0)
         record = GoNoGoRecord.objects.filter(created_at__gte=minute).first()
         if record is not None:
-            self.note(f"go/no-go recorded by the schedule at {record.created_at:%H:%M} UTC")
+            self.note("the schedule's step recorded this go/no-go; the team signs it")
         else:
             record = gonogo_record(actor=coordinator, now=now)
         self.note(
