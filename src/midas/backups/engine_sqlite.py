@@ -96,10 +96,13 @@ def inspect(dump_file: Path, token: str, step: Step | None = None) -> tuple[dict
             try:
                 source.backup(scratch)
                 result = [row[0] for row in scratch.execute("PRAGMA integrity_check")]
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 return {}, False, [f"not a readable SQLite database: {exc}"]
             problems = [] if result == ["ok"] else [f"integrity_check: {'; '.join(result)}"]
-            return table_states(scratch, step), has_sentinel(scratch, token), problems
+            try:
+                return table_states(scratch, step), has_sentinel(scratch, token), problems
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # corrupted row data
+                return {}, False, [*problems, f"rows unreadable: {exc}"]
         finally:
             scratch.close()
             source.close()
