@@ -157,3 +157,10 @@ def test_command_prints_and_answers_json(capsys):
     with pytest.raises(SystemExit) as refused:
         call_command("launch", "report", "--from", T0.isoformat(), "--to", "2027-01-01")
     assert refused.value.code == 2
+
+
+def test_before_launch_day_the_window_is_the_last_24_hours():
+    set_launch_day()
+    report = launch_report(now=SOFT_LAUNCH - DAY)
+    assert report.start == SOFT_LAUNCH - 2 * DAY
+    assert report.notes[0] == "launch day has not begun: the window is the last 24 h"

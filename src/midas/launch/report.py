@@ -277,7 +277,10 @@ def default_start(now: dt.datetime) -> tuple[dt.datetime, str]:
     state = launch_state(fresh=True)
     if state.launch_date is None:
         return now - DAY, "launch day not set: the window is the last 24 h"
-    return launch_day_at(state, 6), ""
+    start = launch_day_at(state, 6)
+    if start >= now:
+        return now - DAY, "launch day has not begun: the window is the last 24 h"
+    return start, ""
 
 
 def launch_report(
