@@ -9,7 +9,6 @@ Playwright's sync API against pytest-django's ``live_server``, as in tests/web/t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,31 +16,18 @@ from midas.launch import actors, services
 from midas.launch.access_invites import invite_create, invite_send
 from midas.launch.models import Feedback, Invite, WaitlistEntry
 from midas.notifications.models import OutboxMessage
-from tests.web.test_browser import CHROMIUM_ARGS, TIMEOUT_MS, chromium_path, same_origin
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-expect = sync_api.expect
+from tests.web.test_browser import (
+    TIMEOUT_MS,
+    browser,  # noqa: F401  (the fixture)
+    expect,
+    same_origin,
+)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = chromium_path()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            launched = playwright.chromium.launch(
-                executable_path=executable, headless=True, args=CHROMIUM_ARGS
-            )
-            try:
-                yield launched
-            finally:
-                launched.close()
-
-
-def new_page(browser, live_server, foreign: list[str]):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def new_page(chromium, live_server, foreign: list[str]):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
 
@@ -58,7 +44,9 @@ def new_page(browser, live_server, foreign: list[str]):
 
 @pytest.mark.django_db(transaction=True)
 def test_beta_gate_waitlist_then_an_invitee_comes_in_and_sends_feedback(
-    browser, live_server, settings
+    browser,  # noqa: F811  (the fixture imported above)
+    live_server,
+    settings,
 ):
     settings.SITE_URL = live_server.url
     system = actors.system("test")
