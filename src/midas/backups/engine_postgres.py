@@ -55,7 +55,9 @@ def tool_env(dbname: str | None = None) -> dict[str, str]:
 
 
 def _run(argv: list[str], *, dbname: str | None = None) -> None:
-    done = subprocess.run(argv, env=tool_env(dbname), capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        argv, env=tool_env(dbname), capture_output=True, text=True, errors="replace", check=False
+    )
     if done.returncode != 0:
         raise BackupError(f"{argv[0]} failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
