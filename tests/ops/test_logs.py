@@ -165,3 +165,13 @@ def test_the_maintenance_page_is_not_logged_as_an_error(client, lines):
     assert client.get("/").status_code == 503
     line = request_line(lines())
     assert line["status"] == 503 and line["level"] == "INFO"
+
+
+@pytest.mark.django_db
+def test_the_launch_gate_holding_a_visitor_back_is_not_logged_as_an_error(client, lines):
+    from midas.launch import actors, services
+
+    services.ramp_set(percent=0, actor=actors.system("test"), reason="nobody new")
+    assert client.get("/").status_code == 503
+    line = request_line(lines())
+    assert line["status"] == 503 and line["level"] == "INFO"

@@ -85,7 +85,8 @@ class RequestLogMiddleware:
             user = getattr(request, "user", None)
             context["user_id"] = user.pk if user is not None and user.is_authenticated else None
             status = response.status_code
-            planned = response.get("X-Maintenance") == "on"  # a 503 we chose to send
+            # a 503 we chose to send: maintenance, or the launch gate holding a visitor back
+            planned = response.get("X-Maintenance") == "on" or response.has_header("X-Launch-Gate")
             level = logging.ERROR if status >= 500 and not planned else logging.INFO
             request_logger.log(
                 level,
