@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from midas.bookings.models import BookingStatus, Reservation
 from midas.bookings.services import booking_cancel, booking_mark_picked_up
@@ -130,3 +132,20 @@ def test_an_overspent_deposit_and_an_unpaid_refund_are_found():
     other.status, other.refund_minor = BookingStatus.REFUNDED, 500
     other.save(update_fields=["status", "refund_minor"])
     assert set(integrity_problems()) == {"deposit_overspent", "refunded_unpaid"}
+
+
+def test_the_trigger_checks_reservations_written_in_the_last_day_and_the_cli_all(capsys):
+    booking = make_paid_booking(days_ahead=10)
+    reservation = booking.reservation
+    if connection.vendor == "postgresql":  # the exclusion constraint refuses the overlap
+        call_command("launch", "triggers", "--integrity-full")
+        assert "Full integrity check: all checks pass" in capsys.readouterr().out
+        return
+    _overlapping(booking.asset, reservation.end + dt.timedelta(minutes=30), 3, "X-4")
+    Reservation.objects.all().update(updated_at=timezone.now() - dt.timedelta(days=2))
+    assert integrity_problems(since=timezone.now() - dt.timedelta(hours=24)) == {}
+    assert list(integrity_problems()) == ["reservation_overlap"]
+    with pytest.raises(SystemExit) as exit_:
+        call_command("launch", "triggers", "--integrity-full")
+    assert exit_.value.code == 1
+    assert "reservation_overlap: reservation X-4" in capsys.readouterr().out

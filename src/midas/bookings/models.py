@@ -54,6 +54,11 @@ class Reservation(TimestampedModel):
                 name="reservation_active_span",
                 condition=models.Q(status="active"),
             ),
+            models.Index(  # the integrity trigger checks the rows written in the last day
+                fields=["updated_at"],
+                name="reservation_active_written",
+                condition=models.Q(status="active"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -126,12 +126,13 @@ def read_security(now: dt.datetime) -> Reading:
 def read_integrity(now: dt.datetime) -> Reading:
     from midas.launch.integrity import integrity_problems
 
-    problems = integrity_problems()
+    problems = integrity_problems(since=now - INTEGRITY_WINDOW)
     count = sum(len(v) for v in problems.values())
     value = "all checks pass" if not problems else f"{count} problem(s): " + ", ".join(problems)
     return Reading(holding=bool(problems), value=value, details={"problems": problems})
 
 
+INTEGRITY_WINDOW = dt.timedelta(hours=24)  # reservations written this recently are checked
 DOWNTIME_MINUTES = 5
 ERROR_RATE_PCT = 1.0
 ERROR_RATE_MINUTES = 10

@@ -1,6 +1,7 @@
 """``midas launch triggers [--evaluate]``: each rollback trigger's current value against its
 condition, the open firings and the recent ones; ``--evaluate`` runs one evaluation now
-(what the worker does every minute)."""
+(what the worker does every minute); ``--integrity-full`` checks every reservation for
+overlaps, not only those written in the last 24 h."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ def add_commands(sub) -> None:
     triggers = sub.add_parser("triggers", help="the rollback triggers: values, firings")
     triggers.add_argument(
         "--evaluate", action="store_true", help="evaluate now (fires or clears as the worker)"
+    )
+    triggers.add_argument(
+        "--integrity-full",
+        action="store_true",
+        help="also check every reservation for overlaps (the trigger checks the last 24 h)",
     )
     triggers.set_defaults(handler=show_triggers)
 
@@ -42,6 +48,16 @@ def show_triggers(options: dict, out) -> int:
                 f"{'':<11} {'':<7} open since {f.fired_at:%Y-%m-%d %H:%M} UTC, "
                 f"incident #{f.incident_id}"
             )
+    if options.get("integrity_full"):
+        from midas.launch.integrity import integrity_problems
+
+        problems = integrity_problems()
+        w("Full integrity check: " + ("all checks pass" if not problems else "PROBLEMS"))
+        for name, found in problems.items():
+            for problem in found:
+                w(f"  {name}: {problem}")
+        if problems:
+            return 1
     recent = list(TriggerFiring.objects.all()[:10])
     if recent:
         w("Recent firings:")
