@@ -94,20 +94,16 @@ def maintenance_off():
 
 @pytest.fixture(autouse=True)
 def launch_state_fresh():
-    """Each test reads the launch state (phase, gate, ramp) and the feature flags from the
-    database, not from a previous test's per-process copy."""
-    import time
-
+    """Each test starts from the launch state and feature flags of an empty database (gate
+    public at 100 %, no cap; the declared flag defaults), remembered as the running site
+    would remember them, so a request pays no query for them; not from a previous test's
+    per-process copy. The launch services forget the copy when they change the state, and
+    ``launch_state(fresh=True)`` reads the database."""
     from midas.launch import flags, selectors
     from midas.launch.models import LaunchState
-    from midas.launch.selectors import forget
 
-    forget()
-    flags.remember()  # the declared defaults, remembered: no query per request
-    # the state of an empty database (gate public at 100 %, no cap), remembered: the access
-    # gate reads it on every request and a request pays no query for it; the launch services
-    # forget it when they change the state, launch_state(fresh=True) reads the database
-    selectors._remembered = (time.monotonic() + 3600, LaunchState(pk=1))
+    selectors.remember(LaunchState(pk=1), seconds=3600)
+    flags.remember()
     yield
-    forget()
+    selectors.forget()
     flags.remember()

@@ -31,6 +31,12 @@ def state_row(*, for_update: bool = False) -> LaunchState:
 _remembered: tuple[float, LaunchState] | None = None
 
 
+def remember(state: LaunchState, *, seconds: float = CACHE_SECONDS) -> None:
+    """Keep ``state`` as this process's answer for the next ``seconds``."""
+    global _remembered
+    _remembered = (time.monotonic() + seconds, state)
+
+
 def forget() -> None:
     """Drop this process's copy (services call it on commit; tests between cases)."""
     global _remembered
@@ -40,7 +46,6 @@ def forget() -> None:
 def launch_state(*, fresh: bool = False) -> LaunchState:
     """The state, at most ``CACHE_SECONDS`` old. Unreadable database: the defaults (public,
     100 %), logged — the health checks report the database itself."""
-    global _remembered
     memo = _remembered
     if not fresh and memo is not None and memo[0] > time.monotonic():
         return memo[1]
@@ -49,7 +54,7 @@ def launch_state(*, fresh: bool = False) -> LaunchState:
     except DatabaseError as exc:
         logger.warning("launch state unreadable (%s); using defaults", type(exc).__name__)
         return LaunchState(pk=1)
-    _remembered = (time.monotonic() + CACHE_SECONDS, row)
+    remember(row)
     return row
 
 
