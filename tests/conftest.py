@@ -107,3 +107,10 @@ def launch_state_fresh():
     yield
     selectors.forget()
     flags.remember()
+
+
+@pytest.fixture(autouse=True)
+def own_backup_dir(settings, tmp_path):
+    """Each test keeps its backups apart: a backup one test (or a job it runs) leaves in the
+    var dir must not satisfy another test's "verified backup" check."""
+    settings.BACKUP_DIR = tmp_path / "backups"
