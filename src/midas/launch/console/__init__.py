@@ -16,10 +16,11 @@ import pkgutil
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from midas.errors import STATUS_BY_CODE, AppError
@@ -54,6 +55,31 @@ def refused(request: HttpRequest, exc: AppError, template: str, context: dict) -
     """Re-render ``template`` with the refusal shown, status from the error's code."""
     messages.error(request, f"{exc.message} ({exc.code})")
     return render(request, template, context, status=STATUS_BY_CODE.get(exc.code, 400))
+
+
+def post_form(
+    request: HttpRequest,
+    *,
+    perm: str,
+    form_class: type[forms.Form],
+    apply: Callable[[dict, actors.Actor], object],
+    template: str,
+    context: Callable[..., dict],
+    success_url: str,
+) -> HttpResponse:
+    """The usual console POST: permission (403), the form (400 with its errors in
+    ``form_error``), the service (``refused()`` on an AppError), then back to the page."""
+    if not actors.can(request.launch_actor, perm):
+        return render(request, "launch/console/forbidden.html", {"perm": perm}, status=403)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+        return render(request, template, context(request, form_error=errors), status=400)
+    try:
+        apply(form.cleaned_data, request.launch_actor)
+    except AppError as exc:
+        return refused(request, exc, template, context(request))
+    return redirect(success_url)
 
 
 def modules() -> list:

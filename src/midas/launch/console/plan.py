@@ -9,14 +9,13 @@ from collections.abc import Callable
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from midas.errors import AppError
 from midas.launch import actors, plan_services
-from midas.launch.console import launch_view, refused
+from midas.launch.console import launch_view, post_form
 from midas.launch.models import ItemStatus, RoleKey
 from midas.launch.plan_checks import CHECKS
 from midas.launch.plan_selectors import (
@@ -92,17 +91,15 @@ def _post(
     apply: Callable[[dict, actors.Actor], object],
     anchor: str = "",
 ) -> HttpResponse:
-    if not actors.can(request.launch_actor, actors.PLAN):
-        return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-        return render(request, TEMPLATE, _context(request, form_error=errors), status=400)
-    try:
-        apply(form.cleaned_data, request.launch_actor)
-    except AppError as exc:
-        return refused(request, exc, TEMPLATE, _context(request))
-    return redirect(reverse("launch_console:plan") + anchor)
+    return post_form(
+        request,
+        perm=actors.PLAN,
+        form_class=form_class,
+        apply=apply,
+        template=TEMPLATE,
+        context=_context,
+        success_url=reverse("launch_console:plan") + anchor,
+    )
 
 
 def _item(key: str):

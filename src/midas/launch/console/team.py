@@ -9,13 +9,12 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from midas.errors import AppError
 from midas.launch import actors, team_services
-from midas.launch.console import launch_view, refused
+from midas.launch.console import launch_view, post_form
 from midas.launch.models import RoleKey
 from midas.launch.team_selectors import LEVELS, roles, vendors
 
@@ -72,17 +71,15 @@ def _post(
     form_class: type[forms.Form],
     apply: Callable[[dict, actors.Actor], object],
 ) -> HttpResponse:
-    if not actors.can(request.launch_actor, actors.PLAN):
-        return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
-        return render(request, TEMPLATE, _context(request, form_error=errors), status=400)
-    try:
-        apply(form.cleaned_data, request.launch_actor)
-    except AppError as exc:
-        return refused(request, exc, TEMPLATE, _context(request))
-    return redirect(reverse("launch_console:team"))
+    return post_form(
+        request,
+        perm=actors.PLAN,
+        form_class=form_class,
+        apply=apply,
+        template=TEMPLATE,
+        context=_context,
+        success_url=reverse("launch_console:team"),
+    )
 
 
 @require_POST
