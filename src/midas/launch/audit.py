@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from midas.errors import AppError, ErrorCode
 from midas.launch.actors import Actor
 from midas.launch.models import LaunchEvent
 
@@ -34,3 +35,12 @@ def record(
     )
     logger.info("%s by=%s via=%s reason=%r", action, actor.label, actor.via, reason[:200])
     return event
+
+
+def on_the_record(text: str, *, field: str = "reason", ask: str = "Give a reason") -> str:
+    """``text`` stripped; an ``invalid_input`` refusal when empty (every launch change says
+    why, and the why is recorded)."""
+    text = (text or "").strip()
+    if not text:
+        raise AppError(ErrorCode.INVALID_INPUT, f"{ask}; it goes on the record.", field=field)
+    return text

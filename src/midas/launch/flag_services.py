@@ -14,7 +14,7 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.actors import Actor
-from midas.launch.audit import record
+from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.flags import REGISTRY, bump_version, forget
 from midas.launch.models import Flag, FlagSnapshot, FlagState
@@ -58,15 +58,6 @@ def flags_list() -> list[FlagRow]:
 
 
 # --- Writes ---------------------------------------------------------------------------------
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppError(
-            ErrorCode.INVALID_INPUT, "Give a reason; it goes on the record.", field="reason"
-        )
-    return reason
 
 
 def _check(state: str, percent: int) -> int:
@@ -113,7 +104,7 @@ def _changed() -> None:
 @transaction.atomic
 def flag_set(*, key: str, state: str, percent: int = 0, actor: Actor, reason: str) -> Flag:
     actors.require(actor, actors.FLAGS)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     percent = _check(state, percent)
     row = _row(key)
     before = (row.state, row.percent)
@@ -146,7 +137,7 @@ def flag_create(
 ) -> Flag:
     """Add a flag that code does not declare yet (code reads it by its key)."""
     actors.require(actor, actors.FLAGS)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     key = (key or "").strip().lower()
     if not key or not all(c.isalnum() or c in "-_" for c in key) or len(key) > 40:
         raise AppError(
@@ -207,7 +198,7 @@ def flags_restore_last_good(*, actor: Actor, reason: str) -> dict[str, str]:
     """Put every flag back as the newest good snapshot has it; flags added since keep their
     state. Returns ``{key: state}`` as restored."""
     actors.require(actor, actors.FLAGS)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     snapshot = last_good_snapshot()
     if snapshot is None:
         raise AppError(

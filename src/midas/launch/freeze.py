@@ -21,7 +21,7 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.actors import Actor
-from midas.launch.audit import record
+from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import LaunchEvent, ReleaseSeen
 from midas.launch.selectors import forget, freeze_window, launch_state, state_row
@@ -105,11 +105,7 @@ def freeze_override(
     """Let deploys and migrations through the freeze for ``minutes``; recorded and
     announced. Needs the PHASE permission (who may change the freeze)."""
     actors.require(actor, actors.PHASE)
-    reason, what = (reason or "").strip(), (what or "").strip()
-    if not reason:
-        raise AppError(
-            ErrorCode.INVALID_INPUT, "Give a reason; it goes on the record.", field="reason"
-        )
+    reason, what = on_the_record(reason), (what or "").strip()
     if not what:
         raise AppError(ErrorCode.INVALID_INPUT, "Say what the override is for.", field="what")
     if not 1 <= minutes <= MAX_OVERRIDE_MINUTES:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors, plan_data, services
 from midas.launch.actors import Actor
-from midas.launch.audit import record
+from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import (
     ChecklistItem,
@@ -50,15 +50,6 @@ class InitSummary:
     retimed: int = 0
     reset: int = 0
     notes: list[str] = field(default_factory=list)
-
-
-def _note(text: str, field_name: str = "note") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise AppError(
-            ErrorCode.INVALID_INPUT, "Write a note; it goes on the record.", field=field_name
-        )
-    return text
 
 
 def _shift_days(at: dt.datetime, days: int, state: LaunchState) -> dt.datetime:
@@ -192,7 +183,7 @@ def item_tick(
     *, item: ChecklistItem, actor: Actor, status: str, note: str, override: bool = False
 ) -> ChecklistItem:
     actors.require(actor, actors.PLAN)
-    note = _note(note)
+    note = on_the_record(note, field="note", ask="Write a note")
     if status not in ItemStatus.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown status {status!r}.", field="status")
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)

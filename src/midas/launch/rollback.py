@@ -35,7 +35,7 @@ from midas.launch import actors
 from midas.launch import rollback_preview as preview
 from midas.launch import rollback_steps as steps
 from midas.launch.actors import Actor
-from midas.launch.audit import record
+from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import RollbackRun
 from midas.ops.logs.redaction import redact
@@ -64,15 +64,6 @@ def rollback_plan(
     return preview.plan(target=target, now=now or timezone.now())
 
 
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppError(
-            ErrorCode.INVALID_INPUT, "Give a reason; it goes on the record.", field="reason"
-        )
-    return reason
-
-
 def rollback_in_progress(*, now: dt.datetime | None = None) -> RollbackRun | None:
     now = now or timezone.now()
     return (
@@ -97,7 +88,7 @@ def rollback_run(
     refuses: the permission, a reason, the backup named, the loss confirmed, no other
     rollback running. Must not be called inside a transaction when restoring."""
     actors.require(actor, actors.ROLLBACK)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     start = now or timezone.now()
     target = preview.resolve_target(restore_backup) if restore_backup else None
     if dry_run:

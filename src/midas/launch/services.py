@@ -18,7 +18,7 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.actors import Actor
-from midas.launch.audit import record
+from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
 from midas.launch.selectors import forget, state_row
@@ -31,15 +31,6 @@ ORDER = [
     Phase.STABILISATION,
     Phase.LAUNCHED,
 ]
-
-
-def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise AppError(
-            ErrorCode.INVALID_INPUT, "Give a reason; it goes on the record.", field="reason"
-        )
-    return reason
 
 
 def _save(row: LaunchState, actor: Actor, *fields: str) -> None:
@@ -68,7 +59,7 @@ def phase_set(
     *, phase: str, actor: Actor, reason: str, at: dt.datetime | None = None
 ) -> LaunchState:
     actors.require(actor, actors.PHASE)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     if phase not in Phase.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown phase {phase!r}.", field="phase")
     row = state_row(for_update=True)
@@ -105,7 +96,7 @@ def schedule_set(
 ) -> LaunchState:
     """Set launch day (and its time zone, and an explicit freeze window if not the plan's)."""
     actors.require(actor, actors.PHASE)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     row = state_row(for_update=True)
     if tz:
         try:
@@ -135,7 +126,7 @@ def schedule_set(
 @transaction.atomic
 def gate_set(*, mode: str, actor: Actor, reason: str, at: dt.datetime | None = None):
     actors.require(actor, actors.PHASE)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     if mode not in GateMode.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown gate mode {mode!r}.", field="mode")
     row = state_row(for_update=True)
@@ -172,7 +163,7 @@ def ramp_set(*, percent, actor: Actor, reason: str, at: dt.datetime | None = Non
     """Admit ``percent`` % of new visitors. Raising it never turns anyone away; lowering it
     turns away admitted visitors whose bucket is above the new line (said in the record)."""
     actors.require(actor, actors.RAMP)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     percent = parse_percent(percent)
     row = state_row(for_update=True)
     before = Decimal(row.ramp_percent)
@@ -203,7 +194,7 @@ def ramp_set(*, percent, actor: Actor, reason: str, at: dt.datetime | None = Non
 @transaction.atomic
 def capacity_set(*, sessions: int | None, actor: Actor, reason: str) -> LaunchState:
     actors.require(actor, actors.RAMP)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     if sessions is not None and sessions < 1:
         raise AppError(
             ErrorCode.INVALID_INPUT, "Capacity is at least 1 (or none).", field="sessions"
@@ -219,7 +210,7 @@ def capacity_set(*, sessions: int | None, actor: Actor, reason: str) -> LaunchSt
 @transaction.atomic
 def trigger_action_set(*, action: str, actor: Actor, reason: str) -> LaunchState:
     actors.require(actor, actors.ROLLBACK)
-    reason = _reason(reason)
+    reason = on_the_record(reason)
     if action not in TriggerAction.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown action {action!r}.", field="action")
     row = state_row(for_update=True)
