@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from midas.config import ConfigError, development_secret_key, env_bool, env_int, env_list
+import midas
+from midas.config import (
+    ConfigError,
+    development_secret_key,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_optional_bool,
+    env_rate_limits,
+)
 
 
 def test_typed_readers(monkeypatch):
@@ -25,6 +38,25 @@ def test_typed_readers(monkeypatch):
     monkeypatch.setenv("X_INT", "many")
     with pytest.raises(ConfigError, match="X_INT"):
         env_int("X_INT", 1)
+
+
+def test_float_tri_state_and_rate_limit_readers(monkeypatch):
+    assert env_float("X_MISSING", 99.9) == 99.9
+    monkeypatch.setenv("X_FLOAT", "0.25")
+    assert env_float("X_FLOAT", 1.0) == 0.25
+    monkeypatch.setenv("X_FLOAT", "fast")
+    with pytest.raises(ConfigError, match="X_FLOAT"):
+        env_float("X_FLOAT", 1.0)
+    assert env_optional_bool("X_MISSING") is None
+    monkeypatch.setenv("X_TRI", "off")
+    assert env_optional_bool("X_TRI") is False
+    assert env_rate_limits("X_MISSING") == {}
+    monkeypatch.setenv("X_LIMITS", "login=20/60, booking_create=5/3600")
+    assert env_rate_limits("X_LIMITS") == {"login": (20, 60), "booking_create": (5, 3600)}
+    for bad in ("login=20", "login=0/60", "=1/60", "login=a/b"):
+        monkeypatch.setenv("X_LIMITS", bad)
+        with pytest.raises(ConfigError, match="X_LIMITS"):
+            env_rate_limits("X_LIMITS")
 
 
 def test_the_development_secret_key_is_generated_once_and_private(tmp_path):
@@ -78,3 +110,73 @@ def test_an_unknown_environment_is_refused(tmp_path):
     result = run_check(tmp_path, MIDAS_ENV="staging")
     assert result.returncode != 0
     assert "MIDAS_ENV" in result.stderr
+
+
+def test_no_setting_is_read_with_a_hidden_default():
+    """Every setting is declared in settings.py (so an environment variable sets it): none is
+    read with ``getattr(settings, ..., default)``."""
+    source = Path(midas.__file__).parent
+    found = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"getattr\(\s*settings\b", line)
+    ]
+    assert found == []
+
+
+def read_settings(tmp_path, names: list[str], **env: str) -> dict[str, object]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
+    clean.update({"MIDAS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "midas.settings"})
+    clean.update(env)
+    code = (
+        "import json; from django.conf import settings; "
+        f"print(json.dumps({{n: getattr(settings, n) for n in {names!r}}}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_settings_once_read_with_defaults_come_from_the_environment(tmp_path):
+    names = [
+        "SMOKE_EMAIL_DOMAIN",
+        "LAUNCH_SECURITY_LOCKOUTS",
+        "REQUEST_HOLD_HOURS",
+        "LAUNCH_BURN_RATE_MAX",
+        "SLO_AUTO_FLUSH",
+        "RATE_LIMITS",
+    ]
+    unset = {name: "" for name in names}
+    assert read_settings(tmp_path, names, **unset) == {
+        "SMOKE_EMAIL_DOMAIN": "",
+        "LAUNCH_SECURITY_LOCKOUTS": 5,
+        "REQUEST_HOLD_HOURS": 24,
+        "LAUNCH_BURN_RATE_MAX": 2.0,
+        "SLO_AUTO_FLUSH": None,
+        "RATE_LIMITS": {},
+    }
+    assert read_settings(
+        tmp_path,
+        names,
+        SMOKE_EMAIL_DOMAIN="smoke.midas.test",
+        LAUNCH_SECURITY_LOCKOUTS="3",
+        REQUEST_HOLD_HOURS="48",
+        LAUNCH_BURN_RATE_MAX="1.5",
+        SLO_AUTO_FLUSH="false",
+        RATE_LIMITS="login=20/60",
+    ) == {
+        "SMOKE_EMAIL_DOMAIN": "smoke.midas.test",
+        "LAUNCH_SECURITY_LOCKOUTS": 3,
+        "REQUEST_HOLD_HOURS": 48,
+        "LAUNCH_BURN_RATE_MAX": 1.5,
+        "SLO_AUTO_FLUSH": False,
+        "RATE_LIMITS": {"login": [20, 60]},
+    }

@@ -20,9 +20,15 @@ def env_str(name: str, default: str = "") -> str:
 
 
 def env_bool(name: str, default: bool = False) -> bool:
+    chosen = env_optional_bool(name)
+    return default if chosen is None else chosen
+
+
+def env_optional_bool(name: str) -> bool | None:
+    """A tri-state boolean: ``None`` when the variable is unset or empty (the code decides)."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
-        return default
+        return None
     value = raw.strip().lower()
     if value in {"1", "true", "yes", "on"}:
         return True
@@ -41,11 +47,40 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate_limits(name: str) -> dict[str, tuple[int, int]]:
+    """Per-scope rate limit overrides: ``scope=limit/seconds`` pairs, comma-separated, e.g.
+    ``login=20/60,booking_create=5/60``. Unset or empty: no override."""
+    limits: dict[str, tuple[int, int]] = {}
+    for item in env_list(name, []):
+        scope, _, rule = item.partition("=")
+        limit, _, window = rule.partition("/")
+        try:
+            pair = (int(limit), int(window))
+        except ValueError:
+            pair = (0, 0)
+        if not scope.strip() or min(pair) <= 0:
+            raise ConfigError(
+                f"{name} must be scope=limit/seconds pairs (login=20/60,...), got {item!r}"
+            )
+        limits[scope.strip()] = pair
+    return limits
 
 
 def var_dir() -> Path:

@@ -10,8 +10,11 @@ from midas.config import (
     ConfigError,
     development_secret_key,
     env_bool,
+    env_float,
     env_int,
     env_list,
+    env_optional_bool,
+    env_rate_limits,
     env_str,
     var_dir,
 )
@@ -176,7 +179,15 @@ STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env_str("STRIPE_API_BASE")  # a local stand-in in tests; Stripe's by default
 PAYMENT_PROVIDER = "stripe" if STRIPE_SECRET_KEY else "sandbox"
+# The sandbox provider's SQLite file; empty: payments-sandbox.sqlite3 in MIDAS_VAR_DIR.
+PAYMENT_SANDBOX_PATH = env_str("PAYMENT_SANDBOX_PATH")
 HOLD_MINUTES = env_int("HOLD_MINUTES", 15)
+REQUEST_HOLD_HOURS = env_int("REQUEST_HOLD_HOURS", 24)  # a request-to-book keeps its slot
+APPROVED_HOLD_HOURS = env_int("APPROVED_HOLD_HOURS", 24)  # to pay once staff approve
+PAYMENT_GRACE_MINUTES = env_int("PAYMENT_GRACE_MINUTES", 10)  # a hold mid-payment, past expiry
+DEPOSIT_HOLD_LEAD_DAYS = env_int("DEPOSIT_HOLD_LEAD_DAYS", 5)  # deposit hold before the start
+DEPOSIT_HOLD_ATTEMPTS = env_int("DEPOSIT_HOLD_ATTEMPTS", 3)
+DEPOSIT_RELEASE_DAYS = env_int("DEPOSIT_RELEASE_DAYS", 2)  # deposit released after the return
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -193,6 +204,9 @@ LOGIN_URL = "accounts:login"
 # 0 trusts REMOTE_ADDR only. Rate limits and lockouts key on it (docs/accounts.md).
 TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", default=True)
+# Per-scope overrides of the built-in limits, {scope: (limit, window seconds)}, e.g.
+# {"login": (20, 60)}; from RATE_LIMITS="login=20/60,booking_create=5/60". Empty: none.
+RATE_LIMITS = env_rate_limits("RATE_LIMITS")
 
 # --- I18n / time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -228,11 +242,13 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else
 
 # --- Metrics and SLO (docs/explanation/slo.md) ----------------------------------------------
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # bearer token for /metrics; unset: loopback only
-SLO_UPTIME_TARGET = float(env_str("SLO_UPTIME_TARGET", "99.9"))  # percent
+SLO_UPTIME_TARGET = env_float("SLO_UPTIME_TARGET", 99.9)  # percent
 SLO_AVG_MS_TARGET = env_int("SLO_AVG_MS_TARGET", 2500)  # average response time below
-SLO_ERROR_RATE_TARGET = float(env_str("SLO_ERROR_RATE_TARGET", "0.1"))  # percent, below
+SLO_ERROR_RATE_TARGET = env_float("SLO_ERROR_RATE_TARGET", 0.1)  # percent, below
 SLO_DEGRADED_MS = env_int("SLO_DEGRADED_MS", 2500)  # a probe slower than this: degraded
 SLO_FLUSH_SECONDS = env_int("SLO_FLUSH_SECONDS", 5)  # request aggregates written this often
+# Flush them from the request path? Unset (None): yes, except under Django's test runner.
+SLO_AUTO_FLUSH = env_optional_bool("SLO_AUTO_FLUSH")
 SLO_REQUEST_RETENTION_DAYS = env_int("SLO_REQUEST_RETENTION_DAYS", 35)
 SLO_PROBE_RETENTION_DAYS = env_int("SLO_PROBE_RETENTION_DAYS", 92)
 SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | http (SITE_URL)
@@ -241,12 +257,22 @@ SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
 # --- The launch (docs/explanation/launch.md) -------------------------------------------------
 RELEASE = env_str("MIDAS_RELEASE", "dev")  # the deployed release id; a new one in a freeze alerts
 SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")  # #launch-ops incoming webhook; unset: no Slack
+SLACK_CHANNEL = env_str("SLACK_CHANNEL")  # the webhook's channel's name; empty: #launch-ops
+SLACK_TIMEOUT = env_int("SLACK_TIMEOUT", 10)  # seconds per webhook POST
 LAUNCH_TEAM_EMAIL = env_list("LAUNCH_TEAM_EMAIL", [])  # the team's second channel
 LAUNCH_ROLLBACK_HOOK = env_str(
     "LAUNCH_ROLLBACK_HOOK"
 )  # command that activates the previous release
+LAUNCH_ROLLBACK_HOOK_TIMEOUT = env_int("LAUNCH_ROLLBACK_HOOK_TIMEOUT", 300)  # seconds
+LAUNCH_P95_MS = env_float("LAUNCH_P95_MS", 2500.0)  # go/no-go: p95 over the last hour below
+LAUNCH_BURN_RATE_MAX = env_float("LAUNCH_BURN_RATE_MAX", 2.0)  # go/no-go: 6 h burn rate below
+# The security trigger: this many sign-in lockouts within the window is a burst.
+LAUNCH_SECURITY_LOCKOUTS = env_int("LAUNCH_SECURITY_LOCKOUTS", 5)
+LAUNCH_SECURITY_WINDOW_MINUTES = env_int("LAUNCH_SECURITY_WINDOW_MINUTES", 10)
 LAUNCH_VISITOR_COOKIE = env_str("LAUNCH_VISITOR_COOKIE", "midas_visitor")
 SMOKE_TOKEN = env_str("SMOKE_TOKEN")  # lets `midas smoke` read its own test email back
+SMOKE_EMAIL_DOMAIN = env_str("SMOKE_EMAIL_DOMAIN")  # smoke accounts' domain; empty: example.com
+SMOKE_HOME_MAX_MS = env_int("SMOKE_HOME_MAX_MS", 2500)  # the smoke's home page step's limit
 
 # --- Logging --------------------------------------------------------------------------------
 # One JSON object per line in production, a readable line in development (LOG_FORMAT);

@@ -74,7 +74,7 @@ class Limit:
     window: int
 
     def _config(self) -> tuple[int, int]:
-        override = getattr(settings, "RATE_LIMITS", {}).get(self.scope)
+        override = settings.RATE_LIMITS.get(self.scope)
         return tuple(override) if override else (self.limit, self.window)  # type: ignore[return-value]
 
     def _slot(self, key: str, now: float) -> tuple[str, int, int]:
@@ -101,7 +101,7 @@ class Limit:
 
     def hit(self, key: str, *, message: str = "") -> None:
         """Count one hit, and raise ``rate_limited`` once over the limit."""
-        if not getattr(settings, "RATE_LIMITS_ENABLED", True):
+        if not settings.RATE_LIMITS_ENABLED:
             return
         count, limit, retry_after = self.add(key)
         if count > limit:
@@ -124,7 +124,7 @@ def client_ip(request: HttpRequest) -> str:
     reverse proxies, the address the outermost trusted proxy saw (``X-Forwarded-For`` read
     from the right, so a client cannot forge it). IPv6 clients count per /64 network."""
     address = request.META.get("REMOTE_ADDR", "") or "unknown"
-    hops = int(getattr(settings, "TRUSTED_PROXY_HOPS", 0) or 0)
+    hops = int(settings.TRUSTED_PROXY_HOPS or 0)
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if hops > 0 and forwarded:
         chain = [part.strip() for part in forwarded.split(",") if part.strip()]
@@ -212,7 +212,7 @@ class Lockout:
     def check(self, email: str, ip: str) -> None:
         """Raise ``account_locked`` (429, Retry-After) while the pair or the address is
         locked."""
-        if not getattr(settings, "RATE_LIMITS_ENABLED", True):
+        if not settings.RATE_LIMITS_ENABLED:
             return
         pair, address = self._keys(email, ip)
         now = clock()

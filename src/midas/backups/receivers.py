@@ -19,7 +19,7 @@ _last_plan: list[Any] = [None]  # the plan already backed up for (kept alive, so
 
 
 def backup_before_migrate(sender: Any, *, using: str = "default", plan=None, **kwargs: Any):
-    if not getattr(settings, "BACKUP_BEFORE_MIGRATE", False) or using != "default" or not plan:
+    if not settings.BACKUP_BEFORE_MIGRATE or using != "default" or not plan:
         return None
     if plan is _last_plan[0]:
         return None

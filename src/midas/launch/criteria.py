@@ -32,11 +32,11 @@ BURN_WINDOW = dt.timedelta(hours=6)
 def p95_target_ms() -> float:
     """p95 latency target: 2.5 s, the plan's response-time target applied to the 95th
     percentile (``LAUNCH_P95_MS`` overrides)."""
-    return float(getattr(settings, "LAUNCH_P95_MS", 2500))
+    return float(settings.LAUNCH_P95_MS)
 
 
 def burn_rate_max() -> float:
-    return float(getattr(settings, "LAUNCH_BURN_RATE_MAX", 2.0))
+    return float(settings.LAUNCH_BURN_RATE_MAX)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,6 @@ from midas.launch.models import Phase
 from midas.launch.rollback_export import Loss, loss_since
 from midas.ops.logs.redaction import redact
 
-DEFAULT_HOOK_TIMEOUT = 300  # seconds
-
 
 @dataclass
 class Target:
@@ -93,7 +91,7 @@ def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
 
     state = launch_state(fresh=True)
     argv = hook_argv()
-    timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
+    timeout = settings.LAUNCH_ROLLBACK_HOOK_TIMEOUT
     flags_detail, flags_run = _flags_preview()
     maintenance_already = read_state().enabled
     if argv:

@@ -16,7 +16,6 @@ from midas.launch import actors
 from midas.launch.models import Phase, RollbackRun
 from midas.launch.rollback_export import loss_export
 from midas.launch.rollback_preview import (
-    DEFAULT_HOOK_TIMEOUT,
     hook_argv,
     open_incident,
     previous_release,
@@ -79,7 +78,7 @@ def release_previous(runner) -> tuple[bool, str, bool]:
             True,
         )
     previous = previous_release()
-    timeout = getattr(settings, "LAUNCH_ROLLBACK_HOOK_TIMEOUT", DEFAULT_HOOK_TIMEOUT)
+    timeout = settings.LAUNCH_ROLLBACK_HOOK_TIMEOUT
     env = {**os.environ, "MIDAS_ROLLBACK_TO": previous}
     head = f"`{shlex.join(argv)}` MIDAS_ROLLBACK_TO={previous or '(none recorded)'}"
     try:

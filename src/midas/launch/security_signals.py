@@ -30,11 +30,11 @@ ADDRESS_MEMORY = dt.timedelta(days=30)
 
 
 def lockout_burst() -> int:
-    return int(getattr(settings, "LAUNCH_SECURITY_LOCKOUTS", 5))
+    return int(settings.LAUNCH_SECURITY_LOCKOUTS)
 
 
 def signal_window() -> dt.timedelta:
-    return dt.timedelta(minutes=int(getattr(settings, "LAUNCH_SECURITY_WINDOW_MINUTES", 10)))
+    return dt.timedelta(minutes=int(settings.LAUNCH_SECURITY_WINDOW_MINUTES))
 
 
 def lockout_record(*, email: str, ip: str, scope: str, at: dt.datetime | None = None) -> None:

@@ -29,7 +29,7 @@ NUDGE_MAX_MESSAGES = 10  # one nudge sends at most this many due messages
 
 
 def smoke_email_domain() -> str:
-    return (getattr(settings, "SMOKE_EMAIL_DOMAIN", "") or DEFAULT_DOMAIN).strip().lower()
+    return (settings.SMOKE_EMAIL_DOMAIN or DEFAULT_DOMAIN).strip().lower()
 
 
 def is_smoke_email(email: str | None) -> bool:
@@ -85,7 +85,7 @@ def smoke_info() -> dict[str, Any]:
     return {
         "email_domain": smoke_email_domain(),
         "payments": payment_mode(),
-        "release": getattr(settings, "RELEASE", ""),
+        "release": settings.RELEASE,
     }
 
 

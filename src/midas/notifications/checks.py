@@ -25,9 +25,7 @@ def email_settings(app_configs: object, **kwargs: object) -> list[CheckMessage]:
                 id="midas.E102",
             )
         )
-    if getattr(settings, "PRODUCTION", False) and any(
-        name in settings.EMAIL_BACKEND for name in LOCAL_BACKENDS
-    ):
+    if settings.PRODUCTION and any(name in settings.EMAIL_BACKEND for name in LOCAL_BACKENDS):
         messages.append(
             Warning(
                 f"EMAIL_URL is {settings.EMAIL_DISPLAY or 'local'} in production: customers "

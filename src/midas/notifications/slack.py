@@ -41,7 +41,7 @@ MAX_RETRY_AFTER = 3600  # a Retry-After beyond an hour is taken as an hour
 
 def channel_name() -> str:
     """The channel the webhook posts to (a webhook is bound to one; this names it)."""
-    return getattr(settings, "SLACK_CHANNEL", "") or DEFAULT_CHANNEL
+    return settings.SLACK_CHANNEL or DEFAULT_CHANNEL
 
 
 def escape(text: str) -> str:
@@ -79,7 +79,7 @@ def build_payload(
 
 
 def _release() -> str:
-    return str(getattr(settings, "RELEASE", "") or "dev")
+    return str(settings.RELEASE or "dev")
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def send_claimed(
     from midas.notifications.delivery import record_failure, record_success
 
     url = settings.SLACK_WEBHOOK_URL
-    timeout = getattr(settings, "SLACK_TIMEOUT", DEFAULT_TIMEOUT)
+    timeout = settings.SLACK_TIMEOUT
     held: PostResult | None = None  # why the rest of the claim waits
     for attempt in attempts:
         if held is not None:

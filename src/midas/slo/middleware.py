@@ -22,7 +22,7 @@ def route_of(request: HttpRequest) -> str:
     match = getattr(request, "resolver_match", None)
     if match is not None:
         return match.view_name or match.route or "<unnamed>"
-    static = getattr(settings, "STATIC_URL", "/static/") or "/static/"
+    static = settings.STATIC_URL or "/static/"
     if request.path.startswith(static):
         return "<static>"
     return "<unmatched>"

@@ -77,7 +77,7 @@ def _gate_pass() -> dict[str, str]:
 
 
 def fetch(method: str, path: str, body: dict | None = None) -> Answer:
-    mode = getattr(settings, "SLO_PROBE_MODE", "client")
+    mode = settings.SLO_PROBE_MODE
     started = time.perf_counter()
     gate_pass = _gate_pass()
     data = json.dumps(body).encode() if body is not None else None
@@ -90,7 +90,7 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
             method=method,
             headers={"Content-Type": "application/json", "User-Agent": "midas-probe", **gate_pass},
         )
-        timeout = float(getattr(settings, "SLO_PROBE_TIMEOUT", 10))
+        timeout = float(settings.SLO_PROBE_TIMEOUT)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 status, content = response.status, response.read()

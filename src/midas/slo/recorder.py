@@ -47,7 +47,7 @@ def auto_flush() -> bool:
     """Flush from the request path? ``SLO_AUTO_FLUSH`` decides; unset, yes except under
     Django's test environment, where a flush landing inside a test's counted queries
     would make query-count assertions flaky (tests flush explicitly)."""
-    chosen = getattr(settings, "SLO_AUTO_FLUSH", None)
+    chosen = settings.SLO_AUTO_FLUSH
     if chosen is not None:
         return bool(chosen)
     from django.test.utils import _TestState
@@ -93,7 +93,7 @@ class MinuteRecorder:
     def flush_due(self) -> bool:
         if not auto_flush():
             return False
-        interval = getattr(settings, "SLO_FLUSH_SECONDS", 5)
+        interval = settings.SLO_FLUSH_SECONDS
         return time.monotonic() - self._last_flush >= interval
 
     def maybe_flush(self) -> int:

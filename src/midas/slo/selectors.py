@@ -45,9 +45,9 @@ class Targets:
 
 def targets() -> Targets:
     return Targets(
-        uptime_pct=float(getattr(settings, "SLO_UPTIME_TARGET", 99.9)),
-        avg_ms=float(getattr(settings, "SLO_AVG_MS_TARGET", 2500)),
-        error_rate_pct=float(getattr(settings, "SLO_ERROR_RATE_TARGET", 0.1)),
+        uptime_pct=float(settings.SLO_UPTIME_TARGET),
+        avg_ms=float(settings.SLO_AVG_MS_TARGET),
+        error_rate_pct=float(settings.SLO_ERROR_RATE_TARGET),
     )
 
 
@@ -222,7 +222,7 @@ def probe_days(component: str, days: int = 90, now: dt.datetime | None = None) -
     today = now.astimezone(dt.UTC).date()
     first = today - dt.timedelta(days=days - 1)
     start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
-    slow_ms = float(getattr(settings, "SLO_DEGRADED_MS", 2500))
+    slow_ms = float(settings.SLO_DEGRADED_MS)
     per_minute = (
         ProbeResult.objects.filter(component=component, minute__gte=start, minute__lt=now)
         .values("minute")

@@ -13,8 +13,8 @@ from midas.slo.models import ProbeResult, RequestMinute
 def slo_prune(*, now: dt.datetime | None = None) -> int:
     """Delete aggregates and probe results past their retention; return rows deleted."""
     now = now or timezone.now()
-    request_days = int(getattr(settings, "SLO_REQUEST_RETENTION_DAYS", 35))
-    probe_days = int(getattr(settings, "SLO_PROBE_RETENTION_DAYS", 92))
+    request_days = int(settings.SLO_REQUEST_RETENTION_DAYS)
+    probe_days = int(settings.SLO_PROBE_RETENTION_DAYS)
     gone, _ = RequestMinute.objects.filter(
         minute__lt=now - dt.timedelta(days=request_days)
     ).delete()

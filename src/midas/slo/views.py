@@ -35,7 +35,7 @@ def _is_loopback(address: str) -> bool:
 
 def metrics_access(request: HttpRequest) -> JsonResponse | None:
     """None when the request may read the metrics, else the refusal to send."""
-    token = getattr(settings, "METRICS_TOKEN", "")
+    token = settings.METRICS_TOKEN
     if token:
         header = request.headers.get("Authorization", "")
         scheme, _, given = header.partition(" ")

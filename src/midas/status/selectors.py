@@ -125,7 +125,7 @@ def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
     if not up:
         return ComponentStatus.MAJOR_OUTAGE, "probe", "The latest check failed."
     latency = getattr(probe, "latency_ms", None)
-    slow = latency is not None and latency > getattr(settings, "SLO_DEGRADED_MS", 2500)
+    slow = latency is not None and latency > settings.SLO_DEGRADED_MS
     if getattr(probe, "degraded", False) or slow:
         return ComponentStatus.DEGRADED_PERFORMANCE, "probe", "Responding slowly."
     return ComponentStatus.OPERATIONAL, "probe", ""

@@ -8,7 +8,7 @@ from django.core.checks import Error, Tags, register
 
 @register(Tags.security, deploy=False)
 def production_settings(app_configs: object, **kwargs: object) -> list[Error]:
-    if not getattr(settings, "PRODUCTION", False):
+    if not settings.PRODUCTION:
         return []
     errors = []
     if not settings.SECRET_KEY or len(settings.SECRET_KEY) < 40:

@@ -32,7 +32,6 @@ from django.utils.cache import patch_vary_headers
 from midas.catalog.selectors import catalog_version
 
 HEADER = "X-Cache"
-DEFAULT_SECONDS = 60
 CACHE_ALIAS = "default"
 KEY_PREFIX = "page"
 VARY_ALLOWED = frozenset({"cookie", "accept-encoding"})  # what the key already accounts for
@@ -44,7 +43,7 @@ Frozen = tuple[int, list[tuple[str, str]], bytes]
 
 def seconds() -> int:
     """How long a page is kept; 0 turns the cache off."""
-    return int(getattr(settings, "PAGE_CACHE_SECONDS", DEFAULT_SECONDS))
+    return int(settings.PAGE_CACHE_SECONDS)
 
 
 def store() -> BaseCache:

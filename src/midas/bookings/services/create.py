@@ -37,7 +37,7 @@ IDEMPOTENCY_KEY_MAX = 100
 
 def request_hold() -> dt.timedelta:
     """How long a request-to-book keeps its slot while staff decide."""
-    return dt.timedelta(hours=getattr(settings, "REQUEST_HOLD_HOURS", 24))
+    return dt.timedelta(hours=settings.REQUEST_HOLD_HOURS)
 
 
 def new_booking_reference() -> str:

@@ -35,13 +35,13 @@ REMINDER_LEAD = dt.timedelta(hours=24)
 
 def approved_payment_window() -> dt.timedelta:
     """How long a customer has to pay once staff approve a request."""
-    return dt.timedelta(hours=getattr(settings, "APPROVED_HOLD_HOURS", 24))
+    return dt.timedelta(hours=settings.APPROVED_HOLD_HOURS)
 
 
 def payment_grace() -> dt.timedelta:
     """How long past its expiry a hold with a payment under way (an authentication
     challenge open) is kept, so a customer mid-payment is not cut off."""
-    return dt.timedelta(minutes=getattr(settings, "PAYMENT_GRACE_MINUTES", 10))
+    return dt.timedelta(minutes=settings.PAYMENT_GRACE_MINUTES)
 
 
 def require_state(booking: Booking, *allowed: str, action: str) -> None:

@@ -68,7 +68,7 @@ def hold_minutes_left(booking: Booking, now: dt.datetime) -> int | None:
 
 
 def stripe_publishable_key() -> str:
-    return getattr(settings, "STRIPE_PUBLISHABLE_KEY", "") or ""
+    return settings.STRIPE_PUBLISHABLE_KEY or ""
 
 
 # --- History and money, in words -----------------------------------------------------------

@@ -22,7 +22,7 @@ PROVIDERS: dict[str, str] = {
 
 def provider_name() -> str:
     """The provider new payments go to."""
-    return "stripe" if getattr(settings, "PAYMENT_PROVIDER", "sandbox") == "stripe" else "sandbox"
+    return "stripe" if settings.PAYMENT_PROVIDER == "stripe" else "sandbox"
 
 
 def is_test_mode() -> bool:

@@ -102,7 +102,7 @@ def object_id(prefix: str, idempotency_key: str) -> str:
 
 
 def store_path() -> Path:
-    configured = getattr(settings, "PAYMENT_SANDBOX_PATH", "")
+    configured = settings.PAYMENT_SANDBOX_PATH
     return Path(configured) if configured else Path(settings.VAR_DIR) / "payments-sandbox.sqlite3"
 
 

@@ -34,15 +34,15 @@ HOLDING_STATES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 
 
 def hold_lead() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "DEPOSIT_HOLD_LEAD_DAYS", 5))
+    return dt.timedelta(days=settings.DEPOSIT_HOLD_LEAD_DAYS)
 
 
 def release_after() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "DEPOSIT_RELEASE_DAYS", 2))
+    return dt.timedelta(days=settings.DEPOSIT_RELEASE_DAYS)
 
 
 def hold_attempts() -> int:
-    return getattr(settings, "DEPOSIT_HOLD_ATTEMPTS", 3)
+    return settings.DEPOSIT_HOLD_ATTEMPTS
 
 
 def hold_request(row: Payment) -> dict[str, object]:
