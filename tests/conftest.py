@@ -82,31 +82,17 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def maintenance_off():
-    """Each test starts with maintenance mode off and remembered so (no query per request),
-    whatever a previous test switched."""
-    from midas.ops.selectors import MaintenanceState, remember
+def remembered_fresh():
+    """Each test starts with every per-process remembered value (maintenance mode, feature
+    flags, the launch state) at its fallback — maintenance off, the declared flag defaults,
+    the launch's gate public at 100 % — remembered as a running site would remember it, so
+    a request pays no query for it; never a previous test's copy. Services forget the copy
+    when they change the row, and ``fresh=True`` reads reach the database."""
+    from midas.core.remembered import Remembered
 
-    remember(MaintenanceState())
+    Remembered.remember_fallbacks()
     yield
-    remember(MaintenanceState())
-
-
-@pytest.fixture(autouse=True)
-def launch_state_fresh():
-    """Each test starts from the launch state and feature flags of an empty database (gate
-    public at 100 %, no cap; the declared flag defaults), remembered as the running site
-    would remember them, so a request pays no query for them; not from a previous test's
-    per-process copy. The launch services forget the copy when they change the state, and
-    ``launch_state(fresh=True)`` reads the database."""
-    from midas.launch import flags, selectors
-    from midas.launch.models import LaunchState
-
-    selectors.remember(LaunchState(pk=1), seconds=3600)
-    flags.remember()
-    yield
-    selectors.forget()
-    flags.remember()
+    Remembered.remember_fallbacks()
 
 
 @pytest.fixture(autouse=True)

@@ -64,9 +64,9 @@ def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
             out.write(f"Loaded the demo collection: {count} assets.\n")
     ensure_staff_account(out=out)
     call_command("collectstatic", interactive=False, verbosity=0)
-    from midas.launch.freeze import release_seen_at_start
+    from midas.core.signals import process_started
 
-    release_seen_at_start("serve")  # a new release during the freeze alerts the team
+    process_started.send(sender=prepare_site, role="serve")  # e.g. the freeze notes the release
 
 
 def ensure_staff_account(*, out=sys.stdout) -> None:

@@ -1,14 +1,26 @@
+from django.apps import apps
 from django.contrib import admin
 from django.urls import include, path
 
+from midas.accounts.forms import StaffLoginForm
 from midas.api.routes import api
-from midas.launch.security_signals import StaffLoginForm
 from midas.slo.views import metrics
 
 admin.site.site_header = "Midas back office"
 admin.site.site_title = "Midas"
 admin.site.index_title = "Run the collection"
-admin.site.login_form = StaffLoginForm  # records staff sign-ins (launch security trigger)
+admin.site.login_form = StaffLoginForm  # announces staff sign-ins (accounts.signals)
+
+# The go-live control plane is the top layer: the site serves, books and pays without it.
+launch = (
+    [
+        path("ops/launch/", include("midas.launch.console.urls")),
+        path("launch/", include("midas.launch.urls")),
+        path("launch/ack/", include("midas.launch.ack_urls")),
+    ]
+    if apps.is_installed("midas.launch")
+    else []
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -18,9 +30,7 @@ urlpatterns = [
     path("staff/mailbox/", include("midas.notifications.urls")),
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
-    path("ops/launch/", include("midas.launch.console.urls")),
-    path("launch/", include("midas.launch.urls")),
-    path("launch/ack/", include("midas.launch.ack_urls")),
+    *launch,
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),
     path("", include("midas.web.urls")),

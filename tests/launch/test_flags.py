@@ -9,9 +9,13 @@ import logging
 import pytest
 from django.utils import timezone
 
+from midas.core.remembered import Remembered
 from midas.errors import AppError, ErrorCode
+from midas.flags import registry as flag_registry
+from midas.flags import selectors as flag_reads
+from midas.flags.models import Flag
 from midas.launch import flags
-from midas.launch.models import Flag, FlagSnapshot, LaunchEvent
+from midas.launch.models import FlagSnapshot, LaunchEvent
 from tests.factories import make_customer
 from tests.launch.conftest import make_staff
 
@@ -22,13 +26,13 @@ pytestmark = pytest.mark.django_db
 def clock(monkeypatch):
     """The memo's clock, moved on by hand."""
     now = [1000.0]
-    monkeypatch.setattr(flags, "_clock", lambda: now[0])
-    flags.forget()
+    monkeypatch.setattr(Remembered, "clock", lambda: now[0])
+    flag_reads.FLAGS.forget()
     return now
 
 
 def test_declared_flags_and_their_defaults():
-    assert set(flags.REGISTRY) >= {
+    assert set(flag_registry.REGISTRY) >= {
         "registration",
         "booking",
         "payments",
@@ -36,9 +40,9 @@ def test_declared_flags_and_their_defaults():
         "reviews",
         "vip_services",
     }
-    assert flags.flag_enabled("booking") and flags.flag_enabled("payments")
-    assert not flags.flag_enabled("live_chat") and not flags.flag_enabled("vip_services")
-    assert "does not exist yet" in flags.REGISTRY["reviews"].description
+    assert flag_reads.flag_enabled("booking") and flag_reads.flag_enabled("payments")
+    assert not flag_reads.flag_enabled("live_chat") and not flag_reads.flag_enabled("vip_services")
+    assert "does not exist yet" in flag_registry.REGISTRY["reviews"].description
 
 
 def test_each_state(coordinator_actor, groups):
@@ -53,24 +57,26 @@ def test_each_state(coordinator_actor, groups):
     }
     for state, expected in cases.items():
         flags.flag_set(key="reviews", state=state, actor=coordinator_actor, reason="test")
-        got = tuple(flags.flag_enabled("reviews", user=u) for u in (None, customer, beta, staff))
+        got = tuple(
+            flag_reads.flag_enabled("reviews", user=u) for u in (None, customer, beta, staff)
+        )
         assert got == expected, state
 
 
 def test_percent_by_bucket_and_by_user_hash(coordinator_actor):
     flags.flag_set(key="booking", state="percent", percent=25, actor=coordinator_actor, reason="r")
-    assert flags.flag_enabled("booking", bucket=0)
-    assert flags.flag_enabled("booking", bucket=2499)
-    assert not flags.flag_enabled("booking", bucket=2500)
-    assert not flags.flag_enabled("booking")  # anonymous, no bucket: off
+    assert flag_reads.flag_enabled("booking", bucket=0)
+    assert flag_reads.flag_enabled("booking", bucket=2499)
+    assert not flag_reads.flag_enabled("booking", bucket=2500)
+    assert not flag_reads.flag_enabled("booking")  # anonymous, no bucket: off
     users = [make_customer(f"u{i}@example.com") for i in range(40)]
-    admitted = [u for u in users if flags.flag_enabled("booking", user=u)]
-    assert admitted == [u for u in users if flags.user_bucket(u) < 2500]
+    admitted = [u for u in users if flag_reads.flag_enabled("booking", user=u)]
+    assert admitted == [u for u in users if flag_reads.user_bucket(u) < 2500]
     assert 0 < len(admitted) < 40
     # the visitor bucket, when there is one, decides over the account's hash
     one = users[0]
-    assert flags.flag_enabled("booking", user=one, bucket=10) is True
-    assert flags.flag_enabled("booking", user=one, bucket=9000) is False
+    assert flag_reads.flag_enabled("booking", user=one, bucket=10) is True
+    assert flag_reads.flag_enabled("booking", user=one, bucket=9000) is False
 
 
 def test_percent_needs_a_share_and_states_are_checked(coordinator_actor):
@@ -86,21 +92,21 @@ def test_percent_needs_a_share_and_states_are_checked(coordinator_actor):
 
 def test_warm_memo_pays_no_query(clock, django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert flags.flag_enabled("booking")
+        assert flag_reads.flag_enabled("booking")
     with django_assert_num_queries(0):
         for _ in range(50):
-            flags.flag_enabled("booking")
-            flags.flag_enabled("payments", user=None, bucket=5)
+            flag_reads.flag_enabled("booking")
+            flag_reads.flag_enabled("payments", user=None, bucket=5)
 
 
 def test_after_the_ttl_a_shared_cache_version_keeps_the_memo(
     clock, monkeypatch, django_assert_num_queries
 ):
-    monkeypatch.setattr(flags, "_shared_cache", lambda: True)
-    flags.flag_enabled("booking")
-    clock[0] += flags.FRESH_SECONDS + 1
+    monkeypatch.setattr(flag_reads, "_shared_cache", lambda: True)
+    flag_reads.flag_enabled("booking")
+    clock[0] += flag_reads.FRESH_SECONDS + 1
     with django_assert_num_queries(0):
-        assert flags.flag_enabled("booking")
+        assert flag_reads.flag_enabled("booking")
 
 
 def test_a_change_in_another_process_is_seen_after_the_ttl(
@@ -108,33 +114,33 @@ def test_a_change_in_another_process_is_seen_after_the_ttl(
 ):
     """Another process = this one with its memo put back as it was before the change; the
     cache (the version key) is shared."""
-    monkeypatch.setattr(flags, "_shared_cache", lambda: True)
-    assert flags.flag_enabled("booking")
-    stale = flags._memo
+    monkeypatch.setattr(flag_reads, "_shared_cache", lambda: True)
+    assert flag_reads.flag_enabled("booking")
+    stale = flag_reads.FLAGS._memo
     with django_capture_on_commit_callbacks(execute=True):
         flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
-    flags._memo = stale
-    assert flags.flag_enabled("booking")  # within the TTL the other process trusts its copy
-    clock[0] += flags.FRESH_SECONDS + 1
-    assert not flags.flag_enabled("booking")  # the version moved: re-read
+    flag_reads.FLAGS._memo = stale
+    assert flag_reads.flag_enabled("booking")  # within the TTL the other process trusts its copy
+    clock[0] += flag_reads.FRESH_SECONDS + 1
+    assert not flag_reads.flag_enabled("booking")  # the version moved: re-read
 
 
 def test_a_per_process_cache_rereads_after_the_ttl(
     clock, coordinator_actor, django_assert_num_queries
 ):
-    flags.flag_enabled("booking")
-    stale = flags._memo
+    flag_reads.flag_enabled("booking")
+    stale = flag_reads.FLAGS._memo
     flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
-    flags._memo = stale
-    clock[0] += flags.FRESH_SECONDS + 1
+    flag_reads.FLAGS._memo = stale
+    clock[0] += flag_reads.FRESH_SECONDS + 1
     with django_assert_num_queries(1):
-        assert not flags.flag_enabled("booking")
+        assert not flag_reads.flag_enabled("booking")
 
 
 def test_this_process_sees_its_own_change_at_once(coordinator_actor):
-    assert flags.flag_enabled("booking")
+    assert flag_reads.flag_enabled("booking")
     flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
-    assert not flags.flag_enabled("booking")
+    assert not flag_reads.flag_enabled("booking")
 
 
 def test_change_is_recorded_and_announced(coordinator_actor, coordinator, settings):
@@ -172,10 +178,10 @@ def test_unknown_key(coordinator_actor, caplog):
     with pytest.raises(AppError) as exc:
         flags.flag_set(key="teleport", state="on", actor=coordinator_actor, reason="r")
     assert exc.value.code == ErrorCode.NOT_FOUND
-    flags._warned.discard("teleport")
-    with caplog.at_level(logging.WARNING, logger="midas.launch.flags"):
-        assert flags.flag_enabled("teleport") is False
-        assert flags.flag_enabled("teleport") is False
+    flag_reads._warned.discard("teleport")
+    with caplog.at_level(logging.WARNING, logger="midas.flags.selectors"):
+        assert flag_reads.flag_enabled("teleport") is False
+        assert flag_reads.flag_enabled("teleport") is False
     assert sum("teleport" in r.getMessage() for r in caplog.records) == 1
 
 
@@ -183,9 +189,9 @@ def test_a_flag_added_later(coordinator_actor):
     flags.flag_create(
         key="gift_cards", description="Gift cards", actor=coordinator_actor, reason="r"
     )
-    assert flags.flag_enabled("gift_cards") is False
+    assert flag_reads.flag_enabled("gift_cards") is False
     flags.flag_set(key="gift_cards", state="on", actor=coordinator_actor, reason="r")
-    assert flags.flag_enabled("gift_cards") is True
+    assert flag_reads.flag_enabled("gift_cards") is True
     assert "gift_cards" in [f.key for f in flags.flags_list()]
     with pytest.raises(AppError) as exc:
         flags.flag_create(key="booking", description="", actor=coordinator_actor, reason="r")
@@ -203,7 +209,7 @@ def test_snapshot_and_restore_the_last_good_state(coordinator_actor):
     flags.flags_snapshot(good=False, reason="just looking")  # newer, but not good
     restored = flags.flags_restore_last_good(actor=coordinator_actor, reason="rollback")
     assert restored["booking"] == "on" and restored["reviews"] == "beta"
-    assert flags.flag_enabled("booking") and not flags.flag_enabled("reviews")
+    assert flag_reads.flag_enabled("booking") and not flag_reads.flag_enabled("reviews")
     event = LaunchEvent.objects.get(action="launch.flags.restored")
     assert event.details["snapshot"] == good.pk
     assert set(event.details["changed"]) == {"booking", "reviews"}
@@ -224,5 +230,5 @@ def test_unreadable_database_keeps_the_defaults(monkeypatch, clock):
         raise DatabaseError("gone")
 
     monkeypatch.setattr(Flag.objects, "values_list", broken)
-    assert flags.flag_enabled("booking") is True
-    assert flags.flag_enabled("live_chat") is False
+    assert flag_reads.flag_enabled("booking") is True
+    assert flag_reads.flag_enabled("live_chat") is False

@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from midas.launch import flags, services
+from midas.flags import selectors as flag_reads
+from midas.launch import services
 from midas.launch.models import LaunchEvent
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_refusals_exit_2(coordinator, executive):
     assert code == 2 and "forbidden" in err
     code, _, err = launch("flags", "set", "nope", "off", "--reason", "r", "--by", coordinator.email)
     assert code == 2 and "not_found" in err
-    assert flags.flag_enabled("booking")
+    assert flag_reads.flag_enabled("booking")
 
 
 def test_snapshot_and_restore(coordinator):
@@ -69,7 +70,7 @@ def test_snapshot_and_restore(coordinator):
     launch("flags", "set", "payments", "off", "--reason", "r", "--by", coordinator.email)
     code, out, _ = launch("flags", "restore", "--reason", "rollback", "--by", coordinator.email)
     assert code == 0 and "payments=on" in out
-    assert flags.flag_enabled("payments")
+    assert flag_reads.flag_enabled("payments")
 
 
 def test_guard_exit_codes(coordinator, coordinator_actor):

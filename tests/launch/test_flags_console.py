@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from midas.launch import flags
-from midas.launch.models import Flag, FlagSnapshot, LaunchEvent
+from midas.flags import selectors as flag_reads
+from midas.flags.models import Flag
+from midas.launch.models import FlagSnapshot, LaunchEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def test_a_change_is_made_and_shows_who(client, coordinator):
     client.force_login(coordinator)
     response = client.post(URL + "/booking", {"state": "off", "reason": "checkout bug"})
     assert response.status_code == 302
-    assert not flags.flag_enabled("booking")
+    assert not flag_reads.flag_enabled("booking")
     html = client.get(URL).content.decode()
     row = html.split('id="flag-booking"')[1].split("</tr>")[0]
     assert "Off" in row and coordinator.email in row
@@ -64,7 +65,7 @@ def test_executive_reads_but_may_not_change(client, executive):
     html = client.get(URL).content.decode()
     assert 'action="/ops/launch/flags/booking"' not in html
     assert client.post(URL + "/booking", {"state": "off", "reason": "x"}).status_code == 403
-    assert flags.flag_enabled("booking")
+    assert flag_reads.flag_enabled("booking")
 
 
 def test_concierge_staff_get_403_and_customers_404(client, concierge_staff):
@@ -81,8 +82,8 @@ def test_snapshot_restore_and_add(client, operator):
     assert client.post(URL + "/snapshot", {"reason": "GO"}).status_code == 302
     assert FlagSnapshot.objects.get().good
     client.post(URL + "/payments", {"state": "off", "reason": "incident"})
-    assert not flags.flag_enabled("payments")
+    assert not flag_reads.flag_enabled("payments")
     assert client.post(URL + "/restore", {"reason": "recovered"}).status_code == 302
-    assert flags.flag_enabled("payments")
+    assert flag_reads.flag_enabled("payments")
     assert client.post(URL + "/add", {"key": "gift_cards", "reason": "new"}).status_code == 302
     assert 'id="flag-gift_cards"' in client.get(URL).content.decode()

@@ -69,7 +69,7 @@ def releases(current="r42", previous="r41"):
 
 
 def good_flags_then_booking_off(actor):
-    from midas.launch.flag_services import flag_set, flags_snapshot
+    from midas.launch.flags import flag_set, flags_snapshot
 
     flags_snapshot(good=True, reason="GO at 10:00")
     flag_set(key="booking", state="off", actor=actor, reason="the bad release")
@@ -77,7 +77,7 @@ def good_flags_then_booking_off(actor):
 
 @pytest.mark.django_db
 def test_a_full_rollback_runs_every_step_in_order_and_records_them(hook, coordinator_actor):
-    from midas.launch.models import Flag
+    from midas.flags.models import Flag
 
     releases()
     good_flags_then_booking_off(coordinator_actor)

@@ -17,10 +17,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from midas.accounts import ratelimit, selectors
+from midas.accounts import ratelimit, selectors, signals
 from midas.accounts.models import ApiToken, User
 from midas.errors import AppError, ErrorCode
-from midas.launch.security_signals import lockout_record, staff_login_record
 
 logger = logging.getLogger("midas.audit")
 
@@ -43,8 +42,8 @@ def check_credentials(
     # Django's backend hashes the password for unknown addresses too (no timing tell)
     user = authenticate(request, email=email, password=password)
     if user is None:
-        for scope in ratelimit.LOGIN_LOCKOUT.failed(email, ip):  # durable: the security trigger
-            lockout_record(email=email, ip=ip, scope=scope)
+        for scope in ratelimit.LOGIN_LOCKOUT.failed(email, ip):
+            signals.signin_locked.send(sender=check_credentials, email=email, ip=ip, scope=scope)
         logger.info("accounts.user.login_failed ip=%s", ip)
         raise AppError(
             ErrorCode.INVALID_CREDENTIALS, "The email address or password is not correct."
@@ -56,7 +55,7 @@ def check_credentials(
             "Please confirm your email address first: open the link we sent you.",
             field="email",
         )
-    staff_login_record(user=user, ip=ip)  # the security trigger's "new address" signal
+    signals.signed_in.send(sender=check_credentials, user=user, ip=ip)
     return user
 
 

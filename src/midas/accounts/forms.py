@@ -7,12 +7,14 @@ Each form reports every problem at once (the services' ``*_problems`` helpers); 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.utils import timezone
 
-from midas.accounts import services
+from midas.accounts import ratelimit, services, signals
 from midas.accounts.models import User
 from midas.errors import AppError
 
@@ -174,3 +176,16 @@ class ProfileForm(AccountForm):
         fields = ["first_name", "last_name", "phone", "date_of_birth"]
         fields += ["licence_number", "licence_country", "licence_expiry"]
         return {name: getattr(user, name) for name in fields}
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    """The admin's login form (``admin.site.login_form``): announces the sign-in
+    (``signals.signed_in``) once the password and the staff flag have been checked, as the
+    sign-in page and the API token endpoint do."""
+
+    def confirm_login_allowed(self, user: Any) -> None:
+        super().confirm_login_allowed(user)
+        if self.request is not None:
+            signals.signed_in.send(
+                sender=StaffLoginForm, user=user, ip=ratelimit.client_ip(self.request)
+            )

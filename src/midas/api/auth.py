@@ -30,7 +30,7 @@ from midas.accounts.authentication import (
 from midas.accounts.models import User
 from midas.api.schemas import ErrorOut, Instant
 from midas.errors import AppError, ErrorCode
-from midas.launch.flags import flag_require
+from midas.flags.guards import flag_require
 
 router = Router(tags=["accounts"])
 

@@ -29,7 +29,7 @@ from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
 from midas.bookings.services.cancel import CANCELLABLE
 from midas.errors import AppError, ErrorCode
-from midas.launch.flags import flag_require
+from midas.flags.guards import flag_require
 from midas.payments.providers import is_test_mode
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payment_pay_booking

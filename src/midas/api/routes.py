@@ -42,4 +42,13 @@ api.add_router("", quotes.router)
 api.add_router("", "midas.api.auth.router")
 api.add_router("", payments.router)
 api.add_router("", "midas.api.bookings.router")
-api.add_router("", "midas.api.smoke.router")
+
+_mounted: set[str] = set()
+
+
+def mount(router: str) -> None:
+    """Add another app's router (by import path) to the API, once: the launch mounts its
+    smoke API here from its ``ready()``, so the API never imports the launch."""
+    if router not in _mounted:
+        _mounted.add(router)
+        api.add_router("", router)

@@ -13,7 +13,8 @@ from datetime import timedelta
 
 from django.db import models
 
-from midas.catalog.models import Asset, TimestampedModel
+from midas.catalog.models import Asset
+from midas.core.models import TimestampedModel
 
 # The longest one row may occupy an asset. Availability queries rely on it to bound their
 # index scans: a row overlapping [s, e) must start after s - MAX_OCCUPANCY.

@@ -15,16 +15,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from midas.catalog.specs import display_specs, validate_specs
+from midas.core.models import TimestampedModel
 
 BASIS_POINTS = 10_000  # 100% = 10,000 bp
-
-
-class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        abstract = True
 
 
 def validate_timezone(value: str) -> None:

@@ -240,10 +240,9 @@ def _forget_caches() -> None:
     from midas.launch.selectors import forget
 
     forget()
-    with contextlib.suppress(ImportError):
-        from midas.launch import flags
+    from midas.flags.selectors import FLAGS
 
-        flags.forget()
+    FLAGS.forget()
 
 
 def staff_actor(role: str) -> actors.Actor:

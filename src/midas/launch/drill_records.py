@@ -154,9 +154,9 @@ def read_back() -> list[Decision]:
 def summary() -> dict:
     """The decisions in figures: go/no-go records, trigger firings, rollbacks with their
     steps' timings, incidents and escalation notices, the final state."""
+    from midas.flags.models import Flag
     from midas.launch.models import (
         EscalationNotice,
-        Flag,
         GoNoGoRecord,
         RollbackRun,
         TriggerFiring,

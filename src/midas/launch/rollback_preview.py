@@ -67,7 +67,7 @@ def previous_release() -> str:
 
 def _flags_preview() -> tuple[str, bool]:
     try:
-        from midas.launch.flag_services import current_states, last_good_snapshot
+        from midas.launch.flags import current_states, last_good_snapshot
     except ImportError:
         return "the flags service is not installed: flags stay as they are", False
     snapshot = last_good_snapshot()

@@ -54,7 +54,7 @@ def maintenance_on(runner) -> tuple[bool, str, bool]:
 
 def flags_back(runner) -> tuple[bool, str, bool]:
     try:
-        from midas.launch.flag_services import flags_restore_last_good
+        from midas.launch.flags import flags_restore_last_good
     except ImportError:
         return True, "the flags service is not installed: flags left as they are", True
     try:
@@ -181,14 +181,11 @@ def _after_restore(runner) -> str:
     maintenance_enable(message=MAINTENANCE_MESSAGE, user=None)
     forget()
     notes = ["run re-recorded", "maintenance back on"]
-    try:
-        from midas.launch import flags
+    from midas.flags.services import bump_version
 
-        flags.bump_version()
-        _ok, detail, _ = flags_back(runner)
-        notes.append(f"flags again: {detail}")
-    except ImportError:
-        pass
+    bump_version()
+    _ok, detail, _ = flags_back(runner)
+    notes.append(f"flags again: {detail}")
     return "; ".join(notes)
 
 

@@ -5,11 +5,14 @@ Two observations are kept as ``SecuritySignal`` rows (the lockout itself lives o
 cache, which may be per process and forgets):
 
 - **lockout**: the sign-in guard locked an (account, address) pair or an address
-  (``midas.accounts.authentication.check_credentials`` records it when
-  ``Lockout.failed()`` says it locked). A *burst* is ``LAUNCH_SECURITY_LOCKOUTS`` (5) or
-  more lockouts within ``LAUNCH_SECURITY_WINDOW_MINUTES`` (10).
+  (``midas.accounts.authentication.check_credentials`` announces
+  ``accounts.signals.signin_locked`` when ``Lockout.failed()`` says it locked). A *burst*
+  is ``LAUNCH_SECURITY_LOCKOUTS`` (5) or more lockouts within
+  ``LAUNCH_SECURITY_WINDOW_MINUTES`` (10).
 - **staff_login**: a staff account signed in (the sign-in page and the API token endpoint
-  through ``check_credentials``; the admin's own login form through ``StaffLoginForm``).
+  through ``check_credentials``; the admin's own login form through
+  ``accounts.forms.StaffLoginForm``; all three announce ``accounts.signals.signed_in``,
+  which this module listens to).
   It is *from a new address* when the account signed in during the last 30 days and never
   from this address: an account's first recorded sign-in is no evidence of anything.
   Such a sign-in keeps the trigger holding for ``LAUNCH_SECURITY_WINDOW_MINUTES``.
@@ -21,9 +24,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
+from django.dispatch import receiver
 from django.utils import timezone
 
+from midas.accounts.signals import signed_in, signin_locked
 from midas.launch.models import SecuritySignal, SignalKind
 
 ADDRESS_MEMORY = dt.timedelta(days=30)
@@ -89,13 +93,11 @@ def security_reading(*, now: dt.datetime | None = None) -> SecurityReading:
     )
 
 
-class StaffLoginForm(AdminAuthenticationForm):
-    """The admin's login form (``admin.site.login_form``), recording the staff sign-in once
-    the password and the staff flag have been checked."""
+@receiver(signin_locked, dispatch_uid="launch.security.lockout")
+def _on_signin_locked(sender: object, *, email: str, ip: str, scope: str, **_: object) -> None:
+    lockout_record(email=email, ip=ip, scope=scope)
 
-    def confirm_login_allowed(self, user) -> None:
-        super().confirm_login_allowed(user)
-        from midas.accounts.ratelimit import client_ip
 
-        if self.request is not None:
-            staff_login_record(user=user, ip=client_ip(self.request))
+@receiver(signed_in, dispatch_uid="launch.security.staff_login")
+def _on_signed_in(sender: object, *, user: object, ip: str, **_: object) -> None:
+    staff_login_record(user=user, ip=ip)

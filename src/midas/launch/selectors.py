@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 import zoneinfo
 from dataclasses import dataclass
 
-from django.db import DatabaseError
 from django.utils import timezone
 
+from midas.core.remembered import Remembered
 from midas.launch.models import LaunchEvent, LaunchState
 
 logger = logging.getLogger(__name__)
@@ -28,34 +27,25 @@ def state_row(*, for_update: bool = False) -> LaunchState:
     return row
 
 
-_remembered: tuple[float, LaunchState] | None = None
+STATE: Remembered[LaunchState] = Remembered(
+    "launch state", read=state_row, fallback=lambda: LaunchState(pk=1), seconds=CACHE_SECONDS
+)
 
 
 def remember(state: LaunchState, *, seconds: float = CACHE_SECONDS) -> None:
     """Keep ``state`` as this process's answer for the next ``seconds``."""
-    global _remembered
-    _remembered = (time.monotonic() + seconds, state)
+    STATE.remember(state, seconds=seconds)
 
 
 def forget() -> None:
     """Drop this process's copy (services call it on commit; tests between cases)."""
-    global _remembered
-    _remembered = None
+    STATE.forget()
 
 
 def launch_state(*, fresh: bool = False) -> LaunchState:
     """The state, at most ``CACHE_SECONDS`` old. Unreadable database: the defaults (public,
     100 %), logged — the health checks report the database itself."""
-    memo = _remembered
-    if not fresh and memo is not None and memo[0] > time.monotonic():
-        return memo[1]
-    try:
-        row = state_row()
-    except DatabaseError as exc:
-        logger.warning("launch state unreadable (%s); using defaults", type(exc).__name__)
-        return LaunchState(pk=1)
-    remember(row)
-    return row
+    return STATE.get(fresh=fresh)
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,7 @@ class BackstageUnavailable(Exception):
 
 
 class SmokeApi:
-    """The deployment's smoke API (``midas.api.smoke``), bearer ``SMOKE_TOKEN``."""
+    """The deployment's smoke API (``midas.launch.smoke_api``), bearer ``SMOKE_TOKEN``."""
 
     def __init__(self, http_: Http, token: str) -> None:
         self.http, self.token = http_, token

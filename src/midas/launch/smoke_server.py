@@ -1,6 +1,6 @@
 """What a deployment does for a smoke run that a customer's API cannot: recognise smoke
 accounts, verify their address, say whether the confirmation email went out, and say which
-payment mode is configured. Called by the smoke API (``midas.api.smoke``, only when
+payment mode is configured. Called by the smoke API (``midas.launch.smoke_api``, only when
 ``SMOKE_TOKEN`` is set) and, with no token against this deployment, by the runner itself.
 
 Smoke accounts are ``smoke+<run>@<domain>``: the domain is ``SMOKE_EMAIL_DOMAIN`` (a domain
@@ -10,64 +10,27 @@ nobody's inbox). ``is_smoke_email`` is how reports and metrics leave them out.
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
+from midas.accounts import synthetic
+from midas.core import synthetic as pass_
 from midas.errors import AppError, ErrorCode
 
-DEFAULT_DOMAIN = "example.com"
-LOCAL_PREFIX = "smoke+"
 CONFIRMATION_TEMPLATE = "booking_confirmed"
-SMOKE_HEADER = "X-Smoke-Token"
-VISITOR_SALT = "midas.launch.smoke.pass"
-VISITOR_PASS_MAX_AGE = 900  # seconds: longer than any run
 NUDGE_MAX_MESSAGES = 10  # one nudge sends at most this many due messages
 
-
-def smoke_email_domain() -> str:
-    return (settings.SMOKE_EMAIL_DOMAIN or DEFAULT_DOMAIN).strip().lower()
-
-
-def is_smoke_email(email: str | None) -> bool:
-    """Whether ``email`` is a smoke run's throwaway account (``smoke+...@<smoke domain>``,
-    the configured domain or ``example.com``)."""
-    local, _, domain = (email or "").strip().lower().rpartition("@")
-    if not local.startswith(LOCAL_PREFIX) or len(local) <= len(LOCAL_PREFIX):
-        return False
-    return domain in {smoke_email_domain(), DEFAULT_DOMAIN}
-
-
-def token_matches(presented: str) -> bool:
-    """Constant-time comparison with ``SMOKE_TOKEN``; never true when it is unset."""
-    expected = settings.SMOKE_TOKEN or ""
-    return bool(expected) and hmac.compare_digest(presented.encode(), expected.encode())
-
-
-def visitor_pass() -> str:
-    """A short-lived pass (signed with this deployment's ``SECRET_KEY``) that a run against
-    this deployment sends in ``X-Smoke-Token`` when no ``SMOKE_TOKEN`` is set."""
-    return signing.TimestampSigner(salt=VISITOR_SALT).sign("smoke")
-
-
-def is_smoke_request(request) -> bool:
-    """Whether a request comes from a smoke run: its ``X-Smoke-Token`` header holds
-    ``SMOKE_TOKEN`` or a fresh ``visitor_pass()``. For the access gate, which should let it
-    through (the smoke checks the public journey, not who is admitted)."""
-    presented = request.headers.get(SMOKE_HEADER, "").strip()
-    if not presented:
-        return False
-    if token_matches(presented):
-        return True
-    try:
-        signer = signing.TimestampSigner(salt=VISITOR_SALT)
-        value = signer.unsign(presented, max_age=VISITOR_PASS_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired included
-        return False
-    return value == "smoke"
+# Smoke accounts and the smoke pass belong to the core (accounts.synthetic, core.synthetic):
+# the names the launch has always used for them.
+DEFAULT_DOMAIN = synthetic.DEFAULT_DOMAIN
+SMOKE_HEADER = pass_.HEADER
+smoke_email_domain = synthetic.synthetic_email_domain
+is_smoke_email = synthetic.is_synthetic_email
+token_matches = pass_.token_matches
+visitor_pass = pass_.visitor_pass
+is_smoke_request = pass_.is_synthetic_request
 
 
 def payment_mode() -> str:

@@ -7,10 +7,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import time
 
-from django.db import DatabaseError
-
+from midas.core.remembered import Remembered
 from midas.ops.models import MaintenanceMode
 
 logger = logging.getLogger(__name__)
@@ -44,26 +42,18 @@ def read_state() -> MaintenanceState:
     return MaintenanceState(row.enabled, row.message, row.retry_after, row.started_at)
 
 
-_remembered: tuple[float, MaintenanceState] | None = None
+MAINTENANCE: Remembered[MaintenanceState] = Remembered(
+    "maintenance state", read=read_state, fallback=MaintenanceState, seconds=CACHE_SECONDS
+)
 
 
 def remember(state: MaintenanceState) -> None:
     """Keep ``state`` as this process's answer for the next ``CACHE_SECONDS``."""
-    global _remembered
-    _remembered = (time.monotonic() + CACHE_SECONDS, state)
+    MAINTENANCE.remember(state)
 
 
 def maintenance_state(*, fresh: bool = False) -> MaintenanceState:
     """The current state, at most ``CACHE_SECONDS`` old (``fresh``: from the database).
     When the database cannot be read the site is taken to be open, and it says so in the
     log: the health checks report the database itself."""
-    memo = _remembered
-    if not fresh and memo is not None and memo[0] > time.monotonic():
-        return memo[1]
-    try:
-        state = read_state()
-    except DatabaseError as exc:
-        logger.warning("maintenance state unreadable (%s); serving", type(exc).__name__)
-        return MaintenanceState()
-    remember(state)
-    return state
+    return MAINTENANCE.get(fresh=fresh)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from midas.catalog.models import TimestampedModel
+from midas.core.models import TimestampedModel
 from midas.money import format_money
 
 

@@ -35,6 +35,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils import timezone
 
+from midas.core.synthetic import synthetic_pass
 from midas.slo.models import Component, ProbeResult
 from midas.slo.recorder import minute_of
 
@@ -71,9 +72,7 @@ def _asset_path() -> str | None:
 def _gate_pass() -> dict[str, str]:
     """The header that lets a probe through the launch's access gate (the same pass a smoke
     run of this deployment sends): a closed gate or a ramp must not read as downtime."""
-    from midas.launch.smoke_server import SMOKE_HEADER, visitor_pass
-
-    return {SMOKE_HEADER: settings.SMOKE_TOKEN or visitor_pass()}
+    return synthetic_pass()
 
 
 def fetch(method: str, path: str, body: dict | None = None) -> Answer:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
+from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_policy
 from midas.money import format_money
@@ -100,9 +101,7 @@ ROUTINE_FOR_SMOKE = frozenset({"staff_new_booking", "staff_new_request", "staff_
 
 def tell_staff(booking: Booking, template: str, *, dedupe: str = "", **extra: Any) -> None:
     """One email to the concierge team about this booking."""
-    from midas.launch.smoke_server import is_smoke_email
-
-    if template in ROUTINE_FOR_SMOKE and is_smoke_email(booking.customer.email):
+    if template in ROUTINE_FOR_SMOKE and is_synthetic_email(booking.customer.email):
         return
     staff_notify(
         template=template,

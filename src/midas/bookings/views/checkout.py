@@ -27,7 +27,7 @@ from midas.bookings.views.common import page, to_login
 from midas.catalog import selectors as catalog
 from midas.catalog.models import Asset
 from midas.errors import AppError, ErrorCode
-from midas.launch.flags import flag_page
+from midas.flags.guards import flag_page
 from midas.web.quoting import QuoteRequest, QuoteResult, quote_for_page
 
 # The API's scope: one counter per customer for the page and POST /api/v1/bookings alike

@@ -28,7 +28,7 @@ from midas.bookings.views.common import (
     to_login,
 )
 from midas.errors import AppError
-from midas.launch.flags import flag_page
+from midas.flags.guards import flag_page
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import is_test_mode
 from midas.payments.selectors import payments_of

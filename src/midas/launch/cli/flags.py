@@ -3,9 +3,9 @@ restore``: the feature flags from the command line (changes need the FLAGS permi
 
 from __future__ import annotations
 
+from midas.flags.models import FlagState
 from midas.launch import flags
 from midas.launch.cli import actor_of, add_by
-from midas.launch.models import FlagState
 
 
 def add_commands(sub) -> None:

@@ -10,9 +10,9 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
+from midas.flags.models import FlagState
 from midas.launch import actors, flags
 from midas.launch.console import launch_view, refused
-from midas.launch.models import FlagState
 
 NAV = (40, "Flags", "launch_console:flags")
 TEMPLATE = "launch/console/flags.html"

@@ -18,7 +18,7 @@ from midas.launch.models.access import (
 )
 from midas.launch.models.audit import LaunchEvent
 from midas.launch.models.checks import Decision, GoNoGoRecord, SignOff, SmokeRun
-from midas.launch.models.flags import Flag, FlagSnapshot, FlagState
+from midas.launch.models.flags import FlagSnapshot
 from midas.launch.models.plan import ChecklistItem, ItemStatus, ScheduleStep, StepStatus
 from midas.launch.models.response import (
     Escalation,
@@ -37,9 +37,7 @@ __all__ = [
     "EscalationNotice",
     "Feedback",
     "FeedbackStatus",
-    "Flag",
     "FlagSnapshot",
-    "FlagState",
     "GateMode",
     "GoNoGoRecord",
     "Invite",

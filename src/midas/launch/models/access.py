@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from midas.catalog.models import TimestampedModel
+from midas.core.models import TimestampedModel
 
 
 class VisitorState(models.TextChoices):

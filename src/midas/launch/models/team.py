@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from midas.catalog.models import TimestampedModel
+from midas.core.models import TimestampedModel
 
 
 class RoleKey(models.TextChoices):

@@ -1,14 +1,16 @@
 """``{% launch_feedback %}``: the beta feedback control, on every customer page for beta
-testers and invitees (web/base.html). Costs no query: it reads what the access gate already
-decided, the signed-in user (already loaded for the navigation) and the visitor cookie.
-A page that shows it carries a CSRF token, so the anonymous page cache never stores it, and
-those who see it have a session (beta testers sign in; an invitation sets one), so they are
-never served a cached page (midas.web.page_cache)."""
+testers and invitees (added to web/base.html through ``midas.web.extensions``). Costs no
+query: it reads what the access gate already decided, the signed-in user (already loaded
+for the navigation) and the visitor cookie. A page that shows it carries a CSRF token, so
+the anonymous page cache never stores it, and those who see it have a session (beta testers
+sign in; an invitation sets one), so they are never served a cached page
+(midas.web.page_cache)."""
 
 from __future__ import annotations
 
 from django import template
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 
 register = template.Library()
 
@@ -28,6 +30,11 @@ def feedback_shown(request: HttpRequest | None) -> bool:
 
     token = read_token(request)
     return bool(token and token.invite_id and token.state == "admitted")
+
+
+def feedback_control(context: template.Context) -> str:
+    """The control's HTML for ``midas.web.extensions.add_to_main_end`` (web/base.html)."""
+    return render_to_string("launch/access_feedback_control.html", launch_feedback(context))
 
 
 @register.inclusion_tag("launch/access_feedback_control.html", takes_context=True)

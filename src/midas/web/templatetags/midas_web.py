@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.safestring import mark_safe
 
+from midas.web import extensions
 from midas.web.meta import absolute as absolute_url
 
 register = template.Library()
@@ -39,3 +41,9 @@ def key_specs(asset: object, count: int = 3) -> list[tuple[str, str]]:
 def hours(count: int) -> str:
     """48 → "48 hours", 1 → "1 hour"."""
     return units(count, "hour")
+
+
+@register.simple_tag(takes_context=True)
+def main_end(context: template.Context) -> str:
+    """What other apps add at the end of ``<main>`` (``midas.web.extensions``)."""
+    return mark_safe("".join(render(context) for render in extensions.MAIN_END))  # noqa: S308

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             parent_pid=options["parent_pid"],
         )
         worker.configure_signals()
-        from midas.launch.freeze import release_seen_at_start
+        from midas.core.signals import process_started
 
-        release_seen_at_start("worker")  # a new release during the freeze alerts the team
+        process_started.send(sender=MidasWorker, role="worker")  # e.g. the freeze: the release
         worker.run(max_loops=options["max_loops"], until_idle=options["until_idle"])
