@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.templatetags.static import static
+
+from midas.core.urls import absolute_url
 
 SITE_NAME = "Midas The Lifestyle"
 DEFAULT_IMAGE = "midas/og-default.jpg"
 
 
-def absolute(url: str) -> str:
-    """``url`` made absolute against ``SITE_URL`` (already absolute URLs pass through)."""
-    if url.startswith(("http://", "https://")):
-        return url
-    if url.startswith("//"):
-        return "https:" + url
-    return settings.SITE_URL.rstrip("/") + "/" + url.lstrip("/")
+absolute = absolute_url  # the name the templates and pages use
 
 
 @dataclass(frozen=True)
