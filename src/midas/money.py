@@ -24,7 +24,7 @@ def exponent(currency: str) -> int:
 
 def minor_per_major(currency: str) -> int:
     """How many minor units make one major unit (100 for USD and AED)."""
-    return 10 ** exponent(currency)
+    return int(10 ** exponent(currency))
 
 
 def format_money(amount: object, currency: str, *, always_fraction: bool = False) -> str:

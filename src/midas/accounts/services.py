@@ -12,13 +12,11 @@ import datetime as dt
 import logging
 import re
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from midas.accounts import ratelimit, selectors, tokens
@@ -27,6 +25,7 @@ from midas.accounts import ratelimit, selectors, tokens
 from midas.accounts.eligibility import age_on as age_on
 from midas.accounts.eligibility import check_eligibility as check_eligibility
 from midas.accounts.models import ApiToken, User
+from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.notifications.services import email_enqueue
 
@@ -40,7 +39,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 def _site_link(name: str, **kwargs: str) -> str:
     """The absolute URL of a named page, for emails."""
-    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs or None)
+    return absolute_reverse(name, **kwargs)
 
 
 def _hours(delta: dt.timedelta) -> str:

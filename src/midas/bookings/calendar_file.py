@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-
 from midas.bookings.models import Booking
+from midas.core.urls import absolute_reverse, site_host
 
 CRLF = "\r\n"
 MAX_OCTETS = 75
@@ -90,8 +89,9 @@ def ics_event(
 
 def booking_ics(booking: Booking, *, now: dt.datetime) -> str:
     """The confirmed booking as an event: the asset, where, and its reference."""
-    host = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0] or "midas"
+    host = site_host() or "midas"
     place = booking.location
+    page = absolute_reverse("bookings:detail", reference=booking.reference)
     return ics_event(
         uid=f"{booking.reference}@{host}",
         start=booking.start,
@@ -100,8 +100,8 @@ def booking_ics(booking: Booking, *, now: dt.datetime) -> str:
         stamp=now,
         description=(
             f"Your booking {booking.reference}: {booking.asset.name} in {place.city}.\n"
-            f"Manage it at {settings.SITE_URL}/bookings/{booking.reference}/"
+            f"Manage it at {page}"
         ),
         location=f"{place.city}, {place.country}",
-        url=f"{settings.SITE_URL}/bookings/{booking.reference}/",
+        url=page,
     )

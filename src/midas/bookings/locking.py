@@ -20,9 +20,10 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import DatabaseError, OperationalError, connection
+from django.db import OperationalError, connection
 
 from midas.bookings.models import Booking
+from midas.core import db_errors
 from midas.errors import AppError, ErrorCode
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,12 +31,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 LOCK_TIMEOUT_MS = 10_000
 
 
-def is_lock_timeout(exc: DatabaseError) -> bool:
-    text = str(exc).lower()
-    return "database is locked" in text or "lock timeout" in text or "deadlock" in text
-
-
-def _set_lock_timeout() -> None:
+def set_lock_timeout() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = {LOCK_TIMEOUT_MS}")
@@ -43,20 +39,12 @@ def _set_lock_timeout() -> None:
 
 def lock_booking(booking_id: int) -> Booking:
     """The booking, re-read and locked until the surrounding transaction ends."""
-    _set_lock_timeout()
+    set_lock_timeout()
     return (
         Booking.objects.select_for_update(of=("self",))
         .select_related("asset", "asset__category", "asset__home_location", "location", "customer")
         .get(pk=booking_id)
     )
-
-
-def lock_payment(payment_id: int) -> Any:
-    """The ledger row, re-read and locked (after its booking: see the module's note)."""
-    from midas.payments.models import Payment
-
-    _set_lock_timeout()
-    return Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
 
 
 def conflict_on_lock_timeout(func: F) -> F:
@@ -68,7 +56,7 @@ def conflict_on_lock_timeout(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except OperationalError as exc:
-            if is_lock_timeout(exc):
+            if db_errors.is_lock_timeout(exc):
                 raise AppError(
                     ErrorCode.LOCK_TIMEOUT, "this booking is busy; please try again"
                 ) from exc

@@ -47,10 +47,11 @@ def _shared_cache() -> bool:
 
 def cached_version() -> str | None:
     try:
-        return cache.get(VERSION_KEY)
+        value = cache.get(VERSION_KEY)
     except Exception as exc:  # the cache server away: read the rows instead
         logger.warning("flags: cache unreadable (%s)", type(exc).__name__)
         return None
+    return value if isinstance(value, str) else None
 
 
 def _read() -> Loaded:

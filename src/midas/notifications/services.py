@@ -23,6 +23,7 @@ from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
 
+from midas.core.site import SITE_NAME, concierge
 from midas.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
 
 Attachment = tuple[str, bytes | str, str]  # (filename, content, mimetype)
@@ -135,9 +136,6 @@ def staff_notify(*, template: str, context: dict[str, Any], dedupe_key: str = ""
 
 def base_context() -> dict[str, Any]:
     """What every email template can use: the site, its name and the concierge."""
-    from midas.web.context_processors import concierge
-    from midas.web.meta import SITE_NAME
-
     return {"SITE_URL": settings.SITE_URL, "SITE_NAME": SITE_NAME, "concierge": concierge()}
 
 

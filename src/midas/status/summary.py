@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.urls import reverse
-
+from midas.core.urls import absolute_reverse, absolute_url
 from midas.status.models import Incident, ScheduledMaintenance
 from midas.status.selectors import ComponentView
 
@@ -23,7 +21,7 @@ def _page(now: dt.datetime) -> dict:
     return {
         "id": PAGE_ID,
         "name": "Midas The Lifestyle",
-        "url": settings.SITE_URL + reverse("status:page"),
+        "url": absolute_reverse("status:page"),
         "time_zone": "Etc/UTC",
         "updated_at": _iso(now),
     }
@@ -63,7 +61,7 @@ def incident_dict(incident: Incident) -> dict:
         "monitoring_at": _iso(incident.monitoring_at),
         "resolved_at": _iso(incident.resolved_at),
         "impact": incident.impact,
-        "shortlink": settings.SITE_URL + incident.get_absolute_url(),
+        "shortlink": absolute_url(incident.get_absolute_url()),
         "started_at": _iso(incident.started_at),
         "page_id": PAGE_ID,
         "incident_updates": [
@@ -97,7 +95,7 @@ def maintenance_dict(maintenance: ScheduledMaintenance, now: dt.datetime) -> dic
         "monitoring_at": None,
         "resolved_at": _iso(maintenance.ends_at) if status == "completed" else None,
         "impact": "maintenance",
-        "shortlink": settings.SITE_URL + reverse("status:page") + f"#maintenance-{maintenance.pk}",
+        "shortlink": absolute_reverse("status:page", fragment=f"maintenance-{maintenance.pk}"),
         "started_at": _iso(maintenance.starts_at),
         "page_id": PAGE_ID,
         "scheduled_for": _iso(maintenance.starts_at),

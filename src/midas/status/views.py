@@ -7,16 +7,15 @@ from __future__ import annotations
 import json
 import logging
 
-from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from midas.core.urls import absolute_reverse, absolute_url
 from midas.status import selectors, snapshot
 from midas.status.models import Incident
 from midas.status.summary import build_summary
@@ -100,12 +99,12 @@ def incidents_atom(request: HttpRequest) -> HttpResponse:
     except DatabaseError:
         log.exception("status.feed.database_error")
         return _unavailable("feed")
-    page_url = settings.SITE_URL + reverse("status:page")
+    page_url = absolute_reverse("status:page")
     feed = Atom1Feed(
         title="Midas The Lifestyle status: incidents",
         link=page_url,
         description="Incidents and their updates on the Midas platform.",
-        feed_url=settings.SITE_URL + reverse("status:feed"),
+        feed_url=absolute_reverse("status:feed"),
         language="en",
     )
     for incident in incidents:
@@ -115,7 +114,7 @@ def incidents_atom(request: HttpRequest) -> HttpResponse:
         )
         feed.add_item(
             title=f"{incident.title} ({incident.get_status_display()})",
-            link=settings.SITE_URL + incident.get_absolute_url(),
+            link=absolute_url(incident.get_absolute_url()),
             description=content,
             unique_id=f"{page_url}/incidents/{incident.pk}",
             pubdate=incident.started_at,

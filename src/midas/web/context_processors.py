@@ -7,27 +7,13 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from midas.catalog.selectors import nav_categories, nav_locations
-from midas.web.meta import SITE_NAME, PageMeta
+from midas.core.site import SITE_NAME, concierge
+from midas.web.meta import PageMeta
 
 DEFAULT_DESCRIPTION = (
     "Exotic cars, superyachts, private jets and villas to rent in Dubai, Washington DC, "
     "Houston, Atlanta, Maryland and Northern Virginia."
 )
-
-
-def _tel(number: str) -> str:
-    return "tel:" + "".join(c for c in number if c in "+0123456789")
-
-
-def concierge() -> dict[str, str]:
-    return {
-        "phone": settings.CONCIERGE_PHONE,
-        "phone_href": _tel(settings.CONCIERGE_PHONE),
-        "phone_dubai": settings.CONCIERGE_PHONE_DUBAI,
-        "phone_dubai_href": _tel(settings.CONCIERGE_PHONE_DUBAI),
-        "email": settings.CONCIERGE_EMAIL,
-        "hours": settings.CONCIERGE_HOURS,
-    }
 
 
 def site(request: HttpRequest) -> dict[str, object]:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from django.templatetags.static import static
 
+from midas.core.site import SITE_NAME
 from midas.core.urls import absolute_url
 
-SITE_NAME = "Midas The Lifestyle"
 DEFAULT_IMAGE = "midas/og-default.jpg"
 
 

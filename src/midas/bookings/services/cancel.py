@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,9 @@ from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import release
 from midas.errors import AppError, ErrorCode
 from midas.money import format_money
+
+if TYPE_CHECKING:
+    from midas.payments.models import Payment
 
 logger = logging.getLogger("midas.audit")
 
@@ -58,7 +62,7 @@ def booking_cancel(
 @transaction.atomic
 def _cancel(
     *, booking: Booking, by: User | None, reason: str, now: dt.datetime, full_refund: bool
-) -> list:
+) -> list[Payment]:
     from midas.payments.selectors import active_hold, refundable_minor, succeeded_charges
     from midas.payments.services.ledger import child_key, payment_abandon, payment_open
 
@@ -84,8 +88,9 @@ def _cancel(
             "updated_at",
         ]
     )
-    if booking.reservation_id:
-        booking.reservation = release(reservation=booking.reservation, now=now)
+    reservation = booking.reservation if booking.reservation_id else None
+    if reservation is not None:
+        booking.reservation = release(reservation=reservation, now=now)
     left = preview.refund_minor
     for charge in succeeded_charges(booking):
         amount = min(left, refundable_minor(charge))
@@ -112,7 +117,7 @@ def _cancel(
         )
     abandoned = payment_abandon(booking=booking)
     refund = format_money(preview.refund_minor, booking.currency)
-    details = {
+    details: dict[str, Any] = {
         "refund": refund,
         "refund_minor": preview.refund_minor,
         "reason": reason,

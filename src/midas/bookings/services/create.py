@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,6 +27,7 @@ from midas.bookings.pricing import Quote, quote
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
 from midas.catalog.models import Asset, Location
+from midas.core import db_errors
 from midas.errors import AppError, ErrorCode
 
 logger = logging.getLogger("midas.audit")
@@ -127,7 +129,9 @@ def booking_create_or_replay(
             f"the Idempotency-Key may be at most {IDEMPOTENCY_KEY_MAX} characters",
             field="idempotency_key",
         )
-    replay_of = dict(asset=asset, start=start, end=end, location=location, extras=extras)
+    replay_of: dict[str, Any] = dict(
+        asset=asset, start=start, end=end, location=location, extras=extras
+    )
     existing = _replay(customer, key)
     if existing is not None:
         return _check_replay(existing, **replay_of), False
@@ -179,7 +183,8 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime) -> Booki
                 booking.save(force_insert=True)
             break
         except IntegrityError as exc:
-            if "reference" not in str(exc).lower() or attempt == REFERENCE_ATTEMPTS - 1:
+            clash = db_errors.violates_unique(exc, Booking._meta.db_table, "reference")
+            if not clash or attempt == REFERENCE_ATTEMPTS - 1:
                 raise
             booking.reference = _free_reference()
     if booking.reference != reference:

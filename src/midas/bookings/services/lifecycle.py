@@ -65,8 +65,9 @@ def _audit(booking: Booking, event: str, by: User | None = None) -> None:
 
 
 def _free_slot(booking: Booking, now: dt.datetime) -> None:
-    if booking.reservation_id:
-        booking.reservation = release(reservation=booking.reservation, now=now)
+    reservation = booking.reservation if booking.reservation_id else None
+    if reservation is not None:
+        booking.reservation = release(reservation=reservation, now=now)
 
 
 @conflict_on_lock_timeout
@@ -220,10 +221,11 @@ def _expire_one(pk: int, now: dt.datetime) -> bool:
     from midas.payments.selectors import in_flight_charges
 
     booking = lock_booking(pk)
-    if booking.status not in (B.HELD, B.REQUESTED) or booking.hold_expires_at > now:
+    expires = booking.hold_expires_at
+    if booking.status not in (B.HELD, B.REQUESTED) or expires is None or expires > now:
         return False
     paying = in_flight_charges(booking).exists()
-    if paying and now < booking.hold_expires_at + payment_grace():
+    if paying and now < expires + payment_grace():
         return False
     was_request = booking.status == B.REQUESTED
     booking.status = B.EXPIRED

@@ -11,20 +11,19 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
-
 from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_policy
+from midas.core.urls import absolute_reverse
 from midas.money import format_money
 from midas.notifications.services import Attachment, email_enqueue, staff_notify
 
 LOCAL_FORMAT = "%a %-d %b %Y, %H:%M"
 
 
-def booking_path(booking: Booking, suffix: str = "") -> str:
-    """The customer's page of the booking (``/bookings/<ref>/``), or one below it."""
-    return f"/bookings/{booking.reference}/{suffix}"
+def booking_url(booking: Booking, page: str = "detail") -> str:
+    """The absolute URL of the customer's page of the booking (``bookings:<page>``)."""
+    return absolute_reverse(f"bookings:{page}", reference=booking.reference)
 
 
 def local_time(value: dt.datetime | None, booking: Booking) -> str:
@@ -40,7 +39,6 @@ def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
     lines = [(line["label"], format_money(line["amount"], money)) for line in booking.quote_lines]
     total = format_money(booking.total_minor, money)
     deposit = format_money(booking.security_deposit_minor, money)
-    site = settings.SITE_URL
     context: dict[str, Any] = {
         "booking": booking,
         "reference": booking.reference,
@@ -67,9 +65,9 @@ def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
             ("Total", total, True),
         ],
         "policy": describe_policy(booking.asset.category.slug),
-        "manage_url": site + booking_path(booking),
-        "pay_url": site + booking_path(booking, "pay/"),
-        "admin_url": f"{site}/admin/bookings/booking/{booking.pk}/change/",
+        "manage_url": booking_url(booking),
+        "pay_url": booking_url(booking, "pay"),
+        "admin_url": absolute_reverse("admin:bookings_booking_change", booking.pk),
     }
     context.update(extra)
     return context

@@ -18,14 +18,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.lifecycle import require_state
-from midas.bookings.services.notices import booking_path
+from midas.bookings.services.notices import booking_url
 from midas.errors import AppError, ErrorCode
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import get_provider, provider_name
@@ -60,7 +60,10 @@ class PaymentOutcome:
 
 def challenge_path(payment: Payment) -> str:
     """The sandbox's local authentication page for a payment."""
-    return f"/bookings/{payment.booking.reference}/pay/challenge/{payment.pk}/"
+    return reverse(
+        "bookings:challenge",
+        kwargs={"reference": payment.booking.reference, "payment_id": payment.pk},
+    )
 
 
 def payment_pay_booking(
@@ -83,7 +86,7 @@ def payment_pay_booking(
         raise AppError(ErrorCode.INVALID_INPUT, "choose a card to pay with", field="payment_method")
     # With Stripe and no method, the intent is created unconfirmed ("processing"): the page
     # confirms it with the Payment Element and the webhook (payment_sync) finishes the job.
-    return_url = return_url or settings.SITE_URL + booking_path(booking)
+    return_url = return_url or booking_url(booking)
     row, abandoned = _open_charge(booking=booking, now=now)
     payment_abandon_at_provider(payments=abandoned, now=now)
     booking = row.booking

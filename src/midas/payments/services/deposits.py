@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -45,7 +46,7 @@ def hold_attempts() -> int:
     return settings.DEPOSIT_HOLD_ATTEMPTS
 
 
-def hold_request(row: Payment) -> dict[str, object]:
+def hold_request(row: Payment) -> dict[str, Any]:
     """The charge arguments of a hold row: off-session, on the card of the rental charge."""
     booking = row.booking
     charge = succeeded_charges(booking).first()

@@ -25,7 +25,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from midas.bookings.locking import conflict_on_lock_timeout, lock_booking, lock_payment
+from midas.bookings.locking import conflict_on_lock_timeout, lock_booking, set_lock_timeout
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.lifecycle import booking_confirm_payment, booking_mark_refunded
 from midas.bookings.services.notices import tell_customer, tell_staff
@@ -100,6 +100,12 @@ def payment_open(
     except IntegrityError:
         return Payment.objects.get(idempotency_key=idempotency_key)
     return row
+
+
+def lock_payment(payment_id: int) -> Payment:
+    """The ledger row, re-read and locked, always after its booking (``bookings.locking``)."""
+    set_lock_timeout()
+    return Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
 
 
 @conflict_on_lock_timeout
@@ -323,11 +329,8 @@ def payment_abandon(*, booking: Booking, exclude: Payment | None = None) -> list
     """Inside the caller's transaction: give up on the booking's charges still under way (an
     authentication never completed). Returns them, for ``payment_abandon_at_provider``
     after the commit. Should one go through after all, the ledger refunds it."""
-    rows = list(
-        Payment.objects.filter(booking=booking, kind=K.CHARGE, status__in=(P, RA)).exclude(
-            pk=exclude.pk if exclude else None
-        )
-    )
+    under_way = Payment.objects.filter(booking=booking, kind=K.CHARGE, status__in=(P, RA))
+    rows = list(under_way.exclude(pk=exclude.pk) if exclude is not None else under_way)
     for row in rows:
         row.status = C
         row.failure_code = "abandoned"

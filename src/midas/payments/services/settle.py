@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -50,7 +51,7 @@ def payments_settle(*, booking: Booking, now: dt.datetime | None = None) -> None
 
     now = now or timezone.now()
     for row in drivable_rows(booking).select_related("booking", "parent"):
-        extra = hold_request(row) if row.kind == PaymentKind.DEPOSIT_HOLD else {}
+        extra: dict[str, Any] = hold_request(row) if row.kind == PaymentKind.DEPOSIT_HOLD else {}
         try:
             payment_call(payment=row, now=now, **extra)
         except AppError as exc:
@@ -87,6 +88,7 @@ def payment_sync(
             )
             return None
         row = orphan
+    assert row is not None  # one of the two was found above
     row = payment_apply(payment=row, result=result)
     payments_settle(booking=row.booking)
     return row
