@@ -3,36 +3,33 @@ import zoneinfo
 
 import pytest
 
-from midas.bookings.ranges import parse_instant
+from midas.bookings.ranges import MAX_WINDOW, parse_instant, read_window
+from midas.core import ranges as core_ranges
 from midas.errors import AppError, ErrorCode
 
 NY = zoneinfo.ZoneInfo("America/New_York")
 
 
-def test_a_bare_date_is_the_start_of_that_day_in_the_location():
-    assert parse_instant("2027-07-01", NY, field="start") == dt.datetime(
-        2027, 7, 1, 4, tzinfo=dt.UTC
-    )
+def test_the_generic_helpers_are_still_importable_from_here():
+    assert parse_instant is core_ranges.parse_instant
 
 
-def test_an_offset_is_kept():
-    assert parse_instant("2027-07-01T10:00:00+04:00", NY, field="start") == dt.datetime(
-        2027, 7, 1, 6, tzinfo=dt.UTC
-    )
-    assert parse_instant("2027-07-01T10:00:00Z", NY, field="start").hour == 10
-
-
-def test_a_wall_clock_time_inside_the_spring_gap_moves_forward():
-    # 02:30 does not exist on 2027-03-14 in New York
-    got = parse_instant("2027-03-14T02:30", NY, field="start")
-    assert got.astimezone(NY).hour == 3
+def test_a_window_reads_bare_dates_in_the_zone():
+    start, end = read_window("2027-07-01", dt.date(2027, 7, 3), NY)
+    assert start == dt.datetime(2027, 7, 1, 4, tzinfo=dt.UTC)
+    assert end == dt.datetime(2027, 7, 3, 4, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "tomorrow", "2027-13-01", "2027-02-30", "1" * 500, "0001-01-01", "9999-12-31T23:59"]
+    ("end", "code"),
+    [
+        ("2027-07-01", ErrorCode.INVALID_RANGE),
+        ("2027-06-30", ErrorCode.INVALID_RANGE),
+        (str(dt.date(2027, 7, 1) + MAX_WINDOW + dt.timedelta(days=1)), ErrorCode.RANGE_TOO_LONG),
+    ],
 )
-def test_garbage_is_invalid_input(bad):
-    with pytest.raises(AppError) as err:
-        parse_instant(bad, NY, field="start")
-    assert err.value.code == ErrorCode.INVALID_INPUT
-    assert err.value.field == "start"
+def test_a_window_ends_after_it_starts_and_is_not_too_long(end, code):
+    with pytest.raises(AppError) as caught:
+        read_window("2027-07-01", end, NY)
+    assert caught.value.code == code
+    assert caught.value.field == "end"

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from midas.bookings.pricing import quote
-from midas.bookings.ranges import parse_instant
 from midas.bookings.services import reserve
 from midas.catalog.models import BookingMode
+from midas.core.ranges import parse_instant
 from midas.money import format_money
 from tests.factories import make_addon, make_asset
 

@@ -22,11 +22,11 @@ import pytest
 from django.utils import timezone
 
 from midas.bookings.pricing import offered_addons, quote
-from midas.bookings.ranges import localize
 from midas.bookings.selectors import is_free
 from midas.catalog import selectors
 from midas.catalog.demo import load_demo
 from midas.catalog.models import Asset, Category
+from midas.core.ranges import localize
 from midas.money import format_money
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

@@ -24,10 +24,10 @@ from midas.api.pagination import LimitOffset
 from midas.api.schemas import ErrorOut, Instant, QuoteIn, QuoteLineOut
 from midas.bookings.models import Booking
 from midas.bookings.policies import cancellation_preview, describe_policy
-from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
 from midas.bookings.services.cancel import CANCELLABLE
+from midas.core.ranges import parse_instant
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 from midas.payments.providers import is_test_mode

@@ -7,8 +7,8 @@ from ninja import Router
 from midas.api import selectors
 from midas.api.schemas import ErrorOut, QuoteIn, QuoteOut
 from midas.bookings.pricing import Quote, quote
-from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import is_free
+from midas.core.ranges import parse_instant
 
 router = Router(tags=["quotes"])
 

@@ -7,19 +7,25 @@ that each endpoint costs a fixed number of queries whatever the page size.
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 from collections import defaultdict
 
 from django.db.models import Q, QuerySet
 
-from midas.bookings.models import MAX_OCCUPANCY
-from midas.bookings.ranges import parse_instant
+from midas.bookings.ranges import MAX_WINDOW, read_window
 from midas.bookings.selectors import busy_asset_ids
 from midas.catalog.models import Asset, Category, Location
 from midas.errors import AppError, ErrorCode
 
-MAX_WINDOW = MAX_OCCUPANCY  # the longest window availability questions may cover
+__all__ = [
+    "MAX_WINDOW",
+    "asset_by_slug",
+    "busy_ids",
+    "catalogue_assets",
+    "category_by_slug",
+    "location_by_slug",
+    "read_window",
+]
 
 
 def location_by_slug(slug: str, *, field: str = "location") -> Location:
@@ -46,24 +52,6 @@ def asset_by_slug(slug: str, *, field: str = "asset", detail: bool = False) -> A
     if asset is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no asset {slug!r}", field=field)
     return asset
-
-
-def read_window(
-    start_text: str, end_text: str, tz: zoneinfo.ZoneInfo
-) -> tuple[dt.datetime, dt.datetime]:
-    """Parse ``[start, end)`` (bare dates and date-times in ``tz``); end after start and at
-    most ``MAX_WINDOW`` long."""
-    start = parse_instant(start_text, tz, field="start")
-    end = parse_instant(end_text, tz, field="end")
-    if end <= start:
-        raise AppError(ErrorCode.INVALID_RANGE, "the end must be after the start", field="end")
-    if end - start > MAX_WINDOW:
-        raise AppError(
-            ErrorCode.RANGE_TOO_LONG,
-            f"a window may cover at most {MAX_WINDOW.days} days",
-            field="end",
-        )
-    return start, end
 
 
 def catalogue_assets(

@@ -33,6 +33,7 @@ from midas.catalog.models import (
     PricingUnit,
     SeasonalRate,
 )
+from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
 
 UNIT_NAMES = {
@@ -132,8 +133,7 @@ def rate_on(day: dt.date, base_rate: int, seasons: Sequence[SeasonalRate]) -> tu
 
 
 def check_timing(asset: Asset, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
-    if end <= start:
-        raise AppError(ErrorCode.INVALID_RANGE, "the end must be after the start", field="end")
+    require_range(start, end)
     if start < now:
         raise AppError(ErrorCode.START_IN_PAST, "the start is in the past", field="start")
     if start < now + dt.timedelta(hours=asset.min_notice_hours):

@@ -1,8 +1,8 @@
-"""Reading instants and ranges from user input.
+"""Reading instants and ranges from user input, for bookings and availability questions.
 
-Times are ISO 8601. A value with an offset is taken as it is; a bare date means the start of
-that day, and a bare date-time means that wall-clock time, in the asset's location. Results
-are aware datetimes in UTC. Anything else is an ``AppError`` with code ``invalid_input``.
+The generic half-open range helpers live in ``midas.core.ranges`` (re-exported here for the
+callers that still import them from this module); this module adds what is the bookings'
+own: a ``[start, end)`` window at most ``MAX_WINDOW`` long.
 """
 
 from __future__ import annotations
@@ -10,48 +10,29 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from midas.bookings.models import MAX_OCCUPANCY
+from midas.core.ranges import YEARS, localize, parse_instant, require_range
 from midas.errors import AppError, ErrorCode
 
+__all__ = ["MAX_WINDOW", "YEARS", "localize", "parse_instant", "read_window", "require_range"]
 
-def localize(naive: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
-    """Attach ``tz`` to a wall-clock time (PEP 495, fold=0): a time repeated when clocks go
-    back is its first occurrence; a time skipped when they go forward lands past the gap
-    (02:30 on a spring-forward night is 03:30)."""
-    return naive.replace(tzinfo=tz).astimezone(dt.UTC)
+MAX_WINDOW = MAX_OCCUPANCY  # the longest window availability questions may cover
 
 
-YEARS = range(2000, 2201)  # outside this, arithmetic on the range could overflow
-
-
-def parse_instant(
-    value: str | dt.date | dt.datetime, tz: zoneinfo.ZoneInfo, *, field: str
-) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        parsed = value
-    elif isinstance(value, dt.date):
-        parsed = dt.datetime.combine(value, dt.time())
-    else:
-        parsed = _parse_text(value, field)
-    if parsed.year not in YEARS:
+def read_window(
+    start_value: str | dt.date | dt.datetime,
+    end_value: str | dt.date | dt.datetime,
+    tz: zoneinfo.ZoneInfo,
+) -> tuple[dt.datetime, dt.datetime]:
+    """Parse ``[start, end)`` (bare dates and date-times in ``tz``); end after start and at
+    most ``MAX_WINDOW`` long."""
+    start = parse_instant(start_value, tz, field="start")
+    end = parse_instant(end_value, tz, field="end")
+    require_range(start, end)
+    if end - start > MAX_WINDOW:
         raise AppError(
-            ErrorCode.INVALID_INPUT, f"{field} must be between 2000 and 2200", field=field
+            ErrorCode.RANGE_TOO_LONG,
+            f"a window may cover at most {MAX_WINDOW.days} days",
+            field="end",
         )
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else localize(parsed, tz)
-
-
-def _parse_text(value: str, field: str) -> dt.datetime:
-    text = (value or "").strip()
-    if not text:
-        raise AppError(ErrorCode.INVALID_INPUT, f"{field} is required", field=field)
-    try:
-        if len(text) > 35:
-            raise ValueError("too long")
-        if len(text) == 10:
-            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time())
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            f"{field} must be an ISO 8601 date or date-time, got {text[:40]!r}",
-            field=field,
-        ) from exc
+    return start, end

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import busy_asset_ids
 from midas.catalog.models import Asset, AssetImage, CatalogVersion, Category, Location
+from midas.core.ranges import parse_instant
 from midas.money import EXPONENTS, minor_per_major
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
 from midas.status.models import (
     Component,
@@ -152,8 +153,7 @@ def maintenance_schedule(
 ) -> ScheduledMaintenance:
     if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
         raise AppError(ErrorCode.INVALID_INPUT, "Times must carry a timezone.", field="starts_at")
-    if ends_at <= starts_at:
-        raise AppError(ErrorCode.INVALID_RANGE, "The window must end after it starts.")
+    require_range(starts_at, ends_at, field=None, message="The window must end after it starts.")
     maintenance = ScheduledMaintenance.objects.create(
         title=_require(title, "title"),
         message=(message or "").strip(),

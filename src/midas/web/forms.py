@@ -12,6 +12,8 @@ from django import forms
 
 from midas.catalog.models import Category, Location
 from midas.catalog.selectors import CollectionFilters, Sort
+from midas.core.ranges import require_range
+from midas.errors import AppError
 
 MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
 MAX_SPAN = dt.timedelta(days=365)
@@ -72,18 +74,27 @@ class CollectionFilterForm(forms.Form):
         ):
             self.add_error("end" if start else "start", "Choose both dates, or neither.")
         elif start and end:
-            if start < self.today - dt.timedelta(days=1):
-                self.add_error("start", "Choose a date from today on.")
-            elif start > self.today + HORIZON:
-                self.add_error("start", "Choose a date within the next three years.")
-            elif end <= start:
-                self.add_error("end", "The end must be after the start.")
-            elif end - start > MAX_SPAN:
-                self.add_error("end", "Choose at most a year at a time.")
+            self.check_dates(start, end)
         low, high = data.get("price_min"), data.get("price_max")
         if low is not None and high is not None and low > high:
             self.add_error("price_max", "The maximum is below the minimum.")
         return data
+
+    def check_dates(self, start: dt.date, end: dt.date) -> None:
+        """Report the first thing wrong with the dates chosen, if any."""
+        if start < self.today - dt.timedelta(days=1):
+            self.add_error("start", "Choose a date from today on.")
+            return
+        if start > self.today + HORIZON:
+            self.add_error("start", "Choose a date within the next three years.")
+            return
+        try:
+            require_range(start, end, message="The end must be after the start.")
+        except AppError as exc:
+            self.add_error(exc.field, exc.message)
+            return
+        if end - start > MAX_SPAN:
+            self.add_error("end", "Choose at most a year at a time.")
 
     def filters(self, category: Category | None = None) -> CollectionFilters:
         """The filters from the fields that validated (call after ``is_valid()``); a

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from midas.bookings.pricing import Quote, quote
-from midas.bookings.ranges import parse_instant
 from midas.bookings.selectors import is_free
 from midas.catalog.models import AddOn, AddOnPricing, Asset, Location
+from midas.core.ranges import parse_instant
 from midas.errors import AppError, ErrorCode
 from midas.money import format_money
 

@@ -12,6 +12,7 @@ from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, R
 from midas.bookings.selectors import overlapping
 from midas.catalog.models import Asset
 from midas.catalog.services import catalog_version_bump
+from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -24,8 +25,7 @@ def new_reference(prefix: str = "MR") -> str:
 def check_range(start: dt.datetime, end: dt.datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise AppError(ErrorCode.INVALID_INPUT, "start and end must carry a time zone")
-    if end <= start:
-        raise AppError(ErrorCode.INVALID_RANGE, "the end must be after the start", field="end")
+    require_range(start, end)
     if end - start > MAX_OCCUPANCY - dt.timedelta(days=1):
         raise AppError(
             ErrorCode.RANGE_TOO_LONG,
