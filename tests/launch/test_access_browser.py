@@ -12,9 +12,10 @@ import re
 
 import pytest
 
-from midas.launch import actors, services
-from midas.launch.access_invites import invite_create, invite_send
+from midas.launch import actors
+from midas.launch.access.invites import invite_create, invite_send
 from midas.launch.models import Feedback, Invite, WaitlistEntry
+from midas.launch.state import services
 from midas.notifications.models import OutboxMessage
 from tests.web.test_browser import (
     TIMEOUT_MS,

@@ -9,10 +9,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from midas.launch import actors, services
-from midas.launch.access_selectors import admission_counts
-from midas.launch.access_services import feedback_submit, waitlist_join
+from midas.launch import actors
+from midas.launch.access.selectors import admission_counts
+from midas.launch.access.services import feedback_submit, waitlist_join
 from midas.launch.models import Feedback, Invite, Visitor
+from midas.launch.state import services
 from midas.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db

@@ -14,13 +14,14 @@ from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from midas.launch import actors, services
-from midas.launch.access_selectors import forget_active
-from midas.launch.access_services import VisitorToken
-from midas.launch.admission import visitor_bucket
+from midas.launch import actors
+from midas.launch.access.admission import visitor_bucket
+from midas.launch.access.selectors import forget_active
+from midas.launch.access.services import VisitorToken
 from midas.launch.middleware import read_token, write_token
 from midas.launch.models import Invite, Visitor
-from midas.launch.selectors import launch_state
+from midas.launch.state import services
+from midas.launch.state.selectors import launch_state
 from tests.factories import PASSWORD, make_customer
 from tests.launch.conftest import make_staff
 
@@ -304,8 +305,8 @@ def test_an_api_client_is_known_by_its_bearer_token_without_cookies(client):
 
 @pytest.mark.django_db
 def test_a_cookieless_signed_in_client_keeps_one_bucket_and_is_written_rarely():
-    from midas.launch.access_services import visitor_admit
-    from midas.launch.admission import Gate
+    from midas.launch.access.admission import Gate
+    from midas.launch.access.services import visitor_admit
 
     gate_ = Gate(mode="public", percent=Decimal(50), salt="s")
     ada = make_customer()

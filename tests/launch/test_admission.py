@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from midas.launch.access_services import visitor_admit, visitor_seen
-from midas.launch.admission import (
+from midas.launch.access.admission import (
     BUCKETS,
     Gate,
     Subject,
@@ -22,6 +21,7 @@ from midas.launch.admission import (
     ramp_line,
     visitor_bucket,
 )
+from midas.launch.access.services import visitor_admit, visitor_seen
 from midas.launch.models import Visitor
 from tests.factories import make_customer
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from midas.launch.models import LaunchEvent, Phase
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 
 pytestmark = pytest.mark.django_db
 

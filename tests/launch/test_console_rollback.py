@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from midas.launch.models import LaunchEvent, Phase, RollbackRun
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 from midas.ops.selectors import read_state
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from midas.backups.manifest import Manifest
 from midas.backups.services import vendor
 from midas.launch import audit, criteria
 from midas.launch.models import LaunchEvent, ReleaseSeen, SmokeRun
-from midas.launch.selectors import state_row
+from midas.launch.state.selectors import state_row
 from midas.ops.health import registry
 from midas.ops.health.base import FAIL, PASS, WARN, HealthCheck, Observation
 from midas.status.models import Incident, IncidentImpact, IncidentStatus

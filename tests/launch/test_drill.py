@@ -40,7 +40,7 @@ def test_match_expected_in_order_with_gaps():
 
 @pytest.mark.django_db
 def test_the_drill_refuses_a_database_with_a_launch(coordinator_actor):
-    from midas.launch import services
+    from midas.launch.state import services
 
     services.schedule_set(actor=coordinator_actor, reason="real launch", launch_date=DAY)
     with pytest.raises(AppError) as exc:
@@ -58,7 +58,7 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
         SmokeRun,
         TriggerFiring,
     )
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
     from midas.status.models import Incident
 
     started = time.monotonic()
@@ -175,7 +175,7 @@ def test_the_command_runs_in_its_own_scratch_database_and_removes_it(capsys):
 
 @pytest.mark.django_db
 def test_probes_get_through_a_closed_gate(system_actor):
-    from midas.launch import services
+    from midas.launch.state import services
     from midas.slo.probes import run_probes
 
     services.gate_set(mode="closed", actor=system_actor, reason="before the soft launch")
@@ -188,7 +188,7 @@ def test_probes_get_through_a_closed_gate(system_actor):
 def test_the_gate_waiting_answer_is_not_a_server_error(client, system_actor):
     from django.db.models import Sum
 
-    from midas.launch import services
+    from midas.launch.state import services
     from midas.slo.models import RequestMinute
     from midas.slo.recorder import RECORDER
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.access_selectors import feedback_summary
-from midas.launch.access_services import feedback_submit, feedback_triage
+from midas.launch.access.selectors import feedback_summary
+from midas.launch.access.services import feedback_submit, feedback_triage
 from midas.launch.models import Feedback, Invite, LaunchEvent
 from tests.factories import make_customer
 

@@ -14,7 +14,7 @@ from midas.errors import AppError, ErrorCode
 from midas.flags import registry as flag_registry
 from midas.flags import selectors as flag_reads
 from midas.flags.models import Flag
-from midas.launch import flags
+from midas.launch.flags import selectors, services
 from midas.launch.models import FlagSnapshot, LaunchEvent
 from tests.factories import make_customer
 from tests.launch.conftest import make_staff
@@ -56,7 +56,7 @@ def test_each_state(coordinator_actor, groups):
         "on": (True, True, True, True),
     }
     for state, expected in cases.items():
-        flags.flag_set(key="reviews", state=state, actor=coordinator_actor, reason="test")
+        services.flag_set(key="reviews", state=state, actor=coordinator_actor, reason="test")
         got = tuple(
             flag_reads.flag_enabled("reviews", user=u) for u in (None, customer, beta, staff)
         )
@@ -64,7 +64,9 @@ def test_each_state(coordinator_actor, groups):
 
 
 def test_percent_by_bucket_and_by_user_hash(coordinator_actor):
-    flags.flag_set(key="booking", state="percent", percent=25, actor=coordinator_actor, reason="r")
+    services.flag_set(
+        key="booking", state="percent", percent=25, actor=coordinator_actor, reason="r"
+    )
     assert flag_reads.flag_enabled("booking", bucket=0)
     assert flag_reads.flag_enabled("booking", bucket=2499)
     assert not flag_reads.flag_enabled("booking", bucket=2500)
@@ -81,12 +83,12 @@ def test_percent_by_bucket_and_by_user_hash(coordinator_actor):
 
 def test_percent_needs_a_share_and_states_are_checked(coordinator_actor):
     with pytest.raises(AppError) as exc:
-        flags.flag_set(key="booking", state="percent", actor=coordinator_actor, reason="r")
+        services.flag_set(key="booking", state="percent", actor=coordinator_actor, reason="r")
     assert exc.value.code == ErrorCode.INVALID_INPUT
     with pytest.raises(AppError):
-        flags.flag_set(key="booking", state="maybe", actor=coordinator_actor, reason="r")
+        services.flag_set(key="booking", state="maybe", actor=coordinator_actor, reason="r")
     with pytest.raises(AppError):
-        flags.flag_set(key="booking", state="on", actor=coordinator_actor, reason=" ")
+        services.flag_set(key="booking", state="on", actor=coordinator_actor, reason=" ")
     assert not Flag.objects.exists()
 
 
@@ -118,7 +120,7 @@ def test_a_change_in_another_process_is_seen_after_the_ttl(
     assert flag_reads.flag_enabled("booking")
     stale = flag_reads.FLAGS._memo
     with django_capture_on_commit_callbacks(execute=True):
-        flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
+        services.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
     flag_reads.FLAGS._memo = stale
     assert flag_reads.flag_enabled("booking")  # within the TTL the other process trusts its copy
     clock[0] += flag_reads.FRESH_SECONDS + 1
@@ -130,7 +132,7 @@ def test_a_per_process_cache_rereads_after_the_ttl(
 ):
     flag_reads.flag_enabled("booking")
     stale = flag_reads.FLAGS._memo
-    flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
+    services.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
     flag_reads.FLAGS._memo = stale
     clock[0] += flag_reads.FRESH_SECONDS + 1
     with django_assert_num_queries(1):
@@ -139,7 +141,7 @@ def test_a_per_process_cache_rereads_after_the_ttl(
 
 def test_this_process_sees_its_own_change_at_once(coordinator_actor):
     assert flag_reads.flag_enabled("booking")
-    flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
+    services.flag_set(key="booking", state="off", actor=coordinator_actor, reason="r")
     assert not flag_reads.flag_enabled("booking")
 
 
@@ -147,7 +149,7 @@ def test_change_is_recorded_and_announced(coordinator_actor, coordinator, settin
     settings.LAUNCH_TEAM_EMAIL = ["launch@midas.example"]
     from midas.notifications.models import OutboxMessage
 
-    flags.flag_set(key="payments", state="staff", actor=coordinator_actor, reason="card issue")
+    services.flag_set(key="payments", state="staff", actor=coordinator_actor, reason="card issue")
     row = Flag.objects.get(key="payments")
     assert (row.state, row.changed_by) == ("staff", coordinator)
     event = LaunchEvent.objects.get(action="launch.flag.changed")
@@ -162,7 +164,7 @@ def test_permission_refused(request, who):
 
     actor = actors.of_user(request.getfixturevalue(who), "console")
     with pytest.raises(AppError) as exc:
-        flags.flag_set(key="booking", state="off", actor=actor, reason="r")
+        services.flag_set(key="booking", state="off", actor=actor, reason="r")
     assert exc.value.code == ErrorCode.FORBIDDEN
     assert not Flag.objects.exists() and not LaunchEvent.objects.exists()
 
@@ -170,13 +172,13 @@ def test_permission_refused(request, who):
 def test_operator_may_change_flags(operator):
     from midas.launch import actors
 
-    flags.flag_set(key="booking", state="off", actor=actors.of_user(operator, "cli"), reason="r")
+    services.flag_set(key="booking", state="off", actor=actors.of_user(operator, "cli"), reason="r")
     assert Flag.objects.get(key="booking").state == "off"
 
 
 def test_unknown_key(coordinator_actor, caplog):
     with pytest.raises(AppError) as exc:
-        flags.flag_set(key="teleport", state="on", actor=coordinator_actor, reason="r")
+        services.flag_set(key="teleport", state="on", actor=coordinator_actor, reason="r")
     assert exc.value.code == ErrorCode.NOT_FOUND
     flag_reads._warned.discard("teleport")
     with caplog.at_level(logging.WARNING, logger="midas.flags.selectors"):
@@ -186,28 +188,28 @@ def test_unknown_key(coordinator_actor, caplog):
 
 
 def test_a_flag_added_later(coordinator_actor):
-    flags.flag_create(
+    services.flag_create(
         key="gift_cards", description="Gift cards", actor=coordinator_actor, reason="r"
     )
     assert flag_reads.flag_enabled("gift_cards") is False
-    flags.flag_set(key="gift_cards", state="on", actor=coordinator_actor, reason="r")
+    services.flag_set(key="gift_cards", state="on", actor=coordinator_actor, reason="r")
     assert flag_reads.flag_enabled("gift_cards") is True
-    assert "gift_cards" in [f.key for f in flags.flags_list()]
+    assert "gift_cards" in [f.key for f in selectors.flags_list()]
     with pytest.raises(AppError) as exc:
-        flags.flag_create(key="booking", description="", actor=coordinator_actor, reason="r")
+        services.flag_create(key="booking", description="", actor=coordinator_actor, reason="r")
     assert exc.value.code == ErrorCode.INVALID_STATE
 
 
 def test_snapshot_and_restore_the_last_good_state(coordinator_actor):
     at = timezone.now() - dt.timedelta(hours=1)
-    flags.flag_set(key="reviews", state="beta", actor=coordinator_actor, reason="r")
-    good = flags.flags_snapshot(good=True, reason="GO at 10:00", at=at)
+    services.flag_set(key="reviews", state="beta", actor=coordinator_actor, reason="r")
+    good = services.flags_snapshot(good=True, reason="GO at 10:00", at=at)
     assert good.states["reviews"] == {"state": "beta", "percent": 0}
     assert good.states["booking"]["state"] == "on"
-    flags.flag_set(key="booking", state="off", actor=coordinator_actor, reason="incident")
-    flags.flag_set(key="reviews", state="on", actor=coordinator_actor, reason="r")
-    flags.flags_snapshot(good=False, reason="just looking")  # newer, but not good
-    restored = flags.flags_restore_last_good(actor=coordinator_actor, reason="rollback")
+    services.flag_set(key="booking", state="off", actor=coordinator_actor, reason="incident")
+    services.flag_set(key="reviews", state="on", actor=coordinator_actor, reason="r")
+    services.flags_snapshot(good=False, reason="just looking")  # newer, but not good
+    restored = services.flags_restore_last_good(actor=coordinator_actor, reason="rollback")
     assert restored["booking"] == "on" and restored["reviews"] == "beta"
     assert flag_reads.flag_enabled("booking") and not flag_reads.flag_enabled("reviews")
     event = LaunchEvent.objects.get(action="launch.flags.restored")
@@ -217,9 +219,9 @@ def test_snapshot_and_restore_the_last_good_state(coordinator_actor):
 
 
 def test_restore_without_a_good_snapshot_is_refused(coordinator_actor):
-    flags.flags_snapshot(good=False, reason="x")
+    services.flags_snapshot(good=False, reason="x")
     with pytest.raises(AppError) as exc:
-        flags.flags_restore_last_good(actor=coordinator_actor, reason="rollback")
+        services.flags_restore_last_good(actor=coordinator_actor, reason="rollback")
     assert exc.value.code == ErrorCode.NOT_FOUND
 
 

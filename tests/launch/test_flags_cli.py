@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from midas.flags import selectors as flag_reads
-from midas.launch import services
 from midas.launch.models import LaunchEvent
+from midas.launch.state import services
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,9 @@ from midas.accounts.authentication import api_token_issue
 from midas.accounts.models import User
 from midas.bookings.models import Booking
 from midas.flags import selectors as flag_reads
-from midas.launch import flags
-from tests.bookings.factories import make_booking, make_customer
+from midas.launch.flags import services
 from tests.bookings.test_views import CARD, VISA, checkout_url, local_times
-from tests.factories import PASSWORD, make_asset, make_city
+from tests.factories import PASSWORD, make_asset, make_booking, make_city, make_driver
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +27,11 @@ def car():
 
 @pytest.fixture
 def customer():
-    return make_customer(email="ada@example.com")
+    return make_driver(email="ada@example.com")
 
 
 def turn(key, state, actor, percent=0):
-    flags.flag_set(key=key, state=state, percent=percent, actor=actor, reason="test")
+    services.flag_set(key=key, state=state, percent=percent, actor=actor, reason="test")
 
 
 def api_post(client, path, body, user=None):

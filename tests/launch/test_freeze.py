@@ -15,9 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import freeze, services
 from midas.launch.models import LaunchEvent, ReleaseSeen
-from midas.launch.selectors import launch_state
+from midas.launch.state import freeze, services
+from midas.launch.state.selectors import launch_state
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +185,8 @@ SETUP = textwrap.dedent(
     django.setup()
     from django.utils import timezone
     from midas.accounts.models import User
-    from midas.launch import actors, services
+    from midas.launch import actors
+    from midas.launch.state import services
     user = User.objects.create_superuser("lead@midas.example", "x-long-pass-42",
                                          first_name="Lead", last_name="Dev")
     services.schedule_set(actor=actors.of_user(user, "cli"), reason="launch today",

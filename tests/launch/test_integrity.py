@@ -15,9 +15,8 @@ from midas.bookings.services import booking_cancel, booking_mark_picked_up
 from midas.launch.integrity import CHECKS, integrity_problems
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.services import deposit_capture, payment_refund
-from tests.bookings.factories import NOW, make_booking, make_paid_booking, make_staff
 from tests.bookings.fixtures import booking_test_settings  # noqa: F401 (autouse)
-from tests.factories import make_asset
+from tests.factories import NOW, make_asset, make_booking, make_paid_booking, make_staff
 
 pytestmark = pytest.mark.django_db
 

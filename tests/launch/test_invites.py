@@ -13,8 +13,8 @@ from django.test import Client
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import access_invites
-from midas.launch.access_services import VisitorToken
+from midas.launch.access import invites as access_invites
+from midas.launch.access.services import VisitorToken
 from midas.launch.models import Invite, InviteRedemption, LaunchEvent, Visitor
 from midas.notifications.models import OutboxMessage
 from tests.concurrency import race
@@ -102,8 +102,8 @@ def test_an_expired_invite_is_refused(invite):
 def test_a_revoked_invite_is_refused_and_its_holders_lose_the_exemption(invite, coordinator_actor):
     from decimal import Decimal
 
-    from midas.launch.access_services import visitor_seen
-    from midas.launch.admission import Gate
+    from midas.launch.access.admission import Gate
+    from midas.launch.access.services import visitor_seen
 
     _, token = redeem(invite, 1)
     access_invites.invite_revoke(code=invite.code.lower(), actor=coordinator_actor, reason="leaked")

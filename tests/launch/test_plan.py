@@ -20,7 +20,7 @@ from midas.launch.models import (
     StepStatus,
     VendorContact,
 )
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 from tests.concurrency import race
 
 pytestmark = pytest.mark.django_db
@@ -280,7 +280,7 @@ def test_a_step_found_hours_late_is_marked_missed_not_run(plan):
 
 
 def test_a_rolled_back_launch_holds_the_steps_that_would_move_it(plan):
-    from midas.launch import services
+    from midas.launch.state import services
 
     plan_services.schedule_run_due(now=_utc(2027, 3, 14, 10, 0))  # 06:00 EDT
     services.phase_set(phase="rolled_back", actor=plan, reason="drill: errors")

@@ -123,7 +123,7 @@ def test_backup_verified_for_real(settings, tmp_path):
 
 
 def test_freeze_in_force(coordinator_actor):
-    from midas.launch import services
+    from midas.launch.state import services
 
     assert not run_check("freeze_in_force", now=NOW).ok  # no launch date
     services.schedule_set(actor=coordinator_actor, reason="t", launch_date=dt.date(2027, 3, 14))

@@ -13,8 +13,7 @@ from midas.errors import AppError, ErrorCode
 from midas.launch.models import Feedback
 from midas.launch.report import METRICS, NEEDS_ANALYTICS, launch_report
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
-from tests.bookings.factories import make_customer, make_paid_booking
-from tests.factories import make_asset, make_city
+from tests.factories import make_asset, make_city, make_driver, make_paid_booking
 from tests.launch.test_criteria import SOFT_LAUNCH, T0, set_launch_day
 from tests.slo.conftest import add_minute, add_probe
 
@@ -28,7 +27,7 @@ def rows(report) -> dict:
 
 
 def joined(at: dt.datetime, email: str = "", **kw):
-    return make_customer(date_joined=at, **({"email": email} if email else {}), **kw)
+    return make_driver(date_joined=at, **({"email": email} if email else {}), **kw)
 
 
 def test_default_window_is_launch_day_06_00_local_to_now():
@@ -86,7 +85,7 @@ def test_bookings_and_revenue_leave_out_smoke_bookings():
     make_paid_booking(asset=asset, now=T0)
     make_paid_booking(asset=asset, now=T0, days_ahead=20)
     make_paid_booking(
-        asset=asset, now=T0, days_ahead=30, customer=make_customer(email="smoke+r2@example.com")
+        asset=asset, now=T0, days_ahead=30, customer=make_driver(email="smoke+r2@example.com")
     )
     Payment.objects.update(created_at=T0)  # when the money was captured
     real = Payment.objects.filter(kind=PaymentKind.CHARGE, status=PaymentStatus.SUCCEEDED).exclude(
@@ -114,7 +113,7 @@ def test_revenue_per_currency_without_conversion():
 def test_satisfaction_from_beta_feedback_else_needs_analytics():
     report = rows(launch_report(start=SOFT_LAUNCH, end=T0))
     assert report["satisfaction"].verdict == NEEDS_ANALYTICS
-    user = make_customer()
+    user = make_driver()
     for rating in (5, 5, 4):
         Feedback.objects.create(user=user, rating=rating, path="/")
     Feedback.objects.update(created_at=T0 - dt.timedelta(minutes=30))

@@ -17,7 +17,7 @@ from midas.errors import AppError, ErrorCode
 from midas.launch import actors, rollback_steps
 from midas.launch.models import LaunchEvent, Phase, RollbackRun
 from midas.launch.rollback import rollback_plan, rollback_run
-from midas.launch.selectors import launch_state, state_row
+from midas.launch.state.selectors import launch_state, state_row
 from midas.notifications.models import OutboxChannel, OutboxMessage
 from midas.ops.selectors import read_state
 from midas.status.models import Incident, IncidentStatus
@@ -69,7 +69,7 @@ def releases(current="r42", previous="r41"):
 
 
 def good_flags_then_booking_off(actor):
-    from midas.launch.flags import flag_set, flags_snapshot
+    from midas.launch.flags.services import flag_set, flags_snapshot
 
     flags_snapshot(good=True, reason="GO at 10:00")
     flag_set(key="booking", state="off", actor=actor, reason="the bad release")
@@ -216,9 +216,10 @@ def test_bad_input_is_refused_before_anything_changes(launch_settings, coordinat
 
 
 def _booked(email: str):
-    from tests.bookings.factories import make_customer, make_paid_booking
 
-    return make_paid_booking(customer=make_customer(email=email, first_name="Noor"))
+    from tests.factories import make_driver, make_paid_booking
+
+    return make_paid_booking(customer=make_driver(email=email, first_name="Noor"))
 
 
 def _restore_case(hook, launch_settings, coordinator):

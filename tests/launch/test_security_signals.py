@@ -10,9 +10,9 @@ from django.core.cache import cache
 
 from midas.launch.models import SecuritySignal, SignalKind, TriggerFiring
 from midas.launch.security_signals import security_reading, staff_login_record
-from midas.launch.selectors import forget
+from midas.launch.state.selectors import forget
 from midas.launch.triggers import triggers_evaluate
-from tests.bookings.factories import make_customer, make_staff
+from tests.factories import make_driver, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def clean(settings):
 
 
 def test_a_lockout_on_the_sign_in_page_is_recorded(client):
-    customer = make_customer()
+    customer = make_driver()
     for _ in range(5):
         client.post("/account/login/", {"email": customer.email, "password": "wrong"})
     [signal] = SecuritySignal.objects.filter(kind=SignalKind.LOCKOUT)
@@ -42,7 +42,7 @@ def test_a_lockout_on_the_sign_in_page_is_recorded(client):
 
 
 def test_staff_sign_ins_are_recorded_customers_are_not(client):
-    staff, customer = make_staff(), make_customer()
+    staff, customer = make_staff(), make_driver()
     client.post("/account/login/", {"email": customer.email, "password": PASSWORD})
     assert not SecuritySignal.objects.exists()
     response = client.post("/account/login/", {"email": staff.email, "password": PASSWORD})

@@ -6,9 +6,9 @@ import pytest
 from django.core.management import call_command
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import services
 from midas.launch.models import LaunchEvent, Phase
-from midas.launch.selectors import freeze_in_force, freeze_window, launch_state
+from midas.launch.state import services
+from midas.launch.state.selectors import freeze_in_force, freeze_window, launch_state
 
 pytestmark = pytest.mark.django_db
 

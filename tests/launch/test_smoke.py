@@ -148,7 +148,7 @@ def test_a_server_on_this_machine_is_checked_without_a_token(site, live_server, 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_access_gate_lets_the_smoke_through(site, system_actor):
-    from midas.launch import services
+    from midas.launch.state import services
 
     services.gate_set(mode="closed", reason="soft launch rehearsal", actor=system_actor)
     assert Client().get("/").status_code == 403  # an ordinary visitor is turned away
@@ -404,8 +404,8 @@ def test_far_windows_stay_inside_the_horizon():
 @pytest.mark.django_db
 def test_the_job_runs_only_while_a_launch_is_under_way(settings, system_actor):
     from midas.jobs.schedule import discover
-    from midas.launch import services
     from midas.launch.jobs.smoke import launch_smoke
+    from midas.launch.state import services
 
     assert discover()["launch_smoke"].every == dt.timedelta(minutes=15)
     settings.SITE_URL = DEAD

@@ -17,7 +17,7 @@ from midas.launch.models import (
     RollbackRun,
     TriggerFiring,
 )
-from midas.launch.selectors import forget
+from midas.launch.state.selectors import forget
 from midas.launch.triggers import TRIGGERS, trigger_readings, triggers_evaluate
 from midas.notifications.models import OutboxMessage
 from midas.status.models import Incident, IncidentStatus

@@ -7,10 +7,11 @@ import pytest
 from django.core.management import call_command
 
 from midas.errors import AppError
-from midas.launch import actors, services
-from midas.launch.access_services import waitlist_join, waitlist_notify
-from midas.launch.jobs.access import launch_waitlist_notify
+from midas.launch import actors
+from midas.launch.access.jobs import launch_waitlist_notify
+from midas.launch.access.services import waitlist_join, waitlist_notify
 from midas.launch.models import LaunchEvent, WaitlistEntry
+from midas.launch.state import services
 from midas.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db

@@ -183,7 +183,7 @@ def p95_response(now: dt.datetime) -> Result:
 def uptime_start(now: dt.datetime) -> dt.datetime:
     """Since launch day's 06:00 local (the soft launch) when that is in the last 24 h,
     otherwise the last 24 h."""
-    from midas.launch.selectors import launch_day_at, launch_state
+    from midas.launch.state.selectors import launch_day_at, launch_state
 
     state = launch_state(fresh=True)
     start = now - 24 * HOUR
@@ -319,7 +319,7 @@ def _freeze_changes(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datet
 
 
 def _override_until(event) -> dt.datetime:
-    """An override's end (``details.until``, set by ``midas.launch.freeze.freeze_override``);
+    """An override's end (``details.until``, set by ``midas.launch.state.freeze.freeze_override``);
     an hour after it when it names none."""
     try:
         return dt.datetime.fromisoformat(event.details.get("until", ""))
@@ -335,7 +335,7 @@ def freeze(now: dt.datetime) -> Result:
     (from the override until its ``until``; an hour when it names none). Overrides are
     recorded exceptions and are listed in the detail."""
     from midas.launch.models import LaunchEvent
-    from midas.launch.selectors import freeze_window, launch_state
+    from midas.launch.state.selectors import freeze_window, launch_state
 
     label, threshold = "Freeze respected", "no un-overridden deploy or migration"
     window = freeze_window(launch_state(fresh=True))

@@ -237,7 +237,7 @@ def run_drill(
 
 
 def _forget_caches() -> None:
-    from midas.launch.selectors import forget
+    from midas.launch.state.selectors import forget
 
     forget()
     from midas.flags.selectors import FLAGS
@@ -276,13 +276,13 @@ def setup_people() -> None:
 
 
 def phase_now() -> str:
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     return launch_state(fresh=True).phase
 
 
 def ramp_now() -> float:
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     return float(launch_state(fresh=True).ramp_percent)
 

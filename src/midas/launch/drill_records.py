@@ -161,7 +161,7 @@ def summary() -> dict:
         RollbackRun,
         TriggerFiring,
     )
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     state = launch_state(fresh=True)
     return {

@@ -6,7 +6,6 @@ the clock, the timeline and ``attempt()``.
 
 from __future__ import annotations
 
-from midas.launch import services
 from midas.launch.drill import (
     FAULT_ERROR_PCT,
     PASSWORD,
@@ -19,6 +18,7 @@ from midas.launch.drill import (
     setup_people,
     staff_actor,
 )
+from midas.launch.state import services
 
 PLAN = "midas.launch.plan_services"
 WAIVABLE = {"security_settings"}  # checks a development-settings scratch database cannot pass
@@ -97,7 +97,7 @@ class Team:
                 )
 
     def release(self, name: str) -> None:
-        release_seen = part("freeze", "midas.launch.freeze", "release_seen")
+        release_seen = part("freeze", "midas.launch.state.freeze", "release_seen")
         release_seen(release=name, now=self.clock.now())
         self.note(f"release {name} deployed (before the freeze)", who="devops")
 
@@ -115,7 +115,7 @@ class Team:
         from midas.launch.audit import record
         from midas.launch.drill import actors
 
-        guard = part("freeze", "midas.launch.freeze", "guard")
+        guard = part("freeze", "midas.launch.state.freeze", "guard")
         result = guard(now=self.clock.now())
         record(
             "launch.drill.guard",
@@ -150,7 +150,7 @@ class Team:
             self.ensure_gate("public", reason)
 
     def ensure_gate(self, mode: str, reason: str) -> None:
-        from midas.launch.selectors import launch_state
+        from midas.launch.state.selectors import launch_state
 
         if launch_state(fresh=True).gate_mode == mode:
             return
@@ -191,7 +191,7 @@ class Team:
         from django.test import Client
 
         invite_create, invite_send, invite_link = part(
-            "access", "midas.launch.access_invites", "invite_create", "invite_send", "invite_link"
+            "access", "midas.launch.access.invites", "invite_create", "invite_send", "invite_link"
         )
         actor = staff_actor("coordinator")
         now = self.clock.now()
@@ -253,7 +253,7 @@ class Team:
                 self.note(f"sign-off: {key} approves", who=actor.label)
 
     def live_chat_on(self) -> None:
-        flag_set = part("flags", "midas.launch.flags", "flag_set")
+        flag_set = part("flags", "midas.launch.flags.services", "flag_set")
         actor = staff_actor("coordinator")
         flag_set(key="live_chat", state="on", actor=actor, reason="11:00: live chat activation")
         self.note("flag live_chat → on (a change since the GO)", who=actor.label)
@@ -348,9 +348,9 @@ class Team:
         self.note(f"a customer books and pays (sandbox card): {result}", ok=ok)
 
     def report(self) -> None:
-        from midas.launch.selectors import launch_state
+        from midas.launch.state.selectors import launch_state
 
-        counts = part("access", "midas.launch.access_selectors", "admission_counts")
+        counts = part("access", "midas.launch.access.selectors", "admission_counts")
         self.admissions = counts(now=self.clock.now())
         state = launch_state(fresh=True)
         self.note(

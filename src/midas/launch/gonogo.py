@@ -129,7 +129,7 @@ def feedback_summary() -> dict[str, Any]:
     """The beta feedback summary: ``access_selectors.feedback_summary()`` when the access
     helper has landed, else counted here from ``Feedback`` (same shape)."""
     try:
-        from midas.launch.access_selectors import feedback_summary as summary
+        from midas.launch.access.selectors import feedback_summary as summary
     except ImportError:
         summary = None
     if summary is not None:
@@ -191,7 +191,7 @@ def reason_of(result: Result) -> str:
 def gonogo_evaluate(*, now: dt.datetime | None = None) -> Evaluation:
     """GO when every required checklist item and every criterion passes; else NO-GO with
     one reason per failure. Reads only; records nothing."""
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     now = now or timezone.now()
     summary = feedback_summary()
@@ -213,7 +213,7 @@ def gonogo_evaluate(*, now: dt.datetime | None = None) -> Evaluation:
 def _take_good_snapshot(record: GoNoGoRecord) -> int | None:
     """The flags as they stand at a GO: the "last good state" a rollback restores."""
     try:
-        from midas.launch.flags import flags_snapshot
+        from midas.launch.flags.services import flags_snapshot
     except ImportError:  # the flags helper is not installed: nothing to snapshot
         logger.warning("GO #%s: no flags module, no snapshot taken", record.pk)
         return None

@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from midas.launch.admission import Decision, Gate, never_gated
+from midas.launch.access.admission import Decision, Gate, never_gated
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ MESSAGES = {
 
 def read_token(request: HttpRequest):
     """The visitor cookie's token, or None (absent, tampered with, or from an old format)."""
-    from midas.launch.access_services import VisitorToken
+    from midas.launch.access.services import VisitorToken
 
     raw = request.COOKIES.get(settings.LAUNCH_VISITOR_COOKIE)
     if not raw:
@@ -139,7 +139,7 @@ class AccessGateMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if never_gated(request.path_info):
             return self.get_response(request)
-        from midas.launch.selectors import launch_state
+        from midas.launch.state.selectors import launch_state
 
         gate = Gate.of(launch_state())
         if gate.wide_open:
@@ -153,7 +153,7 @@ class AccessGateMiddleware:
 
         if is_smoke_request(request):  # `midas smoke` (docs/explanation/launch-smoke.md)
             return self.get_response(request)
-        from midas.launch.access_services import visitor_admit
+        from midas.launch.access.services import visitor_admit
 
         before = read_token(request)
         token, decision = visitor_admit(gate=gate, token=before, user=user, now=timezone.now())

@@ -173,7 +173,7 @@ def email_delivered(now: dt.datetime) -> CheckResult:
 
 @plan_check("freeze_in_force", "The system freeze is in force")
 def freeze_in_force(now: dt.datetime) -> CheckResult:
-    from midas.launch.selectors import freeze_window, launch_state
+    from midas.launch.state.selectors import freeze_window, launch_state
 
     window = freeze_window(launch_state(fresh=True))
     if window is None:

@@ -9,7 +9,7 @@ outcome (done or failed), records it and tells the launch channel. Steps run in 
 a step waits while an earlier automatic step is pending or running. A step found more than
 ``MISSED_AFTER`` late is marked failed ("missed") for a person to run or skip.
 
-Actions: ``phase``, ``gate``, ``ramp`` (``midas.launch.services``), ``smoke``
+Actions: ``phase``, ``gate``, ``ramp`` (``midas.launch.state.services``), ``smoke``
 (``midas.launch.smoke.run_smoke``), ``gonogo`` (``midas.launch.gonogo.gonogo_record``),
 ``announce`` (text), ``requires_go`` (the worker carries the step out only after a GO record
 made on launch day; a person running it by hand decides for themselves). While the launch is
@@ -27,13 +27,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, services
+from midas.launch import actors
 from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import Phase, ScheduleStep, StepStatus
 from midas.launch.plan_selectors import RUNNING, go_decided
-from midas.launch.selectors import launch_state, local_zone
+from midas.launch.state import services
+from midas.launch.state.selectors import launch_state, local_zone
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from midas.launch.models import ChecklistItem, LaunchState, ScheduleStep, StepStatus
-from midas.launch.selectors import launch_day_at, launch_state, local_zone
+from midas.launch.state.selectors import launch_day_at, launch_state, local_zone
 
 # An automatic step the worker claimed and has not finished carries this outcome.
 RUNNING = "running…"

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, plan_data, services
+from midas.launch import actors, plan_data
 from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
@@ -35,7 +35,8 @@ from midas.launch.models import (
     ScheduleStep,
     StepStatus,
 )
-from midas.launch.selectors import launch_day_at, local_zone, state_row
+from midas.launch.state import services
+from midas.launch.state.selectors import launch_day_at, local_zone, state_row
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ SMOKE_ROUTER = "midas.launch.smoke_api.router"
 
 @receiver(process_started, dispatch_uid="launch.freeze.release_seen")
 def _on_process_started(sender: object, *, role: str, **_: object) -> None:
-    from midas.launch.freeze import release_seen_at_start
+    from midas.launch.state.freeze import release_seen_at_start
 
     release_seen_at_start(role)
 

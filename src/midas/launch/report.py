@@ -272,7 +272,7 @@ needs_analytics("return", "experience", "Return visitors, first week", "> 20%")
 
 
 def default_start(now: dt.datetime) -> tuple[dt.datetime, str]:
-    from midas.launch.selectors import launch_day_at, launch_state
+    from midas.launch.state.selectors import launch_day_at, launch_state
 
     state = launch_state(fresh=True)
     if state.launch_date is None:

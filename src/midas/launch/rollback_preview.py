@@ -60,14 +60,14 @@ def hook_argv() -> list[str]:
 
 
 def previous_release() -> str:
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     return launch_state(fresh=True).previous_release or ""
 
 
 def _flags_preview() -> tuple[str, bool]:
     try:
-        from midas.launch.flags import current_states, last_good_snapshot
+        from midas.launch.flags.selectors import current_states, last_good_snapshot
     except ImportError:
         return "the flags service is not installed: flags stay as they are", False
     snapshot = last_good_snapshot()
@@ -86,7 +86,7 @@ def _flags_preview() -> tuple[str, bool]:
 
 
 def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
     from midas.ops.selectors import read_state
 
     state = launch_state(fresh=True)

@@ -54,7 +54,7 @@ def maintenance_on(runner) -> tuple[bool, str, bool]:
 
 def flags_back(runner) -> tuple[bool, str, bool]:
     try:
-        from midas.launch.flags import flags_restore_last_good
+        from midas.launch.flags.services import flags_restore_last_good
     except ImportError:
         return True, "the flags service is not installed: flags left as they are", True
     try:
@@ -148,7 +148,7 @@ def _after_restore(runner) -> str:
     from django.contrib.auth import get_user_model
 
     from midas.launch.audit import record
-    from midas.launch.selectors import forget
+    from midas.launch.state.selectors import forget
     from midas.ops.services import maintenance_enable
 
     user = runner.actor.user
@@ -191,7 +191,7 @@ def _after_restore(runner) -> str:
 
 def tell(runner) -> tuple[bool, str, bool]:
     from midas.launch.channel import announce
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
     from midas.notifications.services import email_enqueue
 
     parts = [_status_page(runner)]
@@ -287,8 +287,8 @@ def maintenance_off(runner) -> tuple[bool, str, bool]:
 
 
 def phase_rolled_back(runner) -> tuple[bool, str, bool]:
-    from midas.launch.selectors import launch_state
-    from midas.launch.services import phase_set
+    from midas.launch.state.selectors import launch_state
+    from midas.launch.state.services import phase_set
 
     state = launch_state(fresh=True)
     if state.phase == Phase.ROLLED_BACK:

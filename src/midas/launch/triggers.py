@@ -29,7 +29,7 @@ from midas.errors import AppError
 from midas.launch import actors, audit
 from midas.launch.channel import announce
 from midas.launch.models import TriggerAction, TriggerFiring
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 from midas.slo.recorder import minute_of
 from midas.slo.selectors import MINUTE, OPERATORS, condition_held, minute_values
 from midas.status.models import Component, IncidentImpact, IncidentStatus

@@ -1,8 +1,8 @@
-"""``/launch/``: the access gate's own pages (never gated; see midas.launch.admission)."""
+"""``/launch/``: the access gate's own pages (never gated; see midas.launch.access.admission)."""
 
 from django.urls import path
 
-from midas.launch import access_views
+from midas.launch.access import views as access_views
 
 app_name = "launch"
 

@@ -1,8 +1,9 @@
-"""``midas launch ...``: one sub-command module per area, found by name.
+"""``midas launch ...``: the shared pieces of the sub-commands, and finding them.
 
-Each module here defines ``add_commands(sub)``, adding its sub-commands to the
-``argparse`` sub-parsers ``sub``; each sub-parser sets ``handler=fn`` where
-``fn(options: dict, out: Console) -> int`` returns the exit code. Handlers that change
+Each area's ``cli.py`` (``midas.launch.<area>.cli``, found by name) defines
+``add_commands(sub)``, adding its sub-commands to the ``argparse`` sub-parsers ``sub``; each
+sub-parser sets ``handler=fn`` where ``fn(options: dict, out: Console) -> int`` returns the
+exit code. Handlers that change
 something build their actor with ``actor_of(options)`` (``--by EMAIL`` or
 ``MIDAS_OPERATOR``); the services check the permission and record it.
 """
@@ -14,7 +15,7 @@ import importlib
 import os
 import pkgutil
 
-from midas.launch import actors
+from midas.launch import actors, area_modules
 
 
 def add_by(parser: argparse.ArgumentParser) -> None:
@@ -30,9 +31,9 @@ def actor_of(options: dict) -> actors.Actor:
 
 
 def modules() -> list:
-    """The sub-command modules of this package, in name order."""
+    """The sub-command modules: each area's ``cli.py``, in area name order."""
     found = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if not info.name.startswith("_"):
             found.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return found
+    return found + area_modules("cli")

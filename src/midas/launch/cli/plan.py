@@ -18,7 +18,7 @@ from midas.launch.plan_selectors import (
     schedule,
     step_by_key,
 )
-from midas.launch.selectors import launch_state, local_zone
+from midas.launch.state.selectors import launch_state, local_zone
 
 CLOSED = {ItemStatus.DONE, ItemStatus.NOT_APPLICABLE}
 

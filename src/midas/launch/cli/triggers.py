@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from midas.launch.models import TriggerFiring
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 from midas.launch.triggers import TRIGGERS, open_firings, trigger_readings, triggers_evaluate
 
 

@@ -1,7 +1,8 @@
-"""The launch console at ``/ops/launch/``: one module per area, found by name.
+"""The launch console at ``/ops/launch/``: the shared pieces of its pages, and finding them.
 
-Each module here (not starting with ``_``) defines ``urlpatterns`` (paths relative to
-``/ops/launch/``) and ``NAV = (position, "Label", "url-name")`` for the navigation. Views
+Each area's ``console.py`` (``midas.launch.<area>.console``, found by name) defines
+``urlpatterns`` (paths relative to ``/ops/launch/``) and ``NAV``, a list of
+``(position, "Label", "url-name")`` for the navigation (one per page). Views
 use ``launch_view(PERM)`` and render templates extending ``launch/console/base.html``.
 Staff only: anonymous visitors go to the login page, non-staff get a 404, staff without the
 permission get a 403 page. A POST that a service refuses (``AppError``) comes back to the
@@ -24,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from midas.errors import STATUS_BY_CODE, AppError
-from midas.launch import actors
+from midas.launch import actors, area_modules
 
 
 def console_actor(request: HttpRequest) -> actors.Actor:
@@ -87,10 +88,15 @@ def modules() -> list:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if not info.name.startswith("_") and info.name != "urls":
             found.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return found
+    return found + area_modules("console")
 
 
 def nav() -> list[tuple[str, str]]:
     """``[(label, url name)]`` in position order."""
-    entries = sorted(m.NAV for m in modules() if hasattr(m, "NAV"))
+    entries = sorted(
+        entry
+        for m in modules()
+        if hasattr(m, "NAV")
+        for entry in (m.NAV if isinstance(m.NAV, list) else [m.NAV])
+    )
     return [(label, name) for _, label, name in entries]

@@ -17,7 +17,7 @@ from midas.launch.console import launch_view, refused
 from midas.launch.escalation import LEVELS, incident_acknowledge
 from midas.launch.incidents import incident_close, incident_declare, incident_get, incident_rows
 from midas.launch.models import TriggerFiring
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 from midas.launch.triggers import TRIGGERS, open_firings, trigger_readings
 from midas.status.models import Component, IncidentImpact
 

@@ -25,7 +25,7 @@ from midas.launch.plan_selectors import (
     schedule,
     step_by_key,
 )
-from midas.launch.selectors import launch_state, local_zone
+from midas.launch.state.selectors import launch_state, local_zone
 
 NAV = (10, "Plan", "launch_console:plan")
 TEMPLATE = "launch/console/plan.html"

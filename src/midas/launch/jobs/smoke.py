@@ -22,7 +22,7 @@ WORKER_MAIL_WAIT = 15.0
 
 
 def launch_under_way() -> bool:
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
 
     return launch_state(fresh=True).phase in ACTIVE_PHASES
 

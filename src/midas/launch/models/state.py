@@ -31,8 +31,8 @@ class TriggerAction(models.TextChoices):
 
 
 class LaunchState(TimestampedModel):
-    """Read through ``midas.launch.selectors.launch_state()`` (cached per process); written
-    only by ``midas.launch.services`` functions, which record every change."""
+    """Read through ``midas.launch.state.selectors.launch_state()`` (cached per process); written
+    only by ``midas.launch.state.services`` functions, which record every change."""
 
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.PRELAUNCH)
     phase_changed_at = models.DateTimeField(null=True, blank=True)

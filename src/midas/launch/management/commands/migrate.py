@@ -52,7 +52,7 @@ class Command(DjangoMigrate):
 
     def check_freeze(self, options: dict) -> None:
         from midas.launch import actors
-        from midas.launch.freeze import guard
+        from midas.launch.state.freeze import guard
 
         pending = pending_migrations(options["database"])
         if not pending and not options.get("app_label"):
@@ -69,7 +69,7 @@ class Command(DjangoMigrate):
                 "--by EMAIL",
                 returncode=REFUSED,
             )
-        from midas.launch.freeze import freeze_override
+        from midas.launch.state.freeze import freeze_override
 
         try:
             freeze_override(

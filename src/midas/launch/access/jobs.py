@@ -17,7 +17,7 @@ VISITOR_RETENTION_DAYS = 90
 @task()
 def launch_waitlist_notify() -> int:
     """How many waitlisted addresses were told (0 while the doors are not open)."""
-    from midas.launch.access_services import waitlist_notify
+    from midas.launch.access.services import waitlist_notify
 
     return waitlist_notify()
 
@@ -25,6 +25,6 @@ def launch_waitlist_notify() -> int:
 @periodic(every=dt.timedelta(days=1), name="launch_visitors_prune")
 @task()
 def launch_visitors_prune() -> int:
-    from midas.launch.access_services import visitors_prune
+    from midas.launch.access.services import visitors_prune
 
     return visitors_prune(days=VISITOR_RETENTION_DAYS)

@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.access_services import VisitorToken, clean_email, signed_in
+from midas.launch.access.admission import ADMITTED
+from midas.launch.access.services import VisitorToken, clean_email, signed_in
 from midas.launch.actors import Actor
-from midas.launch.admission import ADMITTED
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import Invite, InviteRedemption, Visitor

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
-from midas.launch import access_invites, actors
-from midas.launch import access_selectors as selectors
-from midas.launch import access_services as services
+from midas.launch import actors
+from midas.launch.access import invites as access_invites
+from midas.launch.access import selectors, services
 from midas.launch.console import launch_view, refused
 from midas.launch.models import Feedback, FeedbackStatus, GateMode
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 
 NAV = (35, "Access", "launch_console:access")
 TEMPLATE = "launch/console/access.html"

@@ -21,7 +21,7 @@ from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
-from midas.launch.selectors import forget, state_row
+from midas.launch.state.selectors import forget, state_row
 
 ORDER = [
     Phase.PRELAUNCH,

@@ -1,5 +1,5 @@
 """Writes of the access gate: visitors (admission, last seen), the waitlist, and beta
-feedback. VIP invitations are in ``midas.launch.access_invites``.
+feedback. VIP invitations are in ``midas.launch.access.invites``.
 
 The gate's per-request work is in ``visitor_admit``: it decides from the signed visitor
 cookie (``VisitorToken``) and writes at most once per visitor every ``REFRESH_SECONDS`` (or
@@ -20,16 +20,9 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.access_selectors import active_count_remembered
+from midas.launch.access.admission import ADMITTED, Decision, Gate, Subject, decide, visitor_bucket
+from midas.launch.access.selectors import active_count_remembered
 from midas.launch.actors import Actor
-from midas.launch.admission import (
-    ADMITTED,
-    Decision,
-    Gate,
-    Subject,
-    decide,
-    visitor_bucket,
-)
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import (
@@ -236,7 +229,7 @@ def doors_open(gate: Gate) -> bool:
 def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Tell the waitlist the doors are open (each address once, through the outbox), if
     they are. Returns how many were told."""
-    from midas.launch.selectors import launch_state
+    from midas.launch.state.selectors import launch_state
     from midas.notifications.services import email_enqueue
 
     if not doors_open(Gate.of(launch_state(fresh=True))):

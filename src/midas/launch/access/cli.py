@@ -8,12 +8,11 @@ from pathlib import Path
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import access_invites
-from midas.launch import access_selectors as selectors
-from midas.launch import access_services as services
+from midas.launch.access import invites as access_invites
+from midas.launch.access import selectors, services
 from midas.launch.cli import actor_of, add_by
 from midas.launch.models import FeedbackStatus, GateMode
-from midas.launch.selectors import launch_state
+from midas.launch.state.selectors import launch_state
 
 
 def add_commands(sub) -> None:

@@ -1,66 +1,25 @@
-"""The launch's hand on the feature flags (``midas.flags``): ``flag_set``, ``flag_create``,
-snapshots and the restore of the last good state, and the listing for the console and the
-CLI. Each write checks the ``FLAGS`` permission, records, announces, and goes through
-``midas.flags.services`` (which bumps the flags' version on commit so every process re-reads
-them)."""
+"""The launch's hand on the feature flags (``midas.flags``), its writes: ``flag_set``,
+``flag_create``, snapshots and the restore of the last good state (the listing is in
+``flags.selectors``). Each write checks the ``FLAGS`` permission, records, announces, and
+goes through ``midas.flags.services`` (which bumps the flags' version on commit so every
+process re-reads them)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.flags.models import Flag, FlagState
-from midas.flags.registry import REGISTRY
 from midas.flags.services import flag_add, flag_row, flag_write
 from midas.launch import actors
 from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
+from midas.launch.flags.selectors import current_states, last_good_snapshot
 from midas.launch.models import FlagSnapshot
-
-# --- Listing --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FlagRow:
-    key: str
-    description: str
-    state: str
-    percent: int
-    known: bool  # declared in code
-    row: Flag | None  # None: never changed, the default applies
-
-    @property
-    def state_label(self) -> str:
-        label = FlagState(self.state).label
-        return f"{label} ({self.percent}%)" if self.state == FlagState.PERCENT else label
-
-
-def flags_list() -> list[FlagRow]:
-    """Every flag, declared or added as a row, from the database (for the console/CLI)."""
-    rows = {f.key: f for f in Flag.objects.select_related("changed_by")}
-    out = []
-    for key in sorted(set(REGISTRY) | set(rows)):
-        spec, row = REGISTRY.get(key), rows.get(key)
-        out.append(
-            FlagRow(
-                key=key,
-                description=(row.description if row and row.description else "")
-                or (spec.description if spec else ""),
-                state=row.state if row else spec.default,
-                percent=row.percent if row else spec.percent,
-                known=spec is not None,
-                row=row,
-            )
-        )
-    return out
-
-
-# --- Writes ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
@@ -109,10 +68,6 @@ def flag_create(
     return row
 
 
-def current_states() -> dict[str, dict[str, object]]:
-    return {f.key: {"state": f.state, "percent": f.percent} for f in flags_list()}
-
-
 @transaction.atomic
 def flags_snapshot(*, good: bool, reason: str, at: dt.datetime | None = None) -> FlagSnapshot:
     """Keep every flag's state now; ``good`` marks a state the launch was healthy in (the
@@ -133,10 +88,6 @@ def flags_snapshot(*, good: bool, reason: str, at: dt.datetime | None = None) ->
         states={k: v["state"] for k, v in snapshot.states.items()},
     )
     return snapshot
-
-
-def last_good_snapshot() -> FlagSnapshot | None:
-    return FlagSnapshot.objects.filter(good=True).first()
 
 
 @transaction.atomic

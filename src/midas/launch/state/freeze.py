@@ -24,7 +24,7 @@ from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import LaunchEvent, ReleaseSeen
-from midas.launch.selectors import forget, freeze_window, launch_state, state_row
+from midas.launch.state.selectors import forget, freeze_window, launch_state, state_row
 
 logger = logging.getLogger(__name__)
 

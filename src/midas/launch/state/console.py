@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
-from midas.launch import actors, services
+from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.models import GateMode, Phase
-from midas.launch.selectors import freeze_in_force, freeze_window, launch_state, recent_events
+from midas.launch.state import services
+from midas.launch.state.selectors import freeze_in_force, freeze_window, launch_state, recent_events
 
 NAV = (0, "Overview", "launch_console:overview")
 TEMPLATE = "launch/console/overview.html"

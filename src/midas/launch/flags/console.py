@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
 from midas.flags.models import FlagState
-from midas.launch import actors, flags
+from midas.launch import actors
 from midas.launch.console import launch_view, refused
+from midas.launch.flags import selectors, services
 
 NAV = (40, "Flags", "launch_console:flags")
 TEMPLATE = "launch/console/flags.html"
@@ -36,9 +37,9 @@ class ReasonForm(forms.Form):
 
 def _context(request: HttpRequest, *, failed: str = "", form: forms.Form | None = None) -> dict:
     return {
-        "flags": flags.flags_list(),
+        "flags": selectors.flags_list(),
         "states": FlagState.choices,
-        "good": flags.last_good_snapshot(),
+        "good": selectors.last_good_snapshot(),
         "may_change": actors.can(request.launch_actor, actors.FLAGS),
         "failed": failed,
         "form": form,
@@ -69,7 +70,7 @@ def flag_change(request: HttpRequest, key: str) -> HttpResponse:
         request,
         FlagForm(request.POST),
         key,
-        lambda d, a: flags.flag_set(
+        lambda d, a: services.flag_set(
             key=key, state=d["state"], percent=d["percent"] or 0, actor=a, reason=d["reason"]
         ),
     )
@@ -82,7 +83,7 @@ def flag_add(request: HttpRequest) -> HttpResponse:
         request,
         AddForm(request.POST),
         "add",
-        lambda d, a: flags.flag_create(
+        lambda d, a: services.flag_create(
             key=d["key"], description=d["description"], actor=a, reason=d["reason"]
         ),
     )
@@ -95,7 +96,7 @@ def flags_snapshot(request: HttpRequest) -> HttpResponse:
         request,
         ReasonForm(request.POST),
         "snapshot",
-        lambda d, a: flags.flags_snapshot(good=True, reason=f"{d['reason']} ({a.label})"),
+        lambda d, a: services.flags_snapshot(good=True, reason=f"{d['reason']} ({a.label})"),
     )
 
 
@@ -106,7 +107,7 @@ def flags_restore(request: HttpRequest) -> HttpResponse:
         request,
         ReasonForm(request.POST),
         "restore",
-        lambda d, a: flags.flags_restore_last_good(actor=a, reason=d["reason"]),
+        lambda d, a: services.flags_restore_last_good(actor=a, reason=d["reason"]),
     )
 
 

@@ -4,8 +4,8 @@ restore``: the feature flags from the command line (changes need the FLAGS permi
 from __future__ import annotations
 
 from midas.flags.models import FlagState
-from midas.launch import flags
 from midas.launch.cli import actor_of, add_by
+from midas.launch.flags import selectors, services
 
 
 def add_commands(sub) -> None:
@@ -45,12 +45,12 @@ def add_commands(sub) -> None:
 def list_flags(options: dict, out) -> int:
     w = out.stdout.write
     w(f"{'Flag':<16} {'State':<24} {'Changed by':<28} Description")
-    for row in flags.flags_list():
+    for row in selectors.flags_list():
         changed = row.row.changed_by.email if row.row and row.row.changed_by else "-"
         if row.row is None:
             changed = "(default)"
         w(f"{row.key:<16} {row.state_label:<24} {changed:<28} {row.description}")
-    good = flags.last_good_snapshot()
+    good = selectors.last_good_snapshot()
     w(
         f"\nLast good snapshot: {good.taken_at:%Y-%m-%d %H:%M} UTC ({good.reason})"
         if good
@@ -60,7 +60,7 @@ def list_flags(options: dict, out) -> int:
 
 
 def set_flag(options: dict, out) -> int:
-    row = flags.flag_set(
+    row = services.flag_set(
         key=options["key"],
         state=options["state"],
         percent=options["percent"],
@@ -73,7 +73,7 @@ def set_flag(options: dict, out) -> int:
 
 
 def add_flag(options: dict, out) -> int:
-    row = flags.flag_create(
+    row = services.flag_create(
         key=options["key"],
         description=options["description"],
         state=options["state"],
@@ -85,13 +85,13 @@ def add_flag(options: dict, out) -> int:
 
 
 def take_snapshot(options: dict, out) -> int:
-    snap = flags.flags_snapshot(good=options["good"], reason=options["reason"])
+    snap = services.flags_snapshot(good=options["good"], reason=options["reason"])
     kind = "good " if snap.good else ""
     out.stdout.write(f"Took a {kind}snapshot of {len(snap.states)} flags (#{snap.pk}).")
     return 0
 
 
 def restore_flags(options: dict, out) -> int:
-    restored = flags.flags_restore_last_good(actor=actor_of(options), reason=options["reason"])
+    restored = services.flags_restore_last_good(actor=actor_of(options), reason=options["reason"])
     out.stdout.write("Flags restored: " + ", ".join(f"{k}={v}" for k, v in restored.items()))
     return 0

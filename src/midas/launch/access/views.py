@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from midas.accounts.ratelimit import Limit, by_ip
 from midas.errors import STATUS_BY_CODE, AppError
-from midas.launch import access_invites
-from midas.launch import access_services as services
+from midas.launch.access import invites as access_invites
+from midas.launch.access import services
 from midas.launch.middleware import read_token, write_token
 from midas.launch.models import Invite
 from midas.launch.templatetags.launch_access import NOTE_KEY
@@ -78,8 +78,8 @@ def waitlist(request: HttpRequest) -> HttpResponse:
 
 
 def _redeem(request: HttpRequest, code: str) -> HttpResponse:
-    from midas.launch.admission import Gate
-    from midas.launch.selectors import launch_state
+    from midas.launch.access.admission import Gate
+    from midas.launch.state.selectors import launch_state
 
     token = read_token(request) or services.VisitorToken.new(Gate.of(launch_state()).salt)
     invite, token = access_invites.invite_redeem(
