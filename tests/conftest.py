@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass
 
 import pytest
 from django.test import override_settings
@@ -51,6 +52,26 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped in CI, which counts as a failure: {reason}"
+
+
+@dataclass
+class Clock:
+    now: float
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """The clock rate limits and sign-in lockouts read (epoch seconds), pinned:
+    ``clock.advance(900)`` is 15 minutes on. Every test whose outcome depends on a rate-limit
+    window takes it, so two requests never fall into two windows by chance."""
+    from midas.accounts import ratelimit
+
+    moment = Clock(now=1_800_000_000.0)
+    monkeypatch.setattr(ratelimit, "clock", lambda: moment.now)
+    return moment
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""Small factories for tests: plain functions with sensible defaults, overridable by keyword."""
+"""The tests' one factories module: plain functions with sensible defaults, overridable by
+keyword — the catalogue (locations, categories, assets, seasons, add-ons), customers and
+staff, bookings (held, paid) and the outbox they fill."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import itertools
 from django.utils import timezone
 
 from midas.accounts.models import User
+from midas.bookings.models import Booking
 from midas.catalog.models import (
     AddOn,
     AddOnPricing,
@@ -18,9 +21,11 @@ from midas.catalog.models import (
     PricingUnit,
     SeasonalRate,
 )
+from midas.notifications.models import OutboxMessage
 
 _seq = itertools.count(1)
 PASSWORD = "velvet-harbour-1912"
+NOW = dt.datetime(2027, 1, 4, 12, 0, tzinfo=dt.UTC)  # the root conftest's ``now``
 
 CATEGORY_DEFAULTS = {
     "cars": ("Cars", "Car", 1),
@@ -151,3 +156,71 @@ def make_customer(
     }
     defaults.update(fields)
     return User.objects.create_user(email, PASSWORD, **defaults)
+
+
+def make_driver(**overrides: object) -> User:
+    """A customer who may book anything: a fresh address, a driving licence on file, the
+    address verified a month before ``NOW``."""
+    n = next(_seq)
+    fields: dict[str, object] = {
+        "last_name": f"Customer{n}",
+        "date_of_birth": dt.date(1985, 5, 17),
+        "licence_number": f"D{n:07d}",
+        "licence_country": "US",
+        "licence_expiry": dt.date(2035, 1, 1),
+        "email_verified_at": NOW - dt.timedelta(days=30),
+    }
+    fields.update(overrides)
+    email = str(fields.pop("email", f"customer{n}@example.com"))
+    return make_customer(email, **fields)
+
+
+def make_staff(**overrides: object) -> User:
+    """A staff member (``is_staff``) who may also book."""
+    return make_driver(is_staff=True, **overrides)
+
+
+def make_booking(
+    *,
+    customer: User | None = None,
+    asset: Asset | None = None,
+    days_ahead: float = 10,
+    length_days: float = 2,
+    now: dt.datetime = NOW,
+    **kwargs: object,
+) -> Booking:
+    """A held (or, for request-to-book assets, requested) booking starting ``days_ahead``."""
+    from midas.bookings.services import booking_create
+
+    start = (now + dt.timedelta(days=days_ahead)).replace(minute=0, second=0, microsecond=0)
+    return booking_create(
+        customer=customer or make_driver(),
+        asset=asset or make_asset(),
+        start=start,
+        end=start + dt.timedelta(days=length_days),
+        now=now,
+        **kwargs,
+    )
+
+
+def make_paid_booking(
+    *, card: str = "4242424242424242", now: dt.datetime = NOW, **kwargs: object
+) -> Booking:
+    """A booking paid with a sandbox test card (confirmed)."""
+    from midas.payments.services import payment_pay_booking
+
+    booking = make_booking(now=now, **kwargs)
+    outcome = payment_pay_booking(booking=booking, payment_method=card, now=now)
+    assert outcome.status == "succeeded", outcome
+    return outcome.booking
+
+
+def outbox(**filters: object) -> list[OutboxMessage]:
+    return list(OutboxMessage.objects.filter(**filters).order_by("id"))
+
+
+def templates_sent(to: str | None = None) -> list[str]:
+    rows = OutboxMessage.objects.order_by("id")
+    if to:
+        rows = rows.filter(to=to)
+    return list(rows.values_list("template", flat=True))

@@ -1,5 +1,5 @@
-"""Accounts tests: a fast password hasher, a clean cache (rate limits live there), a clock
-to move instead of sleeping, and a record of the emails handed to the outbox."""
+"""Accounts tests: a fast password hasher, a clean cache (rate limits live there), and a
+record of the emails handed to the outbox (the ``clock`` to move is the root conftest's)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from midas.accounts import ratelimit, services
+from midas.accounts import services
 from midas.accounts.models import User
 from tests.factories import make_customer
 
@@ -18,22 +18,6 @@ from tests.factories import make_customer
 def fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "https://midas.example"
-
-
-@dataclass
-class Clock:
-    now: float
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    """Rate limits and lockouts read this clock; ``clock.advance(900)`` is 15 minutes on."""
-    moment = Clock(now=1_800_000_000.0)
-    monkeypatch.setattr(ratelimit, "clock", lambda: moment.now)
-    return moment
 
 
 @dataclass

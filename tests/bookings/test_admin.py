@@ -16,8 +16,7 @@ from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payment_pay_booking
-from tests.bookings.factories import make_booking, make_customer
-from tests.factories import make_asset
+from tests.factories import make_asset, make_booking, make_driver
 
 pytestmark = pytest.mark.django_db
 
@@ -142,7 +141,7 @@ def test_cancel_in_full_is_a_staff_override(admin_client):
 
 def test_capture_part_of_the_deposit_releases_the_rest(admin_client):
     booking = paid(days_ahead=2)
-    booking_mark_picked_up(booking=booking, by=make_customer(is_staff=True))
+    booking_mark_picked_up(booking=booking, by=make_driver(is_staff=True))
     held_minor = ledger_totals(booking).deposit_held
     assert held_minor == booking.security_deposit_minor > 0
     asked = act(admin_client, "capture_deposit", booking)
@@ -196,6 +195,6 @@ def test_the_payment_ledger_is_read_only(admin_client):
 
 
 def test_customers_cannot_reach_the_back_office(client):
-    client.force_login(make_customer())
+    client.force_login(make_driver())
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -11,8 +11,7 @@ from django.utils import timezone
 from midas.accounts.authentication import api_token_issue
 from midas.bookings.models import Booking, BookingStatus
 from midas.payments.models import Payment
-from tests.bookings.factories import make_customer
-from tests.factories import make_asset, make_location
+from tests.factories import make_asset, make_driver, make_location
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def asset(db):
 
 @pytest.fixture
 def api(client, db):
-    return Api(client, make_customer())
+    return Api(client, make_driver())
 
 
 def book(api, asset_slug="aventador", start=10, end=12, **headers):
@@ -74,7 +73,7 @@ def test_create_holds_and_answers_201_with_the_booking(api, asset):
 
 def test_the_slot_taken_is_409(api, asset, client):
     assert book(api).status_code == 201
-    other = Api(client, make_customer())
+    other = Api(client, make_driver())
     response = book(other, start=11, end=13)
     assert response.status_code == 409
     assert response.json()["code"] == "slot_unavailable"
@@ -114,7 +113,7 @@ def test_bad_requests_are_4xx_with_a_code(api, asset, body, status, code):
 
 
 def test_an_ineligible_customer_is_told_why(client, asset):
-    api = Api(client, make_customer(licence_number=""))
+    api = Api(client, make_driver(licence_number=""))
     response = book(api)
     assert response.status_code == 422
     assert response.json() | {"message": ""} == {
@@ -130,7 +129,7 @@ def test_without_a_token_it_is_401(client, asset):
     assert client.get(URL).status_code == 401
 
 
-def test_creation_is_rate_limited_per_customer(api, asset, settings):
+def test_creation_is_rate_limited_per_customer(api, asset, settings, clock):
     settings.RATE_LIMITS = {"booking_create": (2, 60)}
     assert book(api).status_code == 201
     assert book(api).status_code == 409
@@ -143,7 +142,7 @@ def test_creation_is_rate_limited_per_customer(api, asset, settings):
 def test_list_is_paginated_and_only_mine(api, asset, client):
     book(api)
     book(api, start=20, end=21)
-    book(Api(client, make_customer()), start=30, end=31)
+    book(Api(client, make_driver()), start=30, end=31)
     page = api.get(URL, limit=1)
     assert page.status_code == 200
     assert page.json()["count"] == 2

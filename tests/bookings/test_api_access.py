@@ -9,9 +9,8 @@ import pytest
 from midas.bookings.models import Booking
 from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment
-from tests.bookings.factories import make_customer
 from tests.bookings.test_api import URL, Api, book
-from tests.factories import make_asset, make_location
+from tests.factories import make_asset, make_driver, make_location
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +37,8 @@ UNROUTED = [
 def parties(client, db):
     make_location(slug="washington-dc", city="Washington")
     make_asset(slug="aventador", name="Aventador")
-    a = Api(client, make_customer())
-    b = Api(client, make_customer())
+    a = Api(client, make_driver())
+    b = Api(client, make_driver())
     held = book(b, start=10, end=11).json()["reference"]
     paid = book(b, start=20, end=21).json()["reference"]
     b.post(f"{URL}/{paid}/pay", {"payment_method": "pm_card_visa"})

@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from midas.accounts.authentication import api_token_issue
 from midas.bookings.models import Booking, Reservation, ReservationStatus
-from tests.bookings.factories import make_customer
 from tests.concurrency import race
-from tests.factories import make_asset, make_location
+from tests.factories import make_asset, make_driver, make_location
 
 ATTEMPTS = 50
 
@@ -25,7 +24,7 @@ ATTEMPTS = 50
 def test_fifty_concurrent_bookings_for_one_slot_exactly_one_is_held():
     make_location(slug="washington-dc", city="Washington")
     asset = make_asset(slug="aventador", name="Aventador")
-    tokens = [api_token_issue(user=make_customer())[1] for _ in range(ATTEMPTS)]
+    tokens = [api_token_issue(user=make_driver())[1] for _ in range(ATTEMPTS)]
     start = (timezone.now() + dt.timedelta(days=10)).replace(hour=10, minute=0, second=0)
 
     def attempt(i: int) -> tuple[int, str]:

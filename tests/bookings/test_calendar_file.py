@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from midas.bookings.calendar_file import booking_ics, escape_text, fold, ics_event
-from tests.bookings.factories import NOW, make_booking
+from tests.factories import NOW, make_booking
 
 T = dt.datetime(2027, 3, 1, 10, tzinfo=dt.UTC)
 

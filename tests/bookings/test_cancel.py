@@ -15,7 +15,7 @@ from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers.sandbox import SandboxProvider
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payments_settle_pending
-from tests.bookings.factories import NOW, make_booking, make_paid_booking, make_staff
+from tests.factories import NOW, make_booking, make_paid_booking, make_staff
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from midas.bookings.services import booking_create, booking_create_or_replay
 from midas.bookings.services import create as create_module
 from midas.errors import AppError, ErrorCode
 from midas.notifications.models import OutboxMessage
-from tests.bookings.factories import NOW, make_booking, make_customer, templates_sent
-from tests.factories import make_asset
+from tests.factories import NOW, make_asset, make_booking, make_driver, templates_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +22,7 @@ START = dt.datetime(2027, 1, 14, 10, tzinfo=dt.UTC)
 
 def test_instant_booking_is_held_for_hold_minutes_with_the_quote_frozen(settings):
     settings.HOLD_MINUTES = 15
-    customer = make_customer()
+    customer = make_driver()
     asset = make_asset(base_rate_minor=100_000, security_deposit_minor=500_000)
     booking = booking_create(
         customer=customer, asset=asset, start=START, end=START + dt.timedelta(days=2), now=NOW
@@ -70,7 +69,7 @@ def test_quote_rules_apply_and_write_nothing():
 
 
 def test_an_ineligible_customer_is_refused_with_the_reason():
-    young = make_customer(date_of_birth=dt.date(2010, 1, 1))
+    young = make_driver(date_of_birth=dt.date(2010, 1, 1))
     with pytest.raises(AppError) as err:
         make_booking(customer=young)
     assert err.value.code == ErrorCode.NOT_ELIGIBLE
@@ -78,7 +77,7 @@ def test_an_ineligible_customer_is_refused_with_the_reason():
 
 
 def test_same_idempotency_key_and_request_returns_the_same_booking():
-    customer, asset = make_customer(), make_asset()
+    customer, asset = make_driver(), make_asset()
     args = dict(customer=customer, asset=asset, start=START, end=START + dt.timedelta(days=1))
     first, created = booking_create_or_replay(**args, idempotency_key="k-1", now=NOW)
     again, created_again = booking_create_or_replay(**args, idempotency_key="k-1", now=NOW)
@@ -89,7 +88,7 @@ def test_same_idempotency_key_and_request_returns_the_same_booking():
 
 
 def test_same_key_different_request_is_a_conflict():
-    customer, asset = make_customer(), make_asset()
+    customer, asset = make_driver(), make_asset()
     booking_create(
         customer=customer,
         asset=asset,

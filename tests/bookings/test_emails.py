@@ -24,9 +24,8 @@ from midas.money import format_money
 from midas.notifications.models import OutboxMessage
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import deposit_capture, deposit_release, payment_pay_booking
-from tests.bookings.factories import make_booking, make_customer, make_staff
 from tests.bookings.fixtures import EMAIL_TEMPLATES
-from tests.factories import make_asset, make_city
+from tests.factories import make_asset, make_booking, make_city, make_driver, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +125,7 @@ def test_the_cancellation_names_the_refund():
 
 
 def test_a_declined_card_says_why_and_how_long_the_hold_lasts():
-    booking = make_booking(now=now(), customer=make_customer())
+    booking = make_booking(now=now(), customer=make_driver())
     pay(booking, DECLINED)
     message = OutboxMessage.objects.get(template="payment_failed")
     assert "Your card was declined." in message.body_text

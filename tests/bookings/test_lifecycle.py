@@ -20,14 +20,14 @@ from midas.bookings.services import (
 from midas.errors import AppError, ErrorCode
 from midas.notifications.models import OutboxMessage
 from midas.payments.services import payment_pay_booking
-from tests.bookings.factories import (
+from tests.factories import (
     NOW,
+    make_asset,
     make_booking,
     make_paid_booking,
     make_staff,
     templates_sent,
 )
-from tests.factories import make_asset
 
 pytestmark = pytest.mark.django_db
 

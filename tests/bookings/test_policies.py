@@ -7,8 +7,7 @@ import datetime as dt
 import pytest
 
 from midas.bookings.policies import cancellation_preview, describe_policy
-from tests.bookings.factories import NOW, make_paid_booking
-from tests.factories import make_asset
+from tests.factories import NOW, make_asset, make_paid_booking
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +54,7 @@ def test_half_refunds_round_half_up_to_a_minor_unit():
 
 
 def test_nothing_paid_nothing_refunded():
-    from tests.bookings.factories import make_booking
+    from tests.factories import make_booking
 
     booking = make_booking()
     preview = cancellation_preview(booking=booking, now=NOW)

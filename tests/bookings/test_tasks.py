@@ -9,7 +9,7 @@ import pytest
 from midas.bookings import tasks
 from midas.bookings.models import BookingStatus
 from midas.jobs.schedule import REGISTRY
-from tests.bookings.factories import make_booking, make_paid_booking, make_staff
+from tests.factories import make_booking, make_paid_booking, make_staff
 
 pytestmark = pytest.mark.django_db
 

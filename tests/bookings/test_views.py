@@ -20,8 +20,7 @@ from midas.errors import AppError, ErrorCode
 from midas.money import format_money
 from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
-from tests.bookings.factories import make_booking, make_customer, make_staff
-from tests.factories import make_asset, make_city
+from tests.factories import make_asset, make_booking, make_city, make_driver, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +40,7 @@ def car(city):
 
 @pytest.fixture
 def customer():
-    return make_customer(email="ada@example.com")
+    return make_driver(email="ada@example.com")
 
 
 @pytest.fixture
@@ -133,7 +132,7 @@ def test_checkout_shows_every_line_the_policy_and_a_confirm_button(signed_in, ca
 
 
 def test_checkout_refuses_with_the_reason_when_not_eligible(client, car):
-    unlicensed = make_customer(licence_number="", licence_country="", licence_expiry=None)
+    unlicensed = make_driver(licence_number="", licence_country="", licence_expiry=None)
     client.force_login(unlicensed)
     html = client.get(checkout_url(car)).content.decode()
     assert "We cannot book this for you yet." in html
@@ -161,7 +160,7 @@ def test_a_double_submit_books_once(signed_in, car):
 
 
 def test_a_taken_slot_is_explained_not_booked(signed_in, car):
-    held(make_customer(), car, days_ahead=(local_days_ahead := 20))
+    held(make_driver(), car, days_ahead=(local_days_ahead := 20))
     start, end = local_times(car, days_ahead=local_days_ahead)
     response = signed_in.post(
         reverse("bookings:checkout", args=[car.slug]),
@@ -183,7 +182,7 @@ def test_bad_dates_are_explained(signed_in, car):
 
 def test_request_to_book_sends_a_request(client, city):
     jet = make_asset("jets", city, booking_mode="request")
-    client.force_login(make_customer())
+    client.force_login(make_driver())
     response = book(client, jet)
     booking = Booking.objects.get()
     assert booking.status == BookingStatus.REQUESTED
@@ -293,7 +292,7 @@ def test_a_paid_booking_has_nothing_to_pay(signed_in, car, customer):
 
 def test_a_request_is_paid_once_approved(client, city):
     jet = make_asset("jets", city, booking_mode="request")
-    customer = make_customer()
+    customer = make_driver()
     client.force_login(customer)
     booking = held(customer, jet)
     pay_url = reverse("bookings:pay", args=[booking.reference])
@@ -307,7 +306,7 @@ def test_a_request_is_paid_once_approved(client, city):
 
 def test_my_bookings_lists_mine_with_their_status(signed_in, car, customer, city):
     mine = held(customer, car)
-    other = held(make_customer(), make_asset("cars", city))
+    other = held(make_driver(), make_asset("cars", city))
     html = signed_in.get(reverse("bookings:list")).content.decode()
     assert mine.reference in html and other.reference not in html
     assert '<span class="status status-held">Held, awaiting payment</span>' in html
@@ -338,7 +337,7 @@ def test_the_booking_page_tells_its_story_and_its_money(signed_in, car, customer
     "name", ["detail", "pay", "cancel", "confirmation", "requested", "calendar"]
 )
 def test_another_customers_booking_is_a_404(signed_in, car, name):
-    theirs = held(make_customer(), car)
+    theirs = held(make_driver(), car)
     response = signed_in.get(reverse(f"bookings:{name}", args=[theirs.reference]))
     assert response.status_code == 404
     missing = signed_in.get(reverse(f"bookings:{name}", args=["MID-ZZZZZZ"]))
@@ -346,7 +345,7 @@ def test_another_customers_booking_is_a_404(signed_in, car, name):
 
 
 def test_another_customers_booking_cannot_be_paid_or_cancelled(signed_in, car):
-    theirs = held(make_customer(), car)
+    theirs = held(make_driver(), car)
     assert pay(signed_in, theirs, VISA).status_code == 404
     cancel = reverse("bookings:cancel", args=[theirs.reference])
     assert signed_in.post(cancel, {"refund_minor": "0"}).status_code == 404
@@ -356,12 +355,12 @@ def test_another_customers_booking_cannot_be_paid_or_cancelled(signed_in, car):
 
 
 def test_another_customers_challenge_is_a_404(client, car):
-    owner = make_customer()
+    owner = make_driver()
     booking = held(owner, car)
     client.force_login(owner)
     pay(client, booking, THREE_DS)
     payment = Payment.objects.get()
-    client.force_login(make_customer())
+    client.force_login(make_driver())
     url = reverse("bookings:challenge", args=[booking.reference, payment.pk])
     assert client.get(url).status_code == 404
     answer = reverse("bookings:challenge_answer", args=[booking.reference, payment.pk])
@@ -372,7 +371,7 @@ def test_another_customers_challenge_is_a_404(client, car):
 
 @pytest.mark.parametrize("name", ["list", "detail", "pay", "cancel"])
 def test_pages_ask_to_sign_in(client, car, name):
-    booking = held(make_customer(), car)
+    booking = held(make_driver(), car)
     url = (
         reverse("bookings:list")
         if name == "list"

@@ -14,8 +14,7 @@ from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers.sandbox import SandboxProvider
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payment_complete_challenge, payment_pay_booking
-from tests.bookings.factories import NOW, make_booking, make_customer, templates_sent
-from tests.factories import make_asset
+from tests.factories import NOW, make_asset, make_booking, make_driver, templates_sent
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +195,7 @@ def test_a_hold_past_its_time_is_not_charged_even_before_the_job_runs():
 
 def test_a_requested_booking_is_paid_after_approval():
     from midas.bookings.services import booking_approve
-    from tests.bookings.factories import make_staff
+    from tests.factories import make_staff
 
     booking = make_booking(asset=make_asset("jets", booking_mode="request"))
     with pytest.raises(AppError):
@@ -227,7 +226,7 @@ def test_an_unreachable_provider_keeps_the_row_pending_and_raises(monkeypatch):
 
 
 def test_customer_email_is_used_and_the_price_is_the_servers():
-    customer = make_customer()
+    customer = make_driver()
     booking = booking_create(
         customer=customer,
         asset=make_asset(base_rate_minor=123_400),

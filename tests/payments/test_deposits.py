@@ -22,7 +22,7 @@ from midas.payments.services import (
     payment_pay_booking,
     payments_settle_pending,
 )
-from tests.bookings.factories import NOW, make_booking, make_paid_booking, make_staff
+from tests.factories import NOW, make_booking, make_paid_booking, make_staff
 from tests.payments.reconcile import assert_reconciles
 
 pytestmark = pytest.mark.django_db

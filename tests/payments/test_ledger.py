@@ -35,7 +35,7 @@ from midas.payments.services import (
     payment_refund,
     payment_sync,
 )
-from tests.bookings.factories import NOW, make_booking, make_staff
+from tests.factories import NOW, make_booking, make_staff
 from tests.payments.reconcile import assert_reconciles
 
 

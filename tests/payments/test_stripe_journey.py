@@ -19,8 +19,8 @@ from midas.bookings.models import BookingStatus
 from midas.payments.models import Payment, PaymentKind, PaymentStatus, WebhookEvent
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import payment_pay_booking, payment_refund
-from tests.bookings.factories import make_booking, make_staff, templates_sent
 from tests.concurrency import race
+from tests.factories import make_booking, make_staff, templates_sent
 from tests.payments.stripe_standin import deliver, running_standin
 
 pytestmark = pytest.mark.django_db

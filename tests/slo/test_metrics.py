@@ -12,7 +12,7 @@ from midas.bookings.models import BookingStatus
 from midas.bookings.services import booking_expire_holds
 from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment
-from tests.bookings.factories import NOW, make_booking, make_paid_booking
+from tests.factories import NOW, make_booking, make_paid_booking
 
 pytestmark = pytest.mark.django_db
 

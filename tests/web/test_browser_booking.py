@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from midas.accounts.models import User
 from midas.bookings.models import Booking, BookingStatus, ReservationStatus
+from midas.bookings.search import AssetSearch, search_assets
 from midas.bookings.services import booking_expire_holds
 from midas.catalog import selectors
 from midas.catalog.models import Asset, Category
@@ -97,8 +98,8 @@ def a_free_car() -> tuple[Asset, dt.date]:
     cars = Category.objects.get(slug="cars")
     first_day = timezone.localdate() + dt.timedelta(days=30)
     for city in selectors.nav_locations():
-        shown = selectors.collection(
-            selectors.CollectionFilters(
+        shown = search_assets(
+            AssetSearch(
                 category=cars,
                 location=city,
                 start=first_day,
@@ -242,10 +243,10 @@ def test_register_verify_sign_in_book_pay_and_get_the_receipt(browser, live_serv
 
 @pytest.mark.django_db(transaction=True)
 def test_a_declined_card_keeps_the_slot_held_until_the_hold_expires(browser, live_server, demo):  # noqa: F811
-    from tests.bookings.factories import make_customer
+    from tests.factories import make_driver
 
     asset, first_day = a_free_car()
-    customer = make_customer(email="alan.turing@example.com")
+    customer = make_driver(email="alan.turing@example.com")
     origin = live_server.url
     context = browser.new_context()
     tab = Guarded(context, origin, width=390)  # a phone

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from django.db import DatabaseError, IntegrityError, OperationalError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, ReservationStatus
 from midas.bookings.selectors import overlapping
 from midas.catalog.models import Asset
 from midas.catalog.services import catalog_version_bump
+from midas.core import db_errors
 from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
+
+NO_OVERLAP = "reservation_no_overlap"  # PostgreSQL's exclusion constraint (migration 0002)
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -76,22 +79,17 @@ def reserve(
             catalog_version_bump()  # calendars changed: cached pages render afresh
             return reservation
     except IntegrityError as exc:
-        if "reservation_no_overlap" in str(exc):
+        if db_errors.violates_exclusion(exc, NO_OVERLAP):
             raise AppError(
                 ErrorCode.SLOT_UNAVAILABLE, f"{asset.name} is not available for those dates"
             ) from exc
         raise
     except OperationalError as exc:
-        if _is_lock_timeout(exc):
+        if db_errors.is_lock_timeout(exc):
             raise AppError(
                 ErrorCode.LOCK_TIMEOUT, "the calendar is busy; please try again"
             ) from exc
         raise
-
-
-def _is_lock_timeout(exc: DatabaseError) -> bool:
-    text = str(exc).lower()
-    return "database is locked" in text or "lock timeout" in text or "deadlock" in text
 
 
 @transaction.atomic
