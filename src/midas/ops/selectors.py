@@ -20,7 +20,15 @@ DEFAULT_RETRY_AFTER = 600
 OPEN_EXACT = frozenset(
     {"/healthz", "/readyz", "/status", "/metrics", "/api/v1/payments/stripe/webhook"}
 )
-OPEN_PREFIXES = ("/status/", "/admin/", "/static/", "/launch/ack/")
+OPEN_PREFIXES: tuple[str, ...] = ("/status/", "/admin/", "/static/")
+
+
+def keep_open(prefix: str) -> None:
+    """Let the paths under ``prefix`` through while maintenance is on (another app's pages
+    that must keep working: the launch's incident acknowledgement links)."""
+    global OPEN_PREFIXES
+    if prefix not in OPEN_PREFIXES:
+        OPEN_PREFIXES = (*OPEN_PREFIXES, prefix)
 
 
 @dataclasses.dataclass(frozen=True)
