@@ -154,12 +154,52 @@ def test_assets_date_filter_needs_both_dates(client, catalogue: Catalogue):
         ({"start": "2030-01-01", "end": "2031-06-01"}, 422, "range_too_long"),
         ({"start": "1999-01-01", "end": "2030-01-01"}, 400, "invalid_input"),
         ({"category": "not a slug"}, 400, "invalid_input"),
+        ({"price_min": "-1"}, 400, "invalid_input"),
+        ({"price_max": "100000001"}, 400, "invalid_input"),
+        ({"price_min": "cheap"}, 400, "invalid_input"),
+        ({"price_min": "10", "price_max": "9"}, 422, "invalid_range"),
+        ({"sort": "random"}, 400, "invalid_input"),
     ],
 )
 def test_assets_bad_filters(client, catalogue: Catalogue, params, status, code):
     response = client.get("/api/v1/assets", params)
     assert response.status_code == status
     assert response.json()["code"] == code
+
+
+def test_assets_filter_by_price_in_whole_major_units(client, catalogue: Catalogue):
+    # aventador USD 1,000 / day, sea-breeze USD 2,500 / hour, chiron AED 9,000 / day
+    assert slugs(client.get("/api/v1/assets", {"price_min": 2500})) == ["chiron", "sea-breeze"]
+    assert slugs(client.get("/api/v1/assets", {"price_max": 1000})) == ["aventador"]
+    both = {"price_min": 1000, "price_max": 1000, "city": "houston"}
+    assert slugs(client.get("/api/v1/assets", both)) == ["aventador"]
+
+
+def test_assets_sort(client, catalogue: Catalogue):
+    by_default = slugs(client.get("/api/v1/assets"))
+    assert by_default == slugs(client.get("/api/v1/assets", {"sort": "catalogue"}))
+    assert by_default == ["chiron", "aventador", "sea-breeze"]  # category, dearest first
+    assert slugs(client.get("/api/v1/assets", {"sort": "price"})) == [
+        "aventador",
+        "sea-breeze",
+        "chiron",
+    ]
+    assert slugs(client.get("/api/v1/assets", {"sort": "-price"}))[0] == "chiron"
+    assert slugs(client.get("/api/v1/assets", {"sort": "name"})) == [
+        "aventador",
+        "chiron",
+        "sea-breeze",
+    ]
+
+
+def test_assets_sort_offers_every_order_of_the_search():
+    from typing import get_args
+
+    from midas.api.catalog import AssetFilters
+    from midas.catalog.selectors import Sort
+
+    literal = AssetFilters.model_fields["sort"].annotation
+    assert set(get_args(literal)) == set(Sort.ALL)
 
 
 def test_pagination_limit_offset_and_count(client, catalogue: Catalogue):

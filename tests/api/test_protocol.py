@@ -95,7 +95,17 @@ def test_openapi_schema_lists_every_path(client):
     quote = schema["paths"]["/api/v1/quotes"]["post"]
     assert quote["requestBody"]["content"]["application/json"]["schema"]
     params = {p["name"] for p in schema["paths"]["/api/v1/assets"]["get"]["parameters"]}
-    assert params == {"category", "city", "start", "end", "limit", "offset"}
+    assert params == {
+        "category",
+        "city",
+        "start",
+        "end",
+        "price_min",
+        "price_max",
+        "sort",
+        "limit",
+        "offset",
+    }
 
 
 def test_openapi_schema_refs_all_resolve(client):

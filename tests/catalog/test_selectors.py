@@ -1,20 +1,15 @@
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
 import pytest
-from django.utils import timezone
 
-from midas.bookings.services import reserve
+from midas.catalog.models import Asset
 from midas.catalog.selectors import (
-    CollectionFilters,
     Sort,
     asset_for_page,
     categories_with_covers,
-    collection,
     featured_assets,
     locations_with_counts,
+    matching,
     related_assets,
     served_locations,
 )
@@ -39,11 +34,11 @@ def slugs(assets) -> list[str]:
     return [a.slug for a in assets]
 
 
-def test_collection_filters_category_and_hides_inactive(dc):
+def test_matching_filters_category_and_hides_inactive(dc):
     car = make_asset("cars", dc)
     make_asset("cars", dc, is_active=False)
     make_asset("yachts", dc)
-    assert slugs(collection(CollectionFilters(category=make_category("cars")))) == [car.slug]
+    assert slugs(matching(category=make_category("cars"))) == [car.slug]
 
 
 def test_city_means_home_or_delivered_without_duplicates(dc, dubai):
@@ -52,17 +47,17 @@ def test_city_means_home_or_delivered_without_duplicates(dc, dubai):
     delivered = make_asset("cars", dubai)
     delivered.delivery_locations.add(dc)
     based.delivery_locations.add(maryland)
-    result = slugs(collection(CollectionFilters(location=dc, sort=Sort.NAME)))
+    result = slugs(matching(location=dc, sort=Sort.NAME))
     assert sorted(result) == sorted([based.slug, delivered.slug])
-    assert slugs(collection(CollectionFilters(location=maryland))) == [based.slug]
+    assert slugs(matching(location=maryland)) == [based.slug]
 
 
 def test_price_bounds_are_whole_major_units(dc):
     cheap = make_asset("cars", dc, base_rate_minor=99_950)  # USD 999.50
     dear = make_asset("cars", dc, base_rate_minor=100_000)  # USD 1,000
-    assert slugs(collection(CollectionFilters(price_min=1000))) == [dear.slug]
-    assert slugs(collection(CollectionFilters(price_max=999))) == []
-    assert slugs(collection(CollectionFilters(price_max=1000, sort=Sort.PRICE_ASC))) == [
+    assert slugs(matching(price_min=1000)) == [dear.slug]
+    assert slugs(matching(price_max=999)) == []
+    assert slugs(matching(price_max=1000, sort=Sort.PRICE_ASC)) == [
         cheap.slug,
         dear.slug,
     ]
@@ -71,45 +66,20 @@ def test_price_bounds_are_whole_major_units(dc):
 def test_price_bounds_respect_three_decimal_currencies():
     kuwait = make_location(slug="kuwait", city="Kuwait", country="KW", currency="KWD")
     asset = make_asset("cars", kuwait, base_rate_minor=1_500_000)  # KWD 1,500.000
-    assert slugs(collection(CollectionFilters(price_min=1500, price_max=1500))) == [asset.slug]
-    assert slugs(collection(CollectionFilters(price_min=1501))) == []
+    assert slugs(matching(price_min=1500, price_max=1500)) == [asset.slug]
+    assert slugs(matching(price_min=1501)) == []
 
 
 def test_sorts(dc):
     a = make_asset("cars", dc, name="Alpha", base_rate_minor=300)
     b = make_asset("cars", dc, name="Bravo", base_rate_minor=100, is_featured=True)
     c = make_asset("cars", dc, name="Charlie", base_rate_minor=200)
-    assert slugs(collection(CollectionFilters(sort=Sort.PRICE_ASC))) == [b.slug, c.slug, a.slug]
-    assert slugs(collection(CollectionFilters(sort=Sort.PRICE_DESC))) == [a.slug, c.slug, b.slug]
-    assert slugs(collection(CollectionFilters(sort=Sort.NAME))) == [a.slug, b.slug, c.slug]
-    assert slugs(collection(CollectionFilters()))[0] == b.slug
-    assert slugs(collection(CollectionFilters(sort="nonsense")))[0] == b.slug
-
-
-def test_dates_keep_only_free_assets(dc):
-    busy = make_asset("cars", dc)
-    free = make_asset("cars", dc)
-    day = timezone.now().date() + dt.timedelta(days=20)
-    start = dt.datetime.combine(day, dt.time(12), tzinfo=zoneinfo.ZoneInfo("America/New_York"))
-    reserve(asset=busy, start=start, end=start + dt.timedelta(hours=3))
-    filters = CollectionFilters(start=day, end=day + dt.timedelta(days=1))
-    assert slugs(collection(filters)) == [free.slug]
-    later = CollectionFilters(start=day + dt.timedelta(days=2), end=day + dt.timedelta(days=3))
-    assert sorted(slugs(collection(later))) == sorted([busy.slug, free.slug])
-
-
-def test_dates_in_the_chosen_citys_time_zone(dc, dubai):
-    """A booking 01:00-03:00 in Dubai on day+1 is 21:00-23:00 UTC (17:00 in DC) on day."""
-    asset = make_asset("cars", dubai, turnaround_minutes=0)
-    asset.delivery_locations.add(dc)
-    day = timezone.now().date() + dt.timedelta(days=20)
-    start = dt.datetime.combine(
-        day + dt.timedelta(days=1), dt.time(1), tzinfo=zoneinfo.ZoneInfo("Asia/Dubai")
-    )
-    reserve(asset=asset, start=start, end=start + dt.timedelta(hours=2))
-    one_day = {"start": day, "end": day + dt.timedelta(days=1)}
-    assert slugs(collection(CollectionFilters(location=dubai, **one_day))) == [asset.slug]
-    assert slugs(collection(CollectionFilters(location=dc, **one_day))) == []
+    assert slugs(matching(sort=Sort.PRICE_ASC)) == [b.slug, c.slug, a.slug]
+    assert slugs(matching(sort=Sort.PRICE_DESC)) == [a.slug, c.slug, b.slug]
+    assert slugs(matching(sort=Sort.NAME)) == [a.slug, b.slug, c.slug]
+    assert slugs(matching())[0] == b.slug
+    assert slugs(matching(sort="nonsense"))[0] == b.slug
+    assert slugs(matching(sort=Sort.CATALOGUE)) == slugs(Asset.objects.active())  # Meta
 
 
 def test_featured_takes_turns_between_categories(dc):

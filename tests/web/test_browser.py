@@ -22,6 +22,7 @@ import pytest
 from django.utils import timezone
 
 from midas.bookings.pricing import offered_addons, quote
+from midas.bookings.search import AssetSearch, search_assets
 from midas.bookings.selectors import is_free
 from midas.catalog import selectors
 from midas.catalog.demo import load_demo
@@ -104,9 +105,7 @@ def test_a_customer_filters_the_cars_and_gets_the_exact_quote(browser, live_serv
     )
     first_day = timezone.localdate() + dt.timedelta(days=30)
     last_day = first_day + dt.timedelta(days=3)  # the filter's end date is exclusive
-    shown = selectors.collection(
-        selectors.CollectionFilters(category=cars, location=city, start=first_day, end=last_day)
-    )
+    shown = search_assets(AssetSearch(category=cars, location=city, start=first_day, end=last_day))
     assert shown, "the data should hold a free car in that city"
     asset = next(iter(shown))
 

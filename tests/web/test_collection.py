@@ -174,19 +174,91 @@ def test_listing_query_count_is_bounded(
 
 
 def test_dates_the_calendar_cannot_read_are_dropped_with_a_message(client, car, soon, monkeypatch):
-    from midas.catalog import selectors
     from midas.errors import AppError, ErrorCode
+    from midas.web import views
 
-    real = selectors.collection
+    real = views.search_assets
 
     def picky(filters):
         if filters.has_dates:
             raise AppError(ErrorCode.INVALID_INPUT, "start must be between 2000 and 2200")
         return real(filters)
 
-    monkeypatch.setattr(selectors, "collection", picky)
+    monkeypatch.setattr(views, "search_assets", picky)
     query = f"?start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=1):%Y-%m-%d}"
     response = client.get(CARS + query)
     assert response.status_code == 200
     assert "start must be between 2000 and 2200" in response.content.decode()
     assert names(response) == ["Rolls-Royce Cullinan"]
+
+
+# --- The page and GET /api/v1/assets are one search -----------------------------------------
+
+
+@pytest.fixture
+def fleet(dubai, washington, categories, soon):
+    """Cars in two cities and zones, one of them delivered across, one busy on ``soon``."""
+    zone = zoneinfo.ZoneInfo("Asia/Dubai")
+    made = {
+        "busy": make_asset("cars", dubai, name="Busy Car", base_rate_minor=200_000),
+        "dear": make_asset("cars", dubai, name="Dear Car", base_rate_minor=900_000),
+        "cheap": make_asset("cars", dubai, name="Cheap Car", base_rate_minor=50_000),
+        "delivered": make_asset("cars", washington, name="Delivered Car", base_rate_minor=300_000),
+        "local": make_asset("cars", washington, name="Local Car", base_rate_minor=250_000),
+        "yacht": make_asset("yachts", dubai, name="Yacht", base_rate_minor=400_000),
+    }
+    made["delivered"].delivery_locations.add(dubai)
+    # 18:00 to 06:00 in Dubai overnight into ``soon``: overlaps any search that covers it
+    start = dt.datetime.combine(soon - dt.timedelta(days=1), dt.time(18), tzinfo=zone)
+    reserve(asset=made["busy"], start=start, end=start + dt.timedelta(hours=12))
+    return made
+
+
+def api_names(client, query: dict) -> list[str]:
+    response = client.get("/api/v1/assets", query)
+    assert response.status_code == 200, response.content
+    return [item["name"] for item in response.json()["items"]]
+
+
+def page_names(client, query: dict) -> list[str]:
+    params = {key: value for key, value in query.items() if key != "category"}
+    path = f"/collection/{query['category']}/" if "category" in query else "/collection/"
+    response = client.get(path, params)
+    assert response.status_code == 200
+    assert 'role="alert"' not in response.content.decode()  # no filter was dropped
+    return names(response)
+
+
+@pytest.mark.parametrize(
+    "criteria",
+    [
+        {"category": "cars", "city": "dubai"},
+        {"category": "cars", "city": "dubai", "dates": True},
+        {"category": "cars", "city": "dubai", "dates": True, "price_min": 1000},
+        {"category": "cars", "dates": True, "price_min": 1000, "price_max": 3000},
+        {"dates": True, "price_max": 2500},
+        {"city": "washington-dc", "price_min": 2600},
+    ],
+)
+@pytest.mark.parametrize("sort", ["price", "-price", "name"])
+def test_the_page_and_the_api_find_the_same_assets_in_the_same_order(
+    client, fleet, soon, criteria, sort
+):
+    query = {key: value for key, value in criteria.items() if key != "dates"}
+    if criteria.get("dates"):
+        query |= {"start": f"{soon:%Y-%m-%d}", "end": f"{soon + dt.timedelta(days=2):%Y-%m-%d}"}
+    query["sort"] = sort
+    assert page_names(client, query) == api_names(client, query)
+
+
+def test_the_same_search_excludes_the_busy_car_and_the_prices_outside(client, fleet, soon):
+    dates = {"start": f"{soon:%Y-%m-%d}", "end": f"{soon + dt.timedelta(days=1):%Y-%m-%d}"}
+    query = {"category": "cars", "city": "dubai", "price_min": 1000, "sort": "name", **dates}
+    expected = ["Dear Car", "Delivered Car"]  # not Busy (booked), not Cheap (USD 500)
+    assert page_names(client, query) == api_names(client, query) == expected
+    later = {
+        "start": f"{soon + dt.timedelta(days=3):%Y-%m-%d}",
+        "end": f"{soon + dt.timedelta(days=4):%Y-%m-%d}",
+    }
+    query |= later
+    assert page_names(client, query) == api_names(client, query) == ["Busy Car", *expected]

@@ -1,8 +1,10 @@
 """Catalogue endpoints: locations, categories, assets, an asset's availability."""
 
+from typing import Annotated, Literal
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from midas.api import selectors
@@ -19,17 +21,33 @@ from midas.api.schemas import (
 )
 from midas.bookings.selectors import busy_periods, is_free
 from midas.catalog.models import Asset, Category, Location
+from midas.catalog.selectors import MAX_PRICE
 
 router = Router(tags=["catalogue"])
 
 ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
+Price = Annotated[
+    int,
+    Field(ge=0, le=MAX_PRICE, description="Whole major units per pricing unit (USD 1,000 / day)"),
+]
+
+
 class AssetFilters(Schema):
+    """The collection page's filters (``midas.bookings.search.AssetSearch``)."""
+
     category: Slug | None = None
     city: Slug | None = None
     start: InstantText | None = None
     end: InstantText | None = None
+    price_min: Price | None = None
+    price_max: Price | None = None
+    sort: Literal["catalogue", "featured", "price", "-price", "name"] = Field(
+        "catalogue",
+        description="catalogue (by category, dearest first), featured, price (low to high), "
+        "-price (high to low) or name",
+    )
 
 
 class Window(Schema):
@@ -53,8 +71,11 @@ def list_categories(request: HttpRequest) -> QuerySet[Category]:
 
 @router.get("/assets", response={200: list[AssetSummaryOut], **ERRORS})
 @paginate(LimitOffset)
-def list_assets(request: HttpRequest, filters: Query[AssetFilters]) -> QuerySet[Asset]:
-    """Active assets; by category, by city served, and free for ``[start, end)``."""
+def list_assets(
+    request: HttpRequest, filters: Query[AssetFilters]
+) -> QuerySet[Asset] | list[Asset]:
+    """Active assets; by category, by city served, by price, free for ``[start, end)``,
+    in the order asked: the collection page's search."""
     return selectors.catalogue_assets(**filters.dict())
 
 

@@ -1,26 +1,24 @@
 """The reads behind the API: lookups by slug (404 with a code), the asset list and its
 filters, and reading a ``[start, end)`` window from query text.
 
-Occupancy itself is ``midas.bookings.selectors``'s; this module only shapes querysets so
-that each endpoint costs a fixed number of queries whatever the page size.
+The asset list is the catalogue search the collection page uses (``midas.bookings.search``)
+and occupancy is ``midas.bookings.selectors``'s; this module reads slugs and shapes
+querysets so that each endpoint costs a fixed number of queries whatever the page size.
 """
 
 from __future__ import annotations
 
-import zoneinfo
-from collections import defaultdict
-
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from midas.bookings.ranges import MAX_WINDOW, read_window
-from midas.bookings.selectors import busy_asset_ids
+from midas.bookings.search import AssetSearch, require_both_dates, search_assets
 from midas.catalog.models import Asset, Category, Location
+from midas.catalog.selectors import Sort
 from midas.errors import AppError, ErrorCode
 
 __all__ = [
     "MAX_WINDOW",
     "asset_by_slug",
-    "busy_ids",
     "catalogue_assets",
     "category_by_slug",
     "location_by_slug",
@@ -60,45 +58,20 @@ def catalogue_assets(
     city: str | None = None,
     start: str | None = None,
     end: str | None = None,
-) -> QuerySet[Asset]:
-    """Active assets of a category, serving a city (home or delivery), free for
-    ``[start, end)`` when both are given; ready for pagination (related rows joined or
-    prefetched, so a page costs the same queries whatever its size)."""
-    if (start is None) != (end is None):
-        missing = "end" if end is None else "start"
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            "give both start and end to filter by availability",
-            field=missing,
-        )
-    assets = Asset.objects.active()
-    if category is not None:
-        assets = assets.filter(category=category_by_slug(category))
-    place = None
-    if city is not None:
-        place = location_by_slug(city, field="city")
-        delivered = Asset.delivery_locations.through.objects.filter(location=place)
-        assets = assets.filter(Q(home_location=place) | Q(pk__in=delivered.values("asset_id")))
-    if start is not None and end is not None:
-        busy = busy_ids(assets, start, end, place.tz if place else None)
-        assets = assets.exclude(pk__in=busy)
-    return assets.select_related("category", "home_location").prefetch_related("images")
-
-
-def busy_ids(
-    assets: QuerySet[Asset], start_text: str, end_text: str, tz: zoneinfo.ZoneInfo | None
-) -> set[int]:
-    """The assets occupied during the window. Bare dates are read in ``tz`` when given,
-    else in each asset's home time zone: one occupancy query per zone met."""
-    read_window(start_text, end_text, tz or zoneinfo.ZoneInfo("UTC"))  # refuse bad input early
-    candidates = assets.select_related("home_location").only(
-        "turnaround_minutes", "home_location__timezone"
+    price_min: int | None = None,
+    price_max: int | None = None,
+    sort: str = Sort.CATALOGUE,
+) -> QuerySet[Asset] | list[Asset]:
+    """``GET /assets``: the catalogue search (``midas.bookings.search``, the collection
+    page's too) with the category and city read from their slugs (404 with the field)."""
+    require_both_dates(start, end)  # before the slugs, as ever
+    search = AssetSearch(
+        category=category_by_slug(category) if category is not None else None,
+        location=location_by_slug(city, field="city") if city is not None else None,
+        start=start,
+        end=end,
+        price_min=price_min,
+        price_max=price_max,
+        sort=sort,
     )
-    by_zone: dict[str, list[Asset]] = defaultdict(list)
-    for asset in candidates:
-        by_zone[tz.key if tz else asset.home_location.timezone].append(asset)
-    busy: set[int] = set()
-    for zone, members in by_zone.items():
-        start, end = read_window(start_text, end_text, zoneinfo.ZoneInfo(zone))
-        busy |= busy_asset_ids(members, start, end)
-    return busy
+    return search_assets(search)

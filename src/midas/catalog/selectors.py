@@ -1,6 +1,9 @@
 """Catalogue reads for the pages and the API: the collection with its filters, featured
 assets, the categories and cities, one asset with everything its page shows.
 
+Pure catalogue: nothing here knows about reservations. The search with dates (free for
+``[start, end)``) is ``midas.bookings.search``, which builds on ``matching`` below.
+
 Every function returns rows with their relations already loaded (``select_related`` /
 ``prefetch_related``), so a page renders in a fixed number of queries however many cards
 it shows.
@@ -8,57 +11,40 @@ it shows.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from midas.bookings.selectors import busy_asset_ids
 from midas.catalog.models import Asset, AssetImage, CatalogVersion, Category, Location
-from midas.core.ranges import parse_instant
 from midas.money import EXPONENTS, minor_per_major
 
 
 class Sort:
+    CATALOGUE = "catalogue"  # the model's order: by category, dearest first (the API's default)
     FEATURED = "featured"
     PRICE_ASC = "price"
     PRICE_DESC = "-price"
     NAME = "name"
 
-    CHOICES = (
+    CHOICES = (  # what the collection page offers
         (FEATURED, "Featured"),
         (PRICE_ASC, "Price: low to high"),
         (PRICE_DESC, "Price: high to low"),
         (NAME, "Name"),
     )
+    ALL = (CATALOGUE, FEATURED, PRICE_ASC, PRICE_DESC, NAME)
 
 
 ORDERINGS: dict[str, tuple[str, ...]] = {
+    Sort.CATALOGUE: ("category__position", "-base_rate_minor", "name"),
     Sort.FEATURED: ("-is_featured", "category__position", "-base_rate_minor", "name"),
     Sort.PRICE_ASC: ("base_rate_minor", "name"),
     Sort.PRICE_DESC: ("-base_rate_minor", "name"),
     Sort.NAME: ("name", "brand"),
 }
 
-
-@dataclass(frozen=True)
-class CollectionFilters:
-    """What a visitor narrowed the collection to. Prices are whole major units per
-    pricing unit (USD 1,000 / day); dates are local calendar dates, ``end`` exclusive."""
-
-    category: Category | None = None
-    location: Location | None = None
-    start: dt.date | None = None
-    end: dt.date | None = None
-    price_min: int | None = None
-    price_max: int | None = None
-    sort: str = Sort.FEATURED
-
-    @property
-    def has_dates(self) -> bool:
-        return self.start is not None and self.end is not None
+MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
 
 
 def card_assets() -> QuerySet[Asset]:
@@ -90,44 +76,30 @@ def price_bound(field_lookup: str, major: int) -> Q:
     return condition
 
 
-def collection(filters: CollectionFilters) -> QuerySet[Asset] | list[Asset]:
-    """The active assets matching ``filters`` in the chosen order.
+def matching(
+    *,
+    category: Category | None = None,
+    location: Location | None = None,
+    price_min: int | None = None,
+    price_max: int | None = None,
+    sort: str = Sort.FEATURED,
+) -> QuerySet[Asset]:
+    """Active card-ready assets of ``category``, serving ``location`` (home or delivery),
+    whose base rate lies within ``[price_min, price_max]`` (whole major units per pricing
+    unit), in the ``sort`` order (an unknown one is featured).
 
-    A queryset, or a list once dates are given (availability is checked in Python after one
-    occupancy query per time zone involved).
+    The catalogue's half of the search: ``midas.bookings.search`` adds availability.
     """
     assets = card_assets()
-    if filters.category is not None:
-        assets = assets.filter(category=filters.category)
-    if filters.location is not None:
-        assets = assets.filter(serving(filters.location))
-    if filters.price_min is not None:
-        assets = assets.filter(price_bound("gte", filters.price_min))
-    if filters.price_max is not None:
-        assets = assets.filter(price_bound("lte", filters.price_max))
-    assets = assets.order_by(*ORDERINGS.get(filters.sort, ORDERINGS[Sort.FEATURED]))
-    if not filters.has_dates:
-        return assets
-    return available_between(assets, filters.start, filters.end, filters.location)
-
-
-def available_between(
-    assets: QuerySet[Asset], start: dt.date, end: dt.date, location: Location | None
-) -> list[Asset]:
-    """Those of ``assets`` free from ``start`` to ``end`` (local midnights): in the chosen
-    city's time zone, else in each asset's own."""
-    candidates = list(assets)
-    by_zone: dict[str, list[Asset]] = defaultdict(list)
-    for asset in candidates:
-        zone = location.timezone if location else asset.home_location.timezone
-        by_zone[zone].append(asset)
-    busy: set[int] = set()
-    for group in by_zone.values():
-        tz = location.tz if location else group[0].home_location.tz
-        begin = parse_instant(start, tz, field="start")
-        finish = parse_instant(end, tz, field="end")
-        busy |= busy_asset_ids(group, begin, finish)
-    return [a for a in candidates if a.pk not in busy]
+    if category is not None:
+        assets = assets.filter(category=category)
+    if location is not None:
+        assets = assets.filter(serving(location))
+    if price_min is not None:
+        assets = assets.filter(price_bound("gte", price_min))
+    if price_max is not None:
+        assets = assets.filter(price_bound("lte", price_max))
+    return assets.order_by(*ORDERINGS.get(sort, ORDERINGS[Sort.FEATURED]))
 
 
 def featured_assets(limit: int = 6) -> list[Asset]:

@@ -10,12 +10,12 @@ import datetime as dt
 
 from django import forms
 
+from midas.bookings.search import AssetSearch
 from midas.catalog.models import Category, Location
-from midas.catalog.selectors import CollectionFilters, Sort
+from midas.catalog.selectors import MAX_PRICE, Sort
 from midas.core.ranges import require_range
 from midas.errors import AppError
 
-MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
 MAX_SPAN = dt.timedelta(days=365)
 HORIZON = dt.timedelta(days=3 * 365)  # nothing is booked further ahead than this
 
@@ -96,12 +96,12 @@ class CollectionFilterForm(forms.Form):
         if end - start > MAX_SPAN:
             self.add_error("end", "Choose at most a year at a time.")
 
-    def filters(self, category: Category | None = None) -> CollectionFilters:
+    def filters(self, category: Category | None = None) -> AssetSearch:
         """The filters from the fields that validated (call after ``is_valid()``); a
         category from the URL wins over the form's."""
         data = getattr(self, "cleaned_data", {})
         start, end = data.get("start"), data.get("end")
-        return CollectionFilters(
+        return AssetSearch(
             category=category or self.categories.get(data.get("category") or ""),
             location=self.locations.get(data.get("city") or ""),
             start=start if start and end else None,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
+from midas.bookings.search import AssetSearch, search_assets
 from midas.catalog import selectors
 from midas.errors import AppError
 from midas.web.calendar import month_view
@@ -94,11 +95,11 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     form.is_valid()
     filters = form.filters(category)
     try:
-        found = selectors.collection(filters)
+        found = search_assets(filters)
     except AppError as exc:  # dates the form let through but the calendar cannot read
         form.add_error(None, exc.message)
         filters = replace(filters, start=None, end=None)
-        found = selectors.collection(filters)
+        found = search_assets(filters)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     category = filters.category
     where = f" in {filters.location.city}" if filters.location else ""
@@ -124,7 +125,7 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     )
 
 
-def card_query(filters: selectors.CollectionFilters) -> str:
+def card_query(filters: AssetSearch) -> str:
     """The query string a card links with, so the asset page quotes the chosen dates."""
     query = QueryDict(mutable=True)
     if filters.has_dates:

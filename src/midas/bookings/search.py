@@ -1,0 +1,110 @@
+"""The catalogue search, one for the pages and the API alike: category, city, price,
+order and, with dates, only the assets free for ``[start, end)``.
+
+The catalogue half (filters and order) is ``midas.catalog.selectors.matching``; this module
+adds availability, which is the bookings' to know. The collection page builds an
+``AssetSearch`` from its form, ``GET /api/v1/assets`` from its query parameters, and both
+call ``search_assets``, so the same criteria always find the same assets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from midas.bookings.ranges import read_window
+from midas.bookings.selectors import busy_asset_ids
+from midas.catalog.models import Asset, Category, Location
+from midas.catalog.selectors import Sort, matching
+from midas.errors import AppError, ErrorCode
+
+UTC = zoneinfo.ZoneInfo("UTC")
+
+Instant = str | dt.date | dt.datetime  # see AssetSearch
+
+
+@dataclass(frozen=True)
+class AssetSearch:
+    """What a visitor or a client narrowed the collection to.
+
+    Prices are whole major units per pricing unit (USD 1,000 / day), both bounds included.
+    ``start`` and ``end`` are ``[start, end)``: an aware datetime is taken as it is; a bare
+    date (local midnight) or date-time is read in ``location``'s time zone, else in each
+    asset's home zone. An unknown ``sort`` is ``Sort.FEATURED``.
+    """
+
+    category: Category | None = None
+    location: Location | None = None
+    start: Instant | None = None
+    end: Instant | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    sort: str = Sort.FEATURED
+
+    @property
+    def has_dates(self) -> bool:
+        return self.start is not None and self.end is not None
+
+    def check(self) -> None:
+        """Refuse what cannot be searched (``AppError``): one date without the other, a
+        maximum price below the minimum, a window that is unreadable, backwards or longer
+        than ``MAX_WINDOW`` (read in the city's zone, or UTC, before any asset is met)."""
+        require_both_dates(self.start, self.end)
+        low, high = self.price_min, self.price_max
+        if low is not None and high is not None and high < low:
+            raise AppError(
+                ErrorCode.INVALID_RANGE, "price_max must not be below price_min", field="price_max"
+            )
+        if self.start is not None and self.end is not None:
+            read_window(self.start, self.end, self.location.tz if self.location else UTC)
+
+
+def require_both_dates(start: Instant | None, end: Instant | None) -> None:
+    if (start is None) != (end is None):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "give both start and end to filter by availability",
+            field="end" if end is None else "start",
+        )
+
+
+def search_assets(search: AssetSearch) -> QuerySet[Asset] | list[Asset]:
+    """The active assets matching ``search``, in its order, ready for cards and pagination
+    (category, home city and images loaded, so a page costs the same queries whatever its
+    size).
+
+    A queryset; a list once dates are given (availability is checked in Python after one
+    occupancy query per time zone involved).
+    """
+    search.check()
+    assets = matching(
+        category=search.category,
+        location=search.location,
+        price_min=search.price_min,
+        price_max=search.price_max,
+        sort=search.sort,
+    )
+    if search.start is None or search.end is None:
+        return assets
+    return free_between(assets, search.start, search.end, search.location)
+
+
+def free_between(
+    assets: QuerySet[Asset], start: Instant, end: Instant, location: Location | None
+) -> list[Asset]:
+    """Those of ``assets`` that can take a booking ``[start, end)`` (turnaround included),
+    in their order: bare dates and date-times read in ``location``'s time zone, else in
+    each asset's own."""
+    candidates = list(assets)
+    by_zone: dict[str, list[Asset]] = defaultdict(list)
+    for asset in candidates:
+        by_zone[location.timezone if location else asset.home_location.timezone].append(asset)
+    busy: set[int] = set()
+    for zone, members in by_zone.items():
+        begin, finish = read_window(start, end, zoneinfo.ZoneInfo(zone))
+        busy |= busy_asset_ids(members, begin, finish)
+    return [a for a in candidates if a.pk not in busy]
