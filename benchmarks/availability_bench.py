@@ -327,8 +327,8 @@ def worker(
     from django.utils import timezone
 
     from midas.bookings.models import Reservation
-    from midas.catalog.demo import load_demo
     from midas.catalog.models import Asset
+    from midas.demo import load_demo
 
     vendor = connection.vendor
     label = "PostgreSQL" if vendor == "postgresql" else "SQLite"

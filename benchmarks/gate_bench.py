@@ -46,7 +46,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from midas.catalog.demo import load_demo
+    from midas.demo import load_demo
     from midas.launch import actors, flags, services
     from midas.launch.selectors import forget
 

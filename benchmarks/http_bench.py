@@ -67,8 +67,8 @@ def prepare(targets_file: Path) -> None:
     from django.utils import timezone
 
     from midas.bookings.pricing import quote
-    from midas.catalog.demo import load_demo
     from midas.catalog.models import Asset
+    from midas.demo import load_demo
 
     call_command("migrate", interactive=False, verbosity=0)
     count = load_demo()

@@ -50,8 +50,8 @@ def main() -> int:
 
     from benchmarks.availability_bench import analyse, fill_reservations, grow_fleet
     from midas.bookings.models import Reservation
-    from midas.catalog.demo import load_demo
     from midas.catalog.models import Asset
+    from midas.demo import load_demo
     from midas.launch import integrity
 
     call_command("migrate", verbosity=0)

@@ -56,8 +56,8 @@ def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     if load_demo:
-        from midas.catalog.demo import load_demo as load
         from midas.catalog.models import Asset
+        from midas.demo import load_demo as load
 
         if not Asset.objects.exists():
             count = load()

@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from midas.bookings.models import Reservation
-from midas.catalog.demo import load_demo
 from midas.catalog.inventory import (
     CSV_COLUMNS,
     InventoryError,
@@ -20,6 +19,7 @@ from midas.catalog.inventory import (
     import_json,
 )
 from midas.catalog.models import AddOn, Asset, Category, Location, SeasonalRate
+from midas.demo import load_demo
 from midas.errors import ErrorCode
 from tests.factories import make_asset, make_category, make_location
 

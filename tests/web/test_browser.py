@@ -25,9 +25,9 @@ from midas.bookings.pricing import offered_addons, quote
 from midas.bookings.search import AssetSearch, search_assets
 from midas.bookings.selectors import is_free
 from midas.catalog import selectors
-from midas.catalog.demo import load_demo
 from midas.catalog.models import Asset, Category
 from midas.core.ranges import localize
+from midas.demo import load_demo
 from midas.money import format_money
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")

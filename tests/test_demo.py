@@ -10,10 +10,11 @@ from django.contrib.staticfiles import finders
 from midas.bookings.models import Reservation, ReservationKind, ReservationStatus
 from midas.bookings.pricing import offered_addons, quote
 from midas.bookings.services import reserve
-from midas.catalog.demo import DEMO_BLOCKS, DEMO_FILE, load_demo
+from midas.catalog.demo import DEMO_FILE
 from midas.catalog.inventory import export_data
 from midas.catalog.models import AddOn, Asset, BookingMode, Location, PricingUnit
 from midas.catalog.specs import validate_specs
+from midas.demo import DEMO_BLOCKS, load_demo
 
 CITIES = {"dubai", "washington-dc", "houston", "atlanta", "maryland", "northern-virginia"}
 
@@ -165,3 +166,10 @@ def test_demo_file_is_what_export_writes(demo):
         json.dumps(export_data())
     )
     assert Location.objects.get(slug="houston").tax_rate_bp == 825
+
+
+def test_the_old_import_path_still_loads_the_whole_demo(db):
+    from midas.catalog import demo as old_path
+
+    assert old_path.load_demo() == Asset.objects.count()
+    assert Reservation.objects.filter(kind=ReservationKind.MAINTENANCE).exists()
