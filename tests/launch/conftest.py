@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from midas.launch import actors
-from midas.launch.groups import ensure_groups
+from midas.launch.plan.groups import ensure_groups
 from tests.factories import PASSWORD
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from midas.launch.escalation import escalation_start
 from midas.launch.models import Escalation, TriggerFiring
+from midas.launch.response.escalation import escalation_start
 from midas.status.services import incident_open
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ import pytest
 
 from midas.backups.manifest import Manifest
 from midas.backups.services import vendor
-from midas.launch import audit, criteria
+from midas.launch import audit
+from midas.launch.gonogo import criteria
 from midas.launch.models import LaunchEvent, ReleaseSeen, SmokeRun
 from midas.launch.state.selectors import state_row
 from midas.ops.health import registry

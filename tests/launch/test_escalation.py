@@ -11,13 +11,13 @@ from django.db import connection
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.escalation import (
+from midas.launch.models import Escalation, EscalationNotice, LaunchContact, LaunchRole
+from midas.launch.response.escalation import (
     ack_token,
     escalation_start,
     escalation_tick,
     incident_acknowledge,
 )
-from midas.launch.models import Escalation, EscalationNotice, LaunchContact, LaunchRole
 from midas.notifications.models import OutboxMessage
 from midas.status.services import incident_open, incident_resolve
 from tests.concurrency import race

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, gonogo
+from midas.launch import actors
+from midas.launch.gonogo import selectors, services
 from midas.launch.models import (
     ChecklistItem,
     Decision,
@@ -60,7 +61,7 @@ def role(key: str) -> LaunchRole:
 
 
 def test_go_when_everything_passes(all_green):
-    evaluation = gonogo.gonogo_evaluate(now=T0)
+    evaluation = selectors.gonogo_evaluate(now=T0)
     assert evaluation.reasons == []
     assert evaluation.decision == Decision.GO and evaluation.exit_code == 0
     keys = [c.key for c in evaluation.criteria]
@@ -73,7 +74,7 @@ def test_go_when_everything_passes(all_green):
 def test_no_go_names_every_failure(all_green):
     add_item("payment-tests", ItemStatus.BLOCKED)
     add_minute(T0 - dt.timedelta(minutes=3), process="web-2:1", le_100=100, errors=5)
-    evaluation = gonogo.gonogo_evaluate(now=T0)
+    evaluation = selectors.gonogo_evaluate(now=T0)
     assert evaluation.decision == Decision.NO_GO and evaluation.exit_code == 1
     assert evaluation.reasons == [
         "Payment tests: Blocked (needs done or n/a) — T-7 Monday: Infrastructure",
@@ -84,7 +85,7 @@ def test_no_go_names_every_failure(all_green):
 
 
 def test_no_plan_is_a_no_go(green_launch):  # noqa: F811
-    evaluation = gonogo.gonogo_evaluate(now=T0)
+    evaluation = selectors.gonogo_evaluate(now=T0)
     assert evaluation.reasons == [
         "Launch checklist: no data: no checklist items (midas launch plan init) "
         "(needs every required item done or n/a)"
@@ -94,7 +95,7 @@ def test_no_plan_is_a_no_go(green_launch):  # noqa: F811
 def test_beta_feedback_is_a_reason_only_from_ten_ratings(all_green, coordinator):
     for rating in (1, 2, 5, 5, 5):
         Feedback.objects.create(user=coordinator, rating=rating, path="/")
-    evaluation = gonogo.gonogo_evaluate(now=T0)
+    evaluation = selectors.gonogo_evaluate(now=T0)
     assert evaluation.go  # average 3.6 over 5 ratings: shown, not judged
     assert evaluation.feedback["count"] == 5 and evaluation.feedback["average"] == 3.6
     feedback = evaluation.criteria[-1]
@@ -102,7 +103,7 @@ def test_beta_feedback_is_a_reason_only_from_ten_ratings(all_green, coordinator)
     assert feedback.detail.startswith("2 open low rating(s); fewer than 10 ratings")
     for _ in range(5):
         Feedback.objects.create(user=coordinator, rating=4, path="/book")
-    evaluation = gonogo.gonogo_evaluate(now=T0)
+    evaluation = selectors.gonogo_evaluate(now=T0)
     assert not evaluation.go
     assert evaluation.reasons[0].startswith("Beta feedback: 3.80 / 5 over 10 (needs >= 4.5")
     json.dumps(evaluation.as_json())  # the summary is plain JSON
@@ -134,7 +135,7 @@ def test_bad_time_is_refused(capsys):
 def test_a_go_record_is_kept_announced_audited_and_snapshots_the_flags(
     all_green, coordinator_actor, team_mail
 ):
-    record = gonogo.gonogo_record(actor=coordinator_actor, now=T0)
+    record = services.gonogo_record(actor=coordinator_actor, now=T0)
     assert record.decision == Decision.GO and record.reasons == []
     assert record.created_at == T0 and record.actor_label == "coordinator@midas.example"
     assert record.criteria[0]["key"] == "checklist:ssl-certificates"
@@ -175,15 +176,15 @@ def test_a_record_cannot_be_backdated_from_the_command_line(coordinator, capsys)
 def test_only_the_launch_group_records(all_green, who, request):
     actor = actors.of_user(request.getfixturevalue(who), "console")
     with pytest.raises(AppError) as refused:
-        gonogo.gonogo_record(actor=actor, now=T0)
+        services.gonogo_record(actor=actor, now=T0)
     assert refused.value.code == ErrorCode.FORBIDDEN
     assert not GoNoGoRecord.objects.exists() and not LaunchEvent.objects.exists()
 
 
 def test_records_are_listed_newest_first_and_shown(all_green, system_actor, capsys):
-    first = gonogo.gonogo_record(actor=system_actor, now=T0 - dt.timedelta(minutes=10))
-    second = gonogo.gonogo_record(actor=system_actor, now=T0)
-    assert [r.pk for r in gonogo.records_list()] == [second.pk, first.pk]
+    first = services.gonogo_record(actor=system_actor, now=T0 - dt.timedelta(minutes=10))
+    second = services.gonogo_record(actor=system_actor, now=T0)
+    assert [r.pk for r in selectors.records_list()] == [second.pk, first.pk]
     call_command("launch", "gonogo", "list")
     out = capsys.readouterr().out
     assert out.index(f"#{second.pk}") < out.index(f"#{first.pk}")
@@ -201,7 +202,7 @@ def test_records_are_listed_newest_first_and_shown(all_green, system_actor, caps
 
 @pytest.fixture
 def record(all_green, system_actor):
-    return gonogo.gonogo_record(actor=system_actor, now=T0)
+    return services.gonogo_record(actor=system_actor, now=T0)
 
 
 def link(role_key: str, user, *, backup: bool = False) -> LaunchContact:
@@ -216,10 +217,10 @@ def test_a_roles_contacts_sign_for_it_and_nobody_else(record, coordinator, opera
     link("devops", backup_user, backup=True)
     as_coordinator = actors.of_user(coordinator, "console")
     with pytest.raises(AppError) as not_contact:  # SIGN_OFF, but devops has contacts
-        gonogo.signoff_add(record=record, role_key="devops", actor=as_coordinator, approve=True)
+        services.signoff_add(record=record, role_key="devops", actor=as_coordinator, approve=True)
     assert not_contact.value.code == ErrorCode.FORBIDDEN
     # the operator lacks SIGN_OFF but is the devops primary contact
-    signoff = gonogo.signoff_add(
+    signoff = services.signoff_add(
         record=record,
         role_key="devops",
         actor=actors.of_user(operator, "console"),
@@ -229,7 +230,7 @@ def test_a_roles_contacts_sign_for_it_and_nobody_else(record, coordinator, opera
     )
     assert (signoff.user, signoff.approve, signoff.at) == (operator, True, T0)
     with pytest.raises(AppError) as twice:
-        gonogo.signoff_add(
+        services.signoff_add(
             record=record,
             role_key="devops",
             actor=actors.of_user(backup_user, "console"),
@@ -244,14 +245,14 @@ def test_a_roles_contacts_sign_for_it_and_nobody_else(record, coordinator, opera
 def test_a_role_without_linked_contacts_is_signed_by_sign_off_holders(record, executive, operator):
     LaunchContact.objects.create(role=role("executive"), name="CEO (no account)")
     with pytest.raises(AppError) as no_perm:
-        gonogo.signoff_add(
+        services.signoff_add(
             record=record,
             role_key="executive",
             actor=actors.of_user(operator, "cli"),
             approve=True,
         )
     assert no_perm.value.code == ErrorCode.FORBIDDEN
-    gonogo.signoff_add(
+    services.signoff_add(
         record=record, role_key="executive", actor=actors.of_user(executive, "cli"), approve=True
     )
     assert SignOff.objects.get().role.key == "executive"
@@ -268,7 +269,7 @@ def test_sign_off_refusals(record, executive, system_actor):
     ]
     for kwargs, code in cases:
         with pytest.raises(AppError) as refused:
-            gonogo.signoff_add(record=record, **kwargs)
+            services.signoff_add(record=record, **kwargs)
         assert refused.value.code == code, kwargs
     assert not SignOff.objects.exists()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from midas.launch import gonogo
+from midas.launch.gonogo import services
 from midas.launch.models import GoNoGoRecord, LaunchContact, LaunchRole, SignOff
 from midas.ops.health import registry
 from tests.launch.test_criteria import Stub
@@ -19,7 +19,7 @@ def ready(monkeypatch):
 
 @pytest.fixture
 def record(system_actor):
-    return gonogo.gonogo_record(actor=system_actor)
+    return services.gonogo_record(actor=system_actor)
 
 
 @pytest.mark.parametrize("url", ["/ops/launch/gonogo", "/ops/launch/report"])
@@ -51,7 +51,7 @@ def test_the_record_page_shows_the_open_low_ratings(client, executive, system_ac
     from midas.launch.models import Feedback
 
     Feedback.objects.create(user=executive, rating=1, path="/book", comment="card form froze")
-    record = gonogo.gonogo_record(actor=system_actor)
+    record = services.gonogo_record(actor=system_actor)
     client.force_login(executive)
     page = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
     assert "1 rating(s), average 1.0 / 5; 1 low rating(s)." in page
@@ -130,7 +130,7 @@ def test_the_records_list_costs_the_same_for_many_records(
 ):
     role = LaunchRole.objects.create(key="executive")
     for _ in range(5):
-        record = gonogo.gonogo_record(actor=system_actor)
+        record = services.gonogo_record(actor=system_actor)
         SignOff.objects.create(
             record=record, role=role, user=executive, approve=True, at=record.created_at
         )

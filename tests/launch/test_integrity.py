@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from midas.bookings.models import BookingStatus, Reservation
 from midas.bookings.services import booking_cancel, booking_mark_picked_up
-from midas.launch.integrity import CHECKS, integrity_problems
+from midas.launch.response.integrity import CHECKS, integrity_problems
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.services import deposit_capture, payment_refund
 from tests.bookings.fixtures import booking_test_settings  # noqa: F401 (autouse)

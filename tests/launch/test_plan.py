@@ -6,7 +6,7 @@ import zoneinfo
 import pytest
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, plan_data, plan_services
+from midas.launch import actors
 from midas.launch.models import (
     ChecklistItem,
     Decision,
@@ -20,6 +20,8 @@ from midas.launch.models import (
     StepStatus,
     VendorContact,
 )
+from midas.launch.plan import data as plan_data
+from midas.launch.plan import services as plan_services
 from midas.launch.state.selectors import launch_state
 from tests.concurrency import race
 
@@ -362,7 +364,7 @@ def test_a_due_step_runs_once_with_four_workers_on_postgres(coordinator):
 def test_the_worker_job_runs_checks_and_due_steps_only_with_a_launch_date(coordinator_actor):
     from django.utils import timezone
 
-    from midas.launch.jobs.plan import launch_plan
+    from midas.launch.plan.jobs import launch_plan
 
     plan_services.plan_init(actor=coordinator_actor)  # no date: checklist only
     assert launch_plan.call() == 0
@@ -378,7 +380,7 @@ def test_step_update_moves_a_pending_step_in_local_time(plan, executive):
     step = ScheduleStep.objects.get(key="d0-1100-ramp-50")
     with pytest.raises(AppError):
         plan_services.step_update(step=step, actor=actors.of_user(executive, "cli"), title="Fifty")
-    from midas.launch.plan_selectors import parse_local
+    from midas.launch.plan.selectors import parse_local
 
     plan_services.step_update(
         step=step, actor=plan, at=parse_local("11:30"), automatic=False, reason="slower"

@@ -8,9 +8,11 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from midas.launch import plan_checks, plan_services, team_services
 from midas.launch.models import ChecklistItem, LaunchEvent, SmokeRun
-from midas.launch.plan_checks import run_check
+from midas.launch.plan import checks as plan_checks
+from midas.launch.plan import services as plan_services
+from midas.launch.plan import team as team_services
+from midas.launch.plan.checks import run_check
 
 pytestmark = pytest.mark.django_db
 

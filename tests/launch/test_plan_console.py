@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from midas.launch import plan_services
 from midas.launch.models import ChecklistItem, LaunchContact, LaunchEvent, ScheduleStep
+from midas.launch.plan import services as plan_services
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 
 from midas.errors import AppError, ErrorCode
+from midas.launch.gonogo.report import METRICS, NEEDS_ANALYTICS, launch_report
 from midas.launch.models import Feedback
-from midas.launch.report import METRICS, NEEDS_ANALYTICS, launch_report
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from tests.factories import make_asset, make_city, make_driver, make_paid_booking
 from tests.launch.test_criteria import SOFT_LAUNCH, T0, set_launch_day

@@ -9,9 +9,9 @@ import pytest
 from django.core.cache import cache
 
 from midas.launch.models import SecuritySignal, SignalKind, TriggerFiring
-from midas.launch.security_signals import security_reading, staff_login_record
+from midas.launch.response.security_signals import security_reading, staff_login_record
+from midas.launch.response.services import triggers_evaluate
 from midas.launch.state.selectors import forget
-from midas.launch.triggers import triggers_evaluate
 from tests.factories import make_driver, make_staff
 
 pytestmark = pytest.mark.django_db

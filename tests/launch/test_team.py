@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, team_services
+from midas.launch import actors
 from midas.launch.models import LaunchContact, LaunchEvent, VendorContact
-from midas.launch.team_selectors import contact_emails, level_contacts, roles
+from midas.launch.plan import team as team_services
+from midas.launch.plan.selectors import contact_emails, level_contacts, roles
 from tests.launch.conftest import make_staff
 
 pytestmark = pytest.mark.django_db

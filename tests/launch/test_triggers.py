@@ -17,8 +17,10 @@ from midas.launch.models import (
     RollbackRun,
     TriggerFiring,
 )
+from midas.launch.response.selectors import trigger_readings
+from midas.launch.response.services import triggers_evaluate
+from midas.launch.response.triggers import TRIGGERS
 from midas.launch.state.selectors import forget
-from midas.launch.triggers import TRIGGERS, trigger_readings, triggers_evaluate
 from midas.notifications.models import OutboxMessage
 from midas.status.models import Incident, IncidentStatus
 from tests.slo.conftest import add_minute, add_probe
@@ -205,7 +207,7 @@ def test_the_job_runs_every_minute_triggers_then_escalation():
     from django.utils import timezone
 
     from midas.jobs.schedule import discover
-    from midas.launch.jobs.response import launch_response
+    from midas.launch.response.jobs import launch_response
     from midas.status.services import incident_open
 
     job = discover()["launch_response"]

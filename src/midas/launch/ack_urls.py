@@ -1,5 +1,5 @@
 """``/launch/ack/<token>``: acknowledge an incident from the escalation email's link. The
-token is the signed secret of one escalation (``midas.launch.escalation.ack_token``);
+token is the signed secret of one escalation (``midas.launch.response.escalation.ack_token``);
 anything else is a 404. GET shows what would be acknowledged, POST (CSRF) does it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 
 from midas.errors import STATUS_BY_CODE, AppError
 from midas.launch import actors
-from midas.launch.escalation import escalation_by_token, incident_acknowledge
+from midas.launch.response.escalation import escalation_by_token, incident_acknowledge
 
 app_name = "launch_ack"
 TEMPLATE = "launch/ack.html"

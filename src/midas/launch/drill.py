@@ -258,7 +258,7 @@ def setup_people() -> None:
     from django.utils import timezone
 
     from midas.accounts.models import User
-    from midas.launch.groups import ensure_groups
+    from midas.launch.plan.groups import ensure_groups
 
     ensure_groups()
     for role, (email, group) in STAFF.items():

@@ -215,7 +215,7 @@ class Script(Team):
         from midas.launch.models import TriggerFiring
 
         now = self.clock.now()
-        evaluate = part("triggers", "midas.launch.triggers", "triggers_evaluate")
+        evaluate = part("triggers", "midas.launch.response.services", "triggers_evaluate")
         for firing in evaluate(now=now):
             self.note(
                 f"trigger fired: {firing.trigger} ({firing.action})",
@@ -236,7 +236,7 @@ class Script(Team):
     def escalation(self) -> None:
         from midas.launch.models import EscalationNotice
 
-        tick = part("escalation", "midas.launch.escalation", "escalation_tick")
+        tick = part("escalation", "midas.launch.response.escalation", "escalation_tick")
         tick(now=self.clock.now())
         notices = list(EscalationNotice.objects.order_by("at", "id")[self.notices_seen :])
         for notice in notices:

@@ -20,7 +20,7 @@ from midas.launch.drill import (
 )
 from midas.launch.state import services
 
-PLAN = "midas.launch.plan_services"
+PLAN = "midas.launch.plan.services"
 WAIVABLE = {"security_settings"}  # checks a development-settings scratch database cannot pass
 
 
@@ -35,7 +35,7 @@ class Team:
         plan_init = part("plan", PLAN, "plan_init")
         plan_init(actor=coordinator, launch_date=self.day)
         self.note(f"plan loaded for launch day {self.day}", who=coordinator.label)
-        contact_set = part("plan", "midas.launch.team_services", "contact_set")
+        contact_set = part("plan", "midas.launch.plan.team", "contact_set")
         for role, (email, _group) in STAFF.items():
             contact_set(
                 role=role,
@@ -224,7 +224,7 @@ class Team:
 
     def gonogo(self, expected: str) -> None:
         gonogo_record, signoff_add = part(
-            "gonogo", "midas.launch.gonogo", "gonogo_record", "signoff_add"
+            "gonogo", "midas.launch.gonogo.services", "gonogo_record", "signoff_add"
         )
         from midas.launch.models import GoNoGoRecord
 
@@ -298,7 +298,7 @@ class Team:
             self.ensure_phase("rolled_back", "rollback carried out")
 
     def acknowledge(self) -> None:
-        ack = part("escalation", "midas.launch.escalation", "incident_acknowledge")
+        ack = part("escalation", "midas.launch.response.escalation", "incident_acknowledge")
         if self.firing is None or self.firing.incident_id is None:
             self.fail("no incident to acknowledge (the trigger opened none)")
             return
@@ -357,7 +357,7 @@ class Team:
             f"16:00 review: phase {state.phase}, ramp {state.ramp_percent:g}%, "
             f"admissions {self.admissions}"
         )
-        launch_report = part("gonogo", "midas.launch.report", "launch_report")
+        launch_report = part("gonogo", "midas.launch.gonogo.report", "launch_report")
         report = launch_report(start=local(self.day, 6, 0), end=self.clock.now())
         measured = [r for r in report.rows if r.verdict not in ("", "needs analytics")]
         self.note(

@@ -6,7 +6,8 @@ the launch records; the core never imports the launch.
 - ``core.signals.process_started`` → ``freeze.release_seen_at_start`` (a new release seen
   during the freeze alerts the team);
 - the beta feedback control at the end of every page (``web.extensions``);
-- the smoke API under ``/api/v1/smoke/`` (``smoke_api``).
+- the smoke API under ``/api/v1/smoke/`` (``smoke_api``);
+- ``/launch/ack/`` kept open during maintenance (``ops.selectors.keep_open``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from django.dispatch import receiver
 
 from midas.core.signals import process_started
-from midas.launch import security_signals  # noqa: F401  (its receivers connect on import)
+from midas.launch.response import security_signals  # noqa: F401  (its receivers connect on import)
 
 SMOKE_ROUTER = "midas.launch.smoke_api.router"
 
@@ -29,7 +30,9 @@ def _on_process_started(sender: object, *, role: str, **_: object) -> None:
 def connect_pages_and_api() -> None:
     from midas.api.routes import mount
     from midas.launch.templatetags.launch_access import feedback_control
+    from midas.ops.selectors import keep_open
     from midas.web.extensions import add_to_main_end
 
     add_to_main_end(feedback_control)
     mount(SMOKE_ROUTER)
+    keep_open("/launch/ack/")  # incident acknowledgement links work during maintenance

@@ -18,7 +18,7 @@ class ItemStatus(models.TextChoices):
 
 class ChecklistItem(TimestampedModel):
     """One line of the plan's checklist. ``auto_check`` names a registered check
-    (``midas.launch.plan_checks``) the system runs to prove it; the others are ticked by a
+    (``midas.launch.plan.checks``) the system runs to prove it; the others are ticked by a
     named person with a note."""
 
     key = models.SlugField(max_length=64, unique=True)

@@ -14,7 +14,7 @@ class SignalKind(models.TextChoices):
 
 
 class SecuritySignal(models.Model):
-    """Written by ``midas.launch.security_signals`` only."""
+    """Written by ``midas.launch.response.security_signals`` only."""
 
     kind = models.CharField(max_length=16, choices=SignalKind.choices)
     at = models.DateTimeField()

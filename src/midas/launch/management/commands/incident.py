@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from midas.errors import AppError
 from midas.launch.cli import actor_of, add_by
-from midas.launch.escalation import incident_acknowledge
-from midas.launch.incidents import incident_close, incident_declare, incident_get, incident_rows
+from midas.launch.response.escalation import incident_acknowledge
+from midas.launch.response.selectors import incident_get, incident_rows
+from midas.launch.response.services import incident_close, incident_declare
 from midas.status.models import IncidentImpact
 
 

@@ -16,7 +16,7 @@ from midas.jobs.schedule import periodic
 def launch_plan() -> int:
     """Returns how many checklist items changed status plus how many steps were carried
     out (0 without a launch date)."""
-    from midas.launch import plan_services
+    from midas.launch.plan import services as plan_services
     from midas.launch.state.selectors import launch_state
 
     if launch_state(fresh=True).launch_date is None:

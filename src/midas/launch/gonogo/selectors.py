@@ -1,30 +1,24 @@
-"""The go/no-go decision (docs/explanation/launch-gonogo.md).
+"""Reads of the go/no-go decision (docs/explanation/launch-gonogo.md).
 
 ``gonogo_evaluate(now=)`` reads the evidence — every checklist item required for GO and
-every live criterion of ``midas.launch.criteria`` — and answers GO only when all pass.
-``gonogo_record()`` keeps that as a ``GoNoGoRecord``, records it in the audit trail, tells
-the launch channel and, on GO, takes a good flags snapshot (what a rollback restores).
-``signoff_add()`` records a named role's approval or rejection with a record.
-
-Who may sign for a role: the role's primary or backup contact (``LaunchContact.user``); when
-the role has no contact linked to an account, anyone holding ``SIGN_OFF``. The system never
-signs.
+every live criterion of ``midas.launch.gonogo.criteria`` — and answers GO only when all
+pass; it records nothing (``gonogo.services.gonogo_record`` keeps it). Also: the records
+kept, and who may sign for a role (``may_sign``): the role's primary or backup contact
+(``LaunchContact.user``); when the role has no contact linked to an account, anyone holding
+``SIGN_OFF``. The system never signs.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, audit
-from midas.launch.channel import announce
-from midas.launch.criteria import Result, evaluate_all
+from midas.launch import actors
+from midas.launch.gonogo.criteria import Result, evaluate_all
 from midas.launch.models import (
     ChecklistItem,
     Decision,
@@ -32,11 +26,7 @@ from midas.launch.models import (
     ItemStatus,
     LaunchContact,
     LaunchRole,
-    RoleKey,
-    SignOff,
 )
-
-logger = logging.getLogger(__name__)
 
 FEEDBACK_MIN_AVERAGE = 4.5  # the plan's customer-satisfaction target
 FEEDBACK_MIN_RATINGS = 10  # fewer ratings than this: shown, never a NO-GO reason
@@ -207,63 +197,7 @@ def gonogo_evaluate(*, now: dt.datetime | None = None) -> Evaluation:
     )
 
 
-# --- keeping the record ---------------------------------------------------------------------
-
-
-def _take_good_snapshot(record: GoNoGoRecord) -> int | None:
-    """The flags as they stand at a GO: the "last good state" a rollback restores."""
-    try:
-        from midas.launch.flags.services import flags_snapshot
-    except ImportError:  # the flags helper is not installed: nothing to snapshot
-        logger.warning("GO #%s: no flags module, no snapshot taken", record.pk)
-        return None
-
-    snapshot = flags_snapshot(good=True, reason=f"GO decision #{record.pk}", at=record.created_at)
-    return snapshot.pk
-
-
-def gonogo_record(*, actor: actors.Actor, now: dt.datetime | None = None) -> GoNoGoRecord:
-    """Evaluate and keep the record (needs ``PLAN``; the system passes): audit trail,
-    launch channel, and on GO a good flags snapshot, all in one transaction."""
-    actors.require(actor, actors.PLAN)
-    evaluation = gonogo_evaluate(now=now)  # outside the transaction: it runs health checks
-    with transaction.atomic():
-        record = GoNoGoRecord.objects.create(
-            created_at=evaluation.at,
-            created_by=actor.user,
-            actor_label=actor.label,
-            decision=evaluation.decision,
-            reasons=evaluation.reasons,
-            criteria=[r.as_json() for r in evaluation.criteria],
-            feedback=evaluation.feedback,
-            phase=evaluation.phase,
-        )
-        snapshot_id = _take_good_snapshot(record) if evaluation.go else None
-        audit.record(
-            "launch.gonogo.recorded",
-            actor=actor,
-            at=evaluation.at,
-            record=record.pk,
-            decision=record.decision,
-            reasons=evaluation.reasons,
-            flag_snapshot=snapshot_id,
-        )
-        label = record.get_decision_display()
-        failed = len(evaluation.reasons)
-        announce(
-            event="launch.gonogo.recorded",
-            text=f"Go/no-go #{record.pk}: {label}"
-            + (f" — {failed} criteria failed" if failed else " — every criterion passed"),
-            severity="good" if evaluation.go else "danger",
-            fields={
-                "Decision": label,
-                "Phase": record.phase,
-                "By": actor.label,
-                **({"Reasons": "; ".join(evaluation.reasons[:5])} if failed else {}),
-            },
-            dedupe_key=f"gonogo:{record.pk}",
-        )
-    return record
+# --- the records kept ---------------------------------------------------------------------
 
 
 def records_list(*, limit: int = 50) -> list[GoNoGoRecord]:
@@ -301,69 +235,3 @@ def may_sign(actor: actors.Actor, role: LaunchRole) -> bool:
     if linked:
         return actor.user.pk in linked and actor.user.is_active and actor.user.is_staff
     return actors.can(actor, actors.SIGN_OFF)
-
-
-def signoff_add(
-    *,
-    record: GoNoGoRecord,
-    role_key: str,
-    actor: actors.Actor,
-    approve: bool,
-    note: str = "",
-    now: dt.datetime | None = None,
-) -> SignOff:
-    """Record ``role_key``'s approval or rejection of ``record`` (once per role; a
-    rejection needs a note)."""
-    note = (note or "").strip()
-    if role_key not in RoleKey.values:
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            f"Unknown role {role_key!r}; one of {', '.join(RoleKey.values)}.",
-            field="role",
-        )
-    role = LaunchRole.objects.filter(key=role_key).first()
-    if role is None:
-        raise AppError(
-            ErrorCode.NOT_FOUND, f"No {role_key} role (midas launch plan init).", field="role"
-        )
-    if not may_sign(actor, role):
-        raise AppError(
-            ErrorCode.FORBIDDEN,
-            f"{actor.label} may not sign for {role}: only its primary or backup contact may "
-            "(or, when none is linked to an account, someone holding the sign-off permission).",
-        )
-    if not approve and not note:
-        raise AppError(ErrorCode.INVALID_INPUT, "Say why you reject: a note.", field="note")
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            locked = GoNoGoRecord.objects.select_for_update().get(pk=record.pk)
-            if SignOff.objects.filter(record=locked, role=role).exists():
-                raise AppError(
-                    ErrorCode.INVALID_STATE, f"{role} has already signed record #{locked.pk}."
-                )
-            signoff = SignOff.objects.create(
-                record=locked, role=role, user=actor.user, approve=approve, note=note, at=now
-            )
-            verb = "approved" if approve else "rejected"
-            audit.record(
-                "launch.gonogo.signed",
-                actor=actor,
-                reason=note,
-                at=now,
-                record=locked.pk,
-                role=role_key,
-                approve=approve,
-            )
-            announce(
-                event="launch.gonogo.signed",
-                text=f"{role} {verb} go/no-go #{locked.pk} ({locked.get_decision_display()})",
-                severity="good" if approve else "warning",
-                fields={"Role": str(role), "By": actor.label, **({"Note": note} if note else {})},
-                dedupe_key=f"gonogo:{locked.pk}:sign:{role_key}",
-            )
-    except IntegrityError:  # a concurrent sign-off for the same role
-        raise AppError(
-            ErrorCode.INVALID_STATE, f"{role} has already signed record #{record.pk}."
-        ) from None
-    return signoff

@@ -14,8 +14,8 @@ from midas.jobs.schedule import periodic
 @task()
 def launch_response() -> int:
     """Returns how many firings and escalation notices this run made."""
-    from midas.launch.escalation import escalation_tick
-    from midas.launch.triggers import triggers_evaluate
+    from midas.launch.response.escalation import escalation_tick
+    from midas.launch.response.services import triggers_evaluate
 
     fired = triggers_evaluate()
     told = escalation_tick()

@@ -1,6 +1,9 @@
 """``midas launch gonogo [--record] [--json] [--by]``: evaluate the go/no-go now (exit 0 GO,
 1 NO-GO); ``--record`` keeps the record. ``gonogo list``, ``gonogo show ID``,
-``gonogo sign ID --role ROLE --approve|--reject --note ... --by``."""
+``gonogo sign ID --role ROLE --approve|--reject --note ... --by``.
+
+``midas launch report [--from ISO] [--to ISO] [--json]``: the plan's success metrics
+against their targets (default window: launch day 06:00 local to now)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ import json
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import gonogo
 from midas.launch.cli import actor_of, add_by
+from midas.launch.gonogo import selectors, services
+from midas.launch.gonogo.report import launch_report
 
 
 def parse_at(raw: str) -> dt.datetime | None:
@@ -51,6 +55,7 @@ def add_commands(sub) -> None:
     sign.add_argument("--note", default="")
     add_by(sign)
     sign.set_defaults(handler=sign_record)
+    add_report_commands(sub)
 
 
 def _criteria_lines(w, criteria: list[dict]) -> None:
@@ -83,7 +88,7 @@ def evaluate(options: dict, out) -> int:
             raise AppError(
                 ErrorCode.INVALID_INPUT, "--at evaluates only; a record is kept as of now."
             )
-        record = gonogo.gonogo_record(actor=actor_of(options))
+        record = services.gonogo_record(actor=actor_of(options))
         if options.get("json"):
             w(json.dumps(record_json(record), indent=2))
         else:
@@ -96,7 +101,7 @@ def evaluate(options: dict, out) -> int:
                 feedback=record.feedback,
             )
         return 0 if record.decision == "go" else 1
-    evaluation = gonogo.gonogo_evaluate(now=now)
+    evaluation = selectors.gonogo_evaluate(now=now)
     if options.get("json"):
         w(json.dumps(evaluation.as_json(), indent=2))
     else:
@@ -136,7 +141,7 @@ def record_json(record) -> dict:
 
 
 def list_records(options: dict, out) -> int:
-    records = gonogo.records_list()
+    records = selectors.records_list()
     w = out.stdout.write
     if options.get("json"):
         w(json.dumps([record_json(r) for r in records], indent=2))
@@ -153,7 +158,7 @@ def list_records(options: dict, out) -> int:
 
 
 def show_record(options: dict, out) -> int:
-    record = gonogo.record_get(options["id"])
+    record = selectors.record_get(options["id"])
     w = out.stdout.write
     if options.get("json"):
         w(json.dumps(record_json(record), indent=2))
@@ -179,8 +184,8 @@ def show_record(options: dict, out) -> int:
 
 
 def sign_record(options: dict, out) -> int:
-    record = gonogo.record_get(options["id"])
-    signoff = gonogo.signoff_add(
+    record = selectors.record_get(options["id"])
+    signoff = services.signoff_add(
         record=record,
         role_key=options["role"],
         actor=actor_of(options),
@@ -189,4 +194,36 @@ def sign_record(options: dict, out) -> int:
     )
     verb = "approved" if signoff.approve else "rejected"
     out.stdout.write(f"{signoff.role} {verb} record #{record.pk}.")
+    return 0
+
+
+GROUPS = {"technical": "Technical", "business": "Business", "experience": "User experience"}
+
+
+def add_report_commands(sub) -> None:
+    parser = sub.add_parser("report", help="success metrics against the plan's targets")
+    parser.add_argument("--from", dest="start", default="", help="ISO date-time")
+    parser.add_argument("--to", dest="end", default="", help="ISO date-time (default: now)")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=show_report)
+
+
+def show_report(options: dict, out) -> int:
+    report = launch_report(
+        start=parse_at(options.get("start") or ""), end=parse_at(options.get("end") or "")
+    )
+    w = out.stdout.write
+    if options.get("json"):
+        w(json.dumps(report.as_json(), indent=2))
+        return 0
+    w(f"Launch report {report.start:%Y-%m-%d %H:%M} → {report.end:%Y-%m-%d %H:%M} UTC")
+    for group, title in GROUPS.items():
+        w(f"\n{title}")
+        for row in report.rows:
+            if row.group == group:
+                w(f"  {row.label:<34} {row.value:<22} target {row.target:<24} {row.verdict}")
+                if row.detail and row.verdict not in ("needs analytics",):
+                    w(f"  {'':<34} {row.detail}")
+    for note in report.notes:
+        w(f"\nNote: {note}")
     return 0

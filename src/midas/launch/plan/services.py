@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, plan_data
+from midas.launch import actors
 from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
@@ -35,6 +35,7 @@ from midas.launch.models import (
     ScheduleStep,
     StepStatus,
 )
+from midas.launch.plan import data as plan_data
 from midas.launch.state import services
 from midas.launch.state.selectors import launch_day_at, local_zone, state_row
 
@@ -91,8 +92,8 @@ def plan_init(
     """Load the default plan's missing roles, vendors, items and steps; with
     ``launch_date``, set launch day first (``services.schedule_set``). ``replace`` resets
     the open default items and pending default steps to the plan's text and times."""
-    from midas.launch.groups import ensure_groups
-    from midas.launch.team_services import roles_ensure, vendors_ensure
+    from midas.launch.plan.groups import ensure_groups
+    from midas.launch.plan.team import roles_ensure, vendors_ensure
 
     actors.require(actor, actors.PLAN)
     with transaction.atomic():
@@ -240,7 +241,7 @@ def item_update(
     required_for_go: bool | None = None,
 ) -> ChecklistItem:
     """Edit an item (None leaves a field as it is; ``owner_role=""`` clears the owner)."""
-    from midas.launch.plan_checks import CHECKS
+    from midas.launch.plan.checks import CHECKS
 
     actors.require(actor, actors.PLAN)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
@@ -298,7 +299,7 @@ def item_update(
 def checks_run(*, now: dt.datetime | None = None) -> list[ChecklistItem]:
     """Run the checks of the items they prove (not overridden, not "n/a"); save what
     changed; return the items whose status changed."""
-    from midas.launch.plan_checks import run_check
+    from midas.launch.plan.checks import run_check
 
     now = now or timezone.now()
     items = list(
@@ -337,7 +338,7 @@ def checks_run(*, now: dt.datetime | None = None) -> list[ChecklistItem]:
 
 
 # Launch day's schedule (its own module), part of this service API.
-from midas.launch.plan_schedule import (  # noqa: E402
+from midas.launch.plan.schedule import (  # noqa: E402
     MISSED_AFTER,
     schedule_run_due,
     step_run,

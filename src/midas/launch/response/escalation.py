@@ -86,7 +86,7 @@ def ack_url(escalation: Escalation) -> str:
 def level_contacts(level: int) -> list[LaunchContact]:
     """The team's contacts at ``level`` (the plan helper's selector when it is there)."""
     try:
-        from midas.launch.team_selectors import level_contacts as from_team
+        from midas.launch.plan.selectors import level_contacts as from_team
     except ImportError:
         return list(
             LaunchContact.objects.filter(role__escalation_level=level).select_related(

@@ -14,11 +14,17 @@ from django.views.decorators.http import require_POST
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.console import launch_view, refused
-from midas.launch.escalation import LEVELS, incident_acknowledge
-from midas.launch.incidents import incident_close, incident_declare, incident_get, incident_rows
 from midas.launch.models import TriggerFiring
+from midas.launch.response.escalation import LEVELS, incident_acknowledge
+from midas.launch.response.selectors import (
+    incident_get,
+    incident_rows,
+    open_firings,
+    trigger_readings,
+)
+from midas.launch.response.services import incident_close, incident_declare
+from midas.launch.response.triggers import TRIGGERS
 from midas.launch.state.selectors import launch_state
-from midas.launch.triggers import TRIGGERS, open_firings, trigger_readings
 from midas.status.models import Component, IncidentImpact
 
 NAV = (60, "Incidents", "launch_console:incidents")

@@ -11,7 +11,7 @@ The plan names the preparation days Monday..Saturday for a Sunday launch; here t
 counted back from launch day (Monday = 6 days before, Saturday = the day before), so a
 launch on another weekday keeps the same spacing.
 
-``auto_check`` names a check of ``midas.launch.plan_checks`` that the system runs to prove
+``auto_check`` names a check of ``midas.launch.plan.checks`` that the system runs to prove
 the item; the others are ticked by a named person with a note.
 """
 

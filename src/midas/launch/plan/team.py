@@ -19,8 +19,8 @@ from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import LaunchContact, LaunchRole, RoleKey, VendorContact
-from midas.launch.plan_data import ROLES, VENDORS
-from midas.launch.team_selectors import level_contacts
+from midas.launch.plan.data import ROLES, VENDORS
+from midas.launch.plan.selectors import level_contacts
 
 __all__ = [
     "contact_remove",
@@ -215,7 +215,7 @@ def staff_grant(*, user, group: str, actor: Actor) -> None:
     """Put a staff account (a User or an email) in a launch permission group."""
     from django.contrib.auth.models import Group
 
-    from midas.launch.groups import ensure_groups
+    from midas.launch.plan.groups import ensure_groups
 
     actors.require(actor, actors.PLAN)
     if group not in actors.GROUPS:

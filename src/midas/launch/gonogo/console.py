@@ -4,7 +4,9 @@ records kept, and one record with its criteria, reasons, beta feedback and sign-
 Who: anyone with VIEW sees and evaluates; recording needs PLAN (the launch group — an
 executive views and signs but does not record); signing is decided by the service (the
 role's contacts, or SIGN_OFF holders for a role without linked contacts).
-"""
+
+``/ops/launch/report``: the plan's success metrics against their targets, for launch day
+06:00 local to now by default, or a window chosen in the form."""
 
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
-from midas.launch import actors, gonogo
+from midas.launch import actors
 from midas.launch.console import launch_view, refused
+from midas.launch.gonogo import selectors, services
+from midas.launch.gonogo.report import launch_report
 from midas.launch.models import LaunchRole, RoleKey
 
-NAV = (70, "Go/no-go", "launch_console:gonogo")
+NAV = [(70, "Go/no-go", "launch_console:gonogo"), (90, "Report", "launch_console:report")]
 LIST_TEMPLATE = "launch/console/gonogo.html"
 DETAIL_TEMPLATE = "launch/console/gonogo_record.html"
 
@@ -33,7 +37,7 @@ class SignForm(forms.Form):
 
 def _list_context(request: HttpRequest, evaluation=None) -> dict:
     return {
-        "records": gonogo.records_list(),
+        "records": selectors.records_list(),
         "evaluation": evaluation,
         "may_record": actors.can(request.launch_actor, actors.PLAN),
     }
@@ -41,7 +45,7 @@ def _list_context(request: HttpRequest, evaluation=None) -> dict:
 
 @launch_view()
 def gonogo_page(request: HttpRequest) -> HttpResponse:
-    evaluation = gonogo.gonogo_evaluate() if request.GET.get("evaluate") else None
+    evaluation = selectors.gonogo_evaluate() if request.GET.get("evaluate") else None
     return render(request, LIST_TEMPLATE, _list_context(request, evaluation))
 
 
@@ -51,7 +55,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
     if not actors.can(request.launch_actor, actors.PLAN):
         return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
     try:
-        record = gonogo.gonogo_record(actor=request.launch_actor)
+        record = services.gonogo_record(actor=request.launch_actor)
     except AppError as exc:
         return refused(request, exc, LIST_TEMPLATE, _list_context(request))
     messages.success(request, f"Record #{record.pk} kept: {record.get_decision_display()}.")
@@ -62,7 +66,7 @@ def _signable_roles(actor: actors.Actor, signed: set[str]) -> list[LaunchRole]:
     return [
         role
         for role in LaunchRole.objects.all()
-        if role.key not in signed and gonogo.may_sign(actor, role)
+        if role.key not in signed and selectors.may_sign(actor, role)
     ]
 
 
@@ -85,7 +89,7 @@ def _detail_context(request: HttpRequest, record, form: SignForm | None = None) 
 @launch_view()
 def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
-        record = gonogo.record_get(record_id)
+        record = selectors.record_get(record_id)
     except AppError as exc:
         return refused(request, exc, LIST_TEMPLATE, _list_context(request))
     return render(request, DETAIL_TEMPLATE, _detail_context(request, record))
@@ -95,14 +99,14 @@ def record_detail(request: HttpRequest, record_id: int) -> HttpResponse:
 @launch_view()
 def record_sign(request: HttpRequest, record_id: int) -> HttpResponse:
     try:
-        record = gonogo.record_get(record_id)
+        record = selectors.record_get(record_id)
     except AppError as exc:
         return refused(request, exc, LIST_TEMPLATE, _list_context(request))
     form = SignForm(request.POST)
     if not form.is_valid():
         return render(request, DETAIL_TEMPLATE, _detail_context(request, record, form), status=400)
     try:
-        gonogo.signoff_add(
+        services.signoff_add(
             record=record,
             role_key=form.cleaned_data["role"],
             actor=request.launch_actor,
@@ -114,9 +118,41 @@ def record_sign(request: HttpRequest, record_id: int) -> HttpResponse:
     return redirect("launch_console:gonogo_record", record_id=record.pk)
 
 
+TEMPLATE = "launch/console/report.html"
+GROUPS = (
+    ("technical", "Technical"),
+    ("business", "Business"),
+    ("experience", "User experience"),
+)
+
+
+class WindowForm(forms.Form):
+    start = forms.DateTimeField(required=False, label="From")
+    end = forms.DateTimeField(required=False, label="To")
+
+
+@launch_view()
+def report(request: HttpRequest) -> HttpResponse:
+    form = WindowForm(request.GET or None)
+    context: dict = {"form": form, "report": None, "groups": []}
+    if form.is_bound and not form.is_valid():
+        return render(request, TEMPLATE, context, status=400)
+    data = form.cleaned_data if form.is_bound else {}
+    try:
+        result = launch_report(start=data.get("start"), end=data.get("end"))
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, context)
+    context["report"] = result
+    context["groups"] = [
+        (title, [row for row in result.rows if row.group == key]) for key, title in GROUPS
+    ]
+    return render(request, TEMPLATE, context)
+
+
 urlpatterns = [
     path("gonogo", gonogo_page, name="gonogo"),
     path("gonogo/record", record_new, name="gonogo_new"),
     path("gonogo/<int:record_id>", record_detail, name="gonogo_record"),
     path("gonogo/<int:record_id>/sign", record_sign, name="gonogo_sign"),
+    path("report", report, name="report"),
 ]

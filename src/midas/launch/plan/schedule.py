@@ -10,7 +10,7 @@ a step waits while an earlier automatic step is pending or running. A step found
 ``MISSED_AFTER`` late is marked failed ("missed") for a person to run or skip.
 
 Actions: ``phase``, ``gate``, ``ramp`` (``midas.launch.state.services``), ``smoke``
-(``midas.launch.smoke.run_smoke``), ``gonogo`` (``midas.launch.gonogo.gonogo_record``),
+(``midas.launch.smoke.run_smoke``), ``gonogo`` (``midas.launch.gonogo.services.gonogo_record``),
 ``announce`` (text), ``requires_go`` (the worker carries the step out only after a GO record
 made on launch day; a person running it by hand decides for themselves). While the launch is
 rolled back the worker holds (fails, saying so) every step that would move the phase, the
@@ -32,7 +32,7 @@ from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import Phase, ScheduleStep, StepStatus
-from midas.launch.plan_selectors import RUNNING, go_decided
+from midas.launch.plan.selectors import RUNNING, go_decided
 from midas.launch.state import services
 from midas.launch.state.selectors import launch_state, local_zone
 
@@ -146,9 +146,10 @@ def _carry_out(
                 return False, "; ".join(done)
         if actions.get("gonogo"):
             try:
-                from midas.launch.gonogo import gonogo_record
+                from midas.launch.gonogo.services import gonogo_record
             except ImportError:
-                return False, "; ".join([*done, "go/no-go not available (midas.launch.gonogo)"])
+                missing = "go/no-go not available (midas.launch.gonogo.services)"
+                return False, "; ".join([*done, missing])
             decision = gonogo_record(actor=actor, now=now)
             done.append(f"go/no-go: {decision.get_decision_display()}")
         if actions.get("announce"):

@@ -8,8 +8,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from midas.launch.models import TriggerFiring
+from midas.launch.response.selectors import open_firings, trigger_readings
+from midas.launch.response.services import triggers_evaluate
+from midas.launch.response.triggers import TRIGGERS
 from midas.launch.state.selectors import launch_state
-from midas.launch.triggers import TRIGGERS, open_firings, trigger_readings, triggers_evaluate
 
 
 def add_commands(sub) -> None:
@@ -49,7 +51,7 @@ def show_triggers(options: dict, out) -> int:
                 f"incident #{f.incident_id}"
             )
     if options.get("integrity_full"):
-        from midas.launch.integrity import integrity_problems
+        from midas.launch.response.integrity import integrity_problems
 
         problems = integrity_problems()
         w("Full integrity check: " + ("all checks pass" if not problems else "PROBLEMS"))

@@ -1,0 +1,72 @@
+"""Reads of the launch's response: each rollback trigger's current reading, the open
+firings, and incidents with their escalation state (for the console, the CLI and
+``midas incident list``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from midas.errors import AppError, ErrorCode
+from midas.launch.models import Escalation, TriggerFiring
+from midas.launch.response.triggers import TRIGGERS, Reading
+from midas.status.models import Incident, IncidentStatus
+
+
+def open_firings() -> dict[str, TriggerFiring]:
+    return {f.trigger: f for f in TriggerFiring.objects.filter(cleared_at__isnull=True)}
+
+
+def trigger_readings(*, now: dt.datetime | None = None) -> dict[str, Reading]:
+    now = now or timezone.now()
+    return {key: trigger.read(now) for key, trigger in TRIGGERS.items()}
+
+
+def incident_get(incident_id: int | str) -> Incident:
+    try:
+        return Incident.objects.get(pk=int(incident_id))
+    except (Incident.DoesNotExist, ValueError, TypeError):
+        raise AppError(ErrorCode.NOT_FOUND, f"No incident #{incident_id}.") from None
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    incident: Incident
+    escalation: Escalation | None
+    age_minutes: int
+
+    @property
+    def level(self) -> int:
+        return self.escalation.level if self.escalation else 0
+
+    @property
+    def acknowledged_by(self) -> str:
+        esc = self.escalation
+        if esc is None or esc.acknowledged_at is None:
+            return ""
+        return esc.acknowledged_by.email if esc.acknowledged_by else "link"
+
+
+def incident_rows(*, open_only: bool = True, now: dt.datetime | None = None, limit: int = 50):
+    """Incidents (newest first) with their escalation state."""
+    now = now or timezone.now()
+    qs = Incident.objects.all()
+    if open_only:
+        qs = qs.exclude(status=IncidentStatus.RESOLVED)
+    incidents = list(qs.order_by("-started_at", "-id")[:limit])
+    escalations = {
+        e.incident_id: e
+        for e in Escalation.objects.filter(incident__in=incidents)
+        .select_related("acknowledged_by")
+        .prefetch_related("notices")
+    }
+    return [
+        IncidentRow(
+            incident=i,
+            escalation=escalations.get(i.pk),
+            age_minutes=int(((i.resolved_at or now) - i.started_at).total_seconds() // 60),
+        )
+        for i in incidents
+    ]
