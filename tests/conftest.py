@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import pytest
 from django.test import override_settings
 
+from midas.config import env_bool
+
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+# MIDAS_LAUNCH=false runs the core without the launch control plane (settings.LAUNCH_INSTALLED)
+LAUNCH_INSTALLED = env_bool("MIDAS_LAUNCH", default=True)
+# ...and then the launch's tests are not even collected: they import its models.
+collect_ignore = [] if LAUNCH_INSTALLED else ["launch"]
 # In CI every collected test must run: a skipped PostgreSQL or browser test is a failure.
 STRICT = os.environ.get("CI", "").lower() in {"1", "true"} or bool(os.environ.get("MIDAS_NO_SKIPS"))
 
@@ -15,6 +21,7 @@ STRICT = os.environ.get("CI", "").lower() in {"1", "true"} or bool(os.environ.ge
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"midas: database {'PostgreSQL' if ON_POSTGRES else 'SQLite'}; "
+        f"launch {'installed' if LAUNCH_INSTALLED else 'uninstalled'}; "
         f"skips {'FAIL (CI)' if STRICT else 'allowed'}"
     ]
 
@@ -29,10 +36,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)  # the launch marker is on before `-m` selects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only tests are deselected (not skipped) on SQLite; CI runs them on PG.
-    Tests against Stripe's test mode are deselected unless STRIPE_TEST_SECRET_KEY is set."""
+    Tests against Stripe's test mode are deselected unless STRIPE_TEST_SECRET_KEY is set.
+    Every test under tests/launch/ is marked ``launch``; with the launch uninstalled
+    (MIDAS_LAUNCH=false) those are deselected and the rest must pass without it."""
+    for item in items:
+        if item.nodeid.startswith("tests/launch/"):
+            item.add_marker(pytest.mark.launch)
     absent = [] if ON_POSTGRES else ["postgres"]
+    if not LAUNCH_INSTALLED:
+        absent.append("launch")
     if not os.environ.get("STRIPE_TEST_SECRET_KEY"):
         absent.append("stripe_live")
     if not os.environ.get("SLACK_TEST_WEBHOOK_URL"):

@@ -10,7 +10,6 @@ import logging
 import pytest
 from django.core import mail
 
-from midas.launch.channel import announce
 from midas.notifications.delivery import deliver_due
 from midas.notifications.models import (
     AttemptOutcome,
@@ -208,7 +207,10 @@ def test_dedupe_returns_the_first_row(slack):
     assert OutboxMessage.objects.filter(channel=OutboxChannel.SLACK).count() == 1
 
 
+@pytest.mark.launch
 def test_announce_queues_slack_and_team_email_and_both_are_delivered(slack, settings, now):
+    from midas.launch.channel import announce
+
     settings.LAUNCH_TEAM_EMAIL = ["launch-team@midas.example"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     announce(
@@ -227,7 +229,10 @@ def test_announce_queues_slack_and_team_email_and_both_are_delivered(slack, sett
     assert slack.requests[0].json["text"].endswith("Traffic ramp: 10% → 25%")
 
 
+@pytest.mark.launch
 def test_without_a_webhook_url_announce_sends_no_slack(settings):
+    from midas.launch.channel import announce
+
     settings.SLACK_WEBHOOK_URL = ""
     settings.LAUNCH_TEAM_EMAIL = []
     announce(event="launch.x", text="quiet")

@@ -167,6 +167,7 @@ def test_the_maintenance_page_is_not_logged_as_an_error(client, lines):
     assert line["status"] == 503 and line["level"] == "INFO"
 
 
+@pytest.mark.launch
 @pytest.mark.django_db
 def test_the_launch_gate_holding_a_visitor_back_is_not_logged_as_an_error(client, lines):
     from midas.launch import actors, services

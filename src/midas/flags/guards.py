@@ -34,13 +34,7 @@ def flag_page(key: str) -> Callable[[Callable[..., HttpResponse]], Callable[...,
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if flag_on(request, key):
                 return view(request, *args, **kwargs)
-            from midas.web.meta import PageMeta
-
-            title = "Temporarily unavailable"
-            context = {"meta": PageMeta(title=title, description=title, path=request.path)}
-            response = render(
-                request, "flags/feature_off.html", {**context, "key": key}, status=503
-            )
+            response = render(request, "flags/feature_off.html", {"key": key}, status=503)
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             response["Cache-Control"] = "no-store"
             return response
