@@ -58,7 +58,8 @@ def area_of(module: str) -> str:
 
 
 def run_mypy() -> tuple[list[str], str]:
-    env = {**os.environ, "MIDAS_VAR_DIR": os.environ.get("MIDAS_VAR_DIR", "/tmp/midas-mypy")}
+    var = os.environ.get("MIDAS_VAR_DIR") or str(ROOT / "var" / "mypy")
+    env = {**os.environ, "MIDAS_VAR_DIR": var}
     done = subprocess.run(
         [sys.executable, "-m", "mypy"], cwd=ROOT, env=env, capture_output=True, text=True
     )
