@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from midas.errors import AppError
-from midas.launch.drill import ensure_empty, run_drill
-from midas.launch.drill_timeline import EXPECTED, match_expected
+from midas.launch.drill.run import ensure_empty, run_drill
+from midas.launch.drill.timeline import EXPECTED, match_expected
 
 DAY = dt.date(2027, 3, 12)  # a Friday, before the US clocks change (14 March 2027)
 
@@ -205,10 +205,10 @@ def test_the_gate_waiting_answer_is_not_a_server_error(client, system_actor):
 def test_a_part_not_there_is_not_available_and_fails_the_drill(tmp_path):
     import random
 
-    from midas.launch.drill import Clock, Unavailable, part
-    from midas.launch.drill_script import Script
-    from midas.launch.drill_timeline import Timeline
-    from midas.launch.drill_traffic import Traffic
+    from midas.launch.drill.run import Clock, Unavailable, part
+    from midas.launch.drill.script import Script
+    from midas.launch.drill.timeline import Timeline
+    from midas.launch.drill.traffic import Traffic
 
     with pytest.raises(Unavailable, match="has no nothing_here"):
         part("smoke", "midas.launch.drill", "nothing_here")

@@ -239,7 +239,8 @@ def test_due_steps_run_in_order_once(plan):
     assert keys == ["d0-0600-initiation", "d0-0630-core-checks", "d0-0700-soft-launch"]
     steps = {s.key: s for s in ScheduleStep.objects.all()}
     assert steps["d0-0600-initiation"].status == StepStatus.DONE
-    # the smoke step needs midas.launch.smoke: failed with a reason if not there yet, not stuck
+    # the smoke step needs midas.launch.smoke.services: failed with a reason if not there yet,
+    # not stuck
     core = steps["d0-0630-core-checks"]
     assert core.status in {StepStatus.DONE, StepStatus.FAILED} and core.outcome != "running…"
     assert steps["d0-0700-soft-launch"].status == StepStatus.DONE

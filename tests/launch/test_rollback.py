@@ -14,9 +14,10 @@ from django.core.management import call_command
 from django.db import close_old_connections, connection
 
 from midas.errors import AppError, ErrorCode
-from midas.launch import actors, rollback_steps
+from midas.launch import actors
 from midas.launch.models import LaunchEvent, Phase, RollbackRun
-from midas.launch.rollback import rollback_plan, rollback_run
+from midas.launch.rollback import steps as rollback_steps
+from midas.launch.rollback.services import rollback_plan, rollback_run
 from midas.launch.state.selectors import launch_state, state_row
 from midas.notifications.models import OutboxChannel, OutboxMessage
 from midas.ops.selectors import read_state

@@ -16,9 +16,11 @@ from django.utils import timezone
 from midas.bookings.models import Booking
 from midas.catalog.models import Asset
 from midas.errors import AppError
-from midas.launch import smoke, smoke_journey
 from midas.launch.models import LaunchEvent, SmokeRun
-from midas.launch.smoke import is_smoke_email, latest_smoke, run_smoke
+from midas.launch.smoke import journey as smoke_journey
+from midas.launch.smoke import services as smoke
+from midas.launch.smoke.selectors import latest_smoke
+from midas.launch.smoke.services import is_smoke_email, run_smoke
 from midas.notifications.models import MailboxMessage, OutboxMessage
 from tests.factories import make_asset
 
@@ -238,7 +240,7 @@ class FakeBackstage:
 
 
 def email_step(backstage: FakeBackstage, **kwargs) -> dict:
-    from midas.launch.smoke_client import Http
+    from midas.launch.smoke.client import Http
 
     journey = smoke_journey.Journey(Http(DEAD, 1), backstage, run_tag="1.a", local=True, **kwargs)
     journey.paid, journey.address = True, "smoke+1.a@example.com"
@@ -269,7 +271,7 @@ def test_the_email_step_leaves_the_worker_its_turn_then_nudges(monkeypatch):
 
 
 def test_payment_mode_counts_anything_but_a_test_key_as_live(settings):
-    from midas.launch.smoke_server import payment_mode
+    from midas.launch.smoke.server import payment_mode
 
     settings.PAYMENT_PROVIDER = "sandbox"
     assert payment_mode() == "sandbox"
@@ -303,7 +305,7 @@ def test_a_dead_port_fails_every_step_cleanly():
 
 
 def test_a_spent_time_budget_stops_the_requests():
-    from midas.launch.smoke_client import Http
+    from midas.launch.smoke.client import Http
 
     spent = Http("http://127.0.0.1:9", 5, budget=0)
     answer = spent.call("GET", "/")
@@ -404,7 +406,7 @@ def test_far_windows_stay_inside_the_horizon():
 @pytest.mark.django_db
 def test_the_job_runs_only_while_a_launch_is_under_way(settings, system_actor):
     from midas.jobs.schedule import discover
-    from midas.launch.jobs.smoke import launch_smoke
+    from midas.launch.smoke.jobs import launch_smoke
     from midas.launch.state import services
 
     assert discover()["launch_smoke"].every == dt.timedelta(minutes=15)
@@ -466,7 +468,7 @@ def test_the_console_lists_runs_and_queues_one(client, coordinator, executive):
 def test_smoke_requests_are_recognised_for_the_access_gate(settings, rf, monkeypatch):
     from django.core import signing
 
-    from midas.launch.smoke_server import is_smoke_request, visitor_pass
+    from midas.launch.smoke.server import is_smoke_request, visitor_pass
 
     settings.SMOKE_TOKEN = ""
     assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=""))

@@ -174,9 +174,9 @@ def test_execute_calls_the_rollback_as_the_trigger(monkeypatch):
             started_at=T0, actor_label=actor.label, reason=reason, ok=True
         )
 
-    fake = types.ModuleType("midas.launch.rollback")
+    fake = types.ModuleType("midas.launch.rollback.services")
     fake.rollback_run = rollback_run
-    monkeypatch.setitem(sys.modules, "midas.launch.rollback", fake)
+    monkeypatch.setitem(sys.modules, "midas.launch.rollback.services", fake)
     _execute_mode()
     traffic(0, 9)
     [firing] = triggers_evaluate(now=T0 + 10 * M)
@@ -193,7 +193,7 @@ def test_execute_calls_the_rollback_as_the_trigger(monkeypatch):
 
 
 def test_execute_without_a_rollback_says_so(monkeypatch):
-    monkeypatch.setitem(sys.modules, "midas.launch.rollback", None)  # import fails
+    monkeypatch.setitem(sys.modules, "midas.launch.rollback.services", None)  # import fails
     _execute_mode()
     traffic(0, 9)
     [firing] = triggers_evaluate(now=T0 + 10 * M)
@@ -231,7 +231,7 @@ def test_execute_with_the_real_rollback(settings):
     traffic(0, 9)
     [firing] = triggers_evaluate(now=T0 + 10 * M)
     firing.refresh_from_db()
-    if importlib.util.find_spec("midas.launch.rollback") is None:
+    if importlib.util.find_spec("midas.launch.rollback.services") is None:
         assert "not available" in firing.details["rollback_problem"]
         return
     run = RollbackRun.objects.get()

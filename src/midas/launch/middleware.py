@@ -149,7 +149,7 @@ class AccessGateMiddleware:
             user = bearer_user(request) or user
         if user is not None and user.is_authenticated and user.is_staff:
             return self.get_response(request)
-        from midas.launch.smoke_server import is_smoke_request
+        from midas.launch.smoke.server import is_smoke_request
 
         if is_smoke_request(request):  # `midas smoke` (docs/explanation/launch-smoke.md)
             return self.get_response(request)

@@ -6,7 +6,7 @@ the launch records; the core never imports the launch.
 - ``core.signals.process_started`` → ``freeze.release_seen_at_start`` (a new release seen
   during the freeze alerts the team);
 - the beta feedback control at the end of every page (``web.extensions``);
-- the smoke API under ``/api/v1/smoke/`` (``smoke_api``);
+- the smoke API under ``/api/v1/smoke/`` (``smoke.api``);
 - ``/launch/ack/`` kept open during maintenance (``ops.selectors.keep_open``).
 """
 
@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from midas.core.signals import process_started
 from midas.launch.response import security_signals  # noqa: F401  (its receivers connect on import)
 
-SMOKE_ROUTER = "midas.launch.smoke_api.router"
+SMOKE_ROUTER = "midas.launch.smoke.api.router"
 
 
 @receiver(process_started, dispatch_uid="launch.freeze.release_seen")

@@ -91,10 +91,10 @@ def needs_analytics(key: str, group: str, label: str, target: str) -> None:
 
 
 def is_smoke(email: str) -> bool:
-    """Smoke-test accounts: ``midas.launch.smoke.is_smoke_email`` when the smoke helper has
+    """Smoke-test accounts: ``midas.launch.smoke.services.is_smoke_email`` when the smoke helper has
     landed, else the convention (an address starting ``smoke+``)."""
     try:
-        from midas.launch.smoke import is_smoke_email
+        from midas.launch.smoke.services import is_smoke_email
     except ImportError:
         return (email or "").lower().startswith("smoke+")
     return bool(is_smoke_email(email))

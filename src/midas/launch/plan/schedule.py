@@ -10,7 +10,8 @@ a step waits while an earlier automatic step is pending or running. A step found
 ``MISSED_AFTER`` late is marked failed ("missed") for a person to run or skip.
 
 Actions: ``phase``, ``gate``, ``ramp`` (``midas.launch.state.services``), ``smoke``
-(``midas.launch.smoke.run_smoke``), ``gonogo`` (``midas.launch.gonogo.services.gonogo_record``),
+(``midas.launch.smoke.services.run_smoke``), ``gonogo``
+(``midas.launch.gonogo.services.gonogo_record``),
 ``announce`` (text), ``requires_go`` (the worker carries the step out only after a GO record
 made on launch day; a person running it by hand decides for themselves). While the launch is
 rolled back the worker holds (fails, saying so) every step that would move the phase, the
@@ -137,9 +138,11 @@ def _carry_out(
             done.append(f"ramp {actions['ramp']}%")
         if actions.get("smoke"):
             try:
-                from midas.launch.smoke import run_smoke
+                from midas.launch.smoke.services import run_smoke
             except ImportError:
-                return False, "; ".join([*done, "smoke checks not available (midas.launch.smoke)"])
+                return False, "; ".join(
+                    [*done, "smoke checks not available (midas.launch.smoke.services)"]
+                )
             run = run_smoke(None, via="worker" if actor.is_system else actor.via, now=now)
             done.append(f"smoke run #{run.pk} {'passed' if run.ok else 'FAILED'}")
             if not run.ok:

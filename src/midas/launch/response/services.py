@@ -123,7 +123,7 @@ def _execute(firing: TriggerFiring, trigger: Trigger, reading: Reading, now: dt.
     """The rollback, outside any transaction (it calls hooks and providers)."""
     reason = f"rollback trigger {trigger.key}: {reading.value}"
     try:
-        from midas.launch.rollback import rollback_run
+        from midas.launch.rollback.services import rollback_run
     except ImportError:
         _executed(firing, None, "the rollback is not available in this release")
         return

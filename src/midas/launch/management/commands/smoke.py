@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from midas.errors import AppError
 from midas.launch.models import SmokeRun
-from midas.launch.smoke import DEFAULT_TIMEOUT, MAIL_WAIT_SECONDS, NUDGE_AFTER, run_smoke
+from midas.launch.smoke.services import DEFAULT_TIMEOUT, MAIL_WAIT_SECONDS, NUDGE_AFTER, run_smoke
 
 
 def _seconds(text: str) -> float:

@@ -143,7 +143,7 @@ class BackstageUnavailable(Exception):
 
 
 class SmokeApi:
-    """The deployment's smoke API (``midas.launch.smoke_api``), bearer ``SMOKE_TOKEN``."""
+    """The deployment's smoke API (``midas.launch.smoke.api``), bearer ``SMOKE_TOKEN``."""
 
     def __init__(self, http_: Http, token: str) -> None:
         self.http, self.token = http_, token
@@ -177,22 +177,22 @@ class LocalBackstage:
     """This deployment's own database, through the functions the smoke API calls."""
 
     def info(self) -> dict[str, Any]:
-        from midas.launch.smoke_server import smoke_info
+        from midas.launch.smoke.server import smoke_info
 
         return smoke_info()
 
     def verify(self, email: str) -> dict[str, Any]:
-        from midas.launch.smoke_server import smoke_account_verify
+        from midas.launch.smoke.server import smoke_account_verify
 
         return smoke_account_verify(email=email)
 
     def mail(self, to: str, template: str) -> dict[str, Any]:
-        from midas.launch.smoke_server import smoke_mail_status
+        from midas.launch.smoke.server import smoke_mail_status
 
         return smoke_mail_status(to=to, template=template)
 
     def nudge(self) -> dict[str, Any]:
-        from midas.launch.smoke_server import smoke_mail_nudge
+        from midas.launch.smoke.server import smoke_mail_nudge
 
         return smoke_mail_nudge()
 

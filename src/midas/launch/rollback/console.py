@@ -13,7 +13,7 @@ from midas.errors import AppError
 from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.models import RollbackRun
-from midas.launch.rollback import rollback_plan, rollback_run
+from midas.launch.rollback.services import rollback_plan, rollback_run
 
 NAV = (80, "Rollback", "launch_console:rollback")
 TEMPLATE = "launch/console/rollback.html"
@@ -41,7 +41,7 @@ def _context(request: HttpRequest, restore: str = "", form: RollbackForm | None 
     try:
         plan = rollback_plan(restore_backup=restore or None)
         if restore:
-            from midas.launch.rollback_preview import resolve_target
+            from midas.launch.rollback.preview import resolve_target
 
             target = resolve_target(restore)
     except AppError as exc:

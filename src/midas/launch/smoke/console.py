@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from midas.launch import actors, audit
 from midas.launch.console import launch_view
 from midas.launch.models import SmokeRun
-from midas.launch.smoke import latest_smoke
+from midas.launch.smoke.selectors import latest_smoke
 
 NAV = (60, "Smoke checks", "launch_console:smoke")
 TEMPLATE = "launch/console/smoke.html"
@@ -44,7 +44,7 @@ def smoke(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view(actors.PLAN)
 def run_now(request: HttpRequest) -> HttpResponse:
-    from midas.launch.jobs.smoke import launch_smoke_now
+    from midas.launch.smoke.jobs import launch_smoke_now
 
     with transaction.atomic():
         audit.record("launch.smoke.requested", actor=request.launch_actor, reason="run now")

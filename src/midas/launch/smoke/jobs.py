@@ -28,7 +28,7 @@ def launch_under_way() -> bool:
 
 
 def smoke_by_worker(via: str = "worker") -> int:
-    from midas.launch.smoke import run_smoke
+    from midas.launch.smoke.services import run_smoke
 
     run = run_smoke(
         None, via=via, timeout=WORKER_TIMEOUT, mail_wait=WORKER_MAIL_WAIT, nudge_after=0.0

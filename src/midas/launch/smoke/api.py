@@ -21,7 +21,7 @@ from ninja.security import HttpBearer
 
 from midas.api.schemas import ErrorOut
 from midas.errors import AppError, ErrorCode
-from midas.launch import smoke_server
+from midas.launch.smoke import server as smoke_server
 
 
 class SmokeAuth(HttpBearer):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from midas.errors import AppError
-from midas.launch.drill import (
+from midas.launch.drill.run import (
     FAULT_ERROR_PCT,
     MINUTE,
     Clock,
@@ -26,9 +26,9 @@ from midas.launch.drill import (
     phase_now,
     ramp_now,
 )
-from midas.launch.drill_team import PLAN, Team
-from midas.launch.drill_timeline import Timeline
-from midas.launch.drill_traffic import REAL_PROBE_EVERY, Traffic
+from midas.launch.drill.team import PLAN, Team
+from midas.launch.drill.timeline import Timeline
+from midas.launch.drill.traffic import REAL_PROBE_EVERY, Traffic
 
 logger = logging.getLogger(__name__)
 

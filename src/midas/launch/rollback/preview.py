@@ -11,7 +11,7 @@ from django.conf import settings
 
 from midas.errors import AppError, ErrorCode
 from midas.launch.models import Phase
-from midas.launch.rollback_export import Loss, loss_since
+from midas.launch.rollback.export import Loss, loss_since
 from midas.ops.logs.redaction import redact
 
 

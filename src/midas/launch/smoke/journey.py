@@ -1,5 +1,5 @@
 """The smoke run's customer journey: one method per step, each returning the report's
-detail or raising ``StepFailed`` (``midas.launch.smoke.run_smoke`` drives it and keeps the
+detail or raising ``StepFailed`` (``midas.launch.smoke.services.run_smoke`` drives it and keeps the
 result)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from midas.errors import AppError
-from midas.launch.smoke_client import API, BackstageUnavailable, Http
-from midas.launch.smoke_server import CONFIRMATION_TEMPLATE, smoke_email_domain
+from midas.launch.smoke.client import API, BackstageUnavailable, Http
+from midas.launch.smoke.server import CONFIRMATION_TEMPLATE, smoke_email_domain
 
 logger = logging.getLogger("midas.launch.smoke")
 
@@ -215,7 +215,7 @@ class Journey:
 
     def payment_mode(self) -> str:
         if self.local:
-            from midas.launch.smoke_server import payment_mode
+            from midas.launch.smoke.server import payment_mode
 
             return payment_mode()  # this process's own settings: never trust a lookup here
         mode = self.info().get("payments")

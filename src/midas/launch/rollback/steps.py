@@ -1,4 +1,4 @@
-"""The steps of a rollback (``midas.launch.rollback``), each ``step(runner) -> (ok, detail,
+"""The steps of a rollback (``midas.launch.rollback.services``), each ``step(runner) -> (ok, detail,
 skipped)``. What each would do is ``rollback_preview.plan()``."""
 
 from __future__ import annotations
@@ -14,13 +14,8 @@ from django.db import close_old_connections
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.models import Phase, RollbackRun
-from midas.launch.rollback_export import loss_export
-from midas.launch.rollback_preview import (
-    hook_argv,
-    open_incident,
-    previous_release,
-    window_note,
-)
+from midas.launch.rollback.export import loss_export
+from midas.launch.rollback.preview import hook_argv, open_incident, previous_release, window_note
 from midas.ops.logs.redaction import redact
 
 MAINTENANCE_MESSAGE = (

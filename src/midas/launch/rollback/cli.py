@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from midas.launch.cli import actor_of, add_by
 from midas.launch.models import RollbackRun
-from midas.launch.rollback import rollback_plan, rollback_run
-from midas.launch.rollback_preview import resolve_target
+from midas.launch.rollback.preview import resolve_target
+from midas.launch.rollback.services import rollback_plan, rollback_run
 
 
 def add_commands(sub) -> None:

@@ -1,6 +1,6 @@
 """What a deployment does for a smoke run that a customer's API cannot: recognise smoke
 accounts, verify their address, say whether the confirmation email went out, and say which
-payment mode is configured. Called by the smoke API (``midas.launch.smoke_api``, only when
+payment mode is configured. Called by the smoke API (``midas.launch.smoke.api``, only when
 ``SMOKE_TOKEN`` is set) and, with no token against this deployment, by the runner itself.
 
 Smoke accounts are ``smoke+<run>@<domain>``: the domain is ``SMOKE_EMAIL_DOMAIN`` (a domain

@@ -32,12 +32,11 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch import rollback_preview as preview
-from midas.launch import rollback_steps as steps
 from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import RollbackRun
+from midas.launch.rollback import preview, steps
 from midas.ops.logs.redaction import redact
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 A ``Timeline`` holds what happened on the simulated launch day, in order: the simulated
 local time, the event, the decision it stands for (if any) and who acted. ``EXPECTED`` is
 the script: the decisions a drill must have made, in this order, for it to pass. The drill
-checks them against the *records* (``read_back()`` in ``midas.launch.drill``), not against
+checks them against the *records* (``read_back()`` in ``midas.launch.drill.run``), not against
 its own memory, so a part that said it did something but wrote nothing fails the drill.
 """
 

@@ -6,7 +6,7 @@ the clock, the timeline and ``attempt()``.
 
 from __future__ import annotations
 
-from midas.launch.drill import (
+from midas.launch.drill.run import (
     FAULT_ERROR_PCT,
     PASSWORD,
     STAFF,
@@ -112,8 +112,8 @@ class Team:
         )
 
     def guard(self) -> None:
+        from midas.launch import actors
         from midas.launch.audit import record
-        from midas.launch.drill import actors
 
         guard = part("freeze", "midas.launch.state.freeze", "guard")
         result = guard(now=self.clock.now())
@@ -211,7 +211,7 @@ class Team:
         )
 
     def smoke(self, why: str) -> None:
-        run_smoke = part("smoke", "midas.launch.smoke", "run_smoke")
+        run_smoke = part("smoke", "midas.launch.smoke.services", "run_smoke")
         run = run_smoke(None, via="drill", now=self.clock.now())  # None: SITE_URL, this one
         failed = [s.get("name") for s in run.steps if not s.get("ok")]
         self.note(
@@ -266,7 +266,7 @@ class Team:
         )
 
     def rollback(self, dry_run: bool) -> None:
-        rollback_run = part("rollback", "midas.launch.rollback", "rollback_run")
+        rollback_run = part("rollback", "midas.launch.rollback.services", "rollback_run")
         actor = staff_actor("coordinator")
         now = self.clock.now()
         run = rollback_run(

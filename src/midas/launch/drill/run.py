@@ -41,9 +41,9 @@ from django.test.utils import override_settings
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.drill_records import read_back, summary
-from midas.launch.drill_timeline import EXPECTED, Timeline, match_expected
-from midas.launch.drill_traffic import Traffic, customer_journey
+from midas.launch.drill.records import read_back, summary
+from midas.launch.drill.timeline import EXPECTED, Timeline, match_expected
+from midas.launch.drill.traffic import Traffic, customer_journey
 
 ZONE = zoneinfo.ZoneInfo("America/New_York")
 MINUTE = dt.timedelta(minutes=1)
@@ -180,7 +180,7 @@ def run_drill(
     *, workdir: Path, seed: int = 1, launch_date: dt.date | None = None, out=None
 ) -> DrillResult:
     """Play launch day in the current (empty, migrated) database; see the module doc."""
-    from midas.launch.drill_script import Script
+    from midas.launch.drill.script import Script
 
     workdir.mkdir(parents=True, exist_ok=True)
     launch_date = launch_date or (dt.datetime.now(ZONE).date() + dt.timedelta(days=7))

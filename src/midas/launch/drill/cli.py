@@ -6,7 +6,7 @@ same engine — SQLite: a file in a temporary directory; PostgreSQL: ``<name>_dr
 on the same server (the role needs CREATEDB) — and re-executes itself in a child process
 whose ``DATABASE_URL``, ``MIDAS_VAR_DIR`` and ``BACKUP_DIR`` point there (no Redis, no
 Slack: nothing shared with the real deployment). The child migrates the scratch database,
-runs ``midas.launch.drill.run_drill`` and prints the timeline and the decisions (or writes
+runs ``midas.launch.drill.run.run_drill`` and prints the timeline and the decisions (or writes
 JSON). Afterwards the scratch database and directory are removed unless ``--keep``.
 Exit 0: every decision the script expects was made and is in the records; 1 otherwise.
 """
@@ -154,7 +154,7 @@ def outside(options: dict, out) -> int:
 def inside(options: dict, out) -> int:
     from django.core.management import call_command
 
-    from midas.launch.drill import run_drill
+    from midas.launch.drill.run import run_drill
 
     name = os.environ.get(SCRATCH_ENV, "")
     if not name or str(connection.settings_dict["NAME"]) != name:

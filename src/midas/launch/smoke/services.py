@@ -31,15 +31,16 @@ from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch.models import SmokeRun
-from midas.launch.smoke_client import Http, LocalBackstage, NoBackstage, SmokeApi
-from midas.launch.smoke_journey import (
+from midas.launch.smoke.client import Http, LocalBackstage, NoBackstage, SmokeApi
+from midas.launch.smoke.journey import (
     DEFAULT_TIMEOUT,
     MAIL_WAIT_SECONDS,
     NUDGE_AFTER,
     STEPS,
     Journey,
 )
-from midas.launch.smoke_server import SMOKE_HEADER, is_smoke_email, visitor_pass
+from midas.launch.smoke.selectors import latest_smoke
+from midas.launch.smoke.server import SMOKE_HEADER, is_smoke_email, visitor_pass
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -47,7 +48,6 @@ __all__ = [
     "NUDGE_AFTER",
     "STEPS",
     "is_smoke_email",
-    "latest_smoke",
     "run_smoke",
 ]
 
@@ -61,14 +61,6 @@ SELF_DELIVERING = frozenset({"worker", "drill"})
 # that answers every request just inside the timeout still cannot hold the worker for long.
 RUN_BUDGET_MIN = 60.0
 RUN_BUDGET_REQUESTS = 6
-
-
-def latest_smoke(*, passed: bool = True) -> SmokeRun | None:
-    """The newest finished run (``passed=True``: the newest that passed; False: any)."""
-    runs = SmokeRun.objects.filter(finished_at__isnull=False)
-    if passed:
-        runs = runs.filter(ok=True)
-    return runs.order_by("-started_at", "-id").first()
 
 
 def run_smoke(
