@@ -170,7 +170,8 @@ def test_the_maintenance_page_is_not_logged_as_an_error(client, lines):
 @pytest.mark.launch
 @pytest.mark.django_db
 def test_the_launch_gate_holding_a_visitor_back_is_not_logged_as_an_error(client, lines):
-    from midas.launch import actors, services
+    from midas.launch import actors
+    from midas.launch.state import services
 
     services.ramp_set(percent=0, actor=actors.system("test"), reason="nobody new")
     assert client.get("/").status_code == 503
