@@ -4,7 +4,7 @@
 pass). When the gate is public at 100 % with no capacity cap it returns at once and costs no
 query (the launch state is remembered per process). Otherwise it reads the signed visitor
 cookie (``LAUNCH_VISITOR_COOKIE``: the visitor id, bucket and the gate's last answer), asks
-``access_services.visitor_admit`` (which writes at most once per visitor every few minutes),
+``access.services.visitor_admit`` (which writes at most once per visitor every few minutes),
 sets ``request.visitor`` and either lets the request through or answers with the branded
 opening-soon page: 503 + Retry-After while waiting for the ramp or capacity, 403 when the
 gate is closed to the visitor; JSON ``{"code": "launch_gate", ...}`` under ``/api/``; never

@@ -21,7 +21,7 @@ from midas.launch.console import launch_view, refused
 from midas.launch.models import Feedback, FeedbackStatus, GateMode
 from midas.launch.state.selectors import launch_state
 
-NAV = (35, "Access", "launch_console:access")
+NAV = [(35, "Access", "launch_console:access")]
 TEMPLATE = "launch/console/access.html"
 WAITLIST_TEMPLATE = "launch/console/access_waitlist.html"
 FEEDBACK_TEMPLATE = "launch/console/access_feedback.html"

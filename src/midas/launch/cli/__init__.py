@@ -11,9 +11,7 @@ something build their actor with ``actor_of(options)`` (``--by EMAIL`` or
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
-import pkgutil
 
 from midas.launch import actors, area_modules
 
@@ -32,8 +30,4 @@ def actor_of(options: dict) -> actors.Actor:
 
 def modules() -> list:
     """The sub-command modules: each area's ``cli.py``, in area name order."""
-    found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_"):
-            found.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return found + area_modules("cli")
+    return area_modules("cli")

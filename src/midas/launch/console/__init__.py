@@ -12,8 +12,6 @@ page with the message and the error's status (4xx), having changed nothing.
 from __future__ import annotations
 
 import functools
-import importlib
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -84,19 +82,11 @@ def post_form(
 
 
 def modules() -> list:
-    found = []
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
-        if not info.name.startswith("_") and info.name != "urls":
-            found.append(importlib.import_module(f"{__name__}.{info.name}"))
-    return found + area_modules("console")
+    """The page modules: each area's ``console.py``, in area name order."""
+    return area_modules("console")
 
 
 def nav() -> list[tuple[str, str]]:
     """``[(label, url name)]`` in position order."""
-    entries = sorted(
-        entry
-        for m in modules()
-        if hasattr(m, "NAV")
-        for entry in (m.NAV if isinstance(m.NAV, list) else [m.NAV])
-    )
+    entries = sorted(entry for m in modules() for entry in getattr(m, "NAV", []))
     return [(label, name) for _, label, name in entries]

@@ -3,7 +3,7 @@
 ``read_back()`` turns the rows the launch's parts wrote — ``LaunchEvent`` (phases, ramps,
 the deploy guard), ``SmokeRun``, ``GoNoGoRecord``, ``TriggerFiring``, ``RollbackRun`` and the
 status page's ``Incident`` with its ``Escalation`` — into one ordered list of decisions.
-The drill passes only when the script's decisions (``drill_timeline.EXPECTED``) are found
+The drill passes only when the script's decisions (``drill.timeline.EXPECTED``) are found
 there in order; the test reads the same rows.
 """
 

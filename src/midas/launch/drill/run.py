@@ -6,7 +6,7 @@ uses pytest's) — through the launch's public functions only:
 
 T-1 17:00 the team and the plan (``plan_init``), the checklist ticked, releases seen, a
 verified backup; 18:00 the freeze (the deploy guard refuses); launch day minute by minute
-from 05:50 to 18:00: generated traffic and probes (``drill_traffic``), and what the worker
+from 05:50 to 18:00: generated traffic and probes (``drill.traffic``), and what the worker
 does (``schedule_run_due``, ``triggers_evaluate``, ``escalation_tick``, outbox delivery, all
 with ``now=``); smoke checks and a GO at 10:00, public, 50 %; at 11:10 live chat is switched
 on and at 11:20 an error burst (2 % 5xx) starts; the error-rate trigger fires after 10
@@ -15,7 +15,7 @@ rollback (maintenance, flags back to the last good snapshot, the release hook, n
 restore), the errors stop, the trigger clears, level 2 is told at 15 minutes, the incident
 is acknowledged and later resolved; a go/no-go within the hour of the burst is NO-GO, one
 after a clean hour is GO; public again, 100 %, stabilisation, launched at 18:00. The
-team's actions are in ``drill_team``, the day's loop in ``drill_script``.
+team's actions are in ``drill.team``, the day's loop in ``drill.script``.
 
 The clock: ``django.utils.timezone.now`` answers the simulated time for the drill's
 duration (so rows a part stamps itself agree with the ``now=`` the drill passes), and

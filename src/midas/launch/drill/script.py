@@ -2,7 +2,7 @@
 
 ``Script.play()`` walks the simulated day. Each minute it does what the worker does
 (``schedule_run_due``, ``triggers_evaluate``, ``escalation_tick``, all with ``now=``) after
-the minute's traffic, then the team's scripted actions for that minute (``drill_team``).
+the minute's traffic, then the team's scripted actions for that minute (``drill.team``).
 Every call into another area goes through ``attempt()``: a part that has not landed is
 "not available", a refusal or an error is a failure of the drill — never skipped quietly.
 """

@@ -1,6 +1,6 @@
 """The launch team's actions in the drill (docs/explanation/launch-drill.md): what the
 coordinator, devops, the executive and the customers do at their scripted times, each
-through the launch's public functions. A mixin of ``drill_script.Script``, which supplies
+through the launch's public functions. A mixin of ``drill.script.Script``, which supplies
 the clock, the timeline and ``attempt()``.
 """
 
@@ -26,7 +26,7 @@ WAIVABLE = {"security_settings"}  # checks a development-settings scratch databa
 
 class Team:
     def setup(self) -> None:
-        from midas.catalog.demo import load_demo
+        from midas.demo import load_demo
 
         setup_people()
         count = load_demo()

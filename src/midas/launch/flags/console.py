@@ -15,7 +15,7 @@ from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.flags import selectors, services
 
-NAV = (40, "Flags", "launch_console:flags")
+NAV = [(40, "Flags", "launch_console:flags")]
 TEMPLATE = "launch/console/flags.html"
 
 

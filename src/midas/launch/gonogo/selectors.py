@@ -116,7 +116,7 @@ def _plain(value: Any) -> Any:
 
 
 def feedback_summary() -> dict[str, Any]:
-    """The beta feedback summary: ``access_selectors.feedback_summary()`` when the access
+    """The beta feedback summary: ``access.selectors.feedback_summary()`` when the access
     helper has landed, else counted here from ``Feedback`` (same shape)."""
     try:
         from midas.launch.access.selectors import feedback_summary as summary

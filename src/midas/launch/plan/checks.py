@@ -3,10 +3,10 @@
 A small registry: each check is a function ``(now) -> CheckResult(ok, evidence)``
 registered under a name with ``@plan_check("name", "what it proves")``. ``run_check`` runs
 one by name and never raises: an unknown name or a check that errors is a failed result
-whose evidence says why. ``plan_services.checks_run`` runs them every minute.
+whose evidence says why. ``plan.services.checks_run`` runs them every minute.
 
 Adding a check: write the function here (reads only, no writes), register it, and name it
-in ``plan_data.ITEMS`` or on an item in the console.
+in ``plan.data.ITEMS`` or on an item in the console.
 """
 
 from __future__ import annotations

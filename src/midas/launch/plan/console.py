@@ -5,7 +5,7 @@ again by the services.
 
 ``/ops/launch/team``: the launch team by escalation level with primary and backup
 contacts, vendor contacts, and the staff permission groups. Reading needs VIEW; changes
-need PLAN (checked here and by ``team_services``)."""
+need PLAN (checked here and by ``plan.team``)."""
 
 from __future__ import annotations
 

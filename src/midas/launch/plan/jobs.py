@@ -1,6 +1,6 @@
 """The launch plan's job (every minute, once a launch date is set): run the checklist's
-automatic checks (``plan_services.checks_run``), then carry out launch day's due steps
-(``plan_services.schedule_run_due``, exactly once each even with several workers)."""
+automatic checks (``plan.services.checks_run``), then carry out launch day's due steps
+(``plan.services.schedule_run_due``, exactly once each even with several workers)."""
 
 from __future__ import annotations
 

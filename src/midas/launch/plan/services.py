@@ -1,16 +1,16 @@
 """Writes of the launch plan: load it, tick and edit checklist items, run the automatic
 checks, and carry out launch day's schedule (docs/explanation/launch-plan.md).
 
-- ``plan_init`` loads what is missing of the default plan (``plan_data``); ticked items
+- ``plan_init`` loads what is missing of the default plan (``plan.data``); ticked items
   and carried-out steps are never touched. A new launch date re-times the open items and
   pending steps by whole local days (wall-clock times kept across DST).
 - ``item_tick``: a named person with a note. Items a check proves are refused unless
   ``override=True`` (the note says why); an overridden item is left alone by the checks
   until it is ticked back to "open".
-- ``checks_run``: the registered checks (``plan_checks``) of the items nobody overrode;
+- ``checks_run``: the registered checks (``plan.checks``) of the items nobody overrode;
   writes only what changed, records status changes.
 - ``schedule_run_due``, ``step_run``, ``step_skip``: launch day's schedule, in
-  ``plan_schedule`` and re-exported here.
+  ``plan.schedule`` and re-exported here.
 """
 
 from __future__ import annotations

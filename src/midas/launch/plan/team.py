@@ -2,7 +2,7 @@
 vendor contacts, and staff permission groups. Each checks ``actors.PLAN`` (granting a
 group too), records the change and, for contacts and grants, tells the launch channel.
 
-``level_contacts(level)`` (who to tell at an escalation level) lives in ``team_selectors``
+``level_contacts(level)`` (who to tell at an escalation level) lives in ``plan.selectors``
 and is re-exported here for the escalation code.
 """
 

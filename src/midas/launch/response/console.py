@@ -27,7 +27,7 @@ from midas.launch.response.triggers import TRIGGERS
 from midas.launch.state.selectors import launch_state
 from midas.status.models import Component, IncidentImpact
 
-NAV = (60, "Incidents", "launch_console:incidents")
+NAV = [(60, "Incidents", "launch_console:incidents")]
 TEMPLATE = "launch/console/incidents.html"
 
 

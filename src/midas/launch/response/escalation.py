@@ -11,7 +11,7 @@ Every open status-page incident has an ``Escalation`` clock from the moment it o
 "Critical" is the incident's impact ``critical``. Each level is told once
 (``EscalationNotice`` is unique per escalation and level, so two workers ticking at once
 tell nobody twice): an email with the acknowledge link to each contact of the level
-(``team_services.level_contacts``, else the ``LaunchContact`` rows whose role has that
+(``plan.team.level_contacts``, else the ``LaunchContact`` rows whose role has that
 ``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address) and a message
 on the launch channel naming their Slack handles. A resolved incident escalates no more.
 """

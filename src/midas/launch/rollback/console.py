@@ -15,7 +15,7 @@ from midas.launch.console import launch_view, refused
 from midas.launch.models import RollbackRun
 from midas.launch.rollback.services import rollback_plan, rollback_run
 
-NAV = (80, "Rollback", "launch_console:rollback")
+NAV = [(80, "Rollback", "launch_console:rollback")]
 TEMPLATE = "launch/console/rollback.html"
 
 

@@ -1,5 +1,5 @@
 """The steps of a rollback (``midas.launch.rollback.services``), each ``step(runner) -> (ok, detail,
-skipped)``. What each would do is ``rollback_preview.plan()``."""
+skipped)``. What each would do is ``rollback.preview.plan()``."""
 
 from __future__ import annotations
 

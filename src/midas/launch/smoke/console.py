@@ -17,7 +17,7 @@ from midas.launch.console import launch_view
 from midas.launch.models import SmokeRun
 from midas.launch.smoke.selectors import latest_smoke
 
-NAV = (60, "Smoke checks", "launch_console:smoke")
+NAV = [(60, "Smoke checks", "launch_console:smoke")]
 TEMPLATE = "launch/console/smoke.html"
 SHOWN = 20
 

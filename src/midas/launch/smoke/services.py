@@ -5,7 +5,7 @@ deployment — this one (``SITE_URL``) or another (docs/explanation/launch-smoke
     run = run_smoke("https://staging.example")  # another one (needs its SMOKE_TOKEN)
     run.ok, run.steps  # [{"name", "ok", "ms", "detail"}, ...]
 
-The journey (``smoke_journey.Journey``), each step timed: ``home`` (the home page answers
+The journey (``smoke.journey.Journey``), each step timed: ``home`` (the home page answers
 200 within ``SMOKE_HOME_MAX_MS``), ``registration`` (a fresh throwaway ``smoke+<run>@<smoke
 domain>`` account through the JSON API), ``sign_in`` (its address verified backstage, then a
 bearer token), ``booking`` (the catalogue, a quote for a real asset far in the future, a held

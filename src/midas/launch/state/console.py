@@ -17,7 +17,7 @@ from midas.launch.models import GateMode, Phase
 from midas.launch.state import services
 from midas.launch.state.selectors import freeze_in_force, freeze_window, launch_state, recent_events
 
-NAV = (0, "Overview", "launch_console:overview")
+NAV = [(0, "Overview", "launch_console:overview")]
 TEMPLATE = "launch/console/overview.html"
 
 

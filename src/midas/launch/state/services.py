@@ -1,8 +1,8 @@
 """Writes of the launch's state: phase, launch date and freeze window, access gate, traffic
 ramp, capacity, trigger action. Each checks the actor's permission, changes the one row,
 records the change (``launch.audit``) and tells the launch channel, in one transaction.
-Other areas keep their own writes: ``plan_services``, ``access_services``, ``flags``,
-``smoke``, ``gonogo``, ``triggers``, ``escalation``, ``rollback``.
+Other areas keep their own writes (``midas.launch.<area>.services``; the index is
+``midas.launch``).
 """
 
 from __future__ import annotations
