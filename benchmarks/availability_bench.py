@@ -7,7 +7,7 @@
 
 For each database it makes a scratch database (a SQLite file in a temporary directory; on
 PostgreSQL a database ``midas_bench`` created on the given server and dropped at the end),
-migrates and loads the demo collection (``midas.catalog.demo.load_demo``). The fleet is the
+migrates and loads the demo collection (``midas.demo.load_demo``). The fleet is the
 demo's assets plus generated copies of them, spread evenly over every category and city, up
 to ``--assets`` (default 1,000; or, with ``--per-asset N``, a fleet that grows with the
 table). For each size (10k, 100k, 1M by default) the reservation table is emptied and

@@ -47,8 +47,10 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from midas.demo import load_demo
-    from midas.launch import actors, flags, services
-    from midas.launch.selectors import forget
+    from midas.flags import selectors as flags
+    from midas.launch import actors
+    from midas.launch.state import services
+    from midas.launch.state.selectors import forget
 
     call_command("migrate", verbosity=0)
     load_demo()

@@ -8,7 +8,7 @@ What it does, in order:
 
 1. makes a scratch directory with a fresh SQLite database (or, with ``--database-url``, a
    scratch database ``midas_http_bench_<pid>`` created on that PostgreSQL server and dropped at
-   the end), migrates, loads the demo collection (``midas.catalog.demo.load_demo``) and
+   the end), migrates, loads the demo collection (``midas.demo.load_demo``) and
    collects static files, all with ``MIDAS_ENV=production``;
 2. starts the production server (``midas.server.MidasServer`` with ``server_options``:
    gunicorn, gthread, preload) on a free loopback port, in its own process group, with

@@ -7,7 +7,7 @@ A scratch database (SQLite in a temporary directory, or the given PostgreSQL dat
 must exist and be empty), the demo collection, a fleet of 1,000 assets and the reservation
 table filled as ``availability_bench.py`` fills it. All rows are then dated as written two
 days ago except ``--recent`` random ones written now. It times each check of
-``midas.launch.integrity`` as the trigger runs it every minute (reservations written in the
+``midas.launch.response.integrity`` as the trigger runs it every minute (reservations written in the
 last 24 h against all others) and the full overlap pass of
 ``midas launch triggers --integrity-full``.
 """
@@ -52,7 +52,7 @@ def main() -> int:
     from midas.bookings.models import Reservation
     from midas.catalog.models import Asset
     from midas.demo import load_demo
-    from midas.launch import integrity
+    from midas.launch.response import integrity
 
     call_command("migrate", verbosity=0)
     load_demo()

@@ -29,12 +29,3 @@ def load_demo_collection() -> int:
     """Create or update the demo collection; returns how many assets exist afterwards."""
     import_data(demo_data())
     return Asset.objects.count()
-
-
-def load_demo(**kwargs: object) -> int:
-    """Deprecated: ``midas.demo.load_demo``. Kept only until ``midas.launch.drill_team``
-    imports it from there; the import is deferred so the catalogue never loads the
-    bookings."""
-    from midas import demo
-
-    return demo.load_demo(**kwargs)
