@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from django.contrib.auth import get_user_model
 
-from midas.cli import STAFF_EMAIL, ensure_staff_account
+from midas.cli import STAFF_EMAIL, ensure_staff_account, main
 
 
 @pytest.mark.django_db
@@ -81,3 +81,12 @@ def test_midas_serve_starts_gunicorn_and_ctrl_c_stops_it(tmp_path):
     assert "password:" in output
     assert (tmp_path / "midas.sqlite3").exists()
     assert (tmp_path / "static").is_dir()
+
+
+@pytest.mark.launch
+def test_a_pass_through_command_names_itself_as_typed(capsys):
+    """``midas launch --help`` says ``usage: midas launch``, the command a person types."""
+    with pytest.raises(SystemExit) as done:
+        main(["launch", "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: midas launch ")

@@ -106,11 +106,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_manage(argv: list[str]) -> int:
+def cmd_manage(argv: list[str], *, prog: str = "midas manage") -> int:
+    """Run a Django management command; ``prog`` is how its usage line names the program
+    (``midas launch --help`` says ``usage: midas launch``, not ``midas manage launch``)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "midas.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["midas manage", *argv])
+    execute_from_command_line([prog, *argv])
     return 0
 
 
@@ -147,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])
     if argv and argv[0] in PASS_THROUGH:
-        return cmd_manage(argv)
+        return cmd_manage(argv, prog="midas")
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)

@@ -259,7 +259,7 @@ SLO_PROBE_RETENTION_DAYS = env_int("SLO_PROBE_RETENTION_DAYS", 92)
 SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | http (SITE_URL)
 SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
 
-# --- The launch (docs/explanation/launch.md) -------------------------------------------------
+# --- The launch (docs/launch.md) ------------------------------------------------------------
 RELEASE = env_str("MIDAS_RELEASE", "dev")  # the deployed release id; a new one in a freeze alerts
 SLACK_WEBHOOK_URL = env_str("SLACK_WEBHOOK_URL")  # #launch-ops incoming webhook; unset: no Slack
 SLACK_CHANNEL = env_str("SLACK_CHANNEL")  # the webhook's channel's name; empty: #launch-ops

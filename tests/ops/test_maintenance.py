@@ -125,7 +125,7 @@ def test_midas_maintenance_reaches_the_command(monkeypatch):
     import midas.cli
 
     seen = []
-    monkeypatch.setattr(midas.cli, "cmd_manage", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(midas.cli, "cmd_manage", lambda argv, **_: seen.append(argv) or 0)
     assert midas_main(["maintenance", "on", "--message", "m"]) == 0
     assert seen == [["maintenance", "on", "--message", "m"]]
 

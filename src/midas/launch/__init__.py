@@ -1,4 +1,4 @@
-"""The go-live control plane, in subpackages by area (docs/launch.md; DESIGN.md "Layout").
+"""The go-live control plane, in subpackages by area (docs/launch.md; docs/architecture.md).
 
 Each area keeps its writes in ``services.py`` (every one checks the actor's permission,
 records the change in the audit trail and tells the launch channel, in one transaction),

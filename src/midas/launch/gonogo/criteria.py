@@ -1,5 +1,5 @@
-"""The live criteria of the go/no-go decision: a small registry (DESIGN.md "small
-registries"), one documented entry per criterion (docs/explanation/launch-gonogo.md).
+"""The live criteria of the go/no-go decision: a small registry (docs/architecture.md), one
+documented entry per criterion (docs/explanation/launch-gonogo.md).
 
 Each entry is a function ``(now) -> Result`` registered with ``@criterion(key, label)``; it
 reads its evidence as of ``now`` (tests pin it) and says value, threshold and verdict. The

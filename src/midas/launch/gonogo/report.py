@@ -1,5 +1,5 @@
 """The launch report: the plan's success metrics against their targets
-(go-live-plan.md "Success Metrics"; docs/explanation/launch-gonogo.md).
+(the go-live plan's "Success Metrics"; docs/explanation/launch-gonogo.md).
 
 A registry of metrics, one function each ``(ReportWindow) -> (value, verdict, detail)``.
 Verdicts: ``met``, ``missed``, ``in progress`` (the metric's own period is not over and the

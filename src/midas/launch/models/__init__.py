@@ -1,4 +1,4 @@
-"""The go-live control plane's records (docs/explanation/launch.md).
+"""The go-live control plane's records (docs/launch.md).
 
 One module per area: ``state`` (the launch's one row: phase, gate, ramp, freeze, release),
 ``audit`` (every launch action, who/when/why), ``plan`` (checklist and launch-day schedule),

@@ -1,5 +1,5 @@
 """Who gets in during the launch: visitors and their ramp bucket, VIP invitations, the
-waitlist, and beta feedback (docs/explanation/bucketing.md)."""
+waitlist, and beta feedback (docs/explanation/launch-bucketing.md)."""
 
 from __future__ import annotations
 

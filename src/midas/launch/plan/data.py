@@ -1,4 +1,5 @@
-"""The default launch plan as data: ``go-live-plan.md`` item by item.
+"""The default launch plan as data: the launch team's go-live plan (their own document, kept
+with the team, not in this repository) item by item.
 
 ``plan_init`` (``midas launch plan init``) loads what is missing: the launch team's roles,
 the checklist (the preparation week, the day before, launch authorization and post-launch
