@@ -12,13 +12,12 @@ import re
 import secrets
 from dataclasses import replace
 
-from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
+from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.access.admission import ADMITTED
@@ -177,7 +176,7 @@ def invites_import_csv(file, *, actor: Actor, now: dt.datetime | None = None) ->
 def invite_link(invite: Invite) -> str:
     """The absolute, signed link that carries the code (``/launch/invite/<signed>``)."""
     signed = signing.Signer(salt=INVITE_SALT).sign(invite.code)  # the same link every time
-    return settings.SITE_URL.rstrip("/") + reverse("launch:invite_link", args=[signed])
+    return absolute_reverse("launch:invite_link", signed)
 
 
 def invite_code_of(signed: str) -> str:

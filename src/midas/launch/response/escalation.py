@@ -26,9 +26,9 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
+from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors, audit
 from midas.launch.channel import announce
@@ -79,8 +79,7 @@ def escalation_by_token(token: str) -> Escalation | None:
 
 
 def ack_url(escalation: Escalation) -> str:
-    path = reverse("launch_ack:ack", args=[ack_token(escalation)])
-    return settings.SITE_URL.rstrip("/") + path
+    return absolute_reverse("launch_ack:ack", ack_token(escalation))
 
 
 def level_contacts(level: int) -> list[LaunchContact]:
@@ -212,7 +211,7 @@ def _email_context(
         "opened_at": escalation.opened_at,
         "acknowledged": escalation.acknowledged_at is not None,
         "ack_url": ack_url(escalation),
-        "console_url": settings.SITE_URL.rstrip("/") + "/ops/launch/incidents",
+        "console_url": absolute_reverse("launch_console:incidents"),
     }
 
 
