@@ -11,10 +11,14 @@ team's configuration and passes every check; it is named in the record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 
 from midas.errors import AppError, ErrorCode
+
+if TYPE_CHECKING:
+    from midas.accounts.models import User
 
 # The permissions (codename on launch.LaunchState), checked as "launch.<codename>".
 VIEW = "launch.view_launch"
@@ -37,7 +41,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Actor:
-    user: object | None  # a staff User, or None for the system
+    user: User | None  # a staff account, or None for the system
     label: str  # the user's email, or "system:<part>"
     via: str  # console, cli, worker, drill, api
 
@@ -50,7 +54,7 @@ def system(part: str, via: str = "worker") -> Actor:
     return Actor(user=None, label=f"system:{part}", via=via)
 
 
-def of_user(user, via: str) -> Actor:
+def of_user(user: User, via: str) -> Actor:
     return Actor(user=user, label=user.email, via=via)
 
 
@@ -70,9 +74,9 @@ def by_email(email: str, via: str = "cli") -> Actor:
 
 
 def can(actor: Actor, perm: str) -> bool:
-    if actor.is_system:
-        return True
     user = actor.user
+    if user is None:  # the system
+        return True
     return bool(user.is_active and user.is_staff and user.has_perm(perm))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, TypeAlias, TypeGuard
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,6 +33,13 @@ from midas.launch.models import (
     Visitor,
     WaitlistEntry,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from midas.accounts.models import User
+
+    Someone: TypeAlias = User | AnonymousUser | None  # request.user, or nobody (a test, a script)
 
 REFRESH_SECONDS = 180  # a visitor's row is written at most this often (plus on a change)
 SEVERITIES = ("", "low", "medium", "high", "critical")
@@ -59,26 +67,28 @@ class VisitorToken:
         return cls(visitor_id=visitor_id, bucket=visitor_bucket(salt, visitor_id))
 
 
-def signed_in(user) -> bool:
+def signed_in(user: Someone) -> TypeGuard[User]:
     return user is not None and user.is_authenticated
 
 
-def _subject(token: VisitorToken, user, *, invited: bool) -> Subject:
-    known = signed_in(user)
+def _subject(token: VisitorToken, user: Someone, *, invited: bool) -> Subject:
+    known = user if signed_in(user) else None
     return Subject(
         bucket=token.bucket,
-        staff=bool(known and user.is_staff),
-        beta=bool(known and user.is_beta),
+        staff=bool(known and known.is_staff),
+        beta=bool(known and known.is_beta),
         invited=invited,
         admitted_before=token.state == ADMITTED,
     )
 
 
 def _capacity_full(gate: Gate, now: dt.datetime) -> bool:
-    return bool(gate.capacity) and active_count_remembered(now) >= gate.capacity
+    if not gate.capacity:  # no cap
+        return False
+    return active_count_remembered(now) >= gate.capacity
 
 
-def _account_token(user) -> VisitorToken | None:
+def _account_token(user: User) -> VisitorToken | None:
     """The token of the account's earliest visitor row (one read), or None."""
     row = Visitor.objects.filter(user=user).order_by("first_seen_at", "pk").first()
     if row is None:
@@ -95,7 +105,7 @@ def _account_token(user) -> VisitorToken | None:
 
 
 def visitor_admit(
-    *, gate: Gate, token: VisitorToken | None, user, now: dt.datetime
+    *, gate: Gate, token: VisitorToken | None, user: Someone, now: dt.datetime
 ) -> tuple[VisitorToken, Decision]:
     """The gate's answer for one request, and the token to keep in the cookie.
 
@@ -125,12 +135,11 @@ def visitor_admit(
 
 
 def visitor_seen(
-    *, gate: Gate, token: VisitorToken, user, now: dt.datetime
+    *, gate: Gate, token: VisitorToken, user: Someone, now: dt.datetime
 ) -> tuple[VisitorToken, Decision]:
     """Record the visitor (one row write): link a signed-in account, giving back the
     account's earlier visitor id and bucket when it was first seen on another device;
     re-check the invitation (revoked → no longer invited); decide; keep the answer."""
-    known = signed_in(user)
     with transaction.atomic():
         row, _ = Visitor.objects.get_or_create(
             visitor_id=token.visitor_id,
@@ -143,7 +152,7 @@ def visitor_seen(
                 "invite_id": token.invite_id,
             },
         )
-        if known:
+        if signed_in(user):
             earlier = Visitor.objects.filter(user=user).order_by("first_seen_at", "pk").first()
             if earlier is not None and earlier.pk != row.pk:
                 if row.invite_id and not earlier.invite_id:
@@ -266,20 +275,22 @@ def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
 
 
 @transaction.atomic
-def feedback_submit(*, user, rating, comment: str = "", path: str = "") -> Feedback:
+def feedback_submit(
+    *, user: Someone, rating: int | str | None, comment: str = "", path: str = ""
+) -> Feedback:
     """A beta tester's or invitee's rating (1-5) and comment on a page, with the release."""
     try:
-        rating = int(rating)
-    except (TypeError, ValueError):
-        rating = 0
-    if not 1 <= rating <= 5:
+        stars = int(rating) if rating is not None else 0
+    except ValueError:
+        stars = 0
+    if not 1 <= stars <= 5:
         raise AppError(ErrorCode.INVALID_INPUT, "A rating from 1 to 5.", field="rating")
     comment = (comment or "").strip()
     if len(comment) > 2000:
         raise AppError(ErrorCode.INVALID_INPUT, "At most 2000 characters.", field="comment")
     return Feedback.objects.create(
         user=user if signed_in(user) else None,
-        rating=rating,
+        rating=stars,
         comment=comment,
         path=(path or "/")[:300],
         release=settings.RELEASE,

@@ -102,7 +102,8 @@ def signoff_add(
         raise AppError(
             ErrorCode.NOT_FOUND, f"No {role_key} role (midas launch plan init).", field="role"
         )
-    if not may_sign(actor, role):
+    user = actor.user
+    if user is None or not may_sign(actor, role):  # never the system
         raise AppError(
             ErrorCode.FORBIDDEN,
             f"{actor.label} may not sign for {role}: only its primary or backup contact may "
@@ -119,7 +120,7 @@ def signoff_add(
                     ErrorCode.INVALID_STATE, f"{role} has already signed record #{locked.pk}."
                 )
             signoff = SignOff.objects.create(
-                record=locked, role=role, user=actor.user, approve=approve, note=note, at=now
+                record=locked, role=role, user=user, approve=approve, note=note, at=now
             )
             verb = "approved" if approve else "rejected"
             audit.record(

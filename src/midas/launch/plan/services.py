@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -61,7 +62,9 @@ def _shift_days(at: dt.datetime, days: int, state: LaunchState) -> dt.datetime:
     return dt.datetime.combine(day, local.time().replace(tzinfo=None), tzinfo=local_zone(state))
 
 
-def _item_fields(spec: plan_data.ItemSpec, state: LaunchState, roles: dict) -> dict:
+def _item_fields(
+    spec: plan_data.ItemSpec, state: LaunchState, roles: dict[str, LaunchRole]
+) -> dict[str, Any]:
     due = (
         launch_day_at(state, spec.hour, spec.minute, days=spec.days) if state.launch_date else None
     )
@@ -76,7 +79,7 @@ def _item_fields(spec: plan_data.ItemSpec, state: LaunchState, roles: dict) -> d
     }
 
 
-def _step_fields(spec: plan_data.StepSpec, state: LaunchState) -> dict:
+def _step_fields(spec: plan_data.StepSpec, state: LaunchState) -> dict[str, Any]:
     return {
         "at": launch_day_at(state, spec.hour, spec.minute),
         "title": spec.title,
@@ -133,6 +136,8 @@ def plan_init(
 def _retime(delta: int, state: LaunchState) -> int:
     count = 0
     for item in ChecklistItem.objects.filter(status=ItemStatus.OPEN, due_at__isnull=False):
+        if item.due_at is None:  # excluded by the filter; narrows the type
+            continue
         item.due_at = _shift_days(item.due_at, delta, state)
         item.save(update_fields=["due_at", "updated_at"])
         count += 1
@@ -143,7 +148,9 @@ def _retime(delta: int, state: LaunchState) -> int:
     return count
 
 
-def _load_items(state: LaunchState, roles: dict, replace: bool, summary: InitSummary) -> None:
+def _load_items(
+    state: LaunchState, roles: dict[str, LaunchRole], replace: bool, summary: InitSummary
+) -> None:
     existing = {i.key: i for i in ChecklistItem.objects.all()}
     for position, spec in enumerate(plan_data.ITEMS, start=1):
         wanted = _item_fields(spec, state, roles)
@@ -245,9 +252,9 @@ def item_update(
 
     actors.require(actor, actors.PLAN)
     item = ChecklistItem.objects.select_for_update().get(pk=item.pk)
-    changes: dict[str, tuple] = {}
+    changes: dict[str, tuple[str | None, str]] = {}
 
-    def change(name: str, value) -> None:
+    def change(name: str, value: object) -> None:
         old = getattr(item, name)
         if value != old:
             changes[name] = (str(old) if old is not None else None, str(value))

@@ -24,7 +24,7 @@ from django.utils import timezone
 from midas.errors import AppError
 from midas.launch import actors, audit
 from midas.launch.channel import announce
-from midas.launch.models import TriggerAction, TriggerFiring
+from midas.launch.models import RollbackRun, TriggerAction, TriggerFiring
 from midas.launch.response.escalation import escalation_start
 from midas.launch.response.triggers import TRIGGERS, Reading, Trigger
 from midas.launch.state.selectors import launch_state
@@ -140,7 +140,7 @@ def _execute(firing: TriggerFiring, trigger: Trigger, reading: Reading, now: dt.
 
 
 @transaction.atomic
-def _executed(firing: TriggerFiring, run, problem: str) -> None:
+def _executed(firing: TriggerFiring, run: RollbackRun | None, problem: str) -> None:
     if run is not None:
         firing.rollback = run
         firing.save(update_fields=["rollback"])

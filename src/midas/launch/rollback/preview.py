@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -14,12 +15,15 @@ from midas.launch.models import Phase
 from midas.launch.rollback.export import Loss, loss_since
 from midas.ops.logs.redaction import redact
 
+if TYPE_CHECKING:
+    from midas.backups.manifest import Manifest
+
 
 @dataclass
 class Target:
     """The backup a restore goes back to, and what restoring it would lose."""
 
-    manifest: object  # midas.backups.manifest.Manifest
+    manifest: Manifest
     loss: Loss
 
 

@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -37,6 +38,7 @@ from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.models import RollbackRun
 from midas.launch.rollback import preview, steps
+from midas.launch.rollback.export import Export
 from midas.ops.logs.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -112,7 +114,9 @@ def rollback_run(
 
 
 @transaction.atomic
-def _record_dry_run(*, actor: Actor, reason: str, target, now: dt.datetime) -> RollbackRun:
+def _record_dry_run(
+    *, actor: Actor, reason: str, target: preview.Target | None, now: dt.datetime
+) -> RollbackRun:
     plan = preview.plan(target=target, now=now)
     run = RollbackRun.objects.create(
         started_at=now,
@@ -150,13 +154,22 @@ def _record_dry_run(*, actor: Actor, reason: str, target, now: dt.datetime) -> R
 class _Runner:
     """One rollback in progress: the run row, the clock, what failed."""
 
-    def __init__(self, *, actor: Actor, reason: str, target, now: dt.datetime | None) -> None:
+    def __init__(
+        self, *, actor: Actor, reason: str, target: preview.Target | None, now: dt.datetime | None
+    ) -> None:
         self.actor, self.reason, self.target = actor, reason, target
         self.base, self.t0 = now, time.monotonic()
         self.failed: list[str] = []
-        self.export = None  # rollback_export.Export once written
+        self.export: Export | None = None  # once the restore step has written it
         self.restored = False
-        self.run_row: RollbackRun | None = None
+        self.run_row: RollbackRun | None = None  # written by _start(); a restore replaces it
+
+    @property
+    def row(self) -> RollbackRun:
+        """The run's row (the steps and the finish come after ``_start``)."""
+        if self.run_row is None:
+            raise RuntimeError("the rollback has not started: no run row yet")
+        return self.run_row
 
     def clock(self) -> dt.datetime:
         if self.base is None:
@@ -183,7 +196,7 @@ class _Runner:
     @transaction.atomic
     def _start(self) -> None:
         at = self.clock()
-        self.run_row = RollbackRun.objects.create(
+        run = self.run_row = RollbackRun.objects.create(
             started_at=at,
             actor_label=self.actor.label,
             reason=self.reason,
@@ -197,20 +210,20 @@ class _Runner:
             actor=self.actor,
             reason=self.reason,
             at=at,
-            run=self.run_row.pk,
-            backup=self.run_row.backup_name,
+            run=run.pk,
+            backup=run.backup_name,
         )
         announce(
             event="launch.rollback.started",
             text=f"Rollback started by {self.actor.label}: {self.reason}",
             severity="danger",
             fields={
-                "restore": self.run_row.backup_name or "no (code and flags only)",
+                "restore": run.backup_name or "no (code and flags only)",
                 "via": self.actor.via,
             },
         )
 
-    def _step(self, name: str, action) -> bool:
+    def _step(self, name: str, action: Callable[[_Runner], tuple[bool, str, bool]]) -> bool:
         started = self.clock()
         t = time.monotonic()
         try:
@@ -235,8 +248,8 @@ class _Runner:
         return ok
 
     @transaction.atomic
-    def save_step(self, entry: dict) -> None:
-        run = self.run_row
+    def save_step(self, entry: dict[str, Any]) -> None:
+        run = self.row
         run.steps = [*run.steps, entry]
         self._save(run, "steps", "export_path")
         record(
@@ -263,7 +276,7 @@ class _Runner:
 
     @transaction.atomic
     def _finish(self, *, stopped_at: str) -> RollbackRun:
-        run = self.run_row
+        run = self.row
         run.finished_at = self.clock()
         run.ok = not self.failed
         self._save(run, "finished_at", "ok")

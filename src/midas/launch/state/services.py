@@ -124,7 +124,7 @@ def schedule_set(
 
 
 @transaction.atomic
-def gate_set(*, mode: str, actor: Actor, reason: str, at: dt.datetime | None = None):
+def gate_set(*, mode: str, actor: Actor, reason: str, at: dt.datetime | None = None) -> LaunchState:
     actors.require(actor, actors.PHASE)
     reason = on_the_record(reason)
     if mode not in GateMode.values:
@@ -142,7 +142,7 @@ def gate_set(*, mode: str, actor: Actor, reason: str, at: dt.datetime | None = N
     return row
 
 
-def parse_percent(value) -> Decimal:
+def parse_percent(value: Decimal | float | str) -> Decimal:
     try:
         percent = Decimal(str(value).strip().rstrip("%"))
     except (InvalidOperation, ValueError) as exc:
@@ -159,7 +159,13 @@ def parse_percent(value) -> Decimal:
 
 
 @transaction.atomic
-def ramp_set(*, percent, actor: Actor, reason: str, at: dt.datetime | None = None):
+def ramp_set(
+    *,
+    percent: Decimal | float | str,
+    actor: Actor,
+    reason: str,
+    at: dt.datetime | None = None,
+) -> LaunchState:
     """Admit ``percent`` % of new visitors. Raising it never turns anyone away; lowering it
     turns away admitted visitors whose bucket is above the new line (said in the record)."""
     actors.require(actor, actors.RAMP)
