@@ -14,7 +14,7 @@ from midas.launch.gonogo.report import METRICS, NEEDS_ANALYTICS, launch_report
 from midas.launch.models import Feedback
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from tests.factories import make_asset, make_city, make_driver, make_paid_booking
-from tests.launch.test_criteria import SOFT_LAUNCH, T0, set_launch_day
+from tests.launch.gonogo.test_criteria import SOFT_LAUNCH, T0, set_launch_day
 from tests.slo.conftest import add_minute, add_probe
 
 pytestmark = pytest.mark.django_db

@@ -27,7 +27,7 @@ from midas.launch.models import (
 )
 from midas.notifications.models import OutboxMessage
 from tests.launch.conftest import make_staff
-from tests.launch.test_criteria import T0, backups, green_launch, ready  # noqa: F401 (fixtures)
+from tests.launch.gonogo.test_criteria import T0, backups, green_launch, ready  # noqa: F401 (fixtures)
 from tests.slo.conftest import add_minute
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from midas.launch.gonogo import services
 from midas.launch.models import GoNoGoRecord, LaunchContact, LaunchRole, SignOff
 from midas.ops.health import registry
-from tests.launch.test_criteria import Stub
+from tests.launch.gonogo.test_criteria import Stub
 
 pytestmark = pytest.mark.django_db
 
