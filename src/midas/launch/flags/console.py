@@ -14,21 +14,10 @@ from midas.flags.models import FlagState
 from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.flags import selectors, services
+from midas.launch.flags.actions import FLAG_ADD, FLAG_SET, FLAGS_RESTORE
 
 NAV = [(40, "Flags", "launch_console:flags")]
 TEMPLATE = "launch/console/flags.html"
-
-
-class FlagForm(forms.Form):
-    state = forms.ChoiceField(choices=FlagState.choices)
-    percent = forms.IntegerField(min_value=0, max_value=100, required=False)
-    reason = forms.CharField(max_length=500)
-
-
-class AddForm(forms.Form):
-    key = forms.SlugField(max_length=40)
-    description = forms.CharField(max_length=200, required=False)
-    reason = forms.CharField(max_length=500)
 
 
 class ReasonForm(forms.Form):
@@ -66,27 +55,14 @@ def _post(request: HttpRequest, form: forms.Form, failed: str, apply) -> HttpRes
 @require_POST
 @launch_view()
 def flag_change(request: HttpRequest, key: str) -> HttpResponse:
-    return _post(
-        request,
-        FlagForm(request.POST),
-        key,
-        lambda d, a: services.flag_set(
-            key=key, state=d["state"], percent=d["percent"] or 0, actor=a, reason=d["reason"]
-        ),
-    )
+    form = FLAG_SET.form({**request.POST.dict(), "key": key})
+    return _post(request, form, key, FLAG_SET.apply)
 
 
 @require_POST
 @launch_view()
 def flag_add(request: HttpRequest) -> HttpResponse:
-    return _post(
-        request,
-        AddForm(request.POST),
-        "add",
-        lambda d, a: services.flag_create(
-            key=d["key"], description=d["description"], actor=a, reason=d["reason"]
-        ),
-    )
+    return _post(request, FLAG_ADD.form(request.POST), "add", FLAG_ADD.apply)
 
 
 @require_POST
@@ -103,12 +79,7 @@ def flags_snapshot(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view()
 def flags_restore(request: HttpRequest) -> HttpResponse:
-    return _post(
-        request,
-        ReasonForm(request.POST),
-        "restore",
-        lambda d, a: services.flags_restore_last_good(actor=a, reason=d["reason"]),
-    )
+    return _post(request, FLAGS_RESTORE.form(request.POST), "restore", FLAGS_RESTORE.apply)
 
 
 urlpatterns = [

@@ -1,0 +1,139 @@
+"""The launch state's actions, declared once for ``midas launch`` and the console's overview
+(``midas.launch.actions``): phase, launch day, gate, ramp, capacity, what triggers do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from midas.launch import actors
+from midas.launch.actions import Action
+from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
+from midas.launch.state import services
+from midas.launch.state.selectors import freeze_window
+
+NO_CAP = {"none", "off", "0"}
+
+
+class Reasoned(forms.Form):
+    reason = forms.CharField(max_length=500, help_text="why (kept on the record)")
+
+
+class PhaseForm(Reasoned):
+    phase = forms.ChoiceField(choices=Phase.choices)
+    field_order = ["phase", "reason"]
+
+
+class ScheduleForm(Reasoned):
+    date = forms.DateField(help_text="launch day, YYYY-MM-DD")
+    tz = forms.CharField(required=False, initial="", help_text="IANA time zone")
+    field_order = ["date", "tz", "reason"]
+
+
+class GateForm(Reasoned):
+    mode = forms.ChoiceField(choices=GateMode.choices)
+    field_order = ["mode", "reason"]
+
+
+class RampForm(Reasoned):
+    # A percentage from 0 to 100, at most 2 decimals ("25" or "25%"): the service's rule.
+    percent = forms.CharField(
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="PERCENT of new visitors (0-100)",
+    )
+    field_order = ["percent", "reason"]
+
+
+class CapacityForm(Reasoned):
+    sessions = forms.CharField(max_length=12, help_text="SESSIONS, or 'none' for no cap")
+    field_order = ["sessions", "reason"]
+
+
+class TriggerActionForm(Reasoned):
+    action = forms.ChoiceField(choices=TriggerAction.choices)
+    field_order = ["action", "reason"]
+
+
+def _schedule_said(row: LaunchState) -> str:
+    window = freeze_window(row)
+    said = f"Launch day is {row.launch_date} ({row.timezone})."
+    if window:
+        said += (
+            f"\nFreeze: {window.starts_at:%Y-%m-%d %H:%M %Z} → {window.ends_at:%Y-%m-%d %H:%M %Z}."
+        )
+    return said
+
+
+def _capacity(data: dict[str, Any], actor: actors.Actor) -> LaunchState:
+    raw = data["sessions"].strip().lower()
+    sessions = None if raw in NO_CAP else services.parse_int(raw, "sessions")
+    return services.capacity_set(sessions=sessions, actor=actor, reason=data["reason"])
+
+
+PHASE_SET = Action(
+    command=("phase", "set"),
+    help="move the launch to PHASE",
+    perm=actors.PHASE,
+    form=PhaseForm,
+    positional=("phase",),
+    apply=lambda d, a: services.phase_set(phase=d["phase"], reason=d["reason"], actor=a),
+    said=lambda row: f"Phase is now {Phase(row.phase).label}.",
+)
+SCHEDULE_SET = Action(
+    command=("schedule", "set"),
+    help="launch day (YYYY-MM-DD) and time zone",
+    perm=actors.PHASE,
+    form=ScheduleForm,
+    positional=("date",),
+    apply=lambda d, a: services.schedule_set(
+        launch_date=d["date"], tz=d["tz"], actor=a, reason=d["reason"]
+    ),
+    said=_schedule_said,
+)
+GATE_SET = Action(
+    command=("gate", "set"),
+    help="closed, beta, invite or public",
+    perm=actors.PHASE,
+    form=GateForm,
+    positional=("mode",),
+    apply=lambda d, a: services.gate_set(mode=d["mode"], reason=d["reason"], actor=a),
+    said=lambda row: f"Access gate: {GateMode(row.gate_mode).label}.",
+)
+RAMP_SET = Action(
+    command=("ramp", "set"),
+    help="PERCENT of new visitors (0-100)",
+    perm=actors.RAMP,
+    form=RampForm,
+    positional=("percent",),
+    apply=lambda d, a: services.ramp_set(percent=d["percent"], reason=d["reason"], actor=a),
+    said=lambda row: f"Traffic ramp: {row.ramp_percent:g}% of new visitors.",
+)
+CAPACITY_SET = Action(
+    command=("capacity", "set"),
+    help="SESSIONS, or 'none' for no cap",
+    perm=actors.RAMP,
+    form=CapacityForm,
+    positional=("sessions",),
+    apply=_capacity,
+    said=lambda row: f"Capacity: {row.capacity_sessions or 'no cap'}.",
+)
+TRIGGER_ACTION_SET = Action(
+    command=("trigger-action",),
+    help="what a fired rollback trigger does",
+    perm=actors.ROLLBACK,
+    form=TriggerActionForm,
+    positional=("action",),
+    apply=lambda d, a: services.trigger_action_set(action=d["action"], reason=d["reason"], actor=a),
+    said=lambda row: f"Rollback triggers: {TriggerAction(row.trigger_action).label}.",
+)
+
+ACTIONS = [PHASE_SET, SCHEDULE_SET, GATE_SET, RAMP_SET, CAPACITY_SET, TRIGGER_ACTION_SET]
+GROUPS = {
+    "phase": "change the launch phase",
+    "schedule": "set launch day",
+    "gate": "who may come in",
+    "ramp": "the share of new visitors admitted",
+    "capacity": "planned capacity: concurrent active visitors",
+}
