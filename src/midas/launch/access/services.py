@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
 from midas.launch.access.admission import ADMITTED, Decision, Gate, Subject, decide, visitor_bucket
@@ -245,7 +246,7 @@ def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
         return 0
     now = now or timezone.now()
     told = 0
-    site = settings.SITE_URL.rstrip("/") + "/"
+    site = absolute_reverse("web:home")
     for entry in WaitlistEntry.objects.filter(notified_at__isnull=True)[:limit]:
         with transaction.atomic():
             # claim the row first: two workers never email the same address
