@@ -40,7 +40,9 @@ its reads in ``selectors.py``, and, where it has them, its ``cli.py`` (``midas l
 
 Shared plumbing stays at the top: ``actors`` (who acts, permissions), ``audit``
 (``record()``), ``channel`` (``announce()``), ``models`` (every area's records, app label
-``launch``), ``cli`` and ``console`` (their shared helpers and discovery), ``middleware``
+``launch``), ``actions`` (an action declared once for the command line and the console:
+``state.actions``, ``flags.actions``), ``cli`` and ``console`` (their shared helpers and
+discovery), ``middleware``
 (the gate), ``urls`` and ``ack_urls``, ``receivers`` (what the core announces),
 ``tasks`` (registers every area's jobs), ``management/commands`` (``launch``, ``incident``,
 ``smoke``, ``migrate``) and ``templatetags``. Nothing outside this package imports it.
