@@ -609,7 +609,13 @@ def smoke(topo: Topology, log: Callable[[str], None] = lambda m: None) -> dict[s
     expect("immutable" not in plain.header("cache-control"), "unhashed static marked immutable")
     missing = client.get("/static/no-such-file.css")
     expect(missing.status == 404, f"missing static: {missing.status}")
-    static_hits = sum(1 for _ in topo.static_log.read_text().splitlines())
+    # nginx writes a request's log line after the response has gone out: under load the
+    # client can be faster than the line, so read the log until all three are there (5 s).
+    deadline = time.monotonic() + 5
+    while (static_hits := len(topo.static_log.read_text().splitlines())) < 3:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     expect(static_hits >= 3, "static requests reached the app servers")
     step("static", file=manifest[css], cache_control=cache_control)
 

@@ -166,10 +166,3 @@ def test_demo_file_is_what_export_writes(demo):
         json.dumps(export_data())
     )
     assert Location.objects.get(slug="houston").tax_rate_bp == 825
-
-
-def test_the_old_import_path_still_loads_the_whole_demo(db):
-    from midas.catalog import demo as old_path
-
-    assert old_path.load_demo() == Asset.objects.count()
-    assert Reservation.objects.filter(kind=ReservationKind.MAINTENANCE).exists()
