@@ -1,5 +1,6 @@
 """The flags the product declares in code. A row (``Flag``) overrides a declared default;
-``midas launch flags add`` may add flags that code reads by key before it declares them."""
+the launch control plane may add flags (``flags add``) that code reads by key before it
+declares them."""
 
 from __future__ import annotations
 
