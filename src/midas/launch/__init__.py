@@ -2,9 +2,9 @@
 
 Each area keeps its writes in ``services.py`` (every one checks the actor's permission,
 records the change in the audit trail and tells the launch channel, in one transaction),
-its reads in ``selectors.py``, and, where it has them, its ``cli.py`` (``midas launch
-...`` sub-commands), ``console.py`` (pages under ``/ops/launch/``) and ``jobs.py``
-(periodic jobs), found by name (``area_modules``):
+its reads in ``selectors.py``, its records in ``models.py``, and, where it has them, its
+``cli.py`` (``midas launch ...`` sub-commands), ``console.py`` (pages under
+``/ops/launch/``) and ``jobs.py`` (periodic jobs), found by name (``area_modules``):
 
 - ``state``: the launch's one row — phase, launch date and freeze window, gate, ramp,
   capacity, trigger action; the system freeze and the deploy guard. Writes:
@@ -39,13 +39,14 @@ its reads in ``selectors.py``, and, where it has them, its ``cli.py`` (``midas l
   ``records``).
 
 Shared plumbing stays at the top: ``actors`` (who acts, permissions), ``audit``
-(``record()``), ``channel`` (``announce()``), ``models`` (every area's records, app label
-``launch``), ``actions`` (an action declared once for the command line and the console:
+(``record()``), ``channel`` (``announce()``), ``models`` (the audit trail,
+``LaunchEvent``, and the index of every area's records; app label ``launch``),
+``actions`` (an action declared once for the command line and the console:
 ``state.actions``, ``flags.actions``), ``cli`` and ``console`` (their shared helpers and
-discovery), ``middleware``
-(the gate), ``urls`` and ``ack_urls``, ``receivers`` (what the core announces),
-``tasks`` (registers every area's jobs), ``management/commands`` (``launch``, ``incident``,
-``smoke``, ``migrate``) and ``templatetags``. Nothing outside this package imports it.
+discovery), ``middleware`` (the gate), ``urls`` and ``ack_urls``, ``receivers`` (what the
+core announces), ``tasks`` (registers every area's jobs), ``management/commands``
+(``launch``, ``incident``, ``smoke``, ``migrate``) and ``templatetags``. Nothing outside
+this package imports it.
 """
 
 from __future__ import annotations
