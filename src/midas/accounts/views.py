@@ -22,9 +22,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from midas.accounts import forms, ratelimit, services
 from midas.accounts.authentication import check_credentials
+from midas.core.meta import PageMeta
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_page
-from midas.web.meta import PageMeta
 
 PENDING = "accounts_pending"  # session: the account registered in this browser, its address
 NEXT = "accounts_next"  # session: where to go once the address is verified

@@ -12,18 +12,24 @@ service), the service call and what the command line says afterwards:
     )
 
 ``add_commands(sub, actions, groups)`` adds them to ``midas launch``: positional fields as
-positional arguments, the others as ``--name`` options, choice fields with their choices,
-``--by`` for the acting account. The handler binds the same form to the options, so a bad
-value is refused the same way on both sides (``invalid_input``, exit 2 on the command line,
-400 in the console); the console's views call ``console.post_form`` with the action's form,
+positional arguments, the others as ``--name`` options (``options`` gives another name, e.g.
+``{"confirm_loss": "--yes"}``), choice fields with their choices, boolean fields as flags
+(``store_true``), a choice field named in ``switches`` as one flag per choice
+(``--approve | --reject``), ``--by`` for the acting account. The handler binds the same
+form to the options, so a bad value is refused the same way on both sides
+(``invalid_input``, exit 2 on the command line, 400 in the console), prints ``said(result)``
+and exits with ``exit_code(result)`` (0 unless given). A command that prints more than ``said``
+builds its parser with ``add_arguments`` and calls ``run(data_of(action, options), actor)``.
+The console's views bind the same form, with what the URL names (a key, an id) added to the
+posted data, and call ``console.post_action`` (or their own helper) with the action's
 permission and ``apply``.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -42,6 +48,9 @@ class Action:
     apply: Callable[[dict[str, Any], Actor], Any]
     said: Callable[[Any], str]
     positional: tuple[str, ...] = ()
+    options: Mapping[str, str] = field(default_factory=dict)
+    switches: tuple[str, ...] = ()
+    exit_code: Callable[[Any], int] = lambda result: 0
 
     def run(self, data: dict[str, Any], actor: Actor) -> Any:
         """Bind the form to ``data``, refuse what it refuses, call the service."""
@@ -58,7 +67,8 @@ def invalid(form: forms.Form) -> AppError:
     return AppError(ErrorCode.INVALID_INPUT, f"{name}: {said}", field=name)
 
 
-def _add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
+def add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
+    """The action's form fields as ``parser``'s arguments, and ``--by``."""
     for name, form_field in action.form().fields.items():  # in the form's field_order
         choices = None
         # a ChoiceField keeps its (static) choices as a list of (value, label)
@@ -68,9 +78,18 @@ def _add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
         if name in action.positional:
             parser.add_argument(name, choices=choices, help=help_text)
             continue
+        flag = action.options.get(name, f"--{name.replace('_', '-')}")
+        if name in action.switches and choices:
+            group = parser.add_mutually_exclusive_group(required=form_field.required)
+            for value in choices:
+                group.add_argument(f"--{value}", dest=name, action="store_const", const=value)
+            continue
+        if isinstance(form_field, forms.BooleanField):
+            parser.add_argument(flag, dest=name, action="store_true", help=help_text)
+            continue
         default = form_field.initial
         parser.add_argument(
-            f"--{name.replace('_', '-')}",
+            flag,
             dest=name,
             choices=choices,
             required=form_field.required and default is None,
@@ -80,26 +99,35 @@ def _add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
     add_by(parser)
 
 
+def data_of(action: Action, options: dict[str, Any]) -> dict[str, Any]:
+    """The parsed command line's values of the action's form fields (those given)."""
+    return {
+        name: options[name] for name in action.form.base_fields if options.get(name) is not None
+    }
+
+
 def _handler(action: Action) -> Callable[[dict[str, Any], Any], int]:
     def handle(options: dict[str, Any], out: Any) -> int:
-        data = {
-            name: options[name] for name in action.form.base_fields if options.get(name) is not None
-        }
-        result = action.run(data, actor_of(options))
+        result = action.run(data_of(action, options), actor_of(options))
         out.stdout.write(action.said(result))
-        return 0
+        return action.exit_code(result)
 
     return handle
 
 
 def add_commands(
-    sub: Any, actions: Sequence[Action], groups: dict[str, str] | None = None
+    sub: Any,
+    actions: Sequence[Action],
+    groups: dict[str, str] | None = None,
+    nested: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Add ``actions`` under ``sub`` (argparse sub-parsers); ``groups`` gives the help of
-    the first word of two-word commands. Returns the second-level sub-parsers by first word,
-    for commands of the area that are not actions (``status``, ``list``)."""
+    the first word of two-word commands, ``nested`` the sub-parsers of a first word the area
+    made itself (a command with its own options, as ``gonogo``). Returns the second-level
+    sub-parsers by first word, for commands of the area that are not actions (``status``,
+    ``list``)."""
     groups = groups or {}
-    nested: dict[str, Any] = {}
+    nested = dict(nested or {})
     for action in actions:
         if len(action.command) == 1:
             parser = sub.add_parser(action.command[0], help=action.help)
@@ -109,6 +137,6 @@ def add_commands(
                 group = sub.add_parser(first, help=groups.get(first, ""))
                 nested[first] = group.add_subparsers(dest=f"{first}_action", required=True)
             parser = nested[first].add_parser(second, help=action.help)
-        _add_arguments(parser, action)
+        add_arguments(parser, action)
         parser.set_defaults(handler=_handler(action))
     return nested

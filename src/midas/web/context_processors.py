@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from midas.catalog.selectors import nav_categories, nav_locations
+from midas.core.meta import PageMeta
 from midas.core.site import SITE_NAME, concierge
-from midas.web.meta import PageMeta
 
 DEFAULT_DESCRIPTION = (
     "Exotic cars, superyachts, private jets and villas to rent in Dubai, Washington DC, "

@@ -12,14 +12,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
+from midas.bookings.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
 from midas.bookings.search import AssetSearch, search_assets
 from midas.catalog import selectors
+from midas.core.meta import PageMeta
+from midas.core.site import SITE_NAME
+from midas.core.urls import absolute_url as absolute
 from midas.errors import AppError
 from midas.web.calendar import month_view
 from midas.web.forms import CollectionFilterForm
-from midas.web.meta import SITE_NAME, PageMeta, absolute
 from midas.web.page_cache import cache_for_anonymous
-from midas.web.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
 
 PAGE_SIZE = 12
 COLLECTION_DESCRIPTION = (

@@ -22,13 +22,13 @@ from midas.accounts.services import check_eligibility
 from midas.bookings.forms import CheckoutForm, new_idempotency_key
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import describe_policy
+from midas.bookings.quoting import QuoteRequest, QuoteResult, quote_for_page
 from midas.bookings.services import booking_create
 from midas.bookings.views.common import page, to_login
 from midas.catalog import selectors as catalog
 from midas.catalog.models import Asset
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_page
-from midas.web.quoting import QuoteRequest, QuoteResult, quote_for_page
 
 # The API's scope: one counter per customer for the page and POST /api/v1/bookings alike
 # (settings.RATE_LIMITS may override it).

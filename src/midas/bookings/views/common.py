@@ -15,12 +15,12 @@ from django.urls import reverse
 
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.selectors import booking_of_customer
+from midas.core.meta import PageMeta
 from midas.errors import AppError
 from midas.money import format_money
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import is_test_mode
 from midas.payments.selectors import LedgerTotals, ledger_totals, payments_of
-from midas.web.meta import PageMeta
 
 LOGIN = "accounts:login"
 B = BookingStatus

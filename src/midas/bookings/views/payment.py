@@ -27,6 +27,7 @@ from midas.bookings.views.common import (
     stripe_publishable_key,
     to_login,
 )
+from midas.core.urls import absolute_url as absolute
 from midas.errors import AppError
 from midas.flags.guards import flag_page
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
@@ -38,7 +39,6 @@ from midas.payments.services import (
     payment_pay_booking,
     payment_sync,
 )
-from midas.web.meta import absolute
 
 SANDBOX = "sandbox"
 TEST_CARDS = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -24,6 +24,9 @@ from django.views.decorators.cache import never_cache
 
 from midas.errors import STATUS_BY_CODE, AppError
 from midas.launch import actors, area_modules
+
+if TYPE_CHECKING:
+    from midas.launch.actions import Action
 
 
 def console_actor(request: HttpRequest) -> actors.Actor:
@@ -65,12 +68,14 @@ def post_form(
     template: str,
     context: Callable[..., dict],
     success_url: str,
+    from_url: dict[str, object] | None = None,
 ) -> HttpResponse:
     """The usual console POST: permission (403), the form (400 with its errors in
-    ``form_error``), the service (``refused()`` on an AppError), then back to the page."""
+    ``form_error``), the service (``refused()`` on an AppError), then back to the page.
+    ``from_url`` adds what the URL names (a key, an id) to the posted data."""
     if not actors.can(request.launch_actor, perm):
         return render(request, "launch/console/forbidden.html", {"perm": perm}, status=403)
-    form = form_class(request.POST)
+    form = form_class(with_url(request, from_url))
     if not form.is_valid():
         errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
         return render(request, template, context(request, form_error=errors), status=400)
@@ -79,6 +84,38 @@ def post_form(
     except AppError as exc:
         return refused(request, exc, template, context(request))
     return redirect(success_url)
+
+
+def with_url(request: HttpRequest, from_url: dict[str, object] | None) -> Any:
+    """The posted data, with what the URL names added (it wins over a posted value)."""
+    if not from_url:
+        return request.POST
+    data = request.POST.copy()
+    for name, value in from_url.items():
+        data[name] = str(value)
+    return data
+
+
+def post_action(
+    request: HttpRequest,
+    action: Action,
+    *,
+    template: str,
+    context: Callable[..., dict],
+    success_url: str,
+    from_url: dict[str, object] | None = None,
+) -> HttpResponse:
+    """``post_form`` with an action's permission, form and service."""
+    return post_form(
+        request,
+        perm=action.perm,
+        form_class=action.form,
+        apply=action.apply,
+        template=template,
+        context=context,
+        success_url=success_url,
+        from_url=from_url,
+    )
 
 
 def modules() -> list:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import mark_safe
 
+from midas.core.urls import absolute_url
 from midas.web import extensions
-from midas.web.meta import absolute as absolute_url
 
 register = template.Library()
 

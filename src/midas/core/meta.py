@@ -12,9 +12,6 @@ from midas.core.urls import absolute_url
 DEFAULT_IMAGE = "midas/og-default.jpg"
 
 
-absolute = absolute_url  # the name the templates and pages use
-
-
 @dataclass(frozen=True)
 class PageMeta:
     title: str
@@ -32,11 +29,11 @@ class PageMeta:
 
     @property
     def canonical(self) -> str:
-        return absolute(self.path)
+        return absolute_url(self.path)
 
     @property
     def image_url(self) -> str:
-        return absolute(self.image or static(DEFAULT_IMAGE))
+        return absolute_url(self.image or static(DEFAULT_IMAGE))
 
     @property
     def image_description(self) -> str:
