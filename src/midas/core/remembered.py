@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import DatabaseError
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class Remembered(Generic[T]):
-    everything: ClassVar[list[Remembered]] = []  # type: ignore[type-arg]
+    everything: ClassVar[list[Remembered[Any]]] = []
     clock: ClassVar[Callable[[], float]] = time.monotonic
 
     def __init__(
