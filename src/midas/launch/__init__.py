@@ -41,12 +41,12 @@ its reads in ``selectors.py``, its records in ``models.py``, and, where it has t
 Shared plumbing stays at the top: ``actors`` (who acts, permissions), ``audit``
 (``record()``), ``channel`` (``announce()``), ``models`` (the audit trail,
 ``LaunchEvent``, and the index of every area's records; app label ``launch``),
-``actions`` (an action declared once for the command line and the console:
-``state.actions``, ``flags.actions``), ``cli`` and ``console`` (their shared helpers and
-discovery), ``middleware`` (the gate), ``urls`` and ``ack_urls``, ``receivers`` (what the
-core announces), ``tasks`` (registers every area's jobs), ``management/commands``
-(``launch``, ``incident``, ``smoke``, ``migrate``) and ``templatetags``. Nothing outside
-this package imports it.
+``actions`` (an action declared once for the command line and the console: each area's
+``actions.py``, as ``state.actions``, ``flags.actions``, ``plan.actions``), ``cli`` and
+``console`` (their shared helpers and discovery), ``middleware`` (the gate), ``urls`` and
+``ack_urls``, ``receivers`` (what the core announces), ``tasks`` (registers every area's
+jobs), ``management/commands`` (``launch``, ``incident``, ``smoke``, ``migrate``) and
+``templatetags``. Nothing outside this package imports it.
 """
 
 from __future__ import annotations

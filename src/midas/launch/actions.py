@@ -1,8 +1,9 @@
 """A launch action declared once, for the command line and the console alike.
 
-An ``Action`` names the command words (``("phase", "set")``), the permission, a Django form
-(its fields are the command's arguments and the console's inputs; the rules stay in the
-service), the service call and what the command line says afterwards:
+An ``Action`` names the command words (``("phase", "set")``, ``("plan", "step", "run")``),
+the permission, a Django form (its fields are the command's arguments and the console's
+inputs; the rules stay in the service), the service call and what the command line says
+afterwards:
 
     PHASE_SET = Action(
         command=("phase", "set"), help="move the launch to PHASE", perm=actors.PHASE,
@@ -122,21 +123,21 @@ def add_commands(
     nested: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Add ``actions`` under ``sub`` (argparse sub-parsers); ``groups`` gives the help of
-    the first word of two-word commands, ``nested`` the sub-parsers of a first word the area
-    made itself (a command with its own options, as ``gonogo``). Returns the second-level
-    sub-parsers by first word, for commands of the area that are not actions (``status``,
-    ``list``)."""
+    the leading words of longer commands (``"plan"``, ``"plan step"``), ``nested`` the
+    sub-parsers of leading words the area made itself (a command with its own options, as
+    ``gonogo``). Returns the sub-parsers by leading words, for the commands of the area
+    that are not actions (``status``, ``list``)."""
     groups = groups or {}
     nested = dict(nested or {})
     for action in actions:
-        if len(action.command) == 1:
-            parser = sub.add_parser(action.command[0], help=action.help)
-        else:
-            first, second = action.command
-            if first not in nested:
-                group = sub.add_parser(first, help=groups.get(first, ""))
-                nested[first] = group.add_subparsers(dest=f"{first}_action", required=True)
-            parser = nested[first].add_parser(second, help=action.help)
+        parent = sub
+        for depth, word in enumerate(action.command[:-1], start=1):
+            prefix = " ".join(action.command[:depth])
+            if prefix not in nested:
+                group = parent.add_parser(word, help=groups.get(prefix, ""))
+                nested[prefix] = group.add_subparsers(dest=f"{word}_action", required=True)
+            parent = nested[prefix]
+        parser = parent.add_parser(action.command[-1], help=action.help)
         add_arguments(parser, action)
         parser.set_defaults(handler=_handler(action))
     return nested

@@ -2,60 +2,44 @@
 skip launch day's steps by hand (docs/explanation/launch-plan.md).
 
 ``midas launch team ...``: the launch team's roles and contacts, vendor contacts, and
-the staff permission groups."""
+the staff permission groups.
+
+``plan init``, ``plan tick``, ``plan step run|skip``, ``team set|vendor|grant`` are the
+actions of ``plan.actions``, which the console runs too."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 
-from midas.errors import AppError, ErrorCode
 from midas.launch import actors
+from midas.launch.actions import add_commands as add_actions
 from midas.launch.cli import actor_of, add_by
-from midas.launch.models import ItemStatus, RoleKey, StepStatus
+from midas.launch.models import ItemStatus, RoleKey
 from midas.launch.plan import services as plan_services
 from midas.launch.plan import team as team_services
-from midas.launch.plan.selectors import (
-    LEVELS,
-    checklist,
-    item_by_key,
-    parse_local,
-    roles,
-    schedule,
-    step_by_key,
-    vendors,
-)
+from midas.launch.plan.actions import ACTIONS, item_of, step_of
+from midas.launch.plan.selectors import LEVELS, checklist, parse_local, roles, schedule, vendors
 from midas.launch.state.selectors import launch_state, local_zone
 
 CLOSED = {ItemStatus.DONE, ItemStatus.NOT_APPLICABLE}
 
 
-def add_commands(sub) -> None:
-    plan = sub.add_parser("plan", help="the launch plan: checklist and launch day's schedule")
-    actions = plan.add_subparsers(dest="plan_action", required=True)
+GROUPS = {
+    "plan": "the launch plan: checklist and launch day's schedule",
+    "plan step": "carry out or skip a step of launch day",
+    "team": "the launch team: roles, contacts, vendors, groups",
+}
 
-    init = actions.add_parser("init", help="load the default plan (what is missing)")
-    init.add_argument("--date", type=dt.date.fromisoformat, help="launch day, YYYY-MM-DD")
-    init.add_argument(
-        "--replace", action="store_true", help="reset open items and pending steps to the plan"
-    )
-    add_by(init)
-    init.set_defaults(handler=plan_init)
+
+def add_commands(sub) -> None:
+    nested = add_actions(sub, ACTIONS, GROUPS)
+    actions = nested["plan"]
 
     show = actions.add_parser("show", help="the checklist and the schedule")
     show.set_defaults(handler=plan_show)
 
     check = actions.add_parser("check", help="run the automatic checks now")
     check.set_defaults(handler=plan_check)
-
-    tick = actions.add_parser("tick", help="set a checklist item's status, with a note")
-    tick.add_argument("key")
-    tick.add_argument("--status", default="done", choices=ItemStatus.values)
-    tick.add_argument("--note", required=True)
-    tick.add_argument("--override", action="store_true", help="overrule the item's automatic check")
-    add_by(tick)
-    tick.set_defaults(handler=plan_tick)
 
     edit = actions.add_parser("edit", help="change an item's title, owner, due time, detail")
     edit.add_argument("key")
@@ -67,13 +51,7 @@ def add_commands(sub) -> None:
     add_by(edit)
     edit.set_defaults(handler=plan_edit)
 
-    step = actions.add_parser("step", help="carry out or skip a step of launch day")
-    step_actions = step.add_subparsers(dest="step_action", required=True)
-    run = step_actions.add_parser("run", help="carry out step KEY now")
-    run.add_argument("key")
-    add_by(run)
-    run.set_defaults(handler=step_run)
-    edit_step = step_actions.add_parser("edit", help="move, rename or (un)automate step KEY")
+    edit_step = nested["plan step"].add_parser("edit", help="move, rename or (un)automate step KEY")
     edit_step.add_argument("key")
     edit_step.add_argument("--at", help="'HH:MM' on launch day or 'YYYY-MM-DD HH:MM', local")
     edit_step.add_argument("--title")
@@ -83,41 +61,7 @@ def add_commands(sub) -> None:
     edit_step.add_argument("--reason", default="")
     add_by(edit_step)
     edit_step.set_defaults(handler=step_edit)
-    skip = step_actions.add_parser("skip", help="skip step KEY")
-    skip.add_argument("key")
-    skip.add_argument("--reason", required=True)
-    add_by(skip)
-    skip.set_defaults(handler=step_skip)
-    add_team_commands(sub)
-
-
-def _item(key: str):
-    item = item_by_key(key)
-    if item is None:
-        raise AppError(ErrorCode.NOT_FOUND, f"No checklist item {key!r} (midas launch plan show).")
-    return item
-
-
-def _step(key: str):
-    step = step_by_key(key)
-    if step is None:
-        raise AppError(ErrorCode.NOT_FOUND, f"No schedule step {key!r} (midas launch plan show).")
-    return step
-
-
-def plan_init(options: dict, out) -> int:
-    summary = plan_services.plan_init(
-        actor=actor_of(options), launch_date=options.get("date"), replace=options["replace"]
-    )
-    w = out.stdout.write
-    w(f"Launch day: {summary.launch_date or 'not set'}")
-    w(
-        f"Loaded {summary.items} item(s), {summary.steps} step(s), {summary.roles} role(s), "
-        f"{summary.vendors} vendor(s); re-timed {summary.retimed}; reset {summary.reset}."
-    )
-    for note in summary.notes:
-        w(f"Note: {note}")
-    return 0
+    add_team_commands(nested["team"])
 
 
 def plan_show(options: dict, out) -> int:
@@ -175,23 +119,11 @@ def plan_check(options: dict, out) -> int:
     return 0
 
 
-def plan_tick(options: dict, out) -> int:
-    item = plan_services.item_tick(
-        item=_item(options["key"]),
-        actor=actor_of(options),
-        status=options["status"],
-        note=options["note"],
-        override=options["override"],
-    )
-    out.stdout.write(f"{item.title}: {item.get_status_display()}.")
-    return 0
-
-
 def plan_edit(options: dict, out) -> int:
     actor = actor_of(options)
     due = parse_local(options["due"]) if options.get("due") else None
     item = plan_services.item_update(
-        item=_item(options["key"]),
+        item=item_of(options["key"]),
         actor=actor,
         reason=options["reason"],
         title=options.get("title"),
@@ -203,16 +135,10 @@ def plan_edit(options: dict, out) -> int:
     return 0
 
 
-def step_run(options: dict, out) -> int:
-    step = plan_services.step_run(step=_step(options["key"]), actor=actor_of(options))
-    out.stdout.write(f"{step.title}: {step.get_status_display()} — {step.outcome}")
-    return 0 if step.status == StepStatus.DONE else 1
-
-
 def step_edit(options: dict, out) -> int:
     actor = actor_of(options)
     step = plan_services.step_update(
-        step=_step(options["key"]),
+        step=step_of(options["key"]),
         actor=actor,
         reason=options["reason"],
         at=parse_local(options["at"]) if options.get("at") else None,
@@ -224,54 +150,15 @@ def step_edit(options: dict, out) -> int:
     return 0
 
 
-def step_skip(options: dict, out) -> int:
-    step = plan_services.step_skip(
-        step=_step(options["key"]), actor=actor_of(options), reason=options["reason"]
-    )
-    out.stdout.write(f"{step.title}: skipped.")
-    return 0
-
-
-def add_team_commands(sub) -> None:
-    team = sub.add_parser("team", help="the launch team: roles, contacts, vendors, groups")
-    actions = team.add_subparsers(dest="team_action", required=True)
-
+def add_team_commands(actions) -> None:
     show = actions.add_parser("show", help="roles with contacts, vendors")
     show.set_defaults(handler=team_show)
-
-    setting = actions.add_parser("set", help="name ROLE's primary (or --backup) contact")
-    setting.add_argument("role", choices=RoleKey.values)
-    setting.add_argument("--name", required=True)
-    setting.add_argument("--email", default="")
-    setting.add_argument("--phone", default="")
-    setting.add_argument("--slack", default="")
-    setting.add_argument("--backup", action="store_true")
-    setting.add_argument("--user", default="", help="the contact's staff account (email)")
-    add_by(setting)
-    setting.set_defaults(handler=team_set)
 
     unset = actions.add_parser("unset", help="remove ROLE's primary (or --backup) contact")
     unset.add_argument("role", choices=RoleKey.values)
     unset.add_argument("--backup", action="store_true")
     add_by(unset)
     unset.set_defaults(handler=team_unset)
-
-    vendor = actions.add_parser("vendor", help="set the vendor contact for SERVICE")
-    vendor.add_argument("service", help="payments, email, hosting, database, ...")
-    vendor.add_argument("vendor")
-    vendor.add_argument("--name", default="")
-    vendor.add_argument("--email", default="")
-    vendor.add_argument("--phone", default="")
-    vendor.add_argument("--url", default="")
-    vendor.add_argument("--notes", default="")
-    add_by(vendor)
-    vendor.set_defaults(handler=team_vendor)
-
-    grant = actions.add_parser("grant", help="put a staff account in a permission group")
-    grant.add_argument("email")
-    grant.add_argument("group", choices=list(actors.GROUPS))
-    add_by(grant)
-    grant.set_defaults(handler=team_grant)
 
     groups = actions.add_parser("groups", help="create the permission groups, list them")
     groups.set_defaults(handler=team_groups)
@@ -306,49 +193,11 @@ def team_show(options: dict, out) -> int:
     return 0
 
 
-def team_set(options: dict, out) -> int:
-    contact = team_services.contact_set(
-        role=options["role"],
-        backup=options["backup"],
-        name=options["name"],
-        email=options["email"],
-        phone=options["phone"],
-        slack_handle=options["slack"],
-        user_email=options["user"],
-        actor=actor_of(options),
-    )
-    out.stdout.write(f"{contact}: saved.")
-    return 0
-
-
 def team_unset(options: dict, out) -> int:
     team_services.contact_remove(
         role=options["role"], backup=options["backup"], actor=actor_of(options)
     )
     out.stdout.write(f"{options['role']}: {'backup' if options['backup'] else 'primary'} removed.")
-    return 0
-
-
-def team_vendor(options: dict, out) -> int:
-    row = team_services.vendor_set(
-        service=options["service"],
-        vendor=options["vendor"],
-        name=options["name"],
-        email=options["email"],
-        phone=options["phone"],
-        url=options["url"],
-        notes=options["notes"],
-        actor=actor_of(options),
-    )
-    out.stdout.write(f"{row.service}: {row.vendor} saved.")
-    return 0
-
-
-def team_grant(options: dict, out) -> int:
-    team_services.staff_grant(
-        user=options["email"], group=options["group"], actor=actor_of(options)
-    )
-    out.stdout.write(f"{options['email']} is in the {options['group']} group.")
     return 0
 
 

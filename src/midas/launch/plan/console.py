@@ -1,11 +1,12 @@
 """``/ops/launch/plan``: the checklist by section (tick with a note, edit) and launch day's
 schedule (run or skip a step), plus "run the checks now" and "load the plan". Reading
 needs VIEW; every change needs PLAN (and the step's own permissions), checked here and
-again by the services.
+again by the services. Tick, run, skip and load are the actions of ``plan.actions`` (the
+command line's too); editing an item or a step has its own form here.
 
 ``/ops/launch/team``: the launch team by escalation level with primary and backup
 contacts, vendor contacts, and the staff permission groups. Reading needs VIEW; changes
-need PLAN (checked here and by ``plan.team``)."""
+need PLAN (checked here and by ``plan.team``); they are the actions of ``plan.actions``."""
 
 from __future__ import annotations
 
@@ -20,10 +21,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.launch import actors
-from midas.launch.console import launch_view, post_form
+from midas.launch.actions import Action
+from midas.launch.console import launch_view, post_action, post_form
 from midas.launch.models import ItemStatus, RoleKey
 from midas.launch.plan import services as plan_services
-from midas.launch.plan import team as team_services
+from midas.launch.plan.actions import (
+    CONTACT_SET,
+    ITEM_TICK,
+    PLAN_INIT,
+    STAFF_GRANT,
+    STEP_RUN,
+    STEP_SKIP,
+    VENDOR_SET,
+)
 from midas.launch.plan.checks import CHECKS
 from midas.launch.plan.selectors import (
     LEVELS,
@@ -41,12 +51,6 @@ NAV = [(10, "Plan", "launch_console:plan"), (20, "Team", "launch_console:team")]
 TEMPLATE = "launch/console/plan.html"
 
 
-class TickForm(forms.Form):
-    status = forms.ChoiceField(choices=ItemStatus.choices)
-    note = forms.CharField(max_length=2000)
-    override = forms.BooleanField(required=False)
-
-
 class EditForm(forms.Form):
     title = forms.CharField(max_length=200)
     owner = forms.ChoiceField(choices=[("", "(none)"), *RoleKey.choices], required=False)
@@ -55,19 +59,11 @@ class EditForm(forms.Form):
     reason = forms.CharField(max_length=500, required=False)
 
 
-class SkipForm(forms.Form):
-    reason = forms.CharField(max_length=500)
-
-
 class StepEditForm(forms.Form):
     at = forms.CharField(max_length=20, help_text="HH:MM or YYYY-MM-DD HH:MM, local")
     title = forms.CharField(max_length=200)
     automatic = forms.BooleanField(required=False)
     reason = forms.CharField(max_length=500, required=False)
-
-
-class InitForm(forms.Form):
-    date = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
 
 def _context(request: HttpRequest, **extra) -> dict:
@@ -112,6 +108,17 @@ def _post(
     )
 
 
+def _act(request: HttpRequest, action: Action, key: str, anchor: str) -> HttpResponse:
+    return post_action(
+        request,
+        action,
+        template=TEMPLATE,
+        context=_context,
+        success_url=reverse("launch_console:plan") + anchor,
+        from_url={"key": key},
+    )
+
+
 def _item(key: str):
     item = item_by_key(key)
     if item is None:
@@ -129,15 +136,8 @@ def _step(key: str):
 @require_POST
 @launch_view()
 def item_tick(request: HttpRequest, key: str) -> HttpResponse:
-    item = _item(key)
-    return _post(
-        request,
-        TickForm,
-        lambda d, a: plan_services.item_tick(
-            item=item, actor=a, status=d["status"], note=d["note"], override=d["override"]
-        ),
-        f"#item-{key}",
-    )
+    _item(key)
+    return _act(request, ITEM_TICK, key, f"#item-{key}")
 
 
 @require_POST
@@ -163,25 +163,15 @@ def item_edit(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 @launch_view()
 def step_run(request: HttpRequest, key: str) -> HttpResponse:
-    step = _step(key)
-    return _post(
-        request,
-        forms.Form,
-        lambda d, a: plan_services.step_run(step=step, actor=a),
-        f"#step-{key}",
-    )
+    _step(key)
+    return _act(request, STEP_RUN, key, f"#step-{key}")
 
 
 @require_POST
 @launch_view()
 def step_skip(request: HttpRequest, key: str) -> HttpResponse:
-    step = _step(key)
-    return _post(
-        request,
-        SkipForm,
-        lambda d, a: plan_services.step_skip(step=step, actor=a, reason=d["reason"]),
-        f"#step-{key}",
-    )
+    _step(key)
+    return _act(request, STEP_SKIP, key, f"#step-{key}")
 
 
 @require_POST
@@ -212,39 +202,16 @@ def checks(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view()
 def init(request: HttpRequest) -> HttpResponse:
-    return _post(
+    return post_action(
         request,
-        InitForm,
-        lambda d, a: plan_services.plan_init(actor=a, launch_date=d["date"]),
+        PLAN_INIT,
+        template=TEMPLATE,
+        context=_context,
+        success_url=reverse("launch_console:plan"),
     )
 
 
 TEAM_TEMPLATE = "launch/console/team.html"
-
-
-class ContactForm(forms.Form):
-    role = forms.ChoiceField(choices=RoleKey.choices)
-    backup = forms.BooleanField(required=False)
-    name = forms.CharField(max_length=120)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    slack = forms.CharField(max_length=80, required=False)
-    user = forms.EmailField(required=False, help_text="the contact's staff account")
-
-
-class VendorForm(forms.Form):
-    service = forms.CharField(max_length=32)
-    vendor = forms.CharField(max_length=80)
-    name = forms.CharField(max_length=120, required=False)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    url = forms.URLField(required=False, assume_scheme="https")
-    notes = forms.CharField(max_length=2000, required=False)
-
-
-class GrantForm(forms.Form):
-    email = forms.EmailField()
-    group = forms.ChoiceField(choices=[(g, g) for g in actors.GROUPS])
 
 
 def _team_context(request: HttpRequest, **extra) -> dict:
@@ -266,16 +233,10 @@ def team(request: HttpRequest) -> HttpResponse:
     return render(request, TEAM_TEMPLATE, _team_context(request))
 
 
-def _team_post(
-    request: HttpRequest,
-    form_class: type[forms.Form],
-    apply: Callable[[dict, actors.Actor], object],
-) -> HttpResponse:
-    return post_form(
+def _team_post(request: HttpRequest, action: Action) -> HttpResponse:
+    return post_action(
         request,
-        perm=actors.PLAN,
-        form_class=form_class,
-        apply=apply,
+        action,
         template=TEAM_TEMPLATE,
         context=_team_context,
         success_url=reverse("launch_console:team"),
@@ -285,36 +246,19 @@ def _team_post(
 @require_POST
 @launch_view()
 def contact(request: HttpRequest) -> HttpResponse:
-    return _team_post(
-        request,
-        ContactForm,
-        lambda d, a: team_services.contact_set(
-            role=d["role"],
-            backup=d["backup"],
-            name=d["name"],
-            email=d["email"],
-            phone=d["phone"],
-            slack_handle=d["slack"],
-            user_email=d["user"],
-            actor=a,
-        ),
-    )
+    return _team_post(request, CONTACT_SET)
 
 
 @require_POST
 @launch_view()
 def vendor(request: HttpRequest) -> HttpResponse:
-    return _team_post(request, VendorForm, lambda d, a: team_services.vendor_set(actor=a, **d))
+    return _team_post(request, VENDOR_SET)
 
 
 @require_POST
 @launch_view()
 def grant(request: HttpRequest) -> HttpResponse:
-    return _team_post(
-        request,
-        GrantForm,
-        lambda d, a: team_services.staff_grant(user=d["email"], group=d["group"], actor=a),
-    )
+    return _team_post(request, STAFF_GRANT)
 
 
 urlpatterns = [
