@@ -1,35 +1,21 @@
 """``midas launch rollback --reason ... [--dry-run] [--restore BACKUP|latest] [--yes] --by EMAIL``
-and ``midas launch rollbacks [ID]`` (the runs on record, one run's steps)."""
+and ``midas launch rollbacks [ID]`` (the runs on record, one run's steps). The rollback is the
+action of ``rollback.actions`` (its options are its form's fields), which the console runs
+too; the command line prints what a restore would lose and each step around it."""
 
 from __future__ import annotations
 
-from midas.launch.cli import actor_of, add_by
+from midas.launch.actions import add_arguments, data_of, invalid
+from midas.launch.cli import actor_of
 from midas.launch.models import RollbackRun
+from midas.launch.rollback.actions import ROLLBACK_RUN
 from midas.launch.rollback.preview import resolve_target
-from midas.launch.rollback.services import rollback_plan, rollback_run
+from midas.launch.rollback.services import rollback_plan
 
 
 def add_commands(sub) -> None:
-    parser = sub.add_parser(
-        "rollback",
-        help="roll the launch back: maintenance, flags, previous release, [restore], tell, phase",
-    )
-    parser.add_argument("--reason", required=True, help="why (goes on the record)")
-    parser.add_argument(
-        "--dry-run", action="store_true", help="show what each step would do; change nothing"
-    )
-    parser.add_argument(
-        "--restore",
-        metavar="BACKUP",
-        default=None,
-        help="also restore the database from BACKUP (an id from `midas backup list`, or latest)",
-    )
-    parser.add_argument(
-        "--yes",
-        action="store_true",
-        help="confirm the loss of the bookings and payments made since the backup",
-    )
-    add_by(parser)
+    parser = sub.add_parser("rollback", help=ROLLBACK_RUN.help)
+    add_arguments(parser, ROLLBACK_RUN)
     parser.set_defaults(handler=run_rollback)
 
     runs = sub.add_parser("rollbacks", help="the rollbacks on record, or one run's steps")
@@ -41,8 +27,12 @@ def add_commands(sub) -> None:
 def run_rollback(options: dict, out) -> int:
     w = out.stdout.write
     actor = actor_of(options)
-    restore = options.get("restore")
-    dry_run = bool(options.get("dry_run"))
+    data = data_of(ROLLBACK_RUN, options)
+    form = ROLLBACK_RUN.form(data=data)
+    if not form.is_valid():  # before showing what a restore would lose
+        raise invalid(form)
+    restore = data.get("restore")
+    dry_run = bool(data.get("dry_run"))
     if restore and not dry_run:
         target = resolve_target(restore)
         m = target.manifest
@@ -50,21 +40,15 @@ def run_rollback(options: dict, out) -> int:
         w(f"  {target.loss.bookings} booking(s) and {target.loss.payments} payment(s)")
         w(f"  of {target.loss.customers} customer(s), made since the backup.")
         w("They are exported for reconciliation before the restore, and the customers emailed.")
-        if not options.get("yes"):
+        if not data.get("confirm_loss"):
             out.stderr.write("refused (invalid_input): confirm the loss with --yes to go on.")
             return 2
-        restore = m.id  # exactly the backup shown, even if a newer one appears meanwhile
+        data["restore"] = restore = m.id  # exactly the backup shown, even if a newer one appears
     if dry_run:
         for step in rollback_plan(restore_backup=restore):
             mark = "→" if step.runs else "·"
             w(f"{mark} {step.title}: {step.detail}")
-    run = rollback_run(
-        actor=actor,
-        reason=options["reason"],
-        dry_run=dry_run,
-        restore_backup=restore,
-        confirm_loss=bool(options.get("yes")),
-    )
+    run = ROLLBACK_RUN.run(data, actor)
     if dry_run:
         w(f"Dry run recorded (rollback run {run.pk}); nothing was changed.")
         return 0

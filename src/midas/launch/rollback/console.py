@@ -1,5 +1,6 @@
 """``/ops/launch/rollback``: preview the rollback's steps (with what a restore of a chosen
-backup would lose), run it or record a dry run, and read every run's steps."""
+backup would lose), run it or record a dry run (the action of ``rollback.actions``, which
+the command line runs too), and read every run's steps."""
 
 from __future__ import annotations
 
@@ -13,17 +14,11 @@ from midas.errors import AppError
 from midas.launch import actors
 from midas.launch.console import launch_view, refused
 from midas.launch.models import RollbackRun
-from midas.launch.rollback.services import rollback_plan, rollback_run
+from midas.launch.rollback.actions import ROLLBACK_RUN
+from midas.launch.rollback.services import rollback_plan
 
 NAV = [(80, "Rollback", "launch_console:rollback")]
 TEMPLATE = "launch/console/rollback.html"
-
-
-class RollbackForm(forms.Form):
-    reason = forms.CharField(max_length=500)
-    restore = forms.CharField(max_length=200, required=False)
-    confirm_loss = forms.BooleanField(required=False)
-    dry_run = forms.BooleanField(required=False)
 
 
 def _backups() -> list:
@@ -36,7 +31,7 @@ def _backups() -> list:
         return []
 
 
-def _context(request: HttpRequest, restore: str = "", form: RollbackForm | None = None) -> dict:
+def _context(request: HttpRequest, restore: str = "", form: forms.Form | None = None) -> dict:
     plan, target_error, target = [], "", None
     try:
         plan = rollback_plan(restore_backup=restore or None)
@@ -55,7 +50,7 @@ def _context(request: HttpRequest, restore: str = "", form: RollbackForm | None 
         "target_error": target_error,
         "backups": _backups(),
         "runs": RollbackRun.objects.order_by("-started_at", "-id")[:20],
-        "form": form or RollbackForm(initial={"restore": restore}),
+        "form": form or ROLLBACK_RUN.form(initial={"restore": restore}),
         "may_roll_back": actors.can(request.launch_actor, actors.ROLLBACK),
     }
 
@@ -69,19 +64,12 @@ def rollback(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view(actors.ROLLBACK)
 def rollback_start(request: HttpRequest) -> HttpResponse:
-    form = RollbackForm(request.POST)
+    form = ROLLBACK_RUN.form(request.POST)
     restore = request.POST.get("restore", "").strip()
     if not form.is_valid():
         return render(request, TEMPLATE, _context(request, restore, form), status=400)
-    data = form.cleaned_data
     try:
-        run = rollback_run(
-            actor=request.launch_actor,
-            reason=data["reason"],
-            dry_run=data["dry_run"],
-            restore_backup=data["restore"] or None,
-            confirm_loss=data["confirm_loss"],
-        )
+        run = ROLLBACK_RUN.apply(form.cleaned_data, request.launch_actor)
     except AppError as exc:
         return refused(request, exc, TEMPLATE, _context(request, restore, form))
     return redirect("launch_console:rollback_run", pk=run.pk)
