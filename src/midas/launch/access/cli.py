@@ -1,5 +1,6 @@
 """``midas launch invite create|import|list|revoke``, ``midas launch waitlist list|notify``,
-``midas launch feedback list [--status]`` and ``midas launch visitors``."""
+``midas launch feedback list [--status]`` and ``midas launch visitors``. ``invite create``
+and ``invite revoke`` are the actions of ``access.actions``, which the console runs too."""
 
 from __future__ import annotations
 
@@ -10,24 +11,15 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch.access import invites as access_invites
 from midas.launch.access import selectors, services
+from midas.launch.access.actions import ACTIONS
+from midas.launch.actions import add_commands as add_actions
 from midas.launch.cli import actor_of, add_by
 from midas.launch.models import FeedbackStatus, GateMode
 from midas.launch.state.selectors import launch_state
 
 
 def add_commands(sub) -> None:
-    invite = sub.add_parser("invite", help="VIP invitations")
-    invite_sub = invite.add_subparsers(dest="invite_action", required=True)
-    create = invite_sub.add_parser("create", help="an invitation for EMAIL")
-    create.add_argument("email")
-    create.add_argument("--name", default="")
-    create.add_argument("--uses", type=int, default=1, help="how many visitors may use it")
-    create.add_argument("--days", type=int, default=14, help="valid for D days")
-    create.add_argument("--note", default="")
-    create.add_argument("--send", action="store_true", help="email it now (outbox)")
-    add_by(create)
-    create.set_defaults(handler=invite_create)
-
+    invite_sub = add_actions(sub, ACTIONS, {"invite": "VIP invitations"})["invite"]
     load = invite_sub.add_parser(
         "import", help="invitations from a CSV (email,name,uses,days,note)"
     )
@@ -38,12 +30,6 @@ def add_commands(sub) -> None:
 
     listing = invite_sub.add_parser("list", help="invitations with uses and expiry")
     listing.set_defaults(handler=invite_list)
-
-    revoke = invite_sub.add_parser("revoke", help="withdraw an invitation")
-    revoke.add_argument("code")
-    revoke.add_argument("--reason", default="")
-    add_by(revoke)
-    revoke.set_defaults(handler=invite_revoke)
 
     waitlist = sub.add_parser("waitlist", help="the waitlist")
     waitlist_sub = waitlist.add_subparsers(dest="waitlist_action", required=True)
@@ -66,25 +52,6 @@ def _send(invites, options: dict, out) -> None:
     for invite in invites:
         access_invites.invite_send(invite=invite, actor=actor)
         out.stdout.write(f"Sent to {invite.email}.")
-
-
-def invite_create(options: dict, out) -> int:
-    invite = access_invites.invite_create(
-        actor=actor_of(options),
-        email=options["email"],
-        name=options["name"],
-        uses=options["uses"],
-        days=options["days"],
-        note=options["note"],
-    )
-    out.stdout.write(
-        f"Invitation {invite.code} for {invite.email or '(anyone)'}: {invite.max_uses} use(s), "
-        f"until {invite.expires_at:%Y-%m-%d %H:%M} UTC."
-    )
-    out.stdout.write(f"Link: {access_invites.invite_link(invite)}")
-    if options["send"]:
-        _send([invite], options, out)
-    return 0
 
 
 def invite_import(options: dict, out) -> int:
@@ -119,14 +86,6 @@ def invite_list(options: dict, out) -> int:
             f"until {invite.expires_at:%Y-%m-%d}  {state}"
             + (f"  sent {invite.sent_at:%Y-%m-%d %H:%M}" if invite.sent_at else "")
         )
-    return 0
-
-
-def invite_revoke(options: dict, out) -> int:
-    invite = access_invites.invite_revoke(
-        code=options["code"], actor=actor_of(options), reason=options["reason"]
-    )
-    out.stdout.write(f"Invitation {invite.code} withdrawn.")
     return 0
 
 

@@ -1,7 +1,8 @@
 """``/ops/launch/access``: who gets in — admitted, waiting, refused and active visitors with
 the gate, ramp and capacity; VIP invitations (create one, upload a CSV, withdraw); the
 waitlist (tell it the doors opened); beta feedback triage (status, severity, note).
-Viewing needs ``VIEW``; changing needs ``PLAN`` (the services check it again)."""
+Viewing needs ``VIEW``; changing needs ``PLAN`` (the services check it again). Creating and
+withdrawing an invitation are the actions of ``access.actions`` (the command line's too)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from midas.errors import AppError
 from midas.launch import actors
 from midas.launch.access import invites as access_invites
 from midas.launch.access import selectors, services
-from midas.launch.console import launch_view, refused
+from midas.launch.access.actions import INVITE_CREATE, INVITE_REVOKE
+from midas.launch.console import launch_view, refused, with_url
 from midas.launch.models import Feedback, FeedbackStatus, GateMode
 from midas.launch.state.selectors import launch_state
 
@@ -25,15 +27,6 @@ NAV = [(35, "Access", "launch_console:access")]
 TEMPLATE = "launch/console/access.html"
 WAITLIST_TEMPLATE = "launch/console/access_waitlist.html"
 FEEDBACK_TEMPLATE = "launch/console/access_feedback.html"
-
-
-class InviteForm(forms.Form):
-    email = forms.EmailField(required=False)
-    name = forms.CharField(max_length=120, required=False)
-    uses = forms.IntegerField(min_value=1, max_value=access_invites.MAX_USES, initial=1)
-    days = forms.IntegerField(min_value=1, max_value=access_invites.MAX_DAYS, initial=14)
-    note = forms.CharField(max_length=200, required=False)
-    send = forms.BooleanField(required=False)
 
 
 class ImportForm(forms.Form):
@@ -49,7 +42,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "counts": selectors.admission_counts(),
         "active_minutes": selectors.ACTIVE_MINUTES,
         "invites": selectors.invites_list(),
-        "invite_form": extra.get("invite_form") or InviteForm(),
+        "invite_form": extra.get("invite_form") or INVITE_CREATE.form(),
         "import_form": extra.get("import_form") or ImportForm(),
         "import_errors": extra.get("import_errors", []),
         "may_manage": actors.can(request.launch_actor, actors.PLAN),
@@ -65,22 +58,12 @@ def access(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view(actors.PLAN)
 def invite_create(request: HttpRequest) -> HttpResponse:
-    form = InviteForm(request.POST)
+    form = INVITE_CREATE.form(request.POST)
     if not form.is_valid():
         return render(request, TEMPLATE, _context(request, invite_form=form), status=400)
     data = form.cleaned_data
-    actor = request.launch_actor
     try:
-        invite = access_invites.invite_create(
-            actor=actor,
-            email=data["email"],
-            name=data["name"],
-            uses=data["uses"],
-            days=data["days"],
-            note=data["note"],
-        )
-        if data["send"]:
-            access_invites.invite_send(invite=invite, actor=actor)
+        invite = INVITE_CREATE.apply(data, request.launch_actor)
     except AppError as exc:
         return refused(request, exc, TEMPLATE, _context(request, invite_form=form))
     messages.success(
@@ -115,10 +98,8 @@ def invite_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 @launch_view(actors.PLAN)
 def invite_revoke(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        access_invites.invite_revoke(
-            code=code, actor=request.launch_actor, reason=request.POST.get("reason", "")
-        )
+    try:  # a bad reason is refused as the command line refuses it (invalid_input, 400)
+        INVITE_REVOKE.run(with_url(request, {"code": code}), request.launch_actor)
     except AppError as exc:
         return refused(request, exc, TEMPLATE, _context(request))
     messages.success(request, f"Invitation {code} withdrawn.")
