@@ -67,16 +67,21 @@ def test_nobody_is_told_until_the_doors_open_then_each_once():
     assert waitlist_notify() == 1
 
 
-def test_the_cli(capsys):
+def test_the_cli(capsys, coordinator, operator):
     waitlist_join(email="a@example.com")
     call_command("launch", "waitlist", "list")
     assert "1 waiting" in capsys.readouterr().out
     services.ramp_set(percent=10, actor=SYSTEM, reason="t")
     with pytest.raises(SystemExit) as not_yet:
-        call_command("launch", "waitlist", "notify")
+        call_command("launch", "waitlist", "notify", "--by", coordinator.email)
     assert not_yet.value.code == 1
     services.ramp_set(percent=100, actor=SYSTEM, reason="t")
-    call_command("launch", "waitlist", "notify")
+    for by, code in (("", "auth_required"), (operator.email, "forbidden")):
+        with pytest.raises(SystemExit) as refused:  # it emails customers: who may, only
+            call_command("launch", "waitlist", "notify", "--by", by)
+        assert refused.value.code == 2 and code in capsys.readouterr().err
+    assert not WaitlistEntry.objects.filter(notified_at__isnull=False).exists()
+    call_command("launch", "waitlist", "notify", "--by", coordinator.email)
     assert "Told 1" in capsys.readouterr().out
 
 

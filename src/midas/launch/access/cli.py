@@ -9,6 +9,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
+from midas.launch import actors
 from midas.launch.access import invites as access_invites
 from midas.launch.access import selectors, services
 from midas.launch.access.actions import ACTIONS
@@ -35,6 +36,7 @@ def add_commands(sub) -> None:
     waitlist_sub = waitlist.add_subparsers(dest="waitlist_action", required=True)
     waitlist_sub.add_parser("list", help="who is waiting").set_defaults(handler=waitlist_list)
     notify = waitlist_sub.add_parser("notify", help="email the waitlist if the doors are open")
+    add_by(notify)  # emails customers: as in the console, it needs the plan permission
     notify.set_defaults(handler=waitlist_notify)
 
     feedback = sub.add_parser("feedback", help="beta feedback")
@@ -99,6 +101,7 @@ def waitlist_list(options: dict, out) -> int:
 
 
 def waitlist_notify(options: dict, out) -> int:
+    actors.require(actor_of(options), actors.PLAN)
     if not services.doors_open(services.Gate.of(launch_state(fresh=True))):
         out.stdout.write("The doors are not open yet (the gate must be public at 100 %).")
         return 1
