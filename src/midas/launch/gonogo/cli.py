@@ -1,6 +1,7 @@
 """``midas launch gonogo [--record] [--json] [--by]``: evaluate the go/no-go now (exit 0 GO,
 1 NO-GO); ``--record`` keeps the record. ``gonogo list``, ``gonogo show ID``,
-``gonogo sign ID --role ROLE --approve|--reject --note ... --by``.
+``gonogo sign ID --role ROLE --approve|--reject --note ... --by``. Keeping the record and
+signing it are the actions of ``gonogo.actions``, which the console runs too.
 
 ``midas launch report [--from ISO] [--to ISO] [--json]``: the plan's success metrics
 against their targets (default window: launch day 06:00 local to now)."""
@@ -13,8 +14,10 @@ import json
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
+from midas.launch.actions import add_commands as add_actions
 from midas.launch.cli import actor_of, add_by
-from midas.launch.gonogo import selectors, services
+from midas.launch.gonogo import selectors
+from midas.launch.gonogo.actions import GONOGO_RECORD, SIGNOFF_ADD
 from midas.launch.gonogo.report import launch_report
 
 
@@ -30,7 +33,7 @@ def parse_at(raw: str) -> dt.datetime | None:
 
 def add_commands(sub) -> None:
     parser = sub.add_parser("gonogo", help="the go/no-go decision: evaluate, record, sign")
-    parser.add_argument("--record", action="store_true", help="keep the decision record")
+    parser.add_argument("--record", action="store_true", help=GONOGO_RECORD.help)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--at", default="", help="evaluate as of this ISO time (not with --record)")
     add_by(parser)
@@ -46,15 +49,7 @@ def add_commands(sub) -> None:
     show.add_argument("--json", action="store_true")
     show.set_defaults(handler=show_record)
 
-    sign = actions.add_parser("sign", help="sign a record for a launch role")
-    sign.add_argument("id")
-    sign.add_argument("--role", required=True)
-    verdict = sign.add_mutually_exclusive_group(required=True)
-    verdict.add_argument("--approve", action="store_true")
-    verdict.add_argument("--reject", action="store_true")
-    sign.add_argument("--note", default="")
-    add_by(sign)
-    sign.set_defaults(handler=sign_record)
+    add_actions(sub, [SIGNOFF_ADD], nested={"gonogo": actions})
     add_report_commands(sub)
 
 
@@ -88,7 +83,7 @@ def evaluate(options: dict, out) -> int:
             raise AppError(
                 ErrorCode.INVALID_INPUT, "--at evaluates only; a record is kept as of now."
             )
-        record = services.gonogo_record(actor=actor_of(options))
+        record = GONOGO_RECORD.run({}, actor_of(options))
         if options.get("json"):
             w(json.dumps(record_json(record), indent=2))
         else:
@@ -100,7 +95,7 @@ def evaluate(options: dict, out) -> int:
                 criteria=record.criteria,
                 feedback=record.feedback,
             )
-        return 0 if record.decision == "go" else 1
+        return GONOGO_RECORD.exit_code(record)
     evaluation = selectors.gonogo_evaluate(now=now)
     if options.get("json"):
         w(json.dumps(evaluation.as_json(), indent=2))
@@ -180,20 +175,6 @@ def show_record(options: dict, out) -> int:
             f"  {s.role} {verb} by {s.user.email} at {s.at:%H:%M}"
             + (f": {s.note}" if s.note else "")
         )
-    return 0
-
-
-def sign_record(options: dict, out) -> int:
-    record = selectors.record_get(options["id"])
-    signoff = services.signoff_add(
-        record=record,
-        role_key=options["role"],
-        actor=actor_of(options),
-        approve=bool(options.get("approve")),
-        note=options.get("note") or "",
-    )
-    verb = "approved" if signoff.approve else "rejected"
-    out.stdout.write(f"{signoff.role} {verb} record #{record.pk}.")
     return 0
 
 

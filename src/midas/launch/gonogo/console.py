@@ -3,7 +3,8 @@ records kept, and one record with its criteria, reasons, beta feedback and sign-
 
 Who: anyone with VIEW sees and evaluates; recording needs PLAN (the launch group — an
 executive views and signs but does not record); signing is decided by the service (the
-role's contacts, or SIGN_OFF holders for a role without linked contacts).
+role's contacts, or SIGN_OFF holders for a role without linked contacts). Keeping a record
+and signing are the actions of ``gonogo.actions``, which the command line runs too.
 
 ``/ops/launch/report``: the plan's success metrics against their targets, for launch day
 06:00 local to now by default, or a window chosen in the form."""
@@ -19,20 +20,16 @@ from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
 from midas.launch import actors
-from midas.launch.console import launch_view, refused
-from midas.launch.gonogo import selectors, services
+from midas.launch.actions import Action
+from midas.launch.console import launch_view, refused, with_url
+from midas.launch.gonogo import selectors
+from midas.launch.gonogo.actions import GONOGO_RECORD, SIGNOFF_ADD, SignForm
 from midas.launch.gonogo.report import launch_report
-from midas.launch.models import LaunchRole, RoleKey
+from midas.launch.models import LaunchRole
 
 NAV = [(70, "Go/no-go", "launch_console:gonogo"), (90, "Report", "launch_console:report")]
 LIST_TEMPLATE = "launch/console/gonogo.html"
 DETAIL_TEMPLATE = "launch/console/gonogo_record.html"
-
-
-class SignForm(forms.Form):
-    role = forms.ChoiceField(choices=RoleKey.choices)
-    verdict = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    note = forms.CharField(max_length=1000, required=False)
 
 
 def _list_context(request: HttpRequest, evaluation=None) -> dict:
@@ -49,16 +46,22 @@ def gonogo_page(request: HttpRequest) -> HttpResponse:
     return render(request, LIST_TEMPLATE, _list_context(request, evaluation))
 
 
+def _forbidden(request: HttpRequest, action: Action) -> HttpResponse | None:
+    if actors.can(request.launch_actor, action.perm):
+        return None
+    return render(request, "launch/console/forbidden.html", {"perm": action.perm}, status=403)
+
+
 @require_POST
 @launch_view()
 def record_new(request: HttpRequest) -> HttpResponse:
-    if not actors.can(request.launch_actor, actors.PLAN):
-        return render(request, "launch/console/forbidden.html", {"perm": actors.PLAN}, status=403)
+    if (forbidden := _forbidden(request, GONOGO_RECORD)) is not None:
+        return forbidden
     try:
-        record = services.gonogo_record(actor=request.launch_actor)
+        record = GONOGO_RECORD.run({}, request.launch_actor)
     except AppError as exc:
         return refused(request, exc, LIST_TEMPLATE, _list_context(request))
-    messages.success(request, f"Record #{record.pk} kept: {record.get_decision_display()}.")
+    messages.success(request, GONOGO_RECORD.said(record))
     return redirect("launch_console:gonogo_record", record_id=record.pk)
 
 
@@ -70,7 +73,7 @@ def _signable_roles(actor: actors.Actor, signed: set[str]) -> list[LaunchRole]:
     ]
 
 
-def _detail_context(request: HttpRequest, record, form: SignForm | None = None) -> dict:
+def _detail_context(request: HttpRequest, record, form: forms.Form | None = None) -> dict:
     signoffs = list(record.signoffs.all())
     signed = {s.role.key for s in signoffs}
     roles = _signable_roles(request.launch_actor, signed)
@@ -102,17 +105,13 @@ def record_sign(request: HttpRequest, record_id: int) -> HttpResponse:
         record = selectors.record_get(record_id)
     except AppError as exc:
         return refused(request, exc, LIST_TEMPLATE, _list_context(request))
-    form = SignForm(request.POST)
+    if (forbidden := _forbidden(request, SIGNOFF_ADD)) is not None:
+        return forbidden
+    form = SIGNOFF_ADD.form(with_url(request, {"id": record.pk}))
     if not form.is_valid():
         return render(request, DETAIL_TEMPLATE, _detail_context(request, record, form), status=400)
     try:
-        services.signoff_add(
-            record=record,
-            role_key=form.cleaned_data["role"],
-            actor=request.launch_actor,
-            approve=form.cleaned_data["verdict"] == "approve",
-            note=form.cleaned_data["note"],
-        )
+        SIGNOFF_ADD.apply(form.cleaned_data, request.launch_actor)
     except AppError as exc:
         return refused(request, exc, DETAIL_TEMPLATE, _detail_context(request, record, form))
     return redirect("launch_console:gonogo_record", record_id=record.pk)
