@@ -12,11 +12,13 @@ afterwards:
         said=lambda row: f"Phase is now {Phase(row.phase).label}.",
     )
 
-``add_commands(sub, actions, groups)`` adds them to ``midas launch``: positional fields as
-positional arguments, the others as ``--name`` options (``options`` gives another name, e.g.
-``{"confirm_loss": "--yes"}``), choice fields with their choices, boolean fields as flags
-(``store_true``), a choice field named in ``switches`` as one flag per choice
-(``--approve | --reject``), ``--by`` for the acting account. The handler binds the same
+``add_commands(sub, actions, groups)`` adds them to ``midas launch`` (or another command's
+sub-parsers, as ``midas incident``): positional fields as positional arguments, the others as
+``--name`` options (``options`` gives another name, e.g. ``{"confirm_loss": "--yes"}``),
+choice fields with their choices, boolean fields as flags (``store_true``), a choice field
+named in ``switches`` as one flag per choice (``--approve | --reject``), a multiple choice
+field as a repeated option (``--component a --component b``; the form checks the choices),
+``--by`` for the acting account. The handler binds the same
 form to the options, so a bad value is refused the same way on both sides
 (``invalid_input``, exit 2 on the command line, 400 in the console), prints ``said(result)``
 and exits with ``exit_code(result)`` (0 unless given). A command that prints more than ``said``
@@ -71,6 +73,11 @@ def invalid(form: forms.Form) -> AppError:
 def add_arguments(parser: argparse.ArgumentParser, action: Action) -> None:
     """The action's form fields as ``parser``'s arguments, and ``--by``."""
     for name, form_field in action.form().fields.items():  # in the form's field_order
+        if isinstance(form_field, forms.MultipleChoiceField):  # repeated: --component a ...
+            flag = action.options.get(name, f"--{name.replace('_', '-')}")
+            help_text = str(form_field.help_text or "") or None
+            parser.add_argument(flag, dest=name, action="append", default=[], help=help_text)
+            continue
         choices = None
         # a ChoiceField keeps its (static) choices as a list of (value, label)
         if isinstance(form_field, forms.ChoiceField) and isinstance(form_field.choices, list):

@@ -1,6 +1,8 @@
 """``/ops/launch/incidents``: open incidents with their escalation (level, notices,
 acknowledgement), acknowledge and resolve buttons, a form to open one; the rollback
-triggers' current values against their conditions; the firings history."""
+triggers' current values against their conditions; the firings history. Opening,
+acknowledging and resolving are the actions of ``response.actions``, which ``midas incident``
+runs too: the same form, permission and service."""
 
 from __future__ import annotations
 
@@ -11,42 +13,27 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from midas.errors import AppError, ErrorCode
+from midas.errors import AppError
 from midas.launch import actors
-from midas.launch.console import launch_view, refused
+from midas.launch.actions import Action, invalid
+from midas.launch.console import launch_view, refused, with_url
 from midas.launch.models import TriggerFiring
-from midas.launch.response.escalation import LEVELS, incident_acknowledge
-from midas.launch.response.selectors import (
-    incident_get,
-    incident_rows,
-    open_firings,
-    trigger_readings,
+from midas.launch.response.actions import (
+    INCIDENT_ACK,
+    INCIDENT_OPEN,
+    INCIDENT_RESOLVE,
+    OpenForm,
 )
-from midas.launch.response.services import incident_close, incident_declare
+from midas.launch.response.escalation import LEVELS
+from midas.launch.response.selectors import incident_rows, open_firings, trigger_readings
 from midas.launch.response.triggers import TRIGGERS
 from midas.launch.state.selectors import launch_state
-from midas.status.models import Component, IncidentImpact
 
 NAV = [(60, "Incidents", "launch_console:incidents")]
 TEMPLATE = "launch/console/incidents.html"
 
 
-class OpenForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    body = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    impact = forms.ChoiceField(choices=IncidentImpact.choices, initial=IncidentImpact.MAJOR)
-    components = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["components"].choices = list(Component.objects.values_list("key", "name"))
-
-
-class ResolveForm(forms.Form):
-    body = forms.CharField(max_length=2000)
-
-
-def _context(request: HttpRequest, open_form: OpenForm | None = None) -> dict:
+def _context(request: HttpRequest, open_form: forms.Form | None = None) -> dict:
     now = timezone.now()
     readings = trigger_readings(now=now)
     firings = open_firings()
@@ -71,44 +58,44 @@ def incidents(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, _context(request))
 
 
+def _post(
+    request: HttpRequest, action: Action, from_url: dict[str, object] | None = None
+) -> HttpResponse:
+    """The action's permission (403), its form, its service, then back to the page. The open
+    form comes back with what was typed and its errors (400); a refused acknowledgement or
+    resolution shows why, with the refusal's status (``invalid_input`` 400, ``not_found``
+    404, ``invalid_state`` 409)."""
+    if not actors.can(request.launch_actor, action.perm):
+        return render(request, "launch/console/forbidden.html", {"perm": action.perm}, status=403)
+    form = action.form(with_url(request, from_url))
+    kept = form if action is INCIDENT_OPEN else None
+    if not form.is_valid():
+        if kept is not None:
+            return render(request, TEMPLATE, _context(request, kept), status=400)
+        return refused(request, invalid(form), TEMPLATE, _context(request))
+    try:
+        action.apply(form.cleaned_data, request.launch_actor)
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, _context(request, kept))
+    return redirect("launch_console:incidents")
+
+
 @require_POST
 @launch_view(actors.ACK)
 def acknowledge(request: HttpRequest, incident_id: int) -> HttpResponse:
-    try:
-        incident = incident_get(incident_id)
-        incident_acknowledge(incident=incident, actor=request.launch_actor)
-    except AppError as exc:
-        return refused(request, exc, TEMPLATE, _context(request))
-    return redirect("launch_console:incidents")
+    return _post(request, INCIDENT_ACK, {"id": incident_id})
 
 
 @require_POST
 @launch_view(actors.ACK)
 def open_incident(request: HttpRequest) -> HttpResponse:
-    form = OpenForm(request.POST)
-    if not form.is_valid():
-        return render(request, TEMPLATE, _context(request, form), status=400)
-    try:
-        incident_declare(**form.cleaned_data, actor=request.launch_actor)
-    except AppError as exc:
-        return refused(request, exc, TEMPLATE, _context(request, form))
-    return redirect("launch_console:incidents")
+    return _post(request, INCIDENT_OPEN)
 
 
 @require_POST
 @launch_view(actors.ACK)
 def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
-    form = ResolveForm(request.POST)
-    try:
-        incident = incident_get(incident_id)
-        if not form.is_valid():
-            raise AppError(ErrorCode.INVALID_INPUT, "Say what resolved it.", field="body")
-        incident_close(
-            incident=incident, body=form.cleaned_data["body"], actor=request.launch_actor
-        )
-    except AppError as exc:
-        return refused(request, exc, TEMPLATE, _context(request))
-    return redirect("launch_console:incidents")
+    return _post(request, INCIDENT_RESOLVE, {"id": incident_id})
 
 
 urlpatterns = [

@@ -1,0 +1,104 @@
+"""The incidents' actions, declared once for ``midas incident open|ack|resolve`` and the
+console's incidents page (``midas.launch.actions``): open an incident (level 1 told at
+once), acknowledge one (its escalation stops), resolve one.
+
+The incident's ``id`` is a positional argument on the command line and comes from the URL
+in the console. Both sides check the components against the status page's list, and both
+need a body to resolve (what the status page tells customers resolved it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from midas.launch import actors
+from midas.launch.actions import Action
+from midas.launch.response.escalation import incident_acknowledge
+from midas.launch.response.selectors import incident_get
+from midas.launch.response.services import incident_close, incident_declare
+from midas.status.models import Component, Incident, IncidentImpact
+
+
+def _components() -> list[tuple[str, str]]:
+    return list(Component.objects.values_list("key", "name"))
+
+
+class OpenForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="what customers see on the status page",
+    )
+    impact = forms.ChoiceField(choices=IncidentImpact.choices, initial=IncidentImpact.MAJOR)
+    components = forms.MultipleChoiceField(
+        choices=_components,  # read when the form is checked, not when the parser is built
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Unknown component: %(value)s."},
+        help_text="a status page component's key (repeat for more)",
+    )
+
+
+class AckForm(forms.Form):
+    id = forms.CharField(max_length=20, help_text="the incident's id (midas incident list)")
+
+
+class ResolveForm(AckForm):
+    body = forms.CharField(
+        max_length=2000,
+        error_messages={"required": "Say what resolved it."},
+        help_text="what resolved it (the status page tells customers)",
+    )
+
+
+def _open(data: dict[str, Any], actor: actors.Actor) -> Incident:
+    return incident_declare(
+        title=data["title"],
+        body=data["body"],
+        impact=data["impact"],
+        components=data["components"],
+        actor=actor,
+    )
+
+
+def _ack(data: dict[str, Any], actor: actors.Actor) -> Incident:
+    incident = incident_get(data["id"])
+    incident_acknowledge(incident=incident, actor=actor)
+    return incident
+
+
+def _resolve(data: dict[str, Any], actor: actors.Actor) -> Incident:
+    return incident_close(incident=incident_get(data["id"]), body=data["body"], actor=actor)
+
+
+INCIDENT_OPEN = Action(
+    command=("open",),
+    help="open an incident (level 1 told at once)",
+    perm=actors.ACK,
+    form=OpenForm,
+    options={"components": "--component"},
+    apply=_open,
+    said=lambda incident: f"Opened incident #{incident.pk} ({incident.impact}); level 1 told.",
+)
+INCIDENT_ACK = Action(
+    command=("ack",),
+    help="acknowledge incident ID (stops the escalation)",
+    perm=actors.ACK,
+    form=AckForm,
+    positional=("id",),
+    apply=_ack,
+    said=lambda incident: f"Acknowledged incident #{incident.pk}.",
+)
+INCIDENT_RESOLVE = Action(
+    command=("resolve",),
+    help="resolve incident ID",
+    perm=actors.ACK,
+    form=ResolveForm,
+    positional=("id",),
+    apply=_resolve,
+    said=lambda incident: f"Resolved incident #{incident.pk}.",
+)
+
+ACTIONS = [INCIDENT_OPEN, INCIDENT_ACK, INCIDENT_RESOLVE]
