@@ -42,7 +42,7 @@ Shared plumbing stays at the top: ``actors`` (who acts, permissions), ``audit``
 (``record()``), ``channel`` (``announce()``), ``models`` (the audit trail,
 ``LaunchEvent``, and the index of every area's records; app label ``launch``),
 ``actions`` (an action declared once for the command line and the console: each area's
-``actions.py``: ``state``, ``flags``, ``plan``, ``rollback``, ``access``), ``cli`` and
+``actions.py``: all but ``smoke`` and ``drill``), ``cli`` and
 ``console`` (their shared helpers and discovery), ``middleware`` (the gate), ``urls`` and
 ``ack_urls``, ``receivers`` (what the core announces), ``tasks`` (registers every area's
 jobs), ``management/commands`` (``launch``, ``incident``, ``smoke``, ``migrate``) and

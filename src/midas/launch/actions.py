@@ -42,6 +42,13 @@ from midas.launch.actors import Actor
 from midas.launch.cli import actor_of, add_by
 
 
+class ReasonForm(forms.Form):
+    """Every change of the launch says why (``audit.on_the_record``): the field most actions'
+    forms start from."""
+
+    reason = forms.CharField(max_length=500, help_text="why (kept on the record)")
+
+
 @dataclass(frozen=True)
 class Action:
     command: tuple[str, ...]

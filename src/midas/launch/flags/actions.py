@@ -9,15 +9,11 @@ from django import forms
 
 from midas.flags.models import FlagState
 from midas.launch import actors
-from midas.launch.actions import Action
+from midas.launch.actions import Action, ReasonForm
 from midas.launch.flags import services
 
 
-class Reasoned(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="why (kept on the record)")
-
-
-class FlagSetForm(Reasoned):
+class FlagSetForm(ReasonForm):
     key = forms.SlugField(max_length=40)
     state = forms.ChoiceField(choices=FlagState.choices)
     percent = forms.IntegerField(
@@ -26,7 +22,7 @@ class FlagSetForm(Reasoned):
     field_order = ["key", "state", "percent", "reason"]
 
 
-class FlagAddForm(Reasoned):
+class FlagAddForm(ReasonForm):
     key = forms.SlugField(max_length=40)
     description = forms.CharField(max_length=200, required=False, initial="")
     state = forms.ChoiceField(choices=FlagState.choices, required=False, initial=FlagState.OFF)
@@ -67,7 +63,7 @@ FLAGS_RESTORE = Action(
     command=("flags", "restore"),
     help="back to the newest good snapshot",
     perm=actors.FLAGS,
-    form=Reasoned,
+    form=ReasonForm,
     apply=lambda d, a: services.flags_restore_last_good(actor=a, reason=d["reason"]),
     said=lambda restored: "Flags restored: " + ", ".join(f"{k}={v}" for k, v in restored.items()),
 )

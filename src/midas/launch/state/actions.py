@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from midas.launch import actors
-from midas.launch.actions import Action
+from midas.launch.actions import Action, ReasonForm
 from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
 from midas.launch.state import services
 from midas.launch.state.selectors import freeze_window
@@ -16,27 +16,23 @@ from midas.launch.state.selectors import freeze_window
 NO_CAP = {"none", "off", "0"}
 
 
-class Reasoned(forms.Form):
-    reason = forms.CharField(max_length=500, help_text="why (kept on the record)")
-
-
-class PhaseForm(Reasoned):
+class PhaseForm(ReasonForm):
     phase = forms.ChoiceField(choices=Phase.choices)
     field_order = ["phase", "reason"]
 
 
-class ScheduleForm(Reasoned):
+class ScheduleForm(ReasonForm):
     date = forms.DateField(help_text="launch day, YYYY-MM-DD")
     tz = forms.CharField(required=False, initial="", help_text="IANA time zone")
     field_order = ["date", "tz", "reason"]
 
 
-class GateForm(Reasoned):
+class GateForm(ReasonForm):
     mode = forms.ChoiceField(choices=GateMode.choices)
     field_order = ["mode", "reason"]
 
 
-class RampForm(Reasoned):
+class RampForm(ReasonForm):
     # A percentage from 0 to 100, at most 2 decimals ("25" or "25%"): the service's rule.
     percent = forms.CharField(
         max_length=8,
@@ -46,12 +42,12 @@ class RampForm(Reasoned):
     field_order = ["percent", "reason"]
 
 
-class CapacityForm(Reasoned):
+class CapacityForm(ReasonForm):
     sessions = forms.CharField(max_length=12, help_text="SESSIONS, or 'none' for no cap")
     field_order = ["sessions", "reason"]
 
 
-class TriggerActionForm(Reasoned):
+class TriggerActionForm(ReasonForm):
     action = forms.ChoiceField(choices=TriggerAction.choices)
     field_order = ["action", "reason"]
 
