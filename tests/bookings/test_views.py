@@ -509,7 +509,7 @@ def test_my_bookings_takes_a_fixed_number_of_queries(
         assert signed_in.get(reverse("bookings:list")).status_code == 200
 
 
-def test_booking_from_the_page_is_rate_limited_like_the_api(signed_in, car):
+def test_booking_from_the_page_is_rate_limited_like_the_api(signed_in, car, clock):
     for n in range(10):
         book(signed_in, car, key=f"web-{n}")  # one books; the rest find the slot taken
     response = book(signed_in, car, key="web-11")

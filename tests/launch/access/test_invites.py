@@ -249,7 +249,7 @@ def test_concurrent_redemptions_over_http(coordinator_actor):
     assert results == {302: 1, 409: 7}, results
 
 
-def test_guessing_codes_is_rate_limited(client, db):
+def test_guessing_codes_is_rate_limited(client, db, clock):
     for _ in range(10):
         assert client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"}).status_code == 404
     response = client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"})

@@ -85,7 +85,7 @@ def test_the_cli(capsys, coordinator, operator):
     assert "Told 1" in capsys.readouterr().out
 
 
-def test_the_form_is_rate_limited_per_address(client):
+def test_the_form_is_rate_limited_per_address(client, clock):
     for n in range(10):
         assert client.post("/launch/waitlist", {"email": f"p{n}@example.com"}).status_code == 200
     response = client.post("/launch/waitlist", {"email": "one-more@example.com"})

@@ -30,7 +30,7 @@ def clean(settings):
     cache.clear()
 
 
-def test_a_lockout_on_the_sign_in_page_is_recorded(client):
+def test_a_lockout_on_the_sign_in_page_is_recorded(client, clock):
     customer = make_driver()
     for _ in range(5):
         client.post("/account/login/", {"email": customer.email, "password": "wrong"})
