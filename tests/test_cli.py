@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from django.contrib.auth import get_user_model
 
-from midas.cli import STAFF_EMAIL, ensure_staff_account, main
+from midas.cli import FIRST_PASSWORD_FILE, STAFF_EMAIL, ensure_staff_account, main
 
 
 @pytest.mark.django_db
@@ -36,6 +36,21 @@ def test_the_first_staff_account_gets_a_random_password_shown_once():
     get_user_model().objects.all().delete()
     ensure_staff_account(out=other)
     assert other.getvalue().split("password:")[1].split()[0] != password
+
+
+@pytest.mark.django_db
+def test_in_production_the_first_password_is_never_printed_but_kept_for_its_owner_only(
+    settings, tmp_path
+):
+    settings.PRODUCTION, settings.VAR_DIR = True, tmp_path
+    out = io.StringIO()
+    ensure_staff_account(out=out)
+    path = tmp_path / FIRST_PASSWORD_FILE
+    password = path.read_text().strip()
+    assert get_user_model().objects.get(email=STAFF_EMAIL).check_password(password)
+    assert password not in out.getvalue() and "password:" not in out.getvalue()
+    assert str(path) in out.getvalue() and "changepassword" in out.getvalue()
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def free_port() -> int:

@@ -69,8 +69,15 @@ def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
     process_started.send(sender=prepare_site, role="serve")  # e.g. the freeze notes the release
 
 
+FIRST_PASSWORD_FILE = "first-staff-password"  # noqa: S105 (a file name) in MIDAS_VAR_DIR
+
+
 def ensure_staff_account(*, out=sys.stdout) -> None:
-    """Create the first staff account with a random password, shown once, never stored."""
+    """Create the first staff account with a random password, never stored in the database's
+    clear. In development it is shown once; in production it is never printed (the output
+    goes to the logs): it is written once to ``MIDAS_VAR_DIR/first-staff-password``, readable
+    only by the user Midas runs as, to read and delete after signing in."""
+    from django.conf import settings
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()
@@ -80,9 +87,21 @@ def ensure_staff_account(*, out=sys.stdout) -> None:
     user_model.objects.create_superuser(
         STAFF_EMAIL, password, first_name="Midas", last_name="Concierge"
     )
+    if not settings.PRODUCTION:
+        out.write(
+            "\nStaff account created (shown once; change it in the back office):\n"
+            f"  email:    {STAFF_EMAIL}\n  password: {password}\n\n"
+        )
+        return
+    path = settings.VAR_DIR / FIRST_PASSWORD_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(password + "\n")
+    os.chmod(path, 0o600)  # an older file of another mode is narrowed too
     out.write(
-        "\nStaff account created (shown once; change it in the back office):\n"
-        f"  email:    {STAFF_EMAIL}\n  password: {password}\n\n"
+        f"\nStaff account created: {STAFF_EMAIL}. Its password is in {path} (readable by this\n"
+        "user only): sign in, change it, delete the file. Or set one yourself:\n"
+        f"  midas manage changepassword {STAFF_EMAIL}\n\n"
     )
 
 
