@@ -27,8 +27,10 @@ class MidasServer(BaseApplication):
     def load(self) -> Any:
         from django.db import connections
 
+        from midas.ops.health.migrations import MigrationsCheck
         from midas.wsgi import application
 
+        MigrationsCheck.warm()  # once in the master: every worker forks with the answer
         connections.close_all()  # never share a connection across fork
         return application
 

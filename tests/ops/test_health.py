@@ -231,3 +231,44 @@ def test_readyz_is_fast_when_healthy(client):
         client.get("/readyz")
         timings.append(time.monotonic() - started)
     assert min(timings) < 0.15, timings  # ~10 ms alone; slack for a loaded CI machine
+
+
+@pytest.mark.django_db
+def test_the_migrations_check_is_answered_at_start_up_not_by_the_first_readiness_call(
+    monkeypatch, django_assert_num_queries
+):
+    from midas.ops.health.migrations import MigrationsCheck
+
+    monkeypatch.setattr(MigrationsCheck, "applied", False)
+    MigrationsCheck.warm()
+    assert MigrationsCheck.applied
+    with django_assert_num_queries(0):  # no migration graph, no query: answered already
+        assert MigrationsCheck().observe().status == PASS
+
+
+def test_the_server_warms_it_in_the_master_before_forking(monkeypatch):
+    from django.db import connections as conns
+
+    from midas import server
+    from midas.ops.health.migrations import MigrationsCheck
+
+    calls = []
+    monkeypatch.setattr(MigrationsCheck, "warm", classmethod(lambda cls: calls.append("warm")))
+    monkeypatch.setattr(conns, "close_all", lambda: calls.append("close"))
+    server.MidasServer.__new__(server.MidasServer).load()
+    assert calls == ["warm", "close"]
+
+
+def test_warming_never_stops_a_start(monkeypatch, caplog):
+    from django.db import DatabaseError
+
+    from midas.ops.health.migrations import MigrationsCheck
+
+    def down(self):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(MigrationsCheck, "applied", False)
+    monkeypatch.setattr(MigrationsCheck, "observe", down)
+    MigrationsCheck.warm()
+    assert not MigrationsCheck.applied
+    assert "migrations check not warmed" in caplog.text

@@ -1,13 +1,20 @@
-"""Are all migrations applied? Loading the migration graph costs tens of milliseconds, so a
-pass is remembered for the life of the process (migrations are applied before a release's
-processes start; an unapplied one found later is checked again on every call)."""
+"""Are all migrations applied? Loading the migration graph costs tens of milliseconds to
+seconds on a cold process, so it is answered once at start-up (``warm()``, in the server's
+master before it forks its workers) and a pass is remembered for the life of the process
+(migrations are applied before a release's processes start; an unapplied one found later is
+checked again on every call). A cold readiness call would otherwise time out and answer 503
+with nothing wrong."""
 
 from __future__ import annotations
 
-from django.db import connections
+import logging
+
+from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 
 from midas.ops.health.base import FAIL, PASS, HealthCheck, Observation
+
+logger = logging.getLogger(__name__)
 
 
 class MigrationsCheck(HealthCheck):
@@ -25,3 +32,12 @@ class MigrationsCheck(HealthCheck):
                 return Observation(FAIL, f"unapplied: {names}", len(plan), "migrations")
             MigrationsCheck.applied = True
         return Observation(PASS, observed_value=0, observed_unit="migrations")
+
+    @classmethod
+    def warm(cls) -> None:
+        """Answer once now (start-up), so no readiness call pays for the migration graph.
+        Never stops a start: an unreachable database is the database check's to report."""
+        try:
+            cls().observe()
+        except DatabaseError as exc:
+            logger.warning("migrations check not warmed (%s)", type(exc).__name__)
