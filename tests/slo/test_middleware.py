@@ -99,3 +99,35 @@ def test_flushes_by_itself_after_the_interval(client, settings, recorder):
     settings.SLO_FLUSH_SECONDS = 0
     client.get("/robots.txt")
     assert RequestMinute.objects.filter(process=process_name()).exists()
+
+
+def own_requests(route: str, status: str) -> float:
+    from midas.slo.prometheus import REQUESTS
+
+    value = REQUESTS.get_sample_value(
+        "midas_own_http_requests_total", {"route": route, "status": status}
+    )
+    return value or 0.0
+
+
+def test_our_own_traffic_is_counted_apart_never_in_the_slo(client, recorder, settings):
+    """Health, readiness, metrics and anything with the synthetic pass (probes, smoke)."""
+    from midas.core.synthetic import synthetic_pass
+
+    before = own_requests("ops:healthz", "200")
+    assert client.get("/healthz").status_code == 200
+    client.get("/readyz")
+    client.get("/metrics")  # loopback: allowed
+    assert client.get("/", headers=synthetic_pass()).status_code == 200  # a probe's request
+    recorder.flush()
+    assert not RequestMinute.objects.filter(process=process_name()).exists()
+    assert own_requests("ops:healthz", "200") == before + 1
+    assert client.get("/").status_code == 200  # a customer's
+    recorder.flush()
+    assert sum(r.count for r in RequestMinute.objects.filter(process=process_name())) == 1
+
+
+def test_a_forged_pass_is_a_customer_request(client, recorder):
+    assert client.get("/", headers={"X-Smoke-Token": "not-a-pass"}).status_code == 200
+    recorder.flush()
+    assert sum(r.count for r in RequestMinute.objects.filter(process=process_name())) == 1

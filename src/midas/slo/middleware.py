@@ -4,6 +4,11 @@ Placed first in ``MIDDLEWARE`` so it times everything below it (static files inc
 The route label is the URL pattern's name (``web:asset``), never the raw path, so the
 label set stays small; requests no pattern matched are ``<unmatched>``, static files
 ``<static>``.
+
+Our own traffic — health, readiness and metrics requests, and whatever carries the
+synthetic pass (the SLO probes, smoke runs) — is counted apart
+(``midas_own_http_requests_total``) and never in the customers' SLO figures: a cold
+readiness 503 or a probe is not a customer's error (DESIGN.md invariant 9).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from midas.core.synthetic import is_synthetic_request
 from midas.slo import prometheus
 from midas.slo.recorder import RECORDER
+
+OWN_ROUTES = frozenset({"ops:healthz", "ops:readyz", "metrics"})
 
 
 def route_of(request: HttpRequest) -> str:
@@ -26,6 +34,10 @@ def route_of(request: HttpRequest) -> str:
     if request.path.startswith(static):
         return "<static>"
     return "<unmatched>"
+
+
+def is_own_traffic(request: HttpRequest, route: str) -> bool:
+    return route in OWN_ROUTES or is_synthetic_request(request)
 
 
 class RequestMetricsMiddleware:
@@ -45,11 +57,12 @@ class RequestMetricsMiddleware:
             return response
         finally:
             seconds = time.perf_counter() - started
+            route = route_of(request)
             prometheus.observe_request(
-                route=route_of(request),
-                method=request.method or "",
-                status=status,
-                seconds=seconds,
+                route=route, method=request.method or "", status=status, seconds=seconds
             )
-            RECORDER.record(at=timezone.now(), duration_ms=seconds * 1000, status=slo_status)
+            if is_own_traffic(request, route):
+                prometheus.observe_own(route=route, status=status)
+            else:
+                RECORDER.record(at=timezone.now(), duration_ms=seconds * 1000, status=slo_status)
             RECORDER.maybe_flush()

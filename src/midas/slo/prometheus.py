@@ -34,6 +34,12 @@ REQUEST_COUNT = Counter(
     ["route", "method", "status"],
     registry=REQUESTS,
 )
+OWN_REQUEST_COUNT = Counter(
+    "midas_own_http_requests",
+    "Our own requests (health, readiness, metrics, probes, smoke), kept out of the SLO",
+    ["route", "status"],
+    registry=REQUESTS,
+)
 REQUEST_LATENCY = Histogram(
     "midas_http_request_duration_seconds",
     "Time to answer an HTTP request, by route and status",
@@ -46,6 +52,10 @@ REQUEST_LATENCY = Histogram(
 def observe_request(*, route: str, method: str, status: int, seconds: float) -> None:
     REQUEST_COUNT.labels(route=route, method=method, status=str(status)).inc()
     REQUEST_LATENCY.labels(route=route, status=str(status)).observe(seconds)
+
+
+def observe_own(*, route: str, status: int) -> None:
+    OWN_REQUEST_COUNT.labels(route=route, status=str(status)).inc()
 
 
 def multiprocess_dir() -> str:
