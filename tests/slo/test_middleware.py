@@ -131,3 +131,14 @@ def test_a_forged_pass_is_a_customer_request(client, recorder):
     assert client.get("/", headers={"X-Smoke-Token": "not-a-pass"}).status_code == 200
     recorder.flush()
     assert sum(r.count for r in RequestMinute.objects.filter(process=process_name())) == 1
+
+
+def test_planned_maintenance_is_not_an_error_in_the_slo(client, recorder):
+    from midas.ops.services import maintenance_disable, maintenance_enable
+
+    maintenance_enable(message="Polishing the fleet", retry_after=120)
+    assert client.get("/").status_code == 503
+    maintenance_disable()
+    recorder.flush()
+    rows = RequestMinute.objects.filter(process=process_name())
+    assert (sum(r.count for r in rows), sum(r.errors for r in rows)) == (1, 0)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from midas.core.http import planned_unavailable
 from midas.ops.logs.context import request_context
 from midas.ops.selectors import maintenance_state, path_is_open
 
@@ -85,8 +86,8 @@ class RequestLogMiddleware:
             user = getattr(request, "user", None)
             context["user_id"] = user.pk if user is not None and user.is_authenticated else None
             status = response.status_code
-            # a 503 we chose to send: maintenance, or the launch gate holding a visitor back
-            planned = response.get("X-Maintenance") == "on" or response.has_header("X-Launch-Gate")
+            # a 503 we chose to send (maintenance, the gate) is no fault
+            planned = planned_unavailable(response)
             level = logging.ERROR if status >= 500 and not planned else logging.INFO
             request_logger.log(
                 level,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from midas.core.http import planned_unavailable
 from midas.core.synthetic import is_synthetic_request
 from midas.slo import prometheus
 from midas.slo.recorder import RECORDER
@@ -50,9 +51,9 @@ class RequestMetricsMiddleware:
         try:
             response = self.get_response(request)
             status = slo_status = response.status_code
-            if status == 503 and response.has_header("X-Launch-Gate"):
-                # the launch gate's "waiting" answer (outside the ramp): admission control
-                # working as planned, not a server error in the error rate
+            if planned_unavailable(response):
+                # maintenance, or the gate's "waiting" answer (outside the ramp): planned,
+                # not a server error in the error rate
                 slo_status = 429
             return response
         finally:
