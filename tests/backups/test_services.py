@@ -162,3 +162,32 @@ def test_backup_under_20_writes_a_second_restores_equal(backup_dir):
     assert Group.objects.count() == in_backup
     assert set(Group.objects.values_list("name", flat=True)) == set(written[:in_backup])
     assert live_states() == manifest.tables  # every table: counts and checksums
+
+
+def test_a_failed_verification_is_an_error_kept_listed_and_exported(backup_dir, capsys, caplog):
+    from django.test import Client
+    from django.utils import timezone
+
+    from midas.backups.selectors import verified_state
+
+    good = backup_create()
+    backup_verify(backup_id=good.id)
+    bad = backup_create()
+    (backup_dir / bad.dump_file).write_bytes(b"not a dump at all")
+    with caplog.at_level("ERROR", logger="midas.backups.services"):
+        assert not backup_verify(backup_id=bad.id).ok
+    assert f"backup {bad.id} failed verification" in caplog.text
+    kept = manifests.load(bad.id)
+    assert kept.verify_failed and kept.verify_problems and kept.verified_at is None
+    call_command("backup", "list")
+    assert "FAILED" in capsys.readouterr().out
+
+    state = verified_state(timezone.now())
+    assert state.failed and state.age_seconds is not None and state.age_seconds < 300
+    scrape = Client().get("/metrics").content.decode()  # loopback: allowed
+    assert "midas_backup_verify_failed 1.0" in scrape
+    assert "midas_backup_last_verified_age_seconds" in scrape
+
+    (backup_dir / bad.dump_file).unlink()
+    (backup_dir / bad.id).with_suffix(".json").unlink()
+    assert not verified_state(timezone.now()).failed  # the newest left verified fine

@@ -47,7 +47,14 @@ class Manifest:
     sentinel: str
     tables: dict[str, TableState]
     verified_at: str | None = None
+    verify_failed_at: str | None = None  # the last verification that failed, if after a pass
+    verify_problems: list[str] = dataclasses.field(default_factory=list)
     format: int = 1
+
+    @property
+    def verify_failed(self) -> bool:
+        """Its latest verification failed (a later pass clears it)."""
+        return self.verify_failed_at is not None
 
     @property
     def created(self) -> dt.datetime:

@@ -113,7 +113,7 @@ def backup_verify(*, backup_id: str | None = None, step: Step | None = None) -> 
         return report
     if not path.is_file():
         report.problems.append(f"dump file missing: {path.name}")
-        return report
+        return _verified(manifest, report)
     digest = sha256_of(path)
     if digest != manifest.sha256:
         report.problems.append(
@@ -125,10 +125,20 @@ def backup_verify(*, backup_id: str | None = None, step: Step | None = None) -> 
         report.problems.extend(_compare(manifest, tables))
         if manifest.sentinel and not sentinel_found:
             report.problems.append(f"sentinel row {manifest.sentinel} missing")
+    return _verified(manifest, report)
+
+
+def _verified(manifest: Manifest, report: VerifyReport) -> VerifyReport:
+    """Keep the outcome in the manifest and say it: a pass at INFO, a failure at ERROR (an
+    unusable backup is an operator's problem now, not at the restore)."""
+    now = timezone.now().astimezone(dt.UTC).isoformat()
     if report.ok:
-        manifest.verified_at = timezone.now().astimezone(dt.UTC).isoformat()
-        manifest.save()
-    logger.info("backup %s verified: %s", manifest.id, "ok" if report.ok else report.problems)
+        manifest.verified_at, manifest.verify_failed_at, manifest.verify_problems = now, None, []
+        logger.info("backup %s verified: ok", manifest.id)
+    else:
+        manifest.verify_failed_at, manifest.verify_problems = now, report.problems[:5]
+        logger.error("backup %s failed verification: %s", manifest.id, report.problems)
+    manifest.save()
     return report
 
 

@@ -68,6 +68,7 @@ class DatabaseCollector(Collector):
     def collect(self):
         from django_tasks_db.models import DBTaskResult, get_date_max
 
+        from midas.backups.selectors import verified_state
         from midas.bookings.models import Booking, BookingStatus
         from midas.notifications.models import OutboxMessage, OutboxStatus
         from midas.payments.models import Payment
@@ -117,6 +118,19 @@ class DatabaseCollector(Collector):
             "midas_job_lag_seconds",
             "Age of the oldest job ready to run (0 when none waits)",
             value=max(0.0, (now - since).total_seconds()) if since else 0.0,
+        )
+
+        backups = verified_state(now)
+        if backups.age_seconds is not None:  # never verified: no sample (alert on absent())
+            yield GaugeMetricFamily(
+                "midas_backup_last_verified_age_seconds",
+                "Age of the newest backup verification that passed",
+                value=backups.age_seconds,
+            )
+        yield GaugeMetricFamily(
+            "midas_backup_verify_failed",
+            "1 when the newest backup's latest verification failed",
+            value=1.0 if backups.failed else 0.0,
         )
 
 

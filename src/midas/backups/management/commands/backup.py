@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from midas.backups.manifest import BackupError, all_manifests
+from midas.backups.manifest import BackupError, Manifest, all_manifests
 from midas.backups.retention import Policy
 from midas.backups.services import (
     backup_create,
@@ -103,7 +103,7 @@ class Command(BaseCommand):
                 m.vendor,
                 f"{m.size:,}",
                 f"{m.total_rows:,}",
-                (m.verified_at or "no")[:19].replace("T", " "),
+                verified_cell(m),
                 release,
             )
         self.console.print(table)
@@ -140,3 +140,10 @@ class Command(BaseCommand):
         self.console.print(f"Kept {len(result.kept)}; {verb} {len(result.deleted)}.")
         for backup_id in result.deleted:
             self.console.print(f"  {backup_id}")
+
+
+def verified_cell(manifest: Manifest) -> str:
+    """``FAILED <when>`` when its latest verification failed, else when it passed, or "no"."""
+    if manifest.verify_failed_at:
+        return "FAILED " + manifest.verify_failed_at[:19].replace("T", " ")
+    return (manifest.verified_at or "no")[:19].replace("T", " ")
