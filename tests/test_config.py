@@ -125,6 +125,20 @@ def test_no_setting_is_read_with_a_hidden_default():
     assert found == []
 
 
+def test_only_settings_py_reads_the_environment_for_settings():
+    """The typed readers are for settings.py: a module that calls them itself has a setting
+    no one declared (the readiness thresholds once did)."""
+    source = Path(midas.__file__).parent
+    found = [
+        f"{path.relative_to(source)}:{number}"
+        for path in sorted(source.rglob("*.py"))
+        if path.name not in {"settings.py", "config.py"}
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\benv_(str|int|bool|list|float|optional_bool|rate_limits)\(", line)
+    ]
+    assert found == []
+
+
 def read_settings(tmp_path, names: list[str], **env: str) -> dict[str, object]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     clean.update({"MIDAS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "midas.settings"})

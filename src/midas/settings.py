@@ -245,6 +245,15 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0)
 
+# --- Readiness thresholds (docs/explanation/health.md): warn, and fail (0: never fails) -------
+HEALTH_WORKER_WARN_SECONDS = env_int("HEALTH_WORKER_WARN_SECONDS", 120)
+HEALTH_WORKER_FAIL_SECONDS = env_int("HEALTH_WORKER_FAIL_SECONDS", 0)
+HEALTH_OUTBOX_WARN = env_int("HEALTH_OUTBOX_WARN", 100)
+HEALTH_OUTBOX_FAIL = env_int("HEALTH_OUTBOX_FAIL", 0)
+HEALTH_OUTBOX_WARN_AGE_SECONDS = env_int("HEALTH_OUTBOX_WARN_AGE_SECONDS", 600)
+HEALTH_DISK_WARN_MB = env_int("HEALTH_DISK_WARN_MB", 1024)
+HEALTH_DISK_FAIL_MB = env_int("HEALTH_DISK_FAIL_MB", 100)
+
 # --- Metrics and SLO (docs/explanation/slo.md) ----------------------------------------------
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # bearer token for /metrics; unset: loopback only
 SLO_UPTIME_TARGET = env_float("SLO_UPTIME_TARGET", 99.9)  # percent

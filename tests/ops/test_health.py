@@ -69,12 +69,12 @@ def test_no_worker_is_a_warning_not_a_failure(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_stale_worker_and_outbox_backlog(client, monkeypatch):
+def test_stale_worker_and_outbox_backlog(client, settings):
     from midas.jobs.models import WorkerHeartbeat
 
     old = timezone.now() - dt.timedelta(minutes=20)
     WorkerHeartbeat.objects.create(worker_id="w", host="h", pid=1, started_at=old, last_seen=old)
-    monkeypatch.setenv("HEALTH_WORKER_FAIL_SECONDS", "600")
+    settings.HEALTH_WORKER_FAIL_SECONDS = 600
     body = client.get("/readyz").json()
     assert body["checks"]["worker:heartbeatAge"][0]["status"] == FAIL
     assert body["status"] == FAIL

@@ -8,7 +8,6 @@ import shutil
 
 from django.conf import settings
 
-from midas.config import env_int
 from midas.ops.health.base import HealthCheck, Observation
 
 
@@ -19,8 +18,8 @@ class DiskCheck(HealthCheck):
         free_mb = round(shutil.disk_usage(settings.VAR_DIR).free / 2**20)
         status = self.by_threshold(
             free_mb,
-            warn=env_int("HEALTH_DISK_WARN_MB", 1024),
-            fail=env_int("HEALTH_DISK_FAIL_MB", 100),
+            warn=settings.HEALTH_DISK_WARN_MB,
+            fail=settings.HEALTH_DISK_FAIL_MB,
             higher_is_worse=False,
         )
         output = "" if status == "pass" else f"{free_mb} MiB free in {settings.VAR_DIR}"

@@ -7,7 +7,8 @@ worker, a slow mail server is no reason to stop serving pages."""
 
 from __future__ import annotations
 
-from midas.config import env_int
+from django.conf import settings
+
 from midas.notifications.models import OutboxStatus
 from midas.notifications.selectors import oldest_unsent_age, outbox_counts
 from midas.ops.health.base import SEVERITY, HealthCheck, Observation
@@ -21,13 +22,13 @@ class OutboxCheck(HealthCheck):
         waiting = counts[OutboxStatus.PENDING] + counts[OutboxStatus.SENDING]
         by_count = self.by_threshold(
             waiting,
-            warn=env_int("HEALTH_OUTBOX_WARN", 100),
-            fail=env_int("HEALTH_OUTBOX_FAIL", 0),
+            warn=settings.HEALTH_OUTBOX_WARN,
+            fail=settings.HEALTH_OUTBOX_FAIL,
         )
         age = oldest_unsent_age()
         age_seconds = age.total_seconds() if age else 0.0
         by_age = self.by_threshold(
-            age_seconds, warn=env_int("HEALTH_OUTBOX_WARN_AGE_SECONDS", 600), fail=0
+            age_seconds, warn=settings.HEALTH_OUTBOX_WARN_AGE_SECONDS, fail=0
         )
         status = max(by_count, by_age, key=SEVERITY.__getitem__)
         output = "" if status == "pass" else f"{waiting} waiting, oldest {age_seconds:.0f} s"

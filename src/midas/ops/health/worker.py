@@ -7,7 +7,8 @@ back and would turn a degraded site into a down one."""
 
 from __future__ import annotations
 
-from midas.config import env_int
+from django.conf import settings
+
 from midas.jobs.selectors import heartbeat_age
 from midas.ops.health.base import WARN, HealthCheck, Observation
 
@@ -22,8 +23,8 @@ class WorkerCheck(HealthCheck):
         seconds = round(age.total_seconds(), 1)
         status = self.by_threshold(
             seconds,
-            warn=env_int("HEALTH_WORKER_WARN_SECONDS", 120),
-            fail=env_int("HEALTH_WORKER_FAIL_SECONDS", 0),
+            warn=settings.HEALTH_WORKER_WARN_SECONDS,
+            fail=settings.HEALTH_WORKER_FAIL_SECONDS,
         )
         output = "" if status == "pass" else f"last heartbeat {seconds:.0f} s ago"
         return Observation(status, output, seconds, "s")
