@@ -253,6 +253,7 @@ HEALTH_OUTBOX_FAIL = env_int("HEALTH_OUTBOX_FAIL", 0)
 HEALTH_OUTBOX_WARN_AGE_SECONDS = env_int("HEALTH_OUTBOX_WARN_AGE_SECONDS", 600)
 HEALTH_DISK_WARN_MB = env_int("HEALTH_DISK_WARN_MB", 1024)
 HEALTH_DISK_FAIL_MB = env_int("HEALTH_DISK_FAIL_MB", 100)
+HEALTH_BACKUP_WARN_HOURS = env_int("HEALTH_BACKUP_WARN_HOURS", 26)  # newest verified backup
 
 # --- Metrics and SLO (docs/explanation/slo.md) ----------------------------------------------
 METRICS_TOKEN = env_str("METRICS_TOKEN")  # bearer token for /metrics; unset: loopback only

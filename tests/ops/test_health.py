@@ -272,3 +272,27 @@ def test_warming_never_stops_a_start(monkeypatch, caplog):
     MigrationsCheck.warm()
     assert not MigrationsCheck.applied
     assert "migrations check not warmed" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readiness_warns_about_backups_that_cannot_be_trusted(client, settings, tmp_path):
+    from midas.backups.services import backup_create, backup_verify
+
+    settings.BACKUP_DIR = tmp_path / "backups"
+
+    def check() -> dict:
+        return client.get("/readyz").json()["checks"]["backups:lastVerifiedAge"][0]
+
+    assert check()["status"] == PASS  # no backup yet: /metrics has no age sample to alert on
+    good = backup_create()
+    backup_verify(backup_id=good.id)
+    assert check()["status"] == PASS
+    settings.HEALTH_BACKUP_WARN_HOURS = -1  # any age is too old now
+    assert check()["status"] == WARN
+    settings.HEALTH_BACKUP_WARN_HOURS = 26
+    bad = backup_create()
+    (settings.BACKUP_DIR / bad.dump_file).write_bytes(b"not a dump")
+    backup_verify(backup_id=bad.id)
+    answer = client.get("/readyz")
+    assert answer.json()["checks"]["backups:lastVerifiedAge"][0]["status"] == WARN
+    assert answer.status_code == 200  # a warning, never a reason to stop serving

@@ -4,6 +4,7 @@ docs/explanation/health.md)."""
 
 from __future__ import annotations
 
+from midas.ops.health.backups import BackupCheck
 from midas.ops.health.base import HealthCheck
 from midas.ops.health.cache import CacheCheck
 from midas.ops.health.database import DatabaseCheck
@@ -19,6 +20,7 @@ READINESS: list[HealthCheck] = [
     WorkerCheck(),
     OutboxCheck(),
     DiskCheck(),
+    BackupCheck(),
 ]
 
 
