@@ -66,12 +66,12 @@ def test_the_development_secret_key_is_generated_once_and_private(tmp_path):
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
-def run_check(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+def run_check(tmp_path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL"}}
     clean.update({"MIDAS_VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "midas.settings"})
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "django", "check"],
+        [sys.executable, "-m", "django", "check", *args],
         env=clean,
         capture_output=True,
         text=True,
@@ -104,6 +104,24 @@ def test_production_starts_when_configured(tmp_path):
         SITE_URL="https://midas.example",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_documented_production_settings_pass_check_deploy(tmp_path):
+    """docs/deploy.md's production settings: `check --deploy` finds nothing to warn about."""
+    result = run_check(
+        tmp_path,
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        MIDAS_ENV="production",
+        SECRET_KEY="Vx9-pQ2_mT7wR4zL8nB1cY6hJ3kF5dS0aG-eU2iO7rW9tX4vZ1qP3mN8bC6jH5lK",
+        ALLOWED_HOSTS="midas.example",
+        ALLOW_SQLITE="true",
+        SITE_URL="https://midas.example",
+        EMAIL_URL="smtp://apikey:key@smtp.example:587?tls=1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
 
 
 def test_an_unknown_environment_is_refused(tmp_path):

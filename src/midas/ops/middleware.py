@@ -19,6 +19,20 @@ from midas.ops.selectors import maintenance_state, path_is_open
 DEFAULT_MESSAGE = "We are polishing a few things and will be back shortly."
 
 
+class SecurityHeadersMiddleware:
+    """What Django's SecurityMiddleware does not send: ``Permissions-Policy``
+    (``PERMISSIONS_POLICY``), on every response unless a view set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if settings.PERMISSIONS_POLICY:
+            response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
 class MaintenanceMiddleware:
     """While maintenance mode is on, customers get a 503 with Retry-After (JSON under
     ``/api/v1/``); staff and the open paths (midas.ops.selectors) pass. Must sit after
