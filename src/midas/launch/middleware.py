@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
+from midas.core.synthetic import is_synthetic_request
 from midas.launch.access.admission import Decision, Gate, never_gated
 
 logger = logging.getLogger(__name__)
@@ -149,9 +150,7 @@ class AccessGateMiddleware:
             user = bearer_user(request) or user
         if user is not None and user.is_authenticated and user.is_staff:
             return self.get_response(request)
-        from midas.launch.smoke.server import is_smoke_request
-
-        if is_smoke_request(request):  # `midas smoke` (docs/explanation/launch-smoke.md)
+        if is_synthetic_request(request):  # `midas smoke`, the probes (launch-smoke.md)
             return self.get_response(request)
         from midas.launch.access.services import visitor_admit
 

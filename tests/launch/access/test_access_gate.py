@@ -256,7 +256,8 @@ def test_a_customer_signs_in_through_the_closed_gate_page(client):
 
 @pytest.mark.django_db
 def test_smoke_runs_and_probes_pass_with_their_signed_pass(client):
-    from midas.launch.smoke.server import SMOKE_HEADER, visitor_pass
+    from midas.core.synthetic import HEADER as SMOKE_HEADER
+    from midas.core.synthetic import visitor_pass
 
     gate("closed")
     assert client.get("/", headers={SMOKE_HEADER: "forged"}).status_code == 403

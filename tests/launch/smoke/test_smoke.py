@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from midas.accounts.synthetic import is_synthetic_email as is_smoke_email
 from midas.bookings.models import Booking
 from midas.catalog.models import Asset
 from midas.errors import AppError
@@ -20,7 +21,7 @@ from midas.launch.models import LaunchEvent, SmokeRun
 from midas.launch.smoke import journey as smoke_journey
 from midas.launch.smoke import services as smoke
 from midas.launch.smoke.selectors import latest_smoke
-from midas.launch.smoke.services import is_smoke_email, run_smoke
+from midas.launch.smoke.services import run_smoke
 from midas.notifications.models import MailboxMessage, OutboxMessage
 from tests.factories import make_asset
 
@@ -468,7 +469,8 @@ def test_the_console_lists_runs_and_queues_one(client, coordinator, executive):
 def test_smoke_requests_are_recognised_for_the_access_gate(settings, rf, monkeypatch):
     from django.core import signing
 
-    from midas.launch.smoke.server import is_smoke_request, visitor_pass
+    from midas.core.synthetic import is_synthetic_request as is_smoke_request
+    from midas.core.synthetic import visitor_pass
 
     settings.SMOKE_TOKEN = ""
     assert not is_smoke_request(rf.get("/", HTTP_X_SMOKE_TOKEN=""))

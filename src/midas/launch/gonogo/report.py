@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field
 
 from django.utils import timezone
 
+from midas.accounts.synthetic import is_synthetic_email
+
 MET, MISSED, IN_PROGRESS, NO_DATA, NEEDS_ANALYTICS = (
     "met",
     "missed",
@@ -91,13 +93,8 @@ def needs_analytics(key: str, group: str, label: str, target: str) -> None:
 
 
 def is_smoke(email: str) -> bool:
-    """Smoke-test accounts: ``midas.launch.smoke.services.is_smoke_email`` when the smoke helper has
-    landed, else the convention (an address starting ``smoke+``)."""
-    try:
-        from midas.launch.smoke.services import is_smoke_email
-    except ImportError:
-        return (email or "").lower().startswith("smoke+")
-    return bool(is_smoke_email(email))
+    """Smoke-test accounts (``accounts.synthetic``): left out of the launch's figures."""
+    return is_synthetic_email(email)
 
 
 def _period(window: ReportWindow, length: dt.timedelta) -> tuple[dt.datetime, dt.datetime, bool]:

@@ -20,6 +20,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.security import HttpBearer
 
 from midas.api.schemas import ErrorOut
+from midas.core.synthetic import token_matches
 from midas.errors import AppError, ErrorCode
 from midas.launch.smoke import server as smoke_server
 
@@ -31,12 +32,12 @@ class SmokeAuth(HttpBearer):
         if not settings.SMOKE_TOKEN:
             raise Http404  # the smoke API does not exist here
         scheme, _, secret = request.headers.get(self.header, "").partition(" ")
-        if scheme.lower() != "bearer" or not smoke_server.token_matches(secret.strip()):
+        if scheme.lower() != "bearer" or not token_matches(secret.strip()):
             raise AppError(ErrorCode.AUTH_REQUIRED, "send Authorization: Bearer <SMOKE_TOKEN>")
         return True
 
     def authenticate(self, request: HttpRequest, token: str) -> bool:  # pragma: no cover
-        return smoke_server.token_matches(token)
+        return token_matches(token)
 
 
 router = Router(tags=["smoke"], auth=SmokeAuth())

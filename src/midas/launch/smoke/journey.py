@@ -13,9 +13,10 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from midas.accounts.synthetic import synthetic_email_domain
 from midas.errors import AppError
 from midas.launch.smoke.client import API, BackstageUnavailable, Http
-from midas.launch.smoke.server import CONFIRMATION_TEMPLATE, smoke_email_domain
+from midas.launch.smoke.server import CONFIRMATION_TEMPLATE
 
 logger = logging.getLogger("midas.launch.smoke")
 
@@ -95,7 +96,7 @@ class Journey:
         return f"200 in {answer.ms} ms (limit {limit} ms)"
 
     def registration(self) -> str:
-        domain = self.info().get("email_domain") or smoke_email_domain()
+        domain = self.info().get("email_domain") or synthetic_email_domain()
         self.address = f"smoke+{self.run_tag}@{domain}"
         body = {
             "email": self.address,

@@ -5,7 +5,8 @@ payment mode is configured. Called by the smoke API (``midas.launch.smoke.api``,
 
 Smoke accounts are ``smoke+<run>@<domain>``: the domain is ``SMOKE_EMAIL_DOMAIN`` (a domain
 you own with a catch-all, so a real SMTP relay really delivers) or ``example.com`` (reserved:
-nobody's inbox). ``is_smoke_email`` is how reports and metrics leave them out.
+nobody's inbox). ``accounts.synthetic.is_synthetic_email`` is how reports and metrics leave
+them out.
 """
 
 from __future__ import annotations
@@ -16,21 +17,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from midas.accounts import synthetic
-from midas.core import synthetic as pass_
 from midas.errors import AppError, ErrorCode
 
 CONFIRMATION_TEMPLATE = "booking_confirmed"
 NUDGE_MAX_MESSAGES = 10  # one nudge sends at most this many due messages
-
-# Smoke accounts and the smoke pass belong to the core (accounts.synthetic, core.synthetic):
-# the names the launch has always used for them.
-DEFAULT_DOMAIN = synthetic.DEFAULT_DOMAIN
-SMOKE_HEADER = pass_.HEADER
-smoke_email_domain = synthetic.synthetic_email_domain
-is_smoke_email = synthetic.is_synthetic_email
-token_matches = pass_.token_matches
-visitor_pass = pass_.visitor_pass
-is_smoke_request = pass_.is_synthetic_request
 
 
 def payment_mode() -> str:
@@ -46,7 +36,7 @@ def payment_mode() -> str:
 
 def smoke_info() -> dict[str, Any]:
     return {
-        "email_domain": smoke_email_domain(),
+        "email_domain": synthetic.synthetic_email_domain(),
         "payments": payment_mode(),
         "release": settings.RELEASE,
     }
@@ -59,7 +49,7 @@ def smoke_account_verify(*, email: str, now=None) -> dict[str, Any]:
     from midas.accounts.selectors import user_by_email
     from midas.accounts.services import account_verify_email
 
-    if not is_smoke_email(email):
+    if not synthetic.is_synthetic_email(email):
         raise AppError(
             ErrorCode.FORBIDDEN, "only smoke accounts (smoke+...@smoke domain)", field="email"
         )
@@ -82,7 +72,7 @@ def smoke_mail_status(*, to: str, template: str = CONFIRMATION_TEMPLATE) -> dict
     (``mailbox://``) holds it."""
     from midas.notifications.models import MailboxMessage, OutboxMessage
 
-    if not is_smoke_email(to):
+    if not synthetic.is_synthetic_email(to):
         raise AppError(ErrorCode.FORBIDDEN, "only smoke accounts' mail", field="to")
     message = (
         OutboxMessage.objects.filter(to=to.strip().lower(), template=template)

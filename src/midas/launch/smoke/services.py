@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from midas.core.synthetic import HEADER, visitor_pass
 from midas.errors import AppError, ErrorCode
 from midas.launch.models import SmokeRun
 from midas.launch.smoke.client import Http, LocalBackstage, NoBackstage, SmokeApi
@@ -40,14 +41,12 @@ from midas.launch.smoke.journey import (
     Journey,
 )
 from midas.launch.smoke.selectors import latest_smoke
-from midas.launch.smoke.server import SMOKE_HEADER, is_smoke_email, visitor_pass
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "MAIL_WAIT_SECONDS",
     "NUDGE_AFTER",
     "STEPS",
-    "is_smoke_email",
     "run_smoke",
 ]
 
@@ -89,7 +88,7 @@ def run_smoke(
     visitor = token or (visitor_pass() if here else "")
     mail_wait = MAIL_WAIT_SECONDS if mail_wait is None else mail_wait
     budget = max(RUN_BUDGET_MIN, RUN_BUDGET_REQUESTS * timeout) + mail_wait
-    headers = {SMOKE_HEADER: visitor} if visitor else {}
+    headers = {HEADER: visitor} if visitor else {}
     http = Http(target, timeout, headers=headers, budget=budget)
     if token:
         backstage: Any = SmokeApi(http, token)
