@@ -23,13 +23,9 @@ from midas.launch.models import GoNoGoRecord, LaunchRole, RoleKey, SignOff
 logger = logging.getLogger(__name__)
 
 
-def _take_good_snapshot(record: GoNoGoRecord) -> int | None:
+def _take_good_snapshot(record: GoNoGoRecord) -> int:
     """The flags as they stand at a GO: the "last good state" a rollback restores."""
-    try:
-        from midas.launch.flags.services import flags_snapshot
-    except ImportError:  # the flags helper is not installed: nothing to snapshot
-        logger.warning("GO #%s: no flags module, no snapshot taken", record.pk)
-        return None
+    from midas.launch.flags.services import flags_snapshot
 
     snapshot = flags_snapshot(good=True, reason=f"GO decision #{record.pk}", at=record.created_at)
     return snapshot.pk

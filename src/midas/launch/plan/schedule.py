@@ -137,22 +137,15 @@ def _carry_out(
             services.ramp_set(percent=actions["ramp"], actor=actor, reason=reason, at=now)
             done.append(f"ramp {actions['ramp']}%")
         if actions.get("smoke"):
-            try:
-                from midas.launch.smoke.services import run_smoke
-            except ImportError:
-                return False, "; ".join(
-                    [*done, "smoke checks not available (midas.launch.smoke.services)"]
-                )
+            from midas.launch.smoke.services import run_smoke
+
             run = run_smoke(None, via="worker" if actor.is_system else actor.via, now=now)
             done.append(f"smoke run #{run.pk} {'passed' if run.ok else 'FAILED'}")
             if not run.ok:
                 return False, "; ".join(done)
         if actions.get("gonogo"):
-            try:
-                from midas.launch.gonogo.services import gonogo_record
-            except ImportError:
-                missing = "go/no-go not available (midas.launch.gonogo.services)"
-                return False, "; ".join([*done, missing])
+            from midas.launch.gonogo.services import gonogo_record
+
             decision = gonogo_record(actor=actor, now=now)
             done.append(f"go/no-go: {decision.get_decision_display()}")
         if actions.get("announce"):

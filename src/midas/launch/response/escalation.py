@@ -11,7 +11,7 @@ Every open status-page incident has an ``Escalation`` clock from the moment it o
 "Critical" is the incident's impact ``critical``. Each level is told once
 (``EscalationNotice`` is unique per escalation and level, so two workers ticking at once
 tell nobody twice): an email with the acknowledge link to each contact of the level
-(``plan.team.level_contacts``, else the ``LaunchContact`` rows whose role has that
+(``plan.selectors.level_contacts``: the contacts whose role has that
 ``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address) and a message
 on the launch channel naming their Slack handles. A resolved incident escalates no more.
 """
@@ -83,15 +83,9 @@ def ack_url(escalation: Escalation) -> str:
 
 
 def level_contacts(level: int) -> list[LaunchContact]:
-    """The team's contacts at ``level`` (the plan helper's selector when it is there)."""
-    try:
-        from midas.launch.plan.selectors import level_contacts as from_team
-    except ImportError:
-        return list(
-            LaunchContact.objects.filter(role__escalation_level=level).select_related(
-                "role", "user"
-            )
-        )
+    """The team's contacts at ``level`` (the plan's team selector)."""
+    from midas.launch.plan.selectors import level_contacts as from_team
+
     return list(from_team(level))
 
 

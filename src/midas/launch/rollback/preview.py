@@ -70,10 +70,8 @@ def previous_release() -> str:
 
 
 def _flags_preview() -> tuple[str, bool]:
-    try:
-        from midas.launch.flags.selectors import current_states, last_good_snapshot
-    except ImportError:
-        return "the flags service is not installed: flags stay as they are", False
+    from midas.launch.flags.selectors import current_states, last_good_snapshot
+
     snapshot = last_good_snapshot()
     if snapshot is None:
         return "no good flags snapshot exists: flags stay as they are", False

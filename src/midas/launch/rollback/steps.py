@@ -48,10 +48,8 @@ def maintenance_on(runner) -> tuple[bool, str, bool]:
 
 
 def flags_back(runner) -> tuple[bool, str, bool]:
-    try:
-        from midas.launch.flags.services import flags_restore_last_good
-    except ImportError:
-        return True, "the flags service is not installed: flags left as they are", True
+    from midas.launch.flags.services import flags_restore_last_good
+
     try:
         restored = flags_restore_last_good(
             actor=_acting(runner, actors.FLAGS), reason=f"rollback: {runner.reason}"
