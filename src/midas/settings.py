@@ -260,6 +260,9 @@ PERMISSIONS_POLICY = (
     "microphone=(), usb=()"
 )
 
+# Retry-After (seconds) on the 503 answered while the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = env_int("UNAVAILABLE_RETRY_AFTER", 30)
+
 # --- Readiness thresholds (docs/explanation/health.md): warn, and fail (0: never fails) -------
 HEALTH_WORKER_WARN_SECONDS = env_int("HEALTH_WORKER_WARN_SECONDS", 120)
 HEALTH_WORKER_FAIL_SECONDS = env_int("HEALTH_WORKER_FAIL_SECONDS", 0)

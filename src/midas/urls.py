@@ -22,6 +22,9 @@ launch = (
     else []
 )
 
+# A dependency down answers 503 with Retry-After, anything else the branded 500 page.
+handler500 = "midas.ops.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -22,6 +22,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from midas.errors import AppError, ErrorCode
+from midas.ops.unavailable import dependency_down, unavailable_response
 
 logger = logging.getLogger("midas.api")
 
@@ -122,6 +123,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def crash(request: HttpRequest, exc: Exception) -> HttpResponse:
+        kind = dependency_down(exc)
+        if kind is not None:  # a 503 with Retry-After, logged once a minute
+            return unavailable_response(request, kind, exc)
         logger.error("API error on %s %s", request.method, request.path, exc_info=exc)
         body = error_body(ProtocolCode.INTERNAL_ERROR, "something went wrong on our side")
         return respond(request, body, 500)

@@ -19,10 +19,15 @@ DEADLOCK_DETECTED = "40P01"
 QUERY_CANCELED = "57014"  # statement_timeout
 UNIQUE_VIOLATION = "23505"
 EXCLUSION_VIOLATION = "23P01"
+CONNECTION_EXCEPTION_CLASS = "08"  # connection_exception and its subclasses
+# admin_shutdown, crash_shutdown, cannot_connect_now: the server is stopping or starting
+SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 
 # SQLite result codes (https://sqlite.org/rescode.html).
 SQLITE_BUSY = 5
 SQLITE_LOCKED = 6
+SQLITE_IOERR = 10
+SQLITE_CANTOPEN = 14
 SQLITE_CONSTRAINT = 19
 SQLITE_CONSTRAINT_UNIQUE = 2067
 SQLITE_CONSTRAINT_PRIMARYKEY = 1555
@@ -55,6 +60,31 @@ def is_lock_timeout(exc: BaseException) -> bool:
         code = getattr(error, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
     return sqlstate(exc) in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached at all — refused or lost connection, a server
+    shutting down or starting up, SQLite's file unopenable or unreadable — as opposed to a
+    query the database refused. Django's ``OperationalError``/``InterfaceError`` is looked
+    for on ``exc`` and its causes; psycopg reports a failed or dropped connection with no
+    SQLSTATE, and a server stopping with class 57P0x."""
+    from django.db import InterfaceError, OperationalError
+
+    seen: BaseException | None = exc
+    for _ in range(5):  # the error itself, or what it was raised from
+        if seen is None or isinstance(seen, (OperationalError, InterfaceError)):
+            break
+        seen = seen.__cause__ or seen.__context__
+    if not isinstance(seen, (OperationalError, InterfaceError)):
+        return False
+    error = _driver_error(seen)
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in (SQLITE_CANTOPEN, SQLITE_IOERR)
+    state = sqlstate(seen)
+    if not state:
+        return True
+    return state.startswith(CONNECTION_EXCEPTION_CLASS) or state in SERVER_GOING_AWAY
 
 
 def violation(exc: BaseException) -> Violation | None:
