@@ -18,6 +18,9 @@ collect_ignore = [] if LAUNCH_INSTALLED else ["launch"]
 STRICT = os.environ.get("CI", "").lower() in {"1", "true"} or bool(os.environ.get("MIDAS_NO_SKIPS"))
 
 
+pytest_plugins = ["tests.outages"]  # the database_down fixture
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"midas: database {'PostgreSQL' if ON_POSTGRES else 'SQLite'}; "

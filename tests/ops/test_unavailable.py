@@ -6,7 +6,6 @@ connection is made to fail the way psycopg fails when the server is gone.)"""
 from __future__ import annotations
 
 import logging
-import socket
 import sqlite3
 
 import psycopg
@@ -14,47 +13,11 @@ import pytest
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 from midas.core.db_errors import is_unavailable
-from midas.ops.logs.throttle import ThrottledLog
-from midas.ops.unavailable import FAILURES
+from midas.core.throttle import ThrottledLog
 from midas.slo.recorder import RECORDER
+from tests.outages import refused
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def refused() -> OperationalError:
-    """What Django raises when PostgreSQL is not listening: psycopg's real error, wrapped."""
-    try:
-        psycopg.connect(f"host=127.0.0.1 port={closed_port()} user=x connect_timeout=2")
-    except psycopg.OperationalError as exc:
-        try:
-            raise OperationalError(*exc.args) from exc
-        except OperationalError as wrapped:
-            return wrapped
-    raise AssertionError("a closed port accepted a connection")
-
-
-@pytest.fixture
-def database_down(monkeypatch, client):
-    """Every new cursor fails as if the server had gone (the test's own transaction is
-    left alone once the request is over)."""
-    error = refused()
-
-    def fail(*args, **kwargs):
-        raise error
-
-    FAILURES.reset()
-    # as a server would: the handler's answer, not the test client's re-raised exception
-    client.raise_request_exception = False
-    monkeypatch.setattr(connection, "cursor", fail)
-    yield error
-    monkeypatch.undo()
-    FAILURES.reset()
 
 
 class TestClassifier:

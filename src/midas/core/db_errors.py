@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+import psycopg
+
 # PostgreSQL SQLSTATEs (Appendix A of its manual).
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
 DEADLOCK_DETECTED = "40P01"
@@ -81,6 +83,8 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in (SQLITE_CANTOPEN, SQLITE_IOERR)
+    if not isinstance(error, psycopg.Error):
+        return False  # no driver error to tell by
     state = sqlstate(seen)
     if not state:
         return True

@@ -23,13 +23,17 @@ from django.conf import settings
 from django.db import close_old_connections
 from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 
+from midas.core.db_errors import is_unavailable
+from midas.core.throttle import ThrottledLog
 from midas.jobs import schedule
+from midas.jobs.outage import OutageRunner
 from midas.jobs.services import heartbeat_beat, heartbeat_stop
 
 logger = logging.getLogger(__name__)
 
 TASKS_PER_LOOP = 20  # then the heartbeat and the scheduler get their turn again
 MAX_PAUSE = 60.0  # seconds between loops at most, after repeated failures
+OUTAGE_PAUSE = 10.0  # seconds between loops while the database cannot be reached
 
 
 def new_worker_id() -> str:
@@ -63,6 +67,8 @@ class MidasWorker:
         )
         self.stopping = False
         self._wake = threading.Event()
+        self.outage = OutageRunner()  # the jobs that run while the database is down
+        self._failures = ThrottledLog(logger)
 
     @property
     def jobs_done(self) -> int:
@@ -92,14 +98,26 @@ class MidasWorker:
         try:
             while not self.stopping:
                 loops += 1
+                down = False
                 try:
                     ran = self.run_once()
                     failures = 0
-                except Exception:  # the database away or locked too long: wait, try again
+                    self._database_back()
+                except Exception as exc:  # the database away or locked too long: try again
                     ran, failures = 0, failures + 1
-                    logger.exception(
-                        "worker %s: loop failed (%d in a row)", self.worker_id, failures
-                    )
+                    down = is_unavailable(exc)
+                    if down:
+                        self._failures.error(
+                            "database",
+                            f"worker {self.worker_id}: the database cannot be reached "
+                            f"({failures} loop(s) in a row); running the outage jobs",
+                            exc=exc,
+                        )
+                        self.outage.tick()
+                    else:
+                        logger.exception(
+                            "worker %s: loop failed (%d in a row)", self.worker_id, failures
+                        )
                     close_old_connections()
                 if (max_loops and loops >= max_loops) or (until_idle and not ran):
                     break
@@ -107,9 +125,20 @@ class MidasWorker:
                     logger.warning("worker %s: parent process gone, stopping", self.worker_id)
                     break
                 if not ran and not self.stopping:
-                    self._wake.wait(min(self.interval * 2**failures, MAX_PAUSE))
+                    pause = min(self.interval * 2**failures, MAX_PAUSE)
+                    self._wake.wait(min(pause, OUTAGE_PAUSE) if down else pause)
         finally:
             self._say_goodbye()
+
+    def _database_back(self) -> None:
+        since = self.outage.over()
+        if since is not None:
+            self._failures.reset("database")
+            logger.warning(
+                "worker %s: the database answers again (unreachable since %s)",
+                self.worker_id,
+                since.isoformat(timespec="seconds"),
+            )
 
     def _say_goodbye(self) -> None:
         try:

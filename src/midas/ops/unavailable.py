@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from midas.core.db_errors import is_unavailable
+from midas.core.throttle import ThrottledLog
 from midas.errors import ErrorCode
-from midas.ops.logs.throttle import ThrottledLog
 
 logger = logging.getLogger("midas.unavailable")
 FAILURES = ThrottledLog(logger)

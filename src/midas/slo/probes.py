@@ -19,13 +19,16 @@ the database answer, but not the server or proxy in front. ``http`` fetches
 path; use it in production where the worker can reach the site.
 
 A page is up with a 200; the quote with a 200 or a 422 (a business answer, e.g. a stay
-too short, is still a working API); /readyz with a 200 (``warn`` included).
+too short, is still a working API); /readyz with a 200 (``warn`` included). An answer of
+planned maintenance (503 with ``X-Maintenance: on``) is recorded as ``maintenance``: neither
+up nor down, no data for uptime (docs/explanation/maintenance.md).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
@@ -33,11 +36,16 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from midas.core.synthetic import synthetic_pass
+from midas.core.throttle import ThrottledLog
+from midas.slo import spool
 from midas.slo.models import Component, ProbeResult
 from midas.slo.recorder import minute_of
+
+SPOOLED = ThrottledLog(logging.getLogger(__name__), interval=300)
 
 
 @dataclass(frozen=True)
@@ -46,27 +54,43 @@ class Answer:
     body: bytes
     latency_ms: float
     error: str = ""
+    maintenance: bool = False  # a 503 with X-Maintenance: on: planned, neither up nor down
+
+
+# The probed asset, remembered from the last time the database answered: while it does
+# not, the probes still fetch the same pages (and see them fail) instead of skipping them.
+_last_asset: dict[str, str] = {}
+
+
+def _probe_asset() -> dict[str, str] | None:
+    from midas.catalog.models import Asset
+
+    try:
+        asset = Asset.objects.active().order_by("pk").first()
+    except DatabaseError:
+        return _last_asset or None
+    if asset is None:
+        _last_asset.clear()
+        return None
+    _last_asset.update(slug=asset.slug, path=asset.get_absolute_url())
+    return dict(_last_asset)
 
 
 def _quote_payload() -> dict | None:
-    from midas.catalog.models import Asset
-
-    asset = Asset.objects.active().order_by("pk").first()
+    asset = _probe_asset()
     if asset is None:
         return None
     start = timezone.now().date() + dt.timedelta(days=30)
     return {
-        "asset": asset.slug,
+        "asset": asset["slug"],
         "start": start.isoformat(),
         "end": (start + dt.timedelta(days=7)).isoformat(),
     }
 
 
 def _asset_path() -> str | None:
-    from midas.catalog.models import Asset
-
-    asset = Asset.objects.active().order_by("pk").first()
-    return asset.get_absolute_url() if asset else None
+    asset = _probe_asset()
+    return asset["path"] if asset else None
 
 
 def _gate_pass() -> dict[str, str]:
@@ -93,8 +117,10 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 status, content = response.status, response.read()
+                marker = response.headers.get("X-Maintenance")
         except urllib.error.HTTPError as exc:
             status, content = exc.code, exc.read()
+            marker = exc.headers.get("X-Maintenance")
         except (OSError, ValueError) as exc:
             elapsed = (time.perf_counter() - started) * 1000
             return Answer(0, b"", elapsed, error=str(exc)[:200])
@@ -106,6 +132,7 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
             HTTP_HOST=site.netloc or "localhost",
             HTTP_USER_AGENT="midas-probe",
             headers=gate_pass,
+            raise_request_exception=False,  # the answer a customer gets (a 503 when down)
         )
         secure = site.scheme == "https"
         try:
@@ -116,10 +143,18 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
             else:
                 response = client.get(path, secure=secure)
             status, content = response.status_code, response.content
+            crash = getattr(response, "exc_info", None)  # what the handler turned into a 5xx
+            if crash:
+                elapsed = (time.perf_counter() - started) * 1000
+                return Answer(
+                    status, content, elapsed, error=f"{crash[0].__name__}: {crash[1]}"[:200]
+                )
+            marker = response.get("X-Maintenance")
         except Exception as exc:  # an exception in the app is an outage, not a crash
             elapsed = (time.perf_counter() - started) * 1000
             return Answer(500, b"", elapsed, error=f"{type(exc).__name__}: {exc}"[:200])
-    return Answer(status, content, (time.perf_counter() - started) * 1000)
+    elapsed = (time.perf_counter() - started) * 1000
+    return Answer(status, content, elapsed, maintenance=status == 503 and marker == "on")
 
 
 def _readyz_check(body: bytes, *words: str) -> str | None:
@@ -152,6 +187,7 @@ def run_probes(*, now: dt.datetime | None = None) -> list[ProbeResult]:
                 at=at,
                 minute=minute_of(at),
                 detail=(detail or answer.error)[:200],
+                maintenance=answer.maintenance,
             )
         )
 
@@ -177,5 +213,16 @@ def run_probes(*, now: dt.datetime | None = None) -> list[ProbeResult]:
         ok = overall if check is None else (ready.status != 0 and check != "fail")
         keep("readyz", component, ready, ok, f"{words[0]}: {check}" if check else "")
 
-    ProbeResult.objects.bulk_create(rows)
+    save(rows)
     return rows
+
+
+def save(rows: list[ProbeResult]) -> None:
+    """Into the database, after whatever the spool kept from an outage; when the database
+    cannot take them, onto the spool (midas.slo.spool), so the outage is not lost."""
+    try:
+        spool.drain()
+        ProbeResult.objects.bulk_create(rows)
+    except DatabaseError as exc:
+        spool.append(rows)
+        SPOOLED.error("database", f"probe results spooled to disk: {type(exc).__name__}: {exc}")

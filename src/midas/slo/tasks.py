@@ -13,6 +13,7 @@ import datetime as dt
 
 from django_tasks import task
 
+from midas.jobs.outage import during_outage
 from midas.jobs.schedule import periodic
 
 
@@ -33,3 +34,11 @@ def slo_retention() -> int:
     from midas.slo.services import slo_prune
 
     return slo_prune()
+
+
+@during_outage(every=dt.timedelta(minutes=1), name="slo_probe")
+def slo_probe_during_outage(now: dt.datetime) -> None:
+    """The database is down: probe anyway; the results wait on disk (midas.slo.spool)."""
+    from midas.slo.probes import run_probes
+
+    run_probes(now=now)

@@ -67,10 +67,13 @@ def rollback_command(trigger: Trigger) -> str:
     return f'midas launch rollback --reason "trigger {trigger.key}: {trigger.title}"'
 
 
-def trigger_fire(*, trigger: Trigger, reading: Reading, now: dt.datetime) -> TriggerFiring | None:
-    """Fire ``trigger`` (None when another worker just did)."""
+def trigger_fire(
+    *, trigger: Trigger, reading: Reading, now: dt.datetime, action: str | None = None
+) -> TriggerFiring | None:
+    """Fire ``trigger`` (None when another worker just did). ``action``: the launch state's
+    ``trigger_action`` unless given (a firing recorded after an outage only recommends)."""
 
-    action = launch_state(fresh=True).trigger_action
+    action = action or launch_state(fresh=True).trigger_action
     try:
         with transaction.atomic():
             firing = TriggerFiring.objects.create(
