@@ -241,3 +241,31 @@ def test_snapshot_writes_are_atomic_and_throttled(status_var_dir):
     assert content == "three" and written <= timezone.now()
     assert sorted(p.name for p in (status_var_dir / "status").iterdir()) == ["x.json"]
     assert snapshot.read("missing.json") is None
+
+
+def test_database_unreachable_the_page_says_so_live(client, busy_day, monkeypatch):
+    """The snapshot keeps the bars and incidents, but the banner and every component say
+    what is true now: a major outage (the snapshot itself said Operational)."""
+    from tests.outages import refused
+
+    client.get("/status")
+    client.get("/status/summary.json")
+    error = refused()
+
+    def unreachable(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(selectors, "component_states", unreachable)
+    page = client.get("/status")
+    summary = client.get("/status/summary.json")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<p class="banner critical" role="status">Major System Outage</p>' in html
+    assert "our database is not answering" in html
+    states = re.findall(r'<span class="state s-([a-z_]+)">', html)
+    assert states and set(states) == {"major_outage"}
+    assert "Card payments failing" in html  # the open incident, from the snapshot
+    body = summary.json()
+    assert body["status"] == {"indicator": "critical", "description": "Major System Outage"}
+    assert {c["status"] for c in body["components"]} == {"major_outage"}
+    jsonschema.validate(body, SCHEMA)

@@ -7,8 +7,10 @@ rename), so a reader sees either the previous or the new file, never half of one
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -20,6 +22,12 @@ log = logging.getLogger(__name__)
 PAGE = "page.html"
 SUMMARY = "summary.json"
 STALE_MARKER = "<!--status:stale-note-->"
+# page.html wraps the overall banner and each component's state in these, so the page
+# served from the snapshot can say what is true now (the database down) instead of what
+# was true when the snapshot was written.
+BANNER = re.compile(r"<!--live:banner-->.*?<!--/live:banner-->", re.S)
+STATE = re.compile(r"<!--live:state-->.*?<!--/live:state-->", re.S)
+MAJOR_OUTAGE = "major_outage"
 
 
 def snapshot_dir() -> Path:
@@ -64,3 +72,22 @@ def read(name: str) -> tuple[str, dt.datetime] | None:
     except OSError:
         return None
     return content, written
+
+
+def database_down_page(html: str, *, banner: str) -> str:
+    """The snapshot page with the live truth: ``banner`` for the overall state and every
+    component a major outage (each of them needs the database)."""
+    html = BANNER.sub(lambda _: banner, html, count=1)
+    return STATE.sub('<span class="state s-major_outage">Major outage</span>', html)
+
+
+def database_down_summary(body: str, *, now: dt.datetime) -> str:
+    """The snapshot summary (Statuspage v2 shape) with the live truth, as above."""
+    summary = json.loads(body)
+    summary["status"] = {"indicator": "critical", "description": "Major System Outage"}
+    for component in summary.get("components", []):
+        component["status"] = MAJOR_OUTAGE
+    summary.setdefault("page", {})["updated_at"] = (
+        now.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    )
+    return json.dumps(summary)

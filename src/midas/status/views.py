@@ -15,12 +15,15 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from midas.core.db_errors import is_unavailable
+from midas.core.throttle import ThrottledLog
 from midas.core.urls import absolute_reverse, absolute_url
 from midas.status import selectors, snapshot
 from midas.status.models import Incident
 from midas.status.summary import build_summary
 
 log = logging.getLogger(__name__)
+FAILURES = ThrottledLog(log)  # one line a minute while the database is down, not one a view
 MAX_AGE = 30  # seconds a browser or CDN may keep the public status documents
 
 
@@ -48,14 +51,18 @@ def status_page(request: HttpRequest) -> HttpResponse:
     try:
         overview = selectors.status_overview(now=now)
         summary = _summary(overview)
-    except DatabaseError:
-        log.exception("status.page.database_error; serving the snapshot")
+    except DatabaseError as exc:
+        FAILURES.error("status", "status page: the database failed; serving the snapshot", exc=exc)
         kept = snapshot.read(snapshot.PAGE)
         if kept is None:
             return _unavailable("page")
         html, written = kept
         note = render_to_string("status/_stale_note.html", {"written": written}).strip()
-        response = HttpResponse(html.replace(snapshot.STALE_MARKER, note))
+        html = html.replace(snapshot.STALE_MARKER, note)
+        if is_unavailable(exc):  # what is true now: everything needs the database
+            banner = render_to_string("status/_database_down.html", {"now": now}).strip()
+            html = snapshot.database_down_page(html, banner=banner)
+        response = HttpResponse(html)
         response["X-Status-Snapshot"] = written.isoformat()
         return response
     html = render_to_string(
@@ -76,14 +83,19 @@ def status_page(request: HttpRequest) -> HttpResponse:
 @require_safe
 @cache_control(public=True, max_age=MAX_AGE)
 def summary_json(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
     try:
-        summary = _summary(selectors.status_overview(now=timezone.now()))
-    except DatabaseError:
-        log.exception("status.summary.database_error; serving the snapshot")
+        summary = _summary(selectors.status_overview(now=now))
+    except DatabaseError as exc:
+        FAILURES.error(
+            "status", "status summary: the database failed; serving the snapshot", exc=exc
+        )
         kept = snapshot.read(snapshot.SUMMARY)
         if kept is None:
             return JsonResponse({"error": "status temporarily unavailable"}, status=503)
         body, written = kept
+        if is_unavailable(exc):
+            body = snapshot.database_down_summary(body, now=now)
         response = HttpResponse(body, content_type="application/json")
         response["X-Status-Snapshot"] = written.isoformat()
         return response
