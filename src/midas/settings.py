@@ -80,7 +80,7 @@ MIDDLEWARE = [
     "midas.slo.middleware.RequestMetricsMiddleware",  # first: times all below it
     "midas.ops.middleware.RequestLogMiddleware",  # request id, one log line each
     "django.middleware.security.SecurityMiddleware",
-    "midas.ops.middleware.SecurityHeadersMiddleware",  # Permissions-Policy
+    "midas.ops.middleware.SecurityHeadersMiddleware",  # Permissions-Policy, CSP
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -142,15 +142,34 @@ BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
 BACKUP_KEEP_MONTHLY = env_int("BACKUP_KEEP_MONTHLY", 12)
 BACKUP_BEFORE_MIGRATE = env_bool("BACKUP_BEFORE_MIGRATE", default=PRODUCTION)
+# Off-site copies: s3://bucket/prefix (empty: none). Credentials come from boto3's own chain
+# (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, AWS_PROFILE, an instance role),
+# never from a setting of ours, so they are in no settings dump or log line.
+BACKUP_S3_URL = env_str("BACKUP_S3_URL")
+BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL")  # MinIO, R2, ...; empty: AWS
+BACKUP_S3_REGION = env_str("BACKUP_S3_REGION")  # empty: boto3's (AWS_DEFAULT_REGION, profile)
+BACKUP_S3_PATH_STYLE = env_bool("BACKUP_S3_PATH_STYLE", default=False)  # MinIO usually needs it
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# With Redis unreachable the cache answers from each process's memory (midas.core.cache): a
+# connect or a command gives up after CACHE_REDIS_TIMEOUT_SECONDS, then Redis is left alone
+# for CACHE_REDIS_RETRY_SECONDS before one operation tries it again.
+CACHE_REDIS_TIMEOUT_SECONDS = env_float("CACHE_REDIS_TIMEOUT_SECONDS", 0.25)
+CACHE_REDIS_RETRY_SECONDS = env_float("CACHE_REDIS_RETRY_SECONDS", 5.0)
+if CACHE_REDIS_TIMEOUT_SECONDS <= 0 or CACHE_REDIS_RETRY_SECONDS < 0:
+    raise ConfigError("CACHE_REDIS_TIMEOUT_SECONDS must be > 0, CACHE_REDIS_RETRY_SECONDS >= 0")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "midas.core.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "midas"),
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_REDIS_TIMEOUT_SECONDS,
+                "RETRY_SECONDS": CACHE_REDIS_RETRY_SECONDS,
+            },
         }
     }
 else:
@@ -259,6 +278,40 @@ PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), usb=()"
 )
+# Content-Security-Policy of every response (ops.middleware.SecurityHeadersMiddleware, built by
+# midas.ops.csp; docs/explanation/security-headers.md). Scripts and styles come from our own
+# static files only: no inline code, no eval, no plugins, no framing, no <base>, forms post
+# here. A view that needs another policy sets the header itself.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    # data: for the status page's empty favicon and Swagger UI's icons; CSP_IMAGE_HOSTS for
+    # asset images given as absolute URLs (AssetImage.src) on another host, e.g. a media CDN
+    "img-src": ["'self'", "data:", *env_list("CSP_IMAGE_HOSTS", [])],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+# Added while STRIPE_PUBLISHABLE_KEY is set (the payment pages then load Stripe.js): Stripe's
+# documented sources (docs.stripe.com/security/guide), and its 3-D Secure page, which a card
+# payment's POST may redirect to.
+SECURE_CSP_STRIPE = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+    "form-action": ["https://hooks.stripe.com"],
+}
+# Templates whose inline <style>/<script> blocks are allowed by their sha256 hash: the pages
+# that must stand alone (no static file), and the one block Django's admin writes inline (a
+# change list without actions).
+SECURE_CSP_HASHED_TEMPLATES = [
+    "500.html",
+    "ops/maintenance.html",
+    "status/_base.html",
+    "admin/change_list.html",
+]
 
 # Retry-After (seconds) on the 503 answered while the database cannot be reached.
 UNAVAILABLE_RETRY_AFTER = env_int("UNAVAILABLE_RETRY_AFTER", 30)
@@ -286,6 +339,8 @@ SLO_REQUEST_RETENTION_DAYS = env_int("SLO_REQUEST_RETENTION_DAYS", 35)
 SLO_PROBE_RETENTION_DAYS = env_int("SLO_PROBE_RETENTION_DAYS", 92)
 SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | http (SITE_URL)
 SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
+# Where http probes go (the public URL through the proxy); empty: SITE_URL.
+SLO_PROBE_URL = env_str("SLO_PROBE_URL")
 
 # --- The launch (docs/launch.md) ------------------------------------------------------------
 RELEASE = env_str("MIDAS_RELEASE", "dev")  # the deployed release id; a new one in a freeze alerts
@@ -297,6 +352,8 @@ LAUNCH_ROLLBACK_HOOK = env_str(
     "LAUNCH_ROLLBACK_HOOK"
 )  # command that activates the previous release
 LAUNCH_ROLLBACK_HOOK_TIMEOUT = env_int("LAUNCH_ROLLBACK_HOOK_TIMEOUT", 300)  # seconds
+# The downtime trigger: a probe failing in each of this many minutes (the plan's 5).
+LAUNCH_DOWNTIME_MINUTES = env_int("LAUNCH_DOWNTIME_MINUTES", 5)
 LAUNCH_P95_MS = env_float("LAUNCH_P95_MS", 2500.0)  # go/no-go: p95 over the last hour below
 LAUNCH_BURN_RATE_MAX = env_float("LAUNCH_BURN_RATE_MAX", 2.0)  # go/no-go: 6 h burn rate below
 # The security trigger: this many sign-in lockouts within the window is a burst.
@@ -313,12 +370,16 @@ SMOKE_HOME_MAX_MS = env_int("SMOKE_HOME_MAX_MS", 2500)  # the smoke's home page 
 LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ConfigError(f"LOG_FORMAT must be 'json' or 'plain', got {LOG_FORMAT!r}")
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+_SDK_LOG_LEVEL = "INFO" if LOG_LEVEL in {"DEBUG", "NOTSET"} else LOG_LEVEL
+# Django's dictConfig, then Python's warnings as log lines too (py.warnings).
+LOGGING_CONFIG = "midas.ops.logs.config.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"()": "midas.ops.logs.formatters.PlainFormatter"},
-        "json": {"()": "midas.ops.logs.formatters.JsonFormatter"},
+        "json": {"()": "midas.ops.logs.formatters.JsonFormatter", "release": RELEASE},
     },
     "filters": {
         "request": {"()": "midas.ops.logs.context.RequestContext"},
@@ -331,8 +392,12 @@ LOGGING = {
             "filters": ["request", "redact"],
         }
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # the AWS SDK's DEBUG lines carry request headers (a session token): never below INFO
+        **{sdk: {"level": _SDK_LOG_LEVEL} for sdk in ("boto3", "botocore", "s3transfer")},
+    },
 }
 
 ALLOW_SQLITE = env_bool("ALLOW_SQLITE", default=False)

@@ -15,7 +15,7 @@ overall status)
 Mode (``SLO_PROBE_MODE``): ``client`` (default) drives the application in the worker's
 own process through Django's test ``Client``: it needs no network and proves the code and
 the database answer, but not the server or proxy in front. ``http`` fetches
-``SITE_URL`` over the network (urllib, ``SLO_PROBE_TIMEOUT`` seconds), proving the whole
+``SLO_PROBE_URL`` (default ``SITE_URL``) over the network (urllib, ``SLO_PROBE_TIMEOUT`` seconds), proving the whole
 path; use it in production where the worker can reach the site.
 
 A page is up with a 200; the quote with a 200 or a 422 (a business answer, e.g. a stay
@@ -105,10 +105,11 @@ def fetch(method: str, path: str, body: dict | None = None) -> Answer:
     gate_pass = _gate_pass()
     data = json.dumps(body).encode() if body is not None else None
     if mode == "http":
-        if not settings.SITE_URL.startswith(("http://", "https://")):
-            return Answer(0, b"", 0.0, error="SITE_URL must be http(s)://")
+        base = settings.SLO_PROBE_URL or settings.SITE_URL
+        if not base.startswith(("http://", "https://")):
+            return Answer(0, b"", 0.0, error="SLO_PROBE_URL / SITE_URL must be http(s)://")
         request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            settings.SITE_URL + path,
+            base.rstrip("/") + path,
             data=data,
             method=method,
             headers={"Content-Type": "application/json", "User-Agent": "midas-probe", **gate_pass},

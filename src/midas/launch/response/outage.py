@@ -4,7 +4,7 @@
 on its own it could never fire for the most common outage there is. While the database is
 down the worker's outage mode (midas.jobs.outage) calls ``downtime_alert`` every minute:
 it reads the probe results the spool kept on disk (midas.slo.spool), and once a probe has
-failed in each of the last ``DOWNTIME_MINUTES`` minutes it tells the team *directly* — the
+failed in each of the last ``LAUNCH_DOWNTIME_MINUTES`` minutes it tells the team *directly* — the
 Slack webhook and the team's e-mail, no outbox — that the trigger fired, and keeps a
 pending firing on disk. When the database answers again, ``record_offline_firings`` (the
 first thing ``launch_response`` does) records each one as a firing at its true time, with
@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.mail import send_mail
 
-from midas.launch.response.triggers import DOWNTIME_MINUTES, TRIGGERS, Reading
+from midas.launch.response.triggers import TRIGGERS, Reading, downtime_minutes
 from midas.launch.state.models import TriggerAction
 from midas.slo import spool
 from midas.slo.recorder import minute_of
@@ -62,12 +62,13 @@ def _keep(entry: dict) -> None:
 
 def down_minutes(now: dt.datetime) -> tuple[list[dt.datetime], list[str]]:
     """The complete minutes before ``now``, counting back, in which a spooled probe failed
-    (up to ``DOWNTIME_MINUTES``), and the components that failed in them."""
+    (up to ``LAUNCH_DOWNTIME_MINUTES``), and the components that failed in them."""
     end = minute_of(now)
-    rows = spool.recent(since=end - DOWNTIME_MINUTES * MINUTE)
+    minutes = downtime_minutes()
+    rows = spool.recent(since=end - minutes * MINUTE)
     streak: list[dt.datetime] = []
     components: set[str] = set()
-    for back in range(1, DOWNTIME_MINUTES + 1):
+    for back in range(1, minutes + 1):
         minute = end - back * MINUTE
         failed = [r for r in rows if r.minute == minute and not r.ok]
         if not failed:
@@ -83,14 +84,14 @@ def downtime_alert(now: dt.datetime) -> dict | None:
     if any(entry["trigger"] == "downtime" for entry in pending()):
         return None  # already told during this outage
     streak, components = down_minutes(now)
-    if len(streak) < DOWNTIME_MINUTES:
+    if len(streak) < downtime_minutes():
         return None
     since = streak[-1]
     trigger = TRIGGERS["downtime"]
     command = 'midas launch rollback --reason "trigger downtime: database unreachable"'
     text = (
         f"Rollback trigger 'downtime' fired: a probe has failed in each of the last "
-        f"{DOWNTIME_MINUTES} minutes (since {since:%H:%M} UTC) and the database cannot be "
+        f"{len(streak)} minutes (since {since:%H:%M} UTC) and the database cannot be "
         f"reached, so this comes straight from the worker. Rollback recommended if a release "
         f"caused it: {command}"
     )
