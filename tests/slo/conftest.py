@@ -28,16 +28,41 @@ def add_minute(minute: dt.datetime, *, process: str = "web-1:1", errors: int = 0
     )
 
 
-def add_probe(at: dt.datetime, component: str = "website", *, ok: bool = True, latency=40.0):
+def add_probe(
+    at: dt.datetime,
+    component: str = "website",
+    *,
+    ok: bool = True,
+    latency=40.0,
+    target: str = "home",
+    maintenance: bool = False,
+):
+    """A probe result; ``maintenance``: one that met the maintenance page (503, not ok)."""
+    ok = ok and not maintenance
     return ProbeResult.objects.create(
         component=component,
-        target="home",
+        target=target,
         ok=ok,
         status=200 if ok else 503,
         latency_ms=latency,
         at=at,
         minute=at.replace(second=0, microsecond=0),
+        maintenance=maintenance,
     )
+
+
+def probe_minute(at: dt.datetime, *, maintenance: bool) -> None:
+    """One run of the probes as the worker records it: the pages and the quote meet the
+    maintenance page while it is on (``maintenance``); /readyz stays open and answers."""
+    for component, target in [
+        ("website", "home"),
+        ("website", "asset"),
+        ("booking", "quote"),
+        ("api", "quote"),
+    ]:
+        add_probe(at, component, target=target, maintenance=maintenance)
+    add_probe(at, "payments", target="readyz")
+    add_probe(at, "email", target="readyz")
 
 
 @pytest.fixture

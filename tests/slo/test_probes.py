@@ -154,3 +154,37 @@ def test_the_jobs_are_scheduled():
     jobs = discover()
     assert jobs["slo_probe"].every.total_seconds() == 60
     assert jobs["slo_retention"].every.total_seconds() == 3600
+
+
+def test_planned_maintenance_is_recorded_as_maintenance_not_down(site):
+    from midas.ops.services import maintenance_enable
+
+    maintenance_enable(message="Upgrading", retry_after=120)
+    rows = by_component(run_probes())
+    for key in [("home", "website"), ("asset", "website"), ("quote", "booking"), ("quote", "api")]:
+        row = rows[key]
+        assert row.maintenance and not row.ok and row.status == 503, row
+        assert str(row).startswith(f"{row.component}/{row.target} maintenance")
+    for key in [("readyz", "payments"), ("readyz", "email")]:  # /readyz stays open
+        assert rows[key].ok and not rows[key].maintenance
+
+
+def test_a_503_without_the_maintenance_mark_is_down(site):
+    READYZ.update(state="fail", database="fail")
+    rows = by_component(run_probes())
+    assert not rows[("readyz", "payments")].ok
+    assert not rows[("readyz", "payments")].maintenance  # a 503 we did not choose
+
+
+@pytest.mark.django_db(transaction=True)
+def test_http_mode_sees_the_maintenance_header(site, live_server, settings):
+    from midas.ops.services import maintenance_enable
+
+    settings.SLO_PROBE_MODE = "http"
+    settings.SITE_URL = live_server.url
+    settings.ALLOWED_HOSTS = ["*"]
+    maintenance_enable(message="Upgrading")  # the live server's thread shares this process
+    rows = by_component(run_probes())
+    assert rows[("home", "website")].maintenance and rows[("home", "website")].status == 503
+    assert rows[("quote", "api")].maintenance
+    assert rows[("readyz", "payments")].ok and not rows[("readyz", "payments")].maintenance

@@ -62,6 +62,11 @@ class ProbeResult(models.Model):
     at = models.DateTimeField()
     minute = models.DateTimeField(help_text="``at`` truncated to its UTC minute")
     detail = models.CharField(max_length=200, blank=True)
+    maintenance = models.BooleanField(
+        default=False,
+        help_text="Answered with planned maintenance (503, X-Maintenance: on): neither up "
+        "nor down, no data for uptime",
+    )
 
     class Meta:
         indexes = [
@@ -70,5 +75,5 @@ class ProbeResult(models.Model):
         ]
 
     def __str__(self) -> str:
-        state = "up" if self.ok else "down"
+        state = "maintenance" if self.maintenance else "up" if self.ok else "down"
         return f"{self.component}/{self.target} {state} {self.status} at {self.at:%H:%M:%S}"

@@ -5,7 +5,8 @@ it overlaps the window (so a window reads at most one minute more than its lengt
 
 - **uptime** (probes): a minute with at least one probe result is *with data*; it is *up*
   when every probe in it succeeded. uptime = up minutes / minutes with data (None when no
-  minute has data).
+  minute has data). A probe answered with planned maintenance (``ProbeResult.maintenance``)
+  counts neither way: a minute of nothing else is no data, never downtime.
 - **error rate**: 5xx responses / all responses (None without traffic).
 - **average**: sum of durations / count.
 - **p95**: from the latency histogram, as Prometheus' ``histogram_quantile`` does: find the
@@ -21,7 +22,7 @@ import operator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from midas.slo.models import BUCKET_BOUNDS_MS, BUCKET_FIELDS, ProbeResult, RequestMinute
@@ -63,6 +64,7 @@ class Figures:
     minutes_with_data: int
     minutes_up: int
     uptime_pct: float | None
+    minutes_maintenance: int = 0  # minutes in which a probe met planned maintenance
 
     def passes(self, goal: Targets | None = None) -> dict[str, bool | None]:
         """Pass/fail per target; None when the window has no data for it."""
@@ -94,11 +96,17 @@ def quantile_ms(q: float, buckets: list[int]) -> float | None:
     return float(BUCKET_BOUNDS_MS[-1])
 
 
+def measured() -> QuerySet[ProbeResult]:
+    """The probe results that measure the site: not those that met planned maintenance."""
+    return ProbeResult.objects.filter(maintenance=False)
+
+
 def uptime_minutes(
     start: dt.datetime, end: dt.datetime, component: str | None = None
 ) -> tuple[int, int]:
-    """(minutes with data, minutes up) from the probe results in ``[start, end)``."""
-    rows = ProbeResult.objects.filter(minute__gte=minute_of(start), minute__lt=end)
+    """(minutes with data, minutes up) from the probe results in ``[start, end)``; probes
+    that met planned maintenance are left out."""
+    rows = measured().filter(minute__gte=minute_of(start), minute__lt=end)
     if component:
         rows = rows.filter(component=component)
     per_minute = rows.values("minute").annotate(bad=Count("pk", filter=Q(ok=False)))
@@ -107,6 +115,16 @@ def uptime_minutes(
         with_data += 1
         up += row["bad"] == 0
     return with_data, up
+
+
+def maintenance_minutes(start: dt.datetime, end: dt.datetime, component: str | None = None) -> int:
+    """Minutes in ``[start, end)`` in which a probe met planned maintenance."""
+    rows = ProbeResult.objects.filter(
+        maintenance=True, minute__gte=minute_of(start), minute__lt=end
+    )
+    if component:
+        rows = rows.filter(component=component)
+    return rows.values("minute").distinct().count()
 
 
 def figures(start: dt.datetime, end: dt.datetime, *, component: str | None = None) -> Figures:
@@ -131,6 +149,7 @@ def figures(start: dt.datetime, end: dt.datetime, *, component: str | None = Non
         minutes_with_data=with_data,
         minutes_up=up,
         uptime_pct=100.0 * up / with_data if with_data else None,
+        minutes_maintenance=maintenance_minutes(start, end, component),
     )
 
 
@@ -149,9 +168,10 @@ METRICS = ("error_rate", "avg_ms", "p95_ms", "down", "requests")
 def minute_values(metric: str, start: dt.datetime, end: dt.datetime) -> dict[dt.datetime, float]:
     """The metric evaluated once per minute in ``[start, end)``; a minute without data is
     absent. ``error_rate`` is in percent; ``down`` is 1 for a minute in which a probe
-    failed, 0 for one where all succeeded."""
+    failed, 0 for one where all succeeded (planned maintenance is neither: a minute of
+    nothing else has no data)."""
     if metric == "down":
-        rows = ProbeResult.objects.filter(minute__gte=start, minute__lt=end)
+        rows = measured().filter(minute__gte=start, minute__lt=end)
         per = rows.values("minute").annotate(bad=Count("pk", filter=Q(ok=False)))
         return {row["minute"]: float(row["bad"] > 0) for row in per}
     if metric not in METRICS:
@@ -217,14 +237,16 @@ class DayUptime:
 def probe_days(component: str, days: int = 90, now: dt.datetime | None = None) -> list[DayUptime]:
     """One entry per UTC day, oldest first, the last one today. A minute is *down* when a
     probe of the component failed in it, *degraded* when all succeeded but the slowest took
-    longer than ``SLO_DEGRADED_MS`` (default 2500), otherwise *up*."""
+    longer than ``SLO_DEGRADED_MS`` (default 2500), otherwise *up*; probes that met planned
+    maintenance are left out (a minute of nothing else has no data)."""
     now = now or timezone.now()
     today = now.astimezone(dt.UTC).date()
     first = today - dt.timedelta(days=days - 1)
     start = dt.datetime.combine(first, dt.time(), tzinfo=dt.UTC)
     slow_ms = float(settings.SLO_DEGRADED_MS)
     per_minute = (
-        ProbeResult.objects.filter(component=component, minute__gte=start, minute__lt=now)
+        measured()
+        .filter(component=component, minute__gte=start, minute__lt=now)
         .values("minute")
         .annotate(bad=Count("pk", filter=Q(ok=False)), slowest=Max("latency_ms"))
     )

@@ -32,6 +32,7 @@ def _as_dict(name: str, fig: Figures) -> dict:
         "minutes_with_data": fig.minutes_with_data,
         "minutes_up": fig.minutes_up,
         "uptime_pct": fig.uptime_pct,
+        "minutes_maintenance": fig.minutes_maintenance,
         "pass": fig.passes(),
     }
 
@@ -82,6 +83,8 @@ class Command(BaseCommand):
         table.add_column(f"error rate (< {goal.error_rate_pct}%)", justify="right")
         table.add_column(f"average (< {goal.avg_ms:.0f} ms)", justify="right")
         table.add_column("p95", justify="right")
+        table.add_column("maintenance", justify="right")
+        table.caption = "maintenance: minutes of planned maintenance, left out of the uptime"
         for name, fig in rows:
             verdict = fig.passes(goal)
             table.add_row(
@@ -91,5 +94,6 @@ class Command(BaseCommand):
                 _cell(fig.error_rate_pct, "%", verdict["error_rate"], 3),
                 _cell(fig.avg_ms, " ms", verdict["avg"], 0),
                 _cell(fig.p95_ms, " ms", None, 0),
+                f"{fig.minutes_maintenance} min" if fig.minutes_maintenance else "—",
             )
         Console(file=self.stdout._out, width=110).print(table)
