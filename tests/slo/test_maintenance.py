@@ -91,3 +91,20 @@ def test_midas_slo_says_how_many_minutes_were_under_maintenance(window):
     assert row["uptime_pct"] == 100.0 and row["pass"]["uptime"] is True
     table = run(*args)
     assert "maintenance" in table and "6 min" in table
+
+
+def test_the_spool_keeps_the_maintenance_mark(settings, tmp_path, t0):
+    """A result spooled while the database was away comes back still marked."""
+    from midas.slo import spool
+    from midas.slo.models import ProbeResult
+
+    settings.VAR_DIR = tmp_path
+    marked = ProbeResult(
+        component="website", target="home", ok=False, status=503, latency_ms=9.0,
+        at=t0, minute=t0, maintenance=True,
+    )  # fmt: skip
+    spool.append([marked])
+    [back] = spool.recent(since=t0)
+    assert back.maintenance
+    assert spool.drain() == 1
+    assert ProbeResult.objects.get().maintenance

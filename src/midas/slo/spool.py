@@ -29,7 +29,7 @@ from midas.slo.models import ProbeResult
 
 logger = logging.getLogger(__name__)
 
-FIELDS = ("component", "target", "ok", "status", "latency_ms", "detail")
+FIELDS = ("component", "target", "ok", "status", "latency_ms", "detail", "maintenance")
 
 
 def spool_path() -> Path:

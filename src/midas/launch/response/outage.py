@@ -70,7 +70,7 @@ def down_minutes(now: dt.datetime) -> tuple[list[dt.datetime], list[str]]:
     components: set[str] = set()
     for back in range(1, minutes + 1):
         minute = end - back * MINUTE
-        failed = [r for r in rows if r.minute == minute and not r.ok]
+        failed = [r for r in rows if r.minute == minute and not r.ok and not r.maintenance]
         if not failed:
             break
         streak.append(minute)
