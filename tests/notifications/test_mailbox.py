@@ -52,6 +52,20 @@ def staff_user():
     return get_user_model().objects.create_user("staff@example.com", "pw-123456789", is_staff=True)
 
 
+def assert_email_document(response) -> None:
+    """An email's own document (notifications.views.email_document): the email may style
+    itself inline, nothing else runs, only our own pages may frame it, its links open in a
+    new tab, and the doctype stays first."""
+    policy = response["Content-Security-Policy"]
+    assert policy.startswith("default-src 'none'; style-src 'unsafe-inline';")
+    assert "frame-ancestors 'self'" in policy and "sandbox allow-popups" in policy
+    assert "script-src" not in policy  # default-src 'none' covers scripts
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    html = response.content.decode()
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert 0 < html.index('<base target="_blank">') < html.index("<body")
+
+
 def test_the_backend_stores_one_copy_per_recipient_and_echoes(settings):
     settings.MAILBOX_ECHO = True
     out = io.StringIO()
@@ -121,6 +135,7 @@ def test_the_mailbox_pages_are_for_staff_only(client, delivered):
     pages = [
         reverse("mailbox:list"),
         reverse("mailbox:detail", args=[delivered[0].pk]),
+        reverse("mailbox:html", args=[delivered[0].pk]),
         reverse("mailbox:attachment", args=[delivered[2].pk, 0]),
     ]
     for url in pages:
@@ -144,9 +159,14 @@ def test_staff_read_the_mailbox_with_html_sandboxed(client, delivered):
     body = detail.content.decode()
     assert detail.status_code == 200
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in body
-    assert "srcdoc=" in body and "<table role=" not in body  # the email's HTML only escaped
+    html_url = reverse("mailbox:html", args=[newest.pk])
+    assert f'src="{html_url}"' in body and "<table role=" not in body  # framed, never inline
     assert "Hello Ana &lt;Reyes&gt; &amp; Co" in body  # the text body, escaped
     assert "booking.ics" in body
+
+    document = client.get(html_url)
+    assert document.status_code == 200 and "<table role=" in document.content.decode()
+    assert_email_document(document)
 
     attachment = client.get(reverse("mailbox:attachment", args=[newest.pk, 0]))
     assert attachment["Content-Disposition"] == 'attachment; filename="booking.ics"'
@@ -171,7 +191,13 @@ def test_admin_outbox_lists_attempts_and_retries_now(client, context, settings, 
     change = client.get(f"/admin/notifications/outboxmessage/{message.pk}/change/")
     assert change.status_code == 200
     assert b"the email backend accepted nothing" in change.content  # the attempt, inline
-    assert b"sandbox=" in change.content
+    assert b"sandbox=" in change.content and b"srcdoc" not in change.content
+    document = client.get(f"/admin/notifications/outboxmessage/{message.pk}/html/")
+    assert document.status_code == 200
+    assert_email_document(document)
+    client.logout()
+    assert client.get(f"/admin/notifications/outboxmessage/{message.pk}/html/").status_code == 302
+    client.force_login(admin)
 
     response = client.post(
         "/admin/notifications/outboxmessage/",

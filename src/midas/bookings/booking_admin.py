@@ -178,13 +178,13 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
             return "—"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td style='text-align:right'>{}</td></tr>",
+            '<tr><td>{}</td><td class="amount">{}</td></tr>',
             (
                 (line["label"], format_money(line["amount"], obj.currency))
                 for line in obj.quote_lines
             ),
         )
-        return format_html("<table>{}</table>", rows)
+        return format_html('<table class="price-lines">{}</table>', rows)
 
     @admin.display(description="Ledger totals")
     def ledger(self, obj: Booking) -> str:

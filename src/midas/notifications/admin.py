@@ -6,8 +6,9 @@ import json
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 
 from midas.notifications.delivery import outbox_retry_now
@@ -17,11 +18,17 @@ from midas.notifications.models import (
     OutboxChannel,
     OutboxMessage,
 )
+from midas.notifications.views import email_document
 
 
-def html_preview(html: str) -> str:
-    """The message's HTML in a sandboxed frame: no scripts, no forms, its own origin."""
-    return render_to_string("notifications/_html_preview.html", {"html": html})
+def html_preview(url: str) -> str:
+    """A message's HTML, served at ``url`` (``views.email_document``), in a sandboxed frame:
+    no scripts, no forms, its own origin."""
+    return render_to_string("notifications/_html_preview.html", {"url": url})
+
+
+class PreviewMedia:
+    css = {"all": ["notifications/mailbox.css"]}  # the preview frame's size
 
 
 def _pretty_json(text: str) -> str:
@@ -75,8 +82,24 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         name for row in fields for name in (row if isinstance(row, tuple) else (row,))
     )
 
+    Media = PreviewMedia
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # messages come from services, rendered and frozen
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.html_view)
+        return [
+            path("<int:pk>/html/", view, name="notifications_outboxmessage_html"),
+            *super().get_urls(),
+        ]
+
+    def html_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The message's HTML as a document of its own, for the preview frame."""
+        message = OutboxMessage.objects.filter(pk=pk).first()
+        if message is None or not message.body_html or not self.has_view_permission(request):
+            raise Http404
+        return email_document(message.body_html)
 
     @admin.display(description="next attempt", ordering="next_attempt_at")
     def due(self, obj: OutboxMessage):
@@ -90,7 +113,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def preview(self, obj: OutboxMessage) -> str:
         if obj.channel == OutboxChannel.SLACK:
             return format_html("<pre>{}</pre>", _pretty_json(obj.body_text))
-        return html_preview(obj.body_html) if obj.body_html else "—"
+        if not obj.body_html:
+            return "—"
+        return html_preview(reverse("admin:notifications_outboxmessage_html", args=[obj.pk]))
 
     @admin.action(description="Retry now", permissions=["change"])
     def retry_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
@@ -117,6 +142,7 @@ class MailboxMessageAdmin(admin.ModelAdmin):
         "preview",
     )
     readonly_fields = fields
+    Media = PreviewMedia
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -146,4 +172,4 @@ class MailboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="HTML")
     def preview(self, obj: MailboxMessage) -> str:
-        return html_preview(obj.body_html) if obj.body_html else "—"
+        return html_preview(reverse("mailbox:html", args=[obj.pk])) if obj.body_html else "—"

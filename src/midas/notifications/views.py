@@ -2,12 +2,14 @@
 
 Include with ``path("staff/mailbox/", include("midas.notifications.urls"))``. Anonymous
 visitors are sent to the staff login; signed-in customers get a 404 (the page is not theirs
-to know about). Message HTML is shown in a sandboxed frame, never inline.
+to know about). Message HTML is shown in a sandboxed frame, never inline: the frame loads
+the message's own document (``mailbox_html``), which has a policy of its own.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -16,12 +18,36 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from midas.notifications.printing import SHOWN_HEADERS
 from midas.notifications.selectors import mailbox_message, mailbox_messages, slack_messages
 
 PAGE_SIZE = 50
+# The policy of an email's own document, framed by the mailbox's and the admin's pages
+# (notifications/_html_preview.html). Not the site's: an email styles itself inline (mail
+# clients drop style sheets), so inline styles pass here, and nothing else does: no script,
+# form, plugin or fetch; framed by our own pages only; sandboxed even when opened alone.
+EMAIL_DOCUMENT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'self'; "
+    "sandbox allow-popups allow-popups-to-escape-sandbox"
+)
+HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)
+
+
+def email_document(html: str) -> HttpResponse:
+    """An email's HTML as a document of its own, for the preview frame. Its links open in a
+    new tab (``<base target>``, put inside ``<head>`` so the doctype stays first)."""
+    base = '<base target="_blank">'
+    head = HEAD.search(html)
+    body = f"{html[: head.end()]}{base}{html[head.end() :]}" if head else base + html
+    response = HttpResponse(body)
+    response["Content-Security-Policy"] = EMAIL_DOCUMENT_POLICY
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -83,3 +109,13 @@ def mailbox_attachment(request: HttpRequest, pk: int, index: int) -> HttpRespons
     filename = item["filename"].replace('"', "")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+@never_cache
+@staff_required
+def mailbox_html(request: HttpRequest, pk: int) -> HttpResponse:
+    message = mailbox_message(pk=pk)
+    if message is None or not message.body_html:
+        raise Http404
+    return email_document(message.body_html)
