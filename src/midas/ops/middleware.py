@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from midas.core.http import planned_unavailable
+from midas.ops import csp
 from midas.ops.logs.context import request_context
 from midas.ops.selectors import maintenance_state, path_is_open
 
@@ -21,7 +22,8 @@ DEFAULT_MESSAGE = "We are polishing a few things and will be back shortly."
 
 class SecurityHeadersMiddleware:
     """What Django's SecurityMiddleware does not send: ``Permissions-Policy``
-    (``PERMISSIONS_POLICY``), on every response unless a view set its own."""
+    (``PERMISSIONS_POLICY``) and ``Content-Security-Policy`` (``SECURE_CSP``, completed by
+    midas.ops.csp), on every response unless a view set its own."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -30,6 +32,10 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if "Content-Security-Policy" not in response.headers:
+            policy = csp.header_value()
+            if policy:
+                response.headers["Content-Security-Policy"] = policy
         return response
 
 

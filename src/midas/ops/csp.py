@@ -1,0 +1,121 @@
+"""The ``Content-Security-Policy`` every response carries (``SecurityHeadersMiddleware``).
+
+The policy is ``settings.SECURE_CSP`` (a dict of directive -> sources, the shape of Django
+6.0's setting of the same name), completed on every request with what the configuration
+says the pages load:
+
+- ``SECURE_CSP_STRIPE`` when ``STRIPE_PUBLISHABLE_KEY`` is set (the payment pages then load
+  Stripe.js and its frames; without the key no page does, and the policy names no Stripe host);
+- the origin of ``STATIC_URL`` when it is absolute (a CDN): allowed wherever ``'self'`` is;
+- the sha256 hashes of the inline ``<style>`` and ``<script>`` blocks of the templates listed
+  in ``SECURE_CSP_HASHED_TEMPLATES``: the pages that must stand alone (the 500 page, the
+  maintenance page, the status page) and one block of Django's admin. The hashes come from
+  the template files, never from a response, so only those exact texts run.
+
+No nonce: the page cache (``midas.web.page_cache``) replays one anonymous response to many
+visitors, and a nonce served twice is no nonce. A view that needs another policy sets the
+header itself; the middleware leaves it alone. docs/explanation/security-headers.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import get_template
+
+SELF = "'self'"
+INLINE_BLOCK = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
+SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# <script> types a browser runs; any other type (application/json, application/ld+json) is a
+# data block, which the browser never executes and so CSP never checks.
+JS_TYPES = frozenset({"", "module", "text/javascript", "application/javascript"})
+
+Directives = dict[str, list[str]]
+
+
+def sha256_source(text: str) -> str:
+    """A CSP hash source for an inline block's exact text."""
+    digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+    return f"'sha256-{digest}'"
+
+
+def inline_blocks(source: str) -> list[tuple[str, str]]:
+    """The inline blocks of a template's source a browser would check: ``(directive, text)``
+    pairs for ``<style>`` and for ``<script>`` without ``src`` and of a JavaScript type."""
+    blocks = []
+    for tag, attributes, text in INLINE_BLOCK.findall(source):
+        if tag.lower() == "script":
+            kind = SCRIPT_TYPE.search(attributes)
+            if re.search(r"\bsrc\s*=", attributes, re.IGNORECASE):
+                continue
+            if (kind.group(1).lower() if kind else "") not in JS_TYPES:
+                continue
+        blocks.append((f"{tag.lower()}-src", text))
+    return blocks
+
+
+@functools.lru_cache(maxsize=8)
+def template_hashes(names: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
+    """``{"style-src": (hash, ...), "script-src": (...)}`` for the inline blocks of the named
+    templates. A block must be plain text: a template tag in it would make the page's text
+    differ from the file's, so it is refused at once instead of failing in the browser."""
+    found: dict[str, list[str]] = {}
+    for name in names:
+        source = get_template(name).template.source  # type: ignore[attr-defined]
+        for directive, text in inline_blocks(source):
+            if "{{" in text or "{%" in text:
+                raise ImproperlyConfigured(
+                    f"SECURE_CSP_HASHED_TEMPLATES: an inline block of {name} holds a template "
+                    "tag, so its hash cannot be known in advance; move it to a static file"
+                )
+            found.setdefault(directive, []).append(sha256_source(text))
+    return {directive: tuple(hashes) for directive, hashes in found.items()}
+
+
+def static_origin(static_url: str) -> str:
+    """``https://cdn.example.com`` for an absolute ``STATIC_URL``, else ``""``."""
+    parts = urlsplit(static_url)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+def extend(directives: Directives, more: Mapping[str, Iterable[str]]) -> None:
+    """Add sources to directives, keeping order and dropping repeats. A fetch directive added
+    here for the first time starts from ``default-src`` (what it fell back to until now)."""
+    for name, sources in more.items():
+        if name not in directives:
+            fallback = directives.get("default-src", []) if name.endswith("-src") else []
+            directives[name] = list(fallback)
+        current = directives[name]
+        current.extend(source for source in sources if source not in current)
+
+
+def directives() -> Directives:
+    """The policy for this configuration, as directive -> sources."""
+    policy: Directives = {name: list(sources) for name, sources in settings.SECURE_CSP.items()}
+    if not policy:
+        return policy
+    if settings.STRIPE_PUBLISHABLE_KEY:
+        extend(policy, settings.SECURE_CSP_STRIPE)
+    origin = static_origin(settings.STATIC_URL)
+    if origin:
+        extend(policy, {name: [origin] for name, sources in policy.items() if SELF in sources})
+    extend(policy, template_hashes(tuple(settings.SECURE_CSP_HASHED_TEMPLATES)))
+    return policy
+
+
+def serialize(policy: Mapping[str, Sequence[str]]) -> str:
+    return "; ".join(" ".join([name, *sources]) for name, sources in policy.items())
+
+
+def header_value() -> str:
+    """The ``Content-Security-Policy`` header's value; ``""`` when ``SECURE_CSP`` is empty."""
+    return serialize(directives())
