@@ -116,6 +116,8 @@ class Proc:
     name: str
     popen: subprocess.Popen
     log: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
 
     def alive(self) -> bool:
         return self.popen.poll() is None
@@ -162,6 +164,7 @@ class Topology:
     cache_prefix: str = ""
     app_ports: list[int] = field(default_factory=list)
     nginx_port: int = 0
+    extra_env: dict[str, str] = field(default_factory=dict)  # on top of production's
 
     # --- paths
     @property
@@ -214,6 +217,7 @@ class Topology:
                 "PYTHONDONTWRITEBYTECODE": "1",
             }
         )
+        env.update(self.extra_env)
         return env
 
     # --- lifecycle
@@ -246,6 +250,7 @@ class Topology:
         self.log(f"  prepared in {time.monotonic() - started:.1f}s")
 
         self.app_ports = [free_port() for _ in range(self.app_servers)]
+        self.nginx_port = self.nginx_port or free_port()
         for index, port in enumerate(self.app_ports, start=1):
             self._spawn(
                 f"app{index}",
@@ -263,7 +268,6 @@ class Topology:
             )
         self._spawn("worker", [sys.executable, "-m", "midas", "worker"])
 
-        self.nginx_port = free_port()
         runtime = self.tmp / "nginx"
         conf = runtime / "nginx.conf"
         conf.write_text(
@@ -366,9 +370,24 @@ class Topology:
             start_new_session=True,  # its own process group: stopped as one
         )
         out.close()
-        proc = Proc(name, popen, log)
+        proc = Proc(name, popen, log, argv=list(argv), env=env)
         self.procs.append(proc)
         return proc
+
+    def proc(self, name: str) -> Proc:
+        return next(p for p in self.procs if p.name == name)
+
+    def respawn(self, name: str) -> Proc:
+        """Start ``name`` again as it was first started (after it was stopped or killed);
+        the earlier run's log is kept beside the new one."""
+        old = self.proc(name)
+        self.procs.remove(old)
+        runs = len(list(old.log.parent.glob(f"{name}.*log")))
+        old.log.rename(old.log.with_name(f"{name}.{runs}.log"))  # kept: the run before
+        return self._spawn(name, old.argv, env=old.env)
+
+    def wait_http(self, url: str, name: str, timeout: float = 60) -> None:
+        self._wait_http(url, name, timeout)
 
     def _wait_http(self, url: str, name: str, timeout: float) -> None:
         proc = next((p for p in self.procs if p.name == name), None)
@@ -486,6 +505,32 @@ def wait_for_mail(
     )
 
 
+def register_customer(topo: Topology, client: Client) -> tuple[str, dict[str, str]]:
+    """A new customer registered through the API, verified by the link the worker mailed,
+    signed in: (email, the Authorization header)."""
+    email = f"smoke-{secrets.token_hex(4)}@example.com"
+    password = secrets.token_urlsafe(16)
+    registered = client.post(
+        "/api/v1/auth/register",
+        {
+            "email": email,
+            "password": password,
+            "first_name": "Topology",
+            "last_name": "Smoke",
+            "date_of_birth": "1985-04-12",
+        },
+    )
+    expect(registered.status == 201, f"register: {registered.status} {registered.body[:300]!r}")
+    _, body = wait_for_mail(topo, email)
+    match = re.search(re.escape(SITE_URL) + r"(/[a-z/-]*verify/[^\s/]+/)", body)
+    expect(match is not None, f"verification email without a link:\n{body[:500]}")
+    verify = client.get(match.group(1))
+    expect(verify.status in {200, 302}, f"verify: {verify.status}")
+    token = client.post("/api/v1/auth/token", {"email": email, "password": password})
+    expect(token.status == 200, f"token: {token.status} {token.body[:300]!r}")
+    return email, {"Authorization": f"Bearer {token.json()['token']}"}
+
+
 def smoke(topo: Topology, log: Callable[[str], None] = lambda m: None) -> dict[str, Any]:
     """Walk a customer's path through nginx; returns what was seen; raises TopologyError."""
     client = Client(topo.base_url)
@@ -541,30 +586,9 @@ def smoke(topo: Topology, log: Callable[[str], None] = lambda m: None) -> dict[s
     expect(asset["name"].encode() in page.body, "asset page: the asset's name is missing")
     step("asset page", slug=asset["slug"])
 
-    # 4. Register; the worker delivers the verification email; open the link
-    email = f"smoke-{secrets.token_hex(4)}@example.com"
-    password = secrets.token_urlsafe(16)
-    registered = client.post(
-        "/api/v1/auth/register",
-        {
-            "email": email,
-            "password": password,
-            "first_name": "Topology",
-            "last_name": "Smoke",
-            "date_of_birth": "1985-04-12",
-        },
-    )
-    expect(registered.status == 201, f"register: {registered.status} {registered.body[:300]!r}")
-    _, body = wait_for_mail(topo, email)
-    match = re.search(re.escape(SITE_URL) + r"(/[a-z/-]*verify/[^\s/]+/)", body)
-    expect(match is not None, f"verification email without a link:\n{body[:500]}")
-    verify = client.get(match.group(1))
-    expect(verify.status in {200, 302}, f"verify: {verify.status}")
+    # 4. Register; the worker delivers the verification email; open the link; a token
+    email, auth = register_customer(topo, client)
     step("register + verify", via="worker -> mailbox")
-
-    token = client.post("/api/v1/auth/token", {"email": email, "password": password})
-    expect(token.status == 200, f"token: {token.status} {token.body[:300]!r}")
-    auth = {"Authorization": f"Bearer {token.json()['token']}"}
     step("token")
 
     # 5. Book (a hold) and pay with the sandbox's 4242 card
