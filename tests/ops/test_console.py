@@ -197,7 +197,7 @@ def test_the_maintenance_switch_turns_it_on_and_off(staff_client, staff):
     state = maintenance_state(fresh=True)
     assert state.enabled and state.message == "Polishing the fleet"
     page = staff_client.get("/ops/")  # staff pass through maintenance
-    assert page.status_code == 200 and "Maintenance is ON" in page.content.decode()
+    assert page.status_code == 200 and "Maintenance mode is on" in page.content.decode()
 
     assert staff_client.post("/ops/maintenance", {"action": "off"}).status_code == 302
     assert not maintenance_state(fresh=True).enabled

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from midas.core.http import planned_unavailable
 from midas.ops import csp
@@ -40,7 +41,8 @@ class SecurityHeadersMiddleware:
 
 
 class MaintenanceMiddleware:
-    """While maintenance mode is on, customers get a 503 with Retry-After (JSON under
+    """While maintenance mode is on (the switch, or a planned window in progress), customers
+    get a 503 with Retry-After (a window's: the seconds until it ends; JSON under
     ``/api/v1/``); staff and the open paths (midas.ops.selectors) pass. Must sit after
     AuthenticationMiddleware."""
 
@@ -68,7 +70,7 @@ class MaintenanceMiddleware:
         else:
             html = render_to_string("ops/maintenance.html", {"message": message})
             response = HttpResponse(html, status=503)
-        response["Retry-After"] = str(state.retry_after)
+        response["Retry-After"] = str(state.retry_seconds(timezone.now()))
         response["Cache-Control"] = "no-store"
         response["X-Maintenance"] = "on"
         return response
