@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Prefetch, Q
 
+from midas.ops import selectors as ops
+from midas.ops.models import MaintenanceWindow
 from midas.status import health, probes
 from midas.status.models import (
     Component,
@@ -16,6 +18,7 @@ from midas.status.models import (
     Incident,
     IncidentStatus,
     IncidentUpdate,
+    MaintenanceStatus,
     ScheduledMaintenance,
 )
 
@@ -107,6 +110,64 @@ def uptime_share(bars: list[DayBar]) -> float | None:
     return 1 - sum(bar.down_minutes for bar in bars) / measured
 
 
+class _Listed:
+    """What a template's ``x.components.all`` reads, for a list."""
+
+    def __init__(self, items: list[Component]) -> None:
+        self.items = items
+
+    def all(self) -> list[Component]:
+        return self.items
+
+
+@dataclass
+class PlannedWindow:
+    """A maintenance window of the whole site (``midas maintenance schedule``, the ops app's
+    ``MaintenanceWindow``, its one source of truth) shown as a scheduled maintenance of every
+    component, on the page and in summary.json alike."""
+
+    window: MaintenanceWindow
+    components: _Listed
+    title: str = "Planned maintenance of the whole site"
+
+    @property
+    def pk(self) -> str:
+        return f"w{self.window.pk}"
+
+    @property
+    def message(self) -> str:
+        return self.window.message
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return self.window.starts_at
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return self.window.ends_at
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return self.window.created_at
+
+    @property
+    def updated_at(self) -> dt.datetime:
+        return self.window.created_at
+
+    def status_at(self, now: dt.datetime) -> str:
+        if now < self.starts_at:
+            return MaintenanceStatus.SCHEDULED
+        if now < self.ends_at:
+            return MaintenanceStatus.IN_PROGRESS
+        return MaintenanceStatus.COMPLETED
+
+
+def site_under_maintenance(now: dt.datetime, windows: list[MaintenanceWindow]) -> bool:
+    """Customers get the maintenance page: the switch is on (what this process answers them,
+    midas.ops.selectors), or one of ``windows`` is in progress at ``now``."""
+    return ops.maintenance_state().enabled or any(w.in_progress(now) for w in windows)
+
+
 def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
     """(status, source, note) from the newest probe; stale or missing means no data."""
     if probe is None:
@@ -121,6 +182,8 @@ def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
     )
     if at is not None and now - at > PROBE_STALE_AFTER:
         return ComponentStatus.OPERATIONAL, "no_data", "No recent probe data."
+    if getattr(probe, "maintenance", False):
+        return ComponentStatus.UNDER_MAINTENANCE, "probe", "Planned maintenance."
     up = getattr(probe, "up", getattr(probe, "ok", True))
     if not up:
         return ComponentStatus.MAJOR_OUTAGE, "probe", "The latest check failed."
@@ -131,17 +194,30 @@ def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
     return ComponentStatus.OPERATIONAL, "probe", ""
 
 
-def component_states(*, now: dt.datetime, with_bars: bool = True) -> list[ComponentView]:
-    """Each component's state: a live staff override wins, then maintenance in progress,
-    then the newest probe."""
+def component_states(
+    *,
+    now: dt.datetime,
+    with_bars: bool = True,
+    windows: list[MaintenanceWindow] | None = None,
+) -> list[ComponentView]:
+    """Each component's state: every one is under maintenance while the whole site is
+    (``site_under_maintenance``); else a live staff override wins, then a scheduled
+    maintenance of the component in progress, then the newest probe. ``windows``: the ops
+    maintenance windows not yet over, when the caller has read them already."""
+    if windows is None:
+        windows = ops.windows(now=now)
+    site = site_under_maintenance(now, windows)
     in_progress = set(
         ScheduledMaintenance.objects.filter(starts_at__lte=now, ends_at__gt=now).values_list(
             "components__id", flat=True
         )
     )
     views = []
+    status: str
     for component in Component.objects.all():
-        if component.override_active(now):
+        if site:
+            status, source, note = ComponentStatus.UNDER_MAINTENANCE, "maintenance", ""
+        elif component.override_active(now):
             status, source, note = component.override_status, "override", component.override_note
         elif component.pk in in_progress:
             status, source, note = ComponentStatus.UNDER_MAINTENANCE, "maintenance", ""
@@ -198,10 +274,21 @@ def recent_incidents(*, limit: int = 50) -> list[Incident]:
     return list(_with_updates(Incident.objects.order_by("-updated_at", "-id"))[:limit])
 
 
-def upcoming_maintenance(*, now: dt.datetime) -> list[ScheduledMaintenance]:
-    return list(
-        ScheduledMaintenance.objects.filter(Q(ends_at__gt=now)).prefetch_related("components")
-    )
+def upcoming_maintenance(
+    *,
+    now: dt.datetime,
+    windows: list[MaintenanceWindow] | None = None,
+    components: list[Component] | None = None,
+) -> list[ScheduledMaintenance | PlannedWindow]:
+    """Maintenance not yet over, by start: the status app's own (per component) and the
+    ops app's windows of the whole site."""
+    if windows is None:
+        windows = ops.windows(now=now)
+    if components is None and windows:
+        components = list(Component.objects.all())
+    own = ScheduledMaintenance.objects.filter(Q(ends_at__gt=now)).prefetch_related("components")
+    planned = [PlannedWindow(w, _Listed(components or [])) for w in windows]
+    return sorted([*own, *planned], key=lambda m: (m.starts_at, str(m.pk)))
 
 
 @dataclass
@@ -210,19 +297,21 @@ class Overview:
     components: list[ComponentView]
     open_incidents: list[Incident]
     past_incidents: list[Incident]
-    maintenances: list[ScheduledMaintenance]
+    maintenances: list[ScheduledMaintenance | PlannedWindow]
     overall: dict
 
 
 def status_overview(*, now: dt.datetime) -> Overview:
     """Everything /status and summary.json show, read in a fixed number of queries."""
-    views = component_states(now=now)
+    windows = ops.windows(now=now)
+    views = component_states(now=now, windows=windows)
     current = open_incidents()
+    components = [v.component for v in views]
     return Overview(
         now=now,
         components=views,
         open_incidents=current,
         past_incidents=past_incidents(now=now),
-        maintenances=upcoming_maintenance(now=now),
+        maintenances=upcoming_maintenance(now=now, windows=windows, components=components),
         overall=overall_status(views, current),
     )

@@ -8,7 +8,7 @@ import datetime as dt
 
 from midas.core.urls import absolute_reverse, absolute_url
 from midas.status.models import Incident, ScheduledMaintenance
-from midas.status.selectors import ComponentView
+from midas.status.selectors import ComponentView, PlannedWindow
 
 PAGE_ID = "midas"
 
@@ -84,7 +84,7 @@ def incident_dict(incident: Incident) -> dict:
     }
 
 
-def maintenance_dict(maintenance: ScheduledMaintenance, now: dt.datetime) -> dict:
+def maintenance_dict(maintenance: ScheduledMaintenance | PlannedWindow, now: dt.datetime) -> dict:
     status = maintenance.status_at(now)
     return {
         "id": f"m{maintenance.pk}",
@@ -124,7 +124,7 @@ def build_summary(
     now: dt.datetime,
     views: list[ComponentView],
     incidents: list[Incident],
-    maintenances: list[ScheduledMaintenance],
+    maintenances: list[ScheduledMaintenance | PlannedWindow],
     overall: dict,
 ) -> dict:
     return {
