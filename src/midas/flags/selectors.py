@@ -23,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 
+from midas.core.cache import serving_locally
 from midas.core.remembered import Remembered
 from midas.flags.models import Flag, FlagState
 from midas.flags.registry import defaults
@@ -41,8 +42,11 @@ class Loaded:
 
 
 def _shared_cache() -> bool:
-    backend = settings.CACHES["default"]["BACKEND"]
-    return not backend.endswith(("LocMemCache", "DummyCache"))
+    """Whether a version read from the cache is every process's: not with a per-process
+    cache, nor while Redis is unreachable and the cache answers from this process's memory
+    (another process's bump never reaches it: the rows are read again instead)."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return not backend.endswith(("LocMemCache", "DummyCache")) and not serving_locally(cache)
 
 
 def cached_version() -> str | None:
@@ -70,7 +74,8 @@ def _read() -> Loaded:
 
 
 def _still_current(loaded: Loaded) -> bool:
-    return _shared_cache() and loaded.version is not None and loaded.version == cached_version()
+    version = cached_version()  # first: this read may be the one that finds Redis gone
+    return _shared_cache() and loaded.version is not None and loaded.version == version
 
 
 FLAGS: Remembered[Loaded] = Remembered(

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 
+from midas.core.cache import serving_locally
 from midas.errors import AppError, ErrorCode
 from midas.flags.models import Flag, FlagState
 from midas.flags.registry import REGISTRY
@@ -24,6 +25,11 @@ def bump_version() -> None:
         cache.set(VERSION_KEY, uuid.uuid4().hex, None)
     except Exception as exc:
         logger.warning("flags: version not bumped (%s); others see it within the TTL", exc)
+    else:
+        if serving_locally(cache):  # Redis away: the bump stayed in this process
+            logger.warning(
+                "flags: version bumped in this process only; others see it within the TTL"
+            )
     FLAGS.forget()
 
 

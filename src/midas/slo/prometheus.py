@@ -7,6 +7,8 @@ Two kinds of metric:
 - **from the database** (bookings by state, payments by kind and status, outbox backlog and
   failures, hold expiries, job lag), computed by ``DatabaseCollector`` on every scrape, so
   any process gives the same answer.
+- **the cache** (``midas_cache_fallback``: 1 while Redis is unreachable and the scraped
+  process serves the cache from its own memory), read by ``CacheCollector`` on every scrape.
 
 Several app processes (docs/explanation/slo.md): with ``PROMETHEUS_MULTIPROC_DIR`` set
 (to an empty directory, before the processes start) prometheus_client keeps the per-process
@@ -24,6 +26,8 @@ from django.utils import timezone
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from midas.core.cache import breakers
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -134,6 +138,28 @@ class DatabaseCollector(Collector):
         )
 
 
+class CacheCollector(Collector):
+    """This process's view of Redis (``midas.core.cache``), read at scrape time: every
+    process shares the one Redis, so the scraped process speaks for the others."""
+
+    def collect(self):
+        fallback = GaugeMetricFamily(
+            "midas_cache_fallback",
+            "1 while this process serves the cache from its own memory (Redis unreachable)",
+            labels=["cache"],
+        )
+        lost = CounterMetricFamily(
+            "midas_cache_fallback_opened",
+            "Times this process lost Redis and turned to its own memory",
+            labels=["cache"],
+        )
+        for breaker in breakers():
+            fallback.add_metric([breaker.name], 1.0 if breaker.is_open else 0.0)
+            lost.add_metric([breaker.name], breaker.outages)
+        yield fallback
+        yield lost
+
+
 def render() -> bytes:
     """The whole exposition: request metrics (this process, or all of them in
     multiprocess mode) followed by the database figures."""
@@ -147,4 +173,5 @@ def render() -> bytes:
         per_process = REQUESTS
     database = CollectorRegistry(auto_describe=False)
     database.register(DatabaseCollector())
+    database.register(CacheCollector())
     return generate_latest(per_process) + generate_latest(database)
