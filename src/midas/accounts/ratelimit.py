@@ -1,10 +1,11 @@
 """Rate limits and the failed-login lockout, counted in Django's cache.
 
 The cache is Redis when ``REDIS_URL`` is set (shared by every app process), else a
-per-process local-memory cache. Counters are fixed windows: one key per
-``(scope, key, window number)`` incremented atomically (``add`` then ``incr``), so a burst
-straddling a window edge may reach twice the limit — acceptable for abuse control, and
-it keeps ``Retry-After`` exact (the seconds left in the window).
+per-process local-memory cache; while Redis is unreachable the counters are per process too
+(``midas.core.cache``: limits fail open to per-process limits, never to none). Counters are
+fixed windows: one key per ``(scope, key, window number)`` incremented atomically (``add``
+then ``incr``), so a burst straddling a window edge may reach twice the limit — acceptable
+for abuse control, and it keeps ``Retry-After`` exact (the seconds left in the window).
 
 Time comes from ``clock()`` (epoch seconds), never from the cache's own expiry, so tests
 move it forward instead of sleeping; cache timeouts only collect old keys.
