@@ -2,7 +2,8 @@
 
 ``<BACKUP_DIR>/<id>.json`` describes ``<BACKUP_DIR>/<id>.<ext>``: when it was taken, by which
 release, from which database vendor, the dump's sha256, the row count and a content checksum
-of every table, and the sentinel token. ``verify`` adds ``verified_at`` on success.
+of every table, and the sentinel token. ``verify`` adds ``verified_at`` on success; the
+copy to S3 (when ``BACKUP_S3_URL`` is set) adds ``offsite_at``, or ``offsite_failed_at``.
 """
 
 from __future__ import annotations
@@ -49,12 +50,21 @@ class Manifest:
     verified_at: str | None = None
     verify_failed_at: str | None = None  # the last verification that failed, if after a pass
     verify_problems: list[str] = dataclasses.field(default_factory=list)
+    offsite_at: str | None = None  # when the dump and this manifest were copied to S3
+    offsite_checked_at: str | None = None  # when a verify last found the S3 copy whole
+    offsite_failed_at: str | None = None  # the last copy or check that failed, until one passes
+    offsite_problem: str = ""
     format: int = 1
 
     @property
     def verify_failed(self) -> bool:
         """Its latest verification failed (a later pass clears it)."""
         return self.verify_failed_at is not None
+
+    @property
+    def offsite_failed(self) -> bool:
+        """Its latest off-site copy or check failed (a later success clears it)."""
+        return self.offsite_failed_at is not None
 
     @property
     def created(self) -> dt.datetime:
@@ -98,8 +108,13 @@ def new_backup_id(now: dt.datetime) -> str:
     return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def valid_name(name: str) -> bool:
+    """A file name inside the backup directory: never a path, never hidden."""
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
+
+
 def load(backup_id: str, directory: Path | None = None) -> Manifest:
-    if not backup_id or "/" in backup_id or backup_id.startswith("."):
+    if not valid_name(backup_id):
         raise BackupError(f"no such backup: {backup_id!r}")
     path = (directory or backup_dir()) / f"{backup_id}.json"
     if not path.is_file():

@@ -1,9 +1,11 @@
-"""Backups: create, verify, restore, prune. One write path each; the CLI, the daily job and
-the pre-migrate hook all call these. Backup state lives in manifest files, not in tables.
+"""Backups: create, verify, restore, prune, and their copies off the machine (fetch, push).
+One write path each; the CLI, the daily job and the pre-migrate hook all call these. Backup
+state lives in manifest files, not in tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import os
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from midas.backups import engine_postgres, engine_sqlite
+from midas.backups import engine_postgres, engine_sqlite, offsite
 from midas.backups.manifest import (
     BackupError,
     Manifest,
@@ -27,6 +29,7 @@ from midas.backups.manifest import (
     new_backup_id,
     release_info,
     sha256_of,
+    valid_name,
 )
 from midas.backups.retention import Policy, kept_ids
 
@@ -88,8 +91,80 @@ def backup_create(*, kind: str = "manual", step: Step | None = None) -> Manifest
             tables=tables,
         )
         manifest.save(directory)
-    logger.info("backup %s taken (%s, %d rows)", backup_id, kind, manifest.total_rows)
+        logger.info("backup %s taken (%s, %d rows)", backup_id, kind, manifest.total_rows)
+        _copy_offsite(manifest)  # under the lock: no prune deletes the dump mid-upload
     return manifest
+
+
+def _utc_now() -> str:
+    return timezone.now().astimezone(dt.UTC).isoformat()
+
+
+def _copy_offsite(manifest: Manifest) -> bool:
+    """Copy the dump, then its manifest, to S3 when ``BACKUP_S3_URL`` is set, and keep the
+    outcome in the manifest. Never raises: the local backup stands whatever S3 does."""
+    if not offsite.configured():
+        return False
+    try:
+        where = offsite.location().url(manifest.dump_file)
+    except BackupError as exc:
+        _offsite_failed(manifest, str(exc))
+        return False
+    copied = dataclasses.replace(
+        manifest, offsite_at=_utc_now(), offsite_failed_at=None, offsite_problem=""
+    )
+    try:
+        s3 = offsite.client()
+        stored = offsite.put_dump(copied, manifest.dump_path(), s3)
+        if problems := stored.problems(copied):
+            raise BackupError(f"the uploaded object does not match: {'; '.join(problems)}")
+        offsite.put_manifest(copied, s3)  # after its dump, as a local manifest is
+    except Exception as exc:  # whatever went wrong (S3, the network, a bug), say it; go on
+        _offsite_failed(manifest, f"copy to {where} failed: {offsite.describe(exc)}")
+        return False
+    manifest.offsite_at, manifest.offsite_failed_at, manifest.offsite_problem = (
+        copied.offsite_at,
+        None,
+        "",
+    )
+    manifest.save()
+    logger.info("backup %s copied off-site to %s", manifest.id, where)
+    return True
+
+
+def _offsite_failed(manifest: Manifest, problem: str) -> None:
+    """An off-site copy that failed is an ERROR and stays in the manifest (``list`` shows it,
+    /metrics exports it) until a later copy or check succeeds."""
+    manifest.offsite_failed_at, manifest.offsite_problem = _utc_now(), problem
+    manifest.save()
+    logger.error("backup %s has no good off-site copy: %s", manifest.id, problem)
+
+
+def _check_offsite(manifest: Manifest) -> None:
+    """After a passing verification: is the S3 copy there, of the right size and sha256?
+    Then the off-site manifest is written again (it now says the backup was verified). A copy
+    that is missing or differs is copied again."""
+    if not offsite.configured():
+        return
+    try:
+        s3 = offsite.client()
+        stored = offsite.stat_dump(manifest, s3)
+        if stored is not None and not stored.problems(manifest):
+            manifest.offsite_checked_at = _utc_now()
+            manifest.offsite_failed_at, manifest.offsite_problem = None, ""
+            offsite.put_manifest(manifest, s3)
+            manifest.save()
+            logger.info("backup %s: off-site copy checked", manifest.id)
+            return
+    except Exception as exc:  # the check failed, not the backup: say it; go on
+        _offsite_failed(manifest, f"off-site check failed: {offsite.describe(exc)}")
+        return
+    if manifest.offsite_at:
+        why = "missing" if stored is None else "; ".join(stored.problems(manifest))
+        logger.error("backup %s: off-site copy %s; copying it again", manifest.id, why)
+    if _copy_offsite(manifest):
+        manifest.offsite_checked_at = manifest.offsite_at
+        manifest.save()
 
 
 @dataclass
@@ -139,6 +214,8 @@ def _verified(manifest: Manifest, report: VerifyReport) -> VerifyReport:
         manifest.verify_failed_at, manifest.verify_problems = now, report.problems[:5]
         logger.error("backup %s failed verification: %s", manifest.id, report.problems)
     manifest.save()
+    if report.ok:
+        _check_offsite(manifest)
     return report
 
 
@@ -167,15 +244,20 @@ def live_states(step: Step | None = None) -> dict:
         return engine_postgres.table_states(cursor, step)
 
 
-def backup_restore(*, backup_id: str, force: bool = False, step: Step | None = None) -> Manifest:
-    """Replace the live database with a backup. Refuses without ``force``; checks the dump's
-    sha256; takes a safety backup of the live database first. Returns the safety backup."""
-    manifest = load(backup_id)
+def backup_restore(
+    *, backup_id: str, force: bool = False, from_s3: bool = False, step: Step | None = None
+) -> Manifest:
+    """Replace the live database with a backup. Refuses without ``force``; with ``from_s3``
+    fetches the backup from S3 first; checks the dump's sha256; takes a safety backup of the
+    live database first. Returns the safety backup."""
+    if not from_s3:
+        load(backup_id)  # an unknown id is said before --force is asked for
     if not force:
         raise BackupError(
             f"restoring {backup_id} overwrites the live database; pass --force to do it "
             "(a safety backup is taken first)"
         )
+    manifest = backup_fetch(backup_id=backup_id, step=step) if from_s3 else load(backup_id)
     if manifest.vendor != vendor():
         raise BackupError(f"{backup_id} is a {manifest.vendor} backup; this is {vendor()}")
     path = manifest.dump_path()
@@ -191,10 +273,68 @@ def backup_restore(*, backup_id: str, force: bool = False, step: Step | None = N
     return safety
 
 
+def backup_fetch(*, backup_id: str, step: Step | None = None) -> Manifest:
+    """Download a backup from S3 into ``BACKUP_DIR`` (its manifest too when this machine has
+    none) and check the dump's sha256 against the manifest; a dump that differs is refused
+    and not kept. Returns the manifest."""
+    if not offsite.configured():
+        raise BackupError("BACKUP_S3_URL is not set: there are no off-site copies")
+    if not valid_name(backup_id):
+        raise BackupError(f"no such backup: {backup_id!r}")
+    where = offsite.location()
+    with backup_lock():
+        directory = backup_dir()
+        try:
+            manifest: Manifest | None = load(backup_id)  # the record this machine wrote
+        except BackupError:
+            manifest = None
+        partial = directory / f".{backup_id}.fetch.partial"
+        try:
+            s3 = offsite.client()
+            manifest = manifest or offsite.get_manifest(backup_id, s3)
+            if manifest is None:
+                raise BackupError(f"no such backup in {where.url()}: {backup_id}")
+            offsite.get_dump(manifest, partial, s3)
+            partial.chmod(0o600)
+            if step:
+                step("downloaded", 1, 1)
+            digest = sha256_of(partial)
+            if digest != manifest.sha256:
+                raise BackupError(
+                    f"{backup_id}: the off-site dump's sha256 ({digest[:12]}…) does not match "
+                    f"the manifest's ({manifest.sha256[:12]}…): refused and deleted"
+                )
+            os.replace(partial, manifest.dump_path(directory))
+            manifest.save(directory)
+        except offsite.errors() as exc:
+            raise BackupError(
+                f"fetching {backup_id} from {where.url()} failed: {offsite.describe(exc)}"
+            ) from exc
+        finally:
+            partial.unlink(missing_ok=True)
+    logger.info("backup %s fetched from %s (sha256 checked)", backup_id, where.url())
+    return manifest
+
+
+def backup_push(*, backup_id: str) -> Manifest:
+    """Copy a backup to S3 (again): after a failed copy, or to a new ``BACKUP_S3_URL``."""
+    if not offsite.configured():
+        raise BackupError("BACKUP_S3_URL is not set: nowhere to copy to")
+    with backup_lock():
+        manifest = load(backup_id)
+        path = manifest.dump_path()
+        if not path.is_file() or sha256_of(path) != manifest.sha256:
+            raise BackupError(f"{backup_id}: the dump is missing or its sha256 does not match")
+        if not _copy_offsite(manifest):
+            raise BackupError(f"{backup_id}: {manifest.offsite_problem}")
+    return manifest
+
+
 @dataclass
 class PruneResult:
     kept: list[str]
     deleted: list[str]
+    offsite_problem: str = ""  # the off-site copies could not be listed or deleted
 
 
 def policy_from_settings() -> Policy:
@@ -206,21 +346,46 @@ def policy_from_settings() -> Policy:
 
 
 def backup_prune(*, policy: Policy | None = None, dry_run: bool = False) -> PruneResult:
-    """Delete the backups the retention policy does not keep (never the newest verified)."""
+    """Delete the backups the retention policy does not keep (never the newest verified),
+    here and in S3. The policy counts the backups kept only in S3 too."""
     policy = policy or policy_from_settings()
     with backup_lock():
-        manifests = all_manifests()
+        local = all_manifests()
+        remote, problem = _offsite_only({m.id for m in local})
+        manifests = sorted(local + remote, key=lambda m: (m.created_at, m.id), reverse=True)
         keep = kept_ids(manifests, policy)
-        result = PruneResult(kept=[], deleted=[])
+        result = PruneResult(kept=[], deleted=[], offsite_problem=problem)
+        gone = []
         for manifest in manifests:
             if manifest.id in keep:
                 result.kept.append(manifest.id)
                 continue
             result.deleted.append(manifest.id)
+            gone.append(manifest)
             if not dry_run:
                 manifest.dump_path().unlink(missing_ok=True)
                 manifest.manifest_path().unlink(missing_ok=True)
+        if gone and not dry_run and offsite.configured():
+            try:
+                offsite.delete(gone)
+            except Exception as exc:  # the local prune is done; say what was left in S3
+                result.offsite_problem = "; ".join(
+                    filter(None, [problem, f"deleting in S3 failed: {offsite.describe(exc)}"])
+                )
+    if result.offsite_problem:
+        logger.error("backup prune, off-site copies: %s", result.offsite_problem)
     return result
+
+
+def _offsite_only(known: set[str]) -> tuple[list[Manifest], str]:
+    """The backups kept only in S3 (none when off-site copies are off), and what went wrong
+    listing them."""
+    if not offsite.configured():
+        return [], ""
+    try:
+        return offsite.catalogue(known)[1], ""
+    except Exception as exc:
+        return [], f"listing S3 failed: {offsite.describe(exc)}"
 
 
 def _newest() -> Manifest:

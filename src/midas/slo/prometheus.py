@@ -136,6 +136,11 @@ class DatabaseCollector(Collector):
             "1 when the newest backup's latest verification failed",
             value=1.0 if backups.failed else 0.0,
         )
+        yield GaugeMetricFamily(
+            "midas_backup_offsite_failed",
+            "1 when the newest backup's latest copy to (or check in) S3 failed",
+            value=1.0 if backups.offsite_failed else 0.0,
+        )
 
 
 class CacheCollector(Collector):
