@@ -8,8 +8,9 @@ midas inventory import FILE | export ...       the catalogue in CSV or JSON
 midas slo [--window 1h] [--json]              uptime, errors, response times vs targets
 midas maintenance on --message "..." [--retry-after S] | off | status
                                               the maintenance page for customers
-midas backup create | list | verify | restore | prune
-                                              database backups (docs/explanation/backups.md)
+midas backup create | list | verify | restore | fetch | push | prune
+                                              database backups, copied to S3 when configured
+                                              (docs/explanation/backups.md)
 midas launch status | phase set | plan show | gate | ramp | flags | gonogo | rollback | ...
                                               the go-live control plane (docs/launch.md)
 midas smoke [BASE_URL]                         launch day's core checks against a deployment
@@ -152,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
     sub.add_parser("worker", help="run background jobs and the scheduler", add_help=False)
     sub.add_parser("mailbox", help="list or show messages in the local mailbox", add_help=False)
-    sub.add_parser("backup", help="create, list, verify, restore or prune backups", add_help=False)
+    sub.add_parser("backup", help="database backups, here and in S3", add_help=False)
     sub.add_parser("maintenance", help="maintenance mode on, off or status", add_help=False)
     sub.add_parser("slo", help="SLO figures against the targets", add_help=False)
     sub.add_parser("launch", help="the go-live control plane (midas launch --help)", add_help=False)
