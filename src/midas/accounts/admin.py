@@ -95,6 +95,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = 0
         for token in queryset.filter(revoked_at__isnull=True):
-            api_token_revoke(token=token)
+            api_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
             count += 1
         self.message_user(request, f"{count} tokens revoked.", messages.SUCCESS)

@@ -9,7 +9,6 @@ alone). Only verified addresses may sign in.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import secrets
 
 from django.contrib.auth import authenticate
@@ -19,9 +18,8 @@ from django.utils import timezone
 
 from midas.accounts import ratelimit, selectors, signals
 from midas.accounts.models import ApiToken, User
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
-
-logger = logging.getLogger("midas.audit")
 
 API_TOKEN_LIFETIME = dt.timedelta(days=30)
 API_TOKEN_PREFIX = "mds_"  # noqa: S105 (a label, not a secret)
@@ -44,7 +42,7 @@ def check_credentials(
     if user is None:
         for scope in ratelimit.LOGIN_LOCKOUT.failed(email, ip):
             signals.signin_locked.send(sender=check_credentials, email=email, ip=ip, scope=scope)
-        logger.info("accounts.user.login_failed ip=%s", ip)
+        audit("accounts.user.login_failed", actor="anonymous", ip=ip)
         raise AppError(
             ErrorCode.INVALID_CREDENTIALS, "The email address or password is not correct."
         )
@@ -74,7 +72,7 @@ def api_token_issue(
         name=name[:80],
         expires_at=now + API_TOKEN_LIFETIME,
     )
-    logger.info("accounts.api_token.issued user=%s token=%s", user.pk, token.pk)
+    audit("accounts.api_token.issued", actor=user, obj=token, user=user.pk)
     return token, secret
 
 
@@ -93,8 +91,12 @@ def api_token_authenticate(*, secret: str, now: dt.datetime | None = None) -> Ap
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, now: dt.datetime | None = None) -> None:
+def api_token_revoke(
+    *, token: ApiToken, by: User | None = None, now: dt.datetime | None = None
+) -> None:
+    """Revoke ``token``; ``by``: the account that does it (its owner when not given)."""
     if token.revoked_at is None:
         token.revoked_at = now or timezone.now()
         token.save(update_fields=["revoked_at"])
-        logger.info("accounts.api_token.revoked user=%s token=%s", token.user_id, token.pk)
+        actor = by if by is not None else f"user:{token.user_id}"
+        audit("accounts.api_token.revoked", actor=actor, obj=token, user=token.user_id)

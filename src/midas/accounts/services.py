@@ -9,7 +9,6 @@ through the outbox (``email_enqueue``) inside the same transaction.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import re
 
 from django.contrib.auth import password_validation
@@ -25,11 +24,10 @@ from midas.accounts import ratelimit, selectors, tokens
 from midas.accounts.eligibility import age_on as age_on
 from midas.accounts.eligibility import check_eligibility as check_eligibility
 from midas.accounts.models import ApiToken, User
+from midas.core.audit import audit
 from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.notifications.services import email_enqueue
-
-logger = logging.getLogger("midas.audit")
 
 MIN_AGE = 18  # to hold an account; each asset asks its own minimum on top
 OLDEST_BIRTH_YEAR = 1900
@@ -148,7 +146,7 @@ def account_register(
             ErrorCode.EMAIL_TAKEN, "This email address has an account.", field="email"
         ) from exc
     _send_verification(user, now=now)
-    logger.info("accounts.user.registered user=%s", user.pk)
+    audit("accounts.user.registered", actor=user, obj=user)
     return user
 
 
@@ -230,7 +228,7 @@ def account_verify_email(token: str, *, now: dt.datetime | None = None) -> User:
         },
         dedupe_key=f"accounts.welcome:{user.pk}",
     )
-    logger.info("accounts.user.email_verified user=%s", user.pk)
+    audit("accounts.user.email_verified", actor=user, obj=user)
     return user
 
 
@@ -252,7 +250,7 @@ def account_request_password_reset(email: str, *, now: dt.datetime | None = None
     _send_link(
         user, "password_reset", tokens.PASSWORD_RESET, "accounts:password_reset_confirm", now=now
     )
-    logger.info("accounts.user.password_reset_requested user=%s", user.pk)
+    audit("accounts.user.password_reset_requested", actor=user, obj=user)
 
 
 def password_reset_user(token: str, *, now: dt.datetime | None = None) -> User:
@@ -287,7 +285,7 @@ def account_reset_password(
         fields.append("email_verified_at")
     user.save(update_fields=fields)
     api_tokens_revoke_all(user=user, now=now)
-    logger.info("accounts.user.password_reset user=%s", user.pk)
+    audit("accounts.user.password_reset", actor=user, obj=user)
     return user
 
 
@@ -307,7 +305,7 @@ def account_change_password(
     _set_password(user, new_password, field="new_password")
     user.save(update_fields=["password", "updated_at"])
     api_tokens_revoke_all(user=user, now=now or timezone.now())
-    logger.info("accounts.user.password_changed user=%s", user.pk)
+    audit("accounts.user.password_changed", actor=user, obj=user)
     return user
 
 
@@ -383,5 +381,5 @@ def account_update_profile(
     fields = ["first_name", "last_name", "phone", "date_of_birth"]
     fields += ["licence_number", "licence_country", "licence_expiry", "updated_at"]
     user.save(update_fields=fields)
-    logger.info("accounts.user.profile_updated user=%s", user.pk)
+    audit("accounts.user.profile_updated", actor=user, obj=user)
     return user

@@ -1,19 +1,18 @@
 """The launch's audit trail. ``record()`` writes a ``LaunchEvent`` row and an audit log line
-(logger ``midas.audit``); call it inside the transaction of the change it records."""
+(``midas.core.audit``: the action, the actor, the row as its object, the reason and the
+details as fields); call it inside the transaction of the change it records."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from django.utils import timezone
 
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.launch.actors import Actor
 from midas.launch.models import LaunchEvent
-
-logger = logging.getLogger("midas.audit")
 
 
 def record(
@@ -33,7 +32,13 @@ def record(
         reason=reason,
         details=details,
     )
-    logger.info("%s by=%s via=%s reason=%r", action, actor.label, actor.via, reason[:200])
+    audit(
+        action,
+        actor=actor.user or actor.label,
+        obj=event,
+        reason=reason[:200],
+        **{"via": actor.via, **details},
+    )
     return event
 
 

@@ -11,7 +11,6 @@ the ``settle_payments`` job: the customer is refunded exactly once.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -24,13 +23,12 @@ from midas.bookings.policies import cancellation_preview
 from midas.bookings.services.lifecycle import require_staff, require_state
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import release
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.money import format_money
 
 if TYPE_CHECKING:
     from midas.payments.models import Payment
-
-logger = logging.getLogger("midas.audit")
 
 CANCELLABLE = (BookingStatus.REQUESTED, BookingStatus.HELD, BookingStatus.CONFIRMED)
 
@@ -132,11 +130,13 @@ def _cancel(
         cancelled_by=str(by) if by else "the system",
         **details,
     )
-    logger.info(
-        "bookings.booking.cancelled booking=%s by=%s refund=%s tier=%s",
-        booking.reference,
-        by.pk if by else "system",
-        preview.refund_minor,
-        preview.tier,
+    audit(
+        "bookings.booking.cancelled",
+        actor=by,
+        obj=booking,
+        reason=reason[:200],
+        reference=booking.reference,
+        refund_minor=preview.refund_minor,
+        tier=preview.tier,
     )
     return abandoned

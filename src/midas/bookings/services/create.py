@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import secrets
 from collections.abc import Sequence
 from typing import Any
@@ -28,9 +27,8 @@ from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
 from midas.catalog.models import Asset, Location
 from midas.core import db_errors
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
-
-logger = logging.getLogger("midas.audit")
 
 REFERENCE_LENGTH = 6  # 32^6: about a billion references
 REFERENCE_ATTEMPTS = 8
@@ -196,11 +194,12 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime) -> Booki
     else:
         tell_customer(booking, "booking_held", dedupe="held")
         tell_staff(booking, "staff_new_booking", dedupe="new")
-    logger.info(
-        "bookings.booking.%s booking=%s customer=%s",
-        "requested" if requested else "held",
-        booking.reference,
-        customer.pk,
+    audit(
+        f"bookings.booking.{'requested' if requested else 'held'}",
+        actor=customer,
+        obj=booking,
+        reference=booking.reference,
+        customer=customer.pk,
     )
     return booking
 

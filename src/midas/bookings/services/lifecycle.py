@@ -10,7 +10,6 @@ Cancellation, which moves money, is in ``cancel.py``.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.db import transaction
@@ -23,10 +22,9 @@ from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.notices import tell_customer
 from midas.bookings.services.slots import release
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.money import format_money
-
-logger = logging.getLogger("midas.audit")
 
 B = BookingStatus
 EXPIRY_BATCH = 200
@@ -59,9 +57,7 @@ def require_staff(by: User | None, action: str) -> None:
 
 
 def _audit(booking: Booking, event: str, by: User | None = None) -> None:
-    logger.info(
-        "bookings.booking.%s booking=%s by=%s", event, booking.reference, by.pk if by else "system"
-    )
+    audit(f"bookings.booking.{event}", actor=by, obj=booking, reference=booking.reference)
 
 
 def _free_slot(booking: Booking, now: dt.datetime) -> None:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -24,11 +25,12 @@ from midas.accounts.models import User
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.lifecycle import require_staff
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import get_provider
 from midas.payments.selectors import IN_FLIGHT, active_hold, succeeded_charges
-from midas.payments.services.ledger import child_key, logger, payment_call, payment_open
+from midas.payments.services.ledger import child_key, payment_call, payment_open
 
 K = PaymentKind
 HOLDING_STATES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
@@ -148,12 +150,12 @@ def _open_settlement(
             field="amount_minor",
         )
     action = "capture" if kind == K.DEPOSIT_CAPTURE else "release"
-    logger.info(
-        "payments.deposit.%s booking=%s amount=%s by=%s",
-        action,
-        booking.reference,
-        amount,
-        by.pk if by else "system",
+    audit(
+        f"payments.deposit.{action}",
+        actor=by,
+        obj=booking,
+        reference=booking.reference,
+        amount=amount,
     )
     return payment_open(
         booking=booking,
@@ -185,5 +187,11 @@ def deposits_release_due(*, now: dt.datetime | None = None) -> int:
             deposit_release(booking=booking, by=None, now=now)
             done += 1
         except AppError as exc:
-            logger.warning("payments.deposit.release_failed booking=%s: %s", booking.pk, exc)
+            audit(
+                "payments.deposit.release_failed",
+                actor=None,
+                obj=booking,
+                level=logging.WARNING,
+                error=str(exc),
+            )
     return done

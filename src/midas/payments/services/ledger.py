@@ -29,6 +29,7 @@ from midas.bookings.locking import conflict_on_lock_timeout, lock_booking, set_l
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.services.lifecycle import booking_confirm_payment, booking_mark_refunded
 from midas.bookings.services.notices import tell_customer, tell_staff
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.money import format_money
 from midas.payments.interface import ChargeRequest, ProviderResult
@@ -36,8 +37,6 @@ from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import get_provider
 from midas.payments.providers.base import is_refusal
 from midas.payments.selectors import ledger_totals, refundable_minor, succeeded_charges
-
-logger = logging.getLogger("midas.audit")
 
 S, F, C = PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED
 P, RA = PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION
@@ -135,12 +134,12 @@ def payment_apply(
     if fields:
         row.save(update_fields=[*fields, "updated_at"])
     if "status" in fields:
-        logger.info(
-            "payments.payment.%s payment=%s booking=%s kind=%s",
-            row.status,
-            row.pk,
-            booking.reference,
-            row.kind,
+        audit(
+            f"payments.payment.{row.status}",
+            actor=None,
+            obj=row,
+            booking=booking.reference,
+            kind=row.kind,
         )
         _after_move(booking, row, now, note)
     return row
@@ -312,7 +311,13 @@ def payment_call(
                 failure_message=message,
             )
             return payment_apply(payment=payment, result=failed, now=now, note=note)
-        logger.warning("payments.payment.unknown payment=%s: %r", payment.pk, exc)
+        audit(
+            "payments.payment.unknown",
+            actor=None,
+            obj=payment,
+            level=logging.WARNING,
+            error=repr(exc),
+        )
         Payment.objects.filter(pk=payment.pk).update(failure_message=str(exc)[:300])
         if isinstance(exc, AppError):
             raise
@@ -348,11 +353,17 @@ def payment_abandon_at_provider(*, payments: list[Payment], now: dt.datetime | N
         try:
             provider.cancel(row.provider_ref, f"{row.idempotency_key}:abandon")
         except Exception as exc:
-            logger.info("payments.payment.abandon_refused payment=%s: %r", row.pk, exc)
+            audit("payments.payment.abandon_refused", actor=None, obj=row, error=repr(exc))
             try:
                 payment_apply(payment=row, result=provider.retrieve(row.provider_ref), now=now)
             except Exception:
-                logger.exception("payments.payment.abandon_unknown payment=%s", row.pk)
+                audit(
+                    "payments.payment.abandon_unknown",
+                    actor=None,
+                    obj=row,
+                    level=logging.ERROR,
+                    exc_info=True,
+                )
 
 
 def child_key(parent: Payment, action: str) -> str:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +23,7 @@ from midas.accounts.models import User
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking
 from midas.bookings.services.lifecycle import require_staff
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from midas.payments.providers import get_provider
@@ -33,7 +35,6 @@ from midas.payments.selectors import (
 )
 from midas.payments.services.ledger import (
     child_key,
-    logger,
     payment_apply,
     payment_call,
     payment_open,
@@ -55,11 +56,23 @@ def payments_settle(*, booking: Booking, now: dt.datetime | None = None) -> None
         try:
             payment_call(payment=row, now=now, **extra)
         except AppError as exc:
-            logger.warning("payments.payment.retry_later payment=%s: %s", row.pk, exc)
+            audit(
+                "payments.payment.retry_later",
+                actor=None,
+                obj=row,
+                level=logging.WARNING,
+                error=str(exc),
+            )
     try:
         deposit_hold(booking=booking, now=now)
     except AppError as exc:
-        logger.warning("payments.deposit.hold_later booking=%s: %s", booking.pk, exc)
+        audit(
+            "payments.deposit.hold_later",
+            actor=None,
+            obj=booking,
+            level=logging.WARNING,
+            error=str(exc),
+        )
 
 
 def payment_sync(
@@ -83,8 +96,12 @@ def payment_sync(
     result = get_provider(provider).retrieve(provider_ref)
     if orphan is not None:
         if (result.amount_minor, result.currency.upper()) != (orphan.amount_minor, orphan.currency):
-            logger.warning(
-                "payments.payment.sync_mismatch payment=%s ref=%s", payment_id, provider_ref
+            audit(
+                "payments.payment.sync_mismatch",
+                actor=None,
+                obj=("payments.payment", payment_id),
+                level=logging.WARNING,
+                ref=provider_ref,
             )
             return None
         row = orphan
@@ -107,12 +124,13 @@ def payment_refund(
     now = now or timezone.now()
     require_staff(by, "refund a payment")
     row = _open_refund(payment=payment, amount_minor=amount_minor)
-    logger.info(
-        "payments.refund.requested payment=%s amount=%s by=%s reason=%s",
-        payment.pk,
-        amount_minor,
-        by.pk if by else "system",
-        reason[:200],
+    audit(
+        "payments.refund.requested",
+        actor=by,
+        obj=payment,
+        reason=reason[:200],
+        amount=amount_minor,
+        refund=row.pk,
     )
     return payment_call(payment=row, now=now)
 
@@ -164,7 +182,13 @@ def payments_settle_pending(*, now: dt.datetime | None = None) -> int:
         try:
             payment_sync(provider=row.provider, provider_ref=row.provider_ref)
         except AppError as exc:
-            logger.warning("payments.payment.resync_later payment=%s: %s", row.pk, exc)
+            audit(
+                "payments.payment.resync_later",
+                actor=None,
+                obj=row,
+                level=logging.WARNING,
+                error=str(exc),
+            )
     booking_ids = set(stuck.exclude(kind=PaymentKind.CHARGE).values_list("booking_id", flat=True))
     from midas.payments.services.deposits import HOLDING_STATES, hold_lead
 
