@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import socket
@@ -40,7 +41,7 @@ def test_the_first_staff_account_gets_a_random_password_shown_once():
 
 @pytest.mark.django_db
 def test_in_production_the_first_password_is_never_printed_but_kept_for_its_owner_only(
-    settings, tmp_path
+    settings, tmp_path, caplog
 ):
     settings.PRODUCTION, settings.VAR_DIR = True, tmp_path
     out = io.StringIO()
@@ -48,8 +49,12 @@ def test_in_production_the_first_password_is_never_printed_but_kept_for_its_owne
     path = tmp_path / FIRST_PASSWORD_FILE
     password = path.read_text().strip()
     assert get_user_model().objects.get(email=STAFF_EMAIL).check_password(password)
-    assert password not in out.getvalue() and "password:" not in out.getvalue()
-    assert str(path) in out.getvalue() and "changepassword" in out.getvalue()
+    assert out.getvalue() == ""  # production prints nothing: its output is the log
+    (record,) = [r for r in caplog.records if r.name == "midas.cli"]
+    assert record.levelname == "WARNING"
+    notice = record.getMessage()
+    assert password not in notice and "password:" not in notice
+    assert str(path) in notice and "changepassword" in notice and "\n" not in notice
     assert path.stat().st_mode & 0o777 == 0o600
 
 
@@ -105,3 +110,139 @@ def test_a_pass_through_command_names_itself_as_typed(capsys):
         main(["launch", "--help"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("usage: midas launch ")
+
+
+def scratch_database() -> tuple[str, str]:
+    """A new database on the PostgreSQL server of DATABASE_URL: (its URL, the server's)."""
+    import secrets
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+    server = urllib.parse.urlunsplit(parts._replace(path=""))
+    name = f"midas_cli_json_{secrets.token_hex(4)}"
+    admin_sql(server, f'CREATE DATABASE "{name}"')
+    return f"{server}/{name}", name
+
+
+def admin_sql(server: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def json_lines(text: str) -> list[dict]:
+    """Every line of ``text`` as a JSON object; fails on the first that is not one."""
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        try:
+            line = json.loads(raw)
+        except ValueError:
+            pytest.fail(f"line {number} is not JSON: {raw!r}\n{text[-4000:]}")
+        assert isinstance(line, dict), raw
+        lines.append(line)
+    return lines
+
+
+def run_until_answered(argv: list[str], env: dict, tmp_path, name: str, port: int) -> dict:
+    """Start ``argv``, ask it for a page with a token in its path and its query string,
+    stop it with Ctrl-C; its stdout and stderr as JSON lines."""
+    out, err = tmp_path / f"{name}.out", tmp_path / f"{name}.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        proc = subprocess.Popen(argv, env=env, stdout=stdout, stderr=stderr, cwd=tmp_path)
+    try:
+        assert wait_for(f"http://127.0.0.1:{port}/healthz", proc) == 200
+        wait_for(f"http://127.0.0.1:{port}/account/verify/PATHSECRET1/?token=QUERYSECRET2", proc)
+        time.sleep(1.5)  # the worker's start-up lines
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.read_text()[-4000:]
+    text = {"stdout": out.read_text(), "stderr": err.read_text()}
+    for stream, content in text.items():
+        for secret in ("PATHSECRET1", "QUERYSECRET2"):
+            assert secret not in content, f"{secret} in {name}'s {stream}"
+    return {stream: json_lines(content) for stream, content in text.items()}
+
+
+@pytest.mark.postgres
+def test_in_production_every_line_of_midas_serve_and_gunicorn_is_json(tmp_path):
+    """`midas serve` (gunicorn, the worker, the first staff account, the system checks,
+    Python warnings) in production: each line on stdout and stderr is one JSON object with
+    host, process and release; gunicorn's own lines (start-up at loglevel info, the access
+    log) too, and no token of a verification link reaches any of them."""
+    import secrets
+
+    database_url, name = scratch_database()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(
+        {
+            "MIDAS_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SITE_URL": "https://midas.test",
+            "CSRF_TRUSTED_ORIGINS": "https://midas.test",
+            "DATABASE_URL": database_url,
+            "EMAIL_URL": "mailbox://",  # midas.W101: a system-check warning at start-up
+            "MIDAS_VAR_DIR": str(tmp_path / "var"),
+            "SECURE_SSL_REDIRECT": "false",
+            "WEB_CONCURRENCY": "1",
+            "MIDAS_RELEASE": "r-json-7",
+            "ACCESS_LOG": "-",
+            "PYTHONWARNINGS": "always::DeprecationWarning",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.pop("LOG_FORMAT", None)
+    env.pop("LOG_LEVEL", None)
+    try:
+        port = free_port()
+        serve = run_until_answered(
+            [sys.executable, "-m", "midas", "serve", "--port", str(port), "--no-demo"],
+            env,
+            tmp_path,
+            "serve",
+            port,
+        )
+        port = free_port()
+        gunicorn = run_until_answered(
+            [
+                sys.executable,
+                "-c",
+                "import sys\n"
+                "from midas.cli import setup_django\n"
+                "setup_django()\n"
+                "from midas import server\n"
+                "port = int(sys.argv[1])\n"
+                "options = server.server_options('127.0.0.1', port, 1, loglevel='info')\n"
+                "server.MidasServer(options).run()\n",
+                str(port),
+            ],
+            env,
+            tmp_path,
+            "gunicorn",
+            port,
+        )
+    finally:
+        admin_sql(database_url.rsplit("/", 1)[0], f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    lines = [*serve["stdout"], *serve["stderr"], *gunicorn["stdout"], *gunicorn["stderr"]]
+    for line in lines:
+        assert line["host"] == socket.gethostname(), line
+        assert isinstance(line["process"], int) and line["process"] > 0, line
+        assert line["release"] == "r-json-7", line
+    by_logger: dict[str, list[dict]] = {}
+    for line in lines:
+        by_logger.setdefault(line["logger"], []).append(line)
+    staff = [line for line in by_logger["midas.cli"] if "first-staff-password" in line["message"]]
+    assert len(staff) == 1 and staff[0]["level"] == "WARNING"
+    assert any("is serving at" in line["message"] for line in by_logger["midas.cli"])
+    assert any("midas.W101" in line["message"] for line in by_logger["midas.checks"])
+    assert {line["process"] for line in by_logger["midas.request"]}  # the app's own lines
+    access = [line["message"] for line in by_logger["gunicorn.access"]]
+    assert any(message.startswith("GET /account/verify/*** ") for message in access), access
+    booting = [line["message"] for line in by_logger["gunicorn.error"]]
+    assert any(message.startswith("Booting worker with pid") for message in booting), booting

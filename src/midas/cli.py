@@ -22,6 +22,7 @@ midas manage ...                               any Django management command
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import secrets
 import sys
@@ -41,6 +42,7 @@ PASS_THROUGH = {
 }
 STAFF_EMAIL = "concierge@midas-lifestyle.example"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+logger = logging.getLogger("midas.cli")
 
 
 def setup_django() -> None:
@@ -48,6 +50,17 @@ def setup_django() -> None:
     import django
 
     django.setup()
+
+
+def tell(text: str, *, out=sys.stdout) -> None:
+    """A line for whoever started the process: written to ``out``, or a log line when the logs
+    are JSON (LOG_FORMAT=json, production), whose output is JSON lines only."""
+    from django.conf import settings
+
+    if settings.LOG_FORMAT == "json":
+        logger.info("%s", " ".join(text.split()))
+    else:
+        out.write(text)
 
 
 def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
@@ -62,7 +75,7 @@ def prepare_site(*, load_demo: bool = True, out=sys.stdout) -> None:
 
         if not Asset.objects.exists():
             count = load()
-            out.write(f"Loaded the demo collection: {count} assets.\n")
+            tell(f"Loaded the demo collection: {count} assets.\n", out=out)
     ensure_staff_account(out=out)
     call_command("collectstatic", interactive=False, verbosity=0)
     from midas.core.signals import process_started
@@ -77,7 +90,8 @@ def ensure_staff_account(*, out=sys.stdout) -> None:
     """Create the first staff account with a random password, never stored in the database's
     clear. In development it is shown once; in production it is never printed (the output
     goes to the logs): it is written once to ``MIDAS_VAR_DIR/first-staff-password``, readable
-    only by the user Midas runs as, to read and delete after signing in."""
+    only by the user Midas runs as, to read and delete after signing in, and a log line
+    (WARNING, ``midas.cli``) says where."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
@@ -99,10 +113,12 @@ def ensure_staff_account(*, out=sys.stdout) -> None:
     with os.fdopen(fd, "w") as fh:
         fh.write(password + "\n")
     os.chmod(path, 0o600)  # an older file of another mode is narrowed too
-    out.write(
-        f"\nStaff account created: {STAFF_EMAIL}. Its password is in {path} (readable by this\n"
-        "user only): sign in, change it, delete the file. Or set one yourself:\n"
-        f"  midas manage changepassword {STAFF_EMAIL}\n\n"
+    logger.warning(
+        "Staff account created: %s. Its password is in %s (readable by this user only): sign "
+        "in, change it, delete the file. Or set one yourself: midas manage changepassword %s",
+        STAFF_EMAIL,
+        path,
+        STAFF_EMAIL,
     )
 
 
@@ -114,7 +130,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from midas import server
 
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"Midas is serving at http://{shown}:{args.port}/  (Ctrl-C stops it)", flush=True)
+    tell(f"Midas is serving at http://{shown}:{args.port}/  (Ctrl-C stops it)\n")
+    sys.stdout.flush()
     from midas.jobs.process import start_worker_process, stop_worker_process
 
     worker = None if args.no_worker else start_worker_process()

@@ -5,13 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import socket
 
 FIELDS = ("request_id", "user_id", "method", "route", "status", "duration_ms")
 
 
 class JsonFormatter(logging.Formatter):
-    """time, level, logger, message, the request fields, and ``exception`` (the traceback)
-    for errors. Values that are not JSON become strings."""
+    """time, level, logger, message; where it was written (``host``, ``process``: the pid,
+    ``release``: MIDAS_RELEASE, given by settings.LOGGING); the request fields; an audit
+    event's fields (``midas.core.audit``: action, actor, object_type, object_id, reason,
+    details); and ``exception`` (the traceback) for errors. Values that are not JSON become
+    strings."""
+
+    def __init__(self, release: str = "") -> None:
+        super().__init__()
+        self.release = release
+        self.host = socket.gethostname()
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
@@ -21,11 +30,18 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
+            "host": self.host,
+            "process": record.process,
+            "release": self.release,
         }
         for field in FIELDS:
             value = getattr(record, field, None)
             if value is not None:
                 line[field] = value
+        audit = getattr(record, "audit", None)
+        if isinstance(audit, dict):
+            for key, value in audit.items():
+                line.setdefault(key, value)  # never over a field above
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

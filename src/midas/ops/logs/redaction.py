@@ -22,6 +22,14 @@ URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/\s@]*:)[^@\s/]+@", re.IGNOR
 SLACK_WEBHOOK = re.compile(r"(https?://hooks\.slack(?:-gov)?\.com/)[^\s\"'<>]+", re.IGNORECASE)
 BEARER = re.compile(r"\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 CARD_CANDIDATE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+# Paths that end in a secret: e-mail verification and password-reset links, the launch's
+# acknowledgement and invitation links; masked in any text (Django's "Not Found: <path>", a
+# link in a message) and in gunicorn's access log. nginx's access log masks the same ones
+# (deploy/nginx.conf.template, $midas_log_uri).
+SECRET_PATH = re.compile(
+    r"(/account/verify/(?!resend/)|/account/password/reset/|/launch/ack/|/launch/invite/)"
+    r"[^\s?#\"'<>]+"
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -44,13 +52,29 @@ def redact(text: str) -> str:
     text = STRIPE_KEY.sub(rf"\1{MASK}", text)
     text = SLACK_WEBHOOK.sub(rf"\1{MASK}", text)
     text = BEARER.sub(rf"\1{MASK}", text)
+    text = SECRET_PATH.sub(rf"\1{MASK}", text)
     text = KEY_VALUE.sub(rf"\1{MASK}", text)
     return CARD_CANDIDATE.sub(_card, text)
 
 
+def redact_path(path: str) -> str:
+    """``path`` without the secret at its end, if it is one of the SECRET_PATH links."""
+    return SECRET_PATH.sub(rf"\1{MASK}", path)
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: _redact_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redact_value(item) for item in value]
+    return value
+
+
 class RedactSecrets(logging.Filter):
-    """On a handler: the message, the traceback and any text extras of each record leave
-    with their secrets masked."""
+    """On a handler: the message, the traceback and an audit event's fields of each record
+    leave with their secrets masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -64,4 +88,7 @@ class RedactSecrets(logging.Filter):
             record.exc_text = redact(record.exc_text)
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
+        audit = getattr(record, "audit", None)
+        if isinstance(audit, dict):  # midas.core.audit's fields: a reason, the details
+            record.audit = _redact_value(audit)
         return True

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from midas.core.checks import log_system_checks
 from midas.jobs.worker import MidasWorker
 
 
@@ -27,6 +30,16 @@ class Command(BaseCommand):
         )
         parser.add_argument("--max-loops", type=int, default=None, help=argparse.SUPPRESS)
         parser.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+
+    def check(self, *args: Any, **kwargs: Any) -> None:
+        """With JSON logs (production) the system checks' findings are log lines, one each,
+        not a block of text on stderr; a serious one stops the worker."""
+        if settings.LOG_FORMAT != "json":
+            return super().check(*args, **kwargs)
+        kwargs.pop("display_num_errors", None)
+        if not log_system_checks(**kwargs):
+            raise SystemExit(1)
+        return None
 
     def handle(self, *args, **options) -> None:
         verbosity = options["verbosity"]
