@@ -59,6 +59,29 @@ def test_topology_nginx_template_renders_every_placeholder(tmp_path):
     assert "public, max-age=31536000, immutable" in text
 
 
+def test_topology_nginx_retries_only_unreachable_servers_and_checks_ids_like_the_app(tmp_path):
+    """What nginx passes on: a 503 the app chose to send is neither retried nor counted as a
+    failure (only errors and timeouts are); the request id rule is the app's; the access log
+    has no query string."""
+    from midas.ops.middleware import REQUEST_ID
+
+    text = topology.render_nginx_conf(
+        runtime_dir=tmp_path,
+        listen="127.0.0.1:8080",
+        upstreams=["127.0.0.1:8001"],
+        static_root=tmp_path / "static",
+    )
+    assert re.findall(r"^\s*proxy_next_upstream\s+([^;]*);", text, re.M) == ["error timeout"]
+    directives = re.sub(r"#.*", "", text)
+    for never in ("http_502", "http_503", "non_idempotent", "proxy_intercept_errors"):
+        assert never not in directives
+    pattern = re.search(r'map \$http_x_request_id \$midas_request_id \{\s*"~([^"]+)"', text)
+    assert pattern and pattern.group(1) == REQUEST_ID.pattern
+    log_format = text.split("log_format midas")[1].split(";")[0]
+    assert "$request_uri" not in log_format and "$args" not in log_format
+    assert '"uri":"$midas_log_uri"' in log_format
+
+
 def test_topology_stops_a_whole_process_group_even_when_it_ignores_sigterm(tmp_path):
     """What close() does to every process: the group goes, children that ignore SIGTERM too."""
     log = tmp_path / "group.log"
@@ -139,3 +162,122 @@ def test_topology_smoke_through_nginx_two_app_servers_and_a_worker():
             "SELECT 1 FROM pg_database WHERE datname = %s", (report["database"],)
         ).fetchall()
     assert left == []
+
+
+def log_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.startswith("{")]
+
+
+def wait_for_line(read, match, timeout: float = 10) -> dict:
+    """The first line ``match`` accepts among ``read()``'s, re-read until one is there: nginx
+    and the app write a request's line after they answered it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [line for line in read() if match(line)]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError("no such log line")
+        time.sleep(0.1)
+
+
+def test_topology_request_ids_secrets_in_links_and_the_maintenance_503_through_nginx():
+    """Through the real nginx and both app servers: (1) an invalid X-Request-ID is replaced
+    by nginx, and the id nginx logged is the one the client got and the app logged; (2) a
+    verification link's token, in its path or its query string, reaches no log; (3) with
+    maintenance on, 30 rounds out of 30 get the app's 503 page with Retry-After from both
+    servers, each from one server at once (no retry) and none taken out of the upstream."""
+    needs_services()
+    with topology.topology(extra_env={"LOG_LEVEL": "INFO"}) as topo:
+        client = topology.Client(topo.base_url)
+        assert topo.tmp
+        app_logs = [topo.tmp / "logs" / f"app{n}.log" for n in (1, 2)]
+
+        def app_lines() -> list[dict]:
+            return [line for log in app_logs for line in log_lines(log)]
+
+        # (1) request ids: an invalid one is replaced, a valid one kept, the same everywhere
+        for sent, kept in (("bad id!", False), ("x" * 129, False), ("edge-7f3a:0001", True)):
+            response = client.get("/about/", headers={"X-Request-ID": sent})
+            assert response.status == 200
+            got = response.header("x-request-id")
+            assert (got == sent) is kept, (sent, got)
+            if not kept:
+                assert re.fullmatch(r"[0-9a-f]{32}", got), got  # nginx's $request_id
+            access = wait_for_line(
+                lambda: log_lines(topo.access_log), lambda line, got=got: line["request_id"] == got
+            )
+            assert access["status"] == 200 and access["uri"] == "/about/"
+            app = wait_for_line(
+                app_lines,
+                lambda line, got=got: (
+                    line["logger"] == "midas.request" and line.get("request_id") == got
+                ),
+            )
+            assert app["route"] == "/about/" and app["status"] == 200
+
+        # (2) a verification link: its token in no log, nginx's or the app's
+        secrets_ = ("PATHSECRET1a2b3c", "QUERYSECRET4d5e6f")
+        link = f"/account/verify/{secrets_[0]}/?token={secrets_[1]}"
+        response = client.get(link, headers={"X-Request-ID": "verify-link-0001"})
+        assert response.status < 500
+        access = wait_for_line(
+            lambda: log_lines(topo.access_log),
+            lambda line: line["request_id"] == "verify-link-0001",
+        )
+        assert access["uri"] == "/account/verify/***"
+        wait_for_line(app_lines, lambda line: line.get("request_id") == "verify-link-0001")
+        for log in [topo.access_log, *app_logs, topo.tmp / "nginx" / "logs" / "error.log"]:
+            for secret in secrets_:
+                assert secret not in log.read_text(), f"{secret} in {log.name}"
+
+        # (3) maintenance: the app's 503 passes through nginx as it is
+        on = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "midas",
+                "maintenance",
+                "on",
+                "--message",
+                "Polishing",
+                "--retry-after",
+                "120",
+            ],
+            env=topo.env(),
+            cwd=topo.tmp,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert on.returncode == 0, on.stderr
+        for port in topo.app_ports:  # each process sees the switch within its memo's 5 s
+            deadline = time.monotonic() + 15
+            while topology.Client(f"http://127.0.0.1:{port}").get("/about/").status != 503:
+                assert time.monotonic() < deadline, f"app server {port} never went 503"
+                time.sleep(0.2)
+        lines_before = len(log_lines(topo.access_log))
+        for round_ in range(30):
+            response = client.get("/about/", headers={"X-Request-ID": f"maint-round-{round_:03d}"})
+            assert response.status == 503, (round_, response.status, response.body[:200])
+            assert response.header("retry-after") == "120", round_
+            assert response.header("x-maintenance") == "on"
+            assert b"Polishing" in response.body
+        wait_for_line(
+            lambda: log_lines(topo.access_log),
+            lambda line: line["request_id"] == "maint-round-029",
+        )
+        rounds = [
+            line
+            for line in log_lines(topo.access_log)[lines_before:]
+            if line["request_id"].startswith("maint-round-")
+        ]
+        assert len(rounds) == 30
+        assert all(line["status"] == 503 for line in rounds)
+        assert all(line["upstream_status"] == "503" for line in rounds)  # one server, once
+        served = {line["upstream_addr"] for line in rounds}
+        assert served == {f"127.0.0.1:{port}" for port in topo.app_ports}
+        errors = (topo.tmp / "nginx" / "logs" / "error.log").read_text()
+        for sign in ("temporarily disabled", "no live upstreams", "upstream prematurely"):
+            assert sign not in errors, errors[-2000:]
