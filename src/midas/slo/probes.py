@@ -15,8 +15,8 @@ overall status)
 Mode (``SLO_PROBE_MODE``): ``client`` (default) drives the application in the worker's
 own process through Django's test ``Client``: it needs no network and proves the code and
 the database answer, but not the server or proxy in front. ``http`` fetches
-``SLO_PROBE_URL`` (default ``SITE_URL``) over the network (urllib, ``SLO_PROBE_TIMEOUT`` seconds), proving the whole
-path; use it in production where the worker can reach the site.
+``SLO_PROBE_URL`` (default ``SITE_URL``) over the network (urllib, ``SLO_PROBE_TIMEOUT``
+seconds), proving the whole path; use it in production where the worker can reach the site.
 
 A page is up with a 200; the quote with a 200 or a 422 (a business answer, e.g. a stay
 too short, is still a working API); /readyz with a 200 (``warn`` included). An answer of
