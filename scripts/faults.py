@@ -14,6 +14,7 @@ nginx the whole time. Then, one after another, each fault is made for real and u
 | ``worker-kill`` | the worker ``kill -9``, started again |
 | ``maintenance`` | ``midas maintenance on`` / ``off`` through nginx |
 | ``rolling-restart`` | each app server stopped (SIGTERM) and started again in turn |
+| ``site-down`` | both app servers killed (nginx up) until the downtime trigger fires |
 | ``postgres`` | ``pg_ctl stop -m immediate`` until the downtime trigger fires, then started |
 
 For each it records what customers saw through nginx (status codes, ``Retry-After``), what
@@ -58,7 +59,15 @@ from topology import (
 )
 
 FAIL_TIMEOUT_SECONDS = 10  # the template's fail_timeout (scripts/topology.py renders it)
-FAULTS = ("redis", "app-kill", "worker-kill", "maintenance", "rolling-restart", "postgres")
+FAULTS = (
+    "redis",
+    "app-kill",
+    "worker-kill",
+    "maintenance",
+    "rolling-restart",
+    "site-down",
+    "postgres",
+)
 
 
 def pg_binary(name: str) -> str:
@@ -569,16 +578,17 @@ class Suite:
         finally:
             self.pg.start()
         recovered = self.wait(lambda: self.client.get("/api/v1/assets?limit=1").status == 200, 60)
-        fired = self.wait(
-            lambda: (
-                self.topo.query(
-                    "SELECT count(*) FROM launch_triggerfiring WHERE trigger = 'downtime'"
-                )[0][0]
-                > 0
-            ),
-            120,
-            1,
-        )
+        topo = self.topo
+
+        def recorded() -> bool:  # the firing, with its incident and its escalation started
+            rows = topo.query(
+                "SELECT count(*) FROM launch_triggerfiring f"
+                " JOIN launch_escalation e ON e.incident_id = f.incident_id"
+                " WHERE f.trigger = 'downtime' AND (f.details->>'offline')::boolean"
+            )
+            return rows[0][0] > 0
+
+        fired = self.wait(recorded, 120, 1)
         slo = self.midas("slo", "--window", "1h", "--json")
         figures = json.loads(slo.stdout or "{}") if slo.returncode == 0 else {}
         result = Result("postgres", time.monotonic() - started, seen.text())
@@ -628,6 +638,55 @@ class Suite:
         result.checks.append(
             ("bookings acknowledged meanwhile", True, str(self.booked_since(mark)))
         )
+        return result
+
+    def fault_site_down(self) -> Result:
+        """Nothing behind nginx: the probes go through the public URL, so they see it, and
+        the downtime trigger fires the normal way (the database is fine)."""
+        assert self.topo and self.client
+        seen, started = Seen(), time.monotonic()
+        topo = self.topo
+        before = topo.query("SELECT count(*) FROM launch_triggerfiring WHERE trigger = 'downtime'")
+        for index in range(1, len(topo.app_ports) + 1):
+            stop_group(topo.proc(f"app{index}"), signal.SIGKILL, timeout=5)
+        down_at = time.monotonic()
+
+        def fired() -> bool:
+            rows = topo.query(
+                "SELECT count(*) FROM launch_triggerfiring WHERE trigger = 'downtime'"
+            )
+            return rows[0][0] > before[0][0]
+
+        try:
+            while time.monotonic() - down_at < 240 and not fired():
+                self.get(seen, "home", "/")
+                time.sleep(2)
+            stopped_for = time.monotonic() - down_at
+        finally:
+            for index, port in enumerate(topo.app_ports, start=1):
+                topo.respawn(f"app{index}")
+                topo.wait_http(f"http://127.0.0.1:{port}/healthz", f"app{index}")
+        recovered = self.wait(lambda: self.client.get("/").status == 200, 30)
+
+        def cleared() -> bool:
+            rows = topo.query(
+                "SELECT count(*) FROM launch_triggerfiring"
+                " WHERE trigger = 'downtime' AND cleared_at IS NULL"
+            )
+            return rows[0][0] == 0
+
+        clear = self.wait(cleared, 180, 2)
+        incident = topo.query(
+            "SELECT i.title, i.status FROM launch_triggerfiring f JOIN status_incident i"
+            " ON i.id = f.incident_id WHERE f.trigger = 'downtime' ORDER BY f.id DESC LIMIT 1"
+        )
+        result = Result("site-down", time.monotonic() - started, seen.text())
+        result.checks.append(("app servers down for", True, f"{stopped_for:.0f} s"))
+        result.check("customers get nginx's 502 (nothing behind it)", seen.count("home", 502) > 0)
+        result.check("the probes through nginx see it: the trigger fired", fired())
+        result.check("with a status-page incident", bool(incident), str(incident[:1]))
+        result.check("the site is back once the servers are", recovered)
+        result.check("the firing clears once the probes pass (incident: monitoring)", clear)
         return result
 
     def acknowledged_exist(self) -> Result:
