@@ -26,10 +26,12 @@ class ThrottledLog:
         logger: logging.Logger,
         *,
         interval: float = 60.0,
+        level: int = logging.ERROR,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.logger = logger
         self.interval = interval
+        self.level = level
         self.clock = clock
         self._kinds: dict[str, _Kind] = {}
         self._lock = threading.Lock()
@@ -48,7 +50,8 @@ class ThrottledLog:
         first = known is None
         if suppressed:
             message = f"{message} ({suppressed} more in the last {self.interval:g} s)"
-        self.logger.error(
+        self.logger.log(
+            self.level,
             message,
             exc_info=exc if first else None,
             extra={"failure_kind": kind, "suppressed": suppressed},

@@ -24,9 +24,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from midas.core.throttle import ThrottledLog
 from midas.slo.models import BUCKET_BOUNDS_MS, BUCKET_FIELDS, RequestMinute
 
 logger = logging.getLogger(__name__)
+# every SLO_FLUSH_SECONDS while the database is down: one line a minute says so
+FLUSH_FAILURES = ThrottledLog(logger, level=logging.WARNING)
 
 
 @dataclass
@@ -119,8 +122,10 @@ class MinuteRecorder:
         try:
             for minute, totals in sorted(taken.items()):
                 write_minute(minute, process, totals)
-        except Exception:  # the database is away: keep the figures for the next flush
-            logger.warning("could not flush %d SLO minute(s); kept for later", len(taken))
+        except Exception as exc:  # the database is away: keep the figures for the next flush
+            FLUSH_FAILURES.error(
+                "flush", f"could not flush {len(taken)} SLO minute(s); kept for later", exc=exc
+            )
             with self._lock:
                 for minute, totals in taken.items():
                     self._pending.setdefault(minute, MinuteTotals()).add(totals)
