@@ -34,7 +34,14 @@ def test_index_points_at_the_schema(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/v1/nope", "/api/v1/assets/", "/api/v1/assets/a/b/c", "/api/v1/assets/%00"]
+    "path",
+    [
+        "/api/v1/nope",
+        "/api/v1/assets/",
+        "/api/v1/assets/a/b/c",
+        "/api/v1/assets/%00",
+        "/api/v1/assets/a%0Ab",  # a newline: the catch-all took it for no path of ours
+    ],
 )
 def test_unknown_paths_are_json_404(client, path):
     response = client.get(path)
@@ -94,7 +101,10 @@ def test_openapi_schema_lists_every_path(client):
             assert operation["operationId"]
     quote = schema["paths"]["/api/v1/quotes"]["post"]
     assert quote["requestBody"]["content"]["application/json"]["schema"]
-    params = {p["name"] for p in schema["paths"]["/api/v1/assets"]["get"]["parameters"]}
+    (filters,) = schema["paths"]["/api/v1/assets"]["get"]["parameters"]  # one exploded object
+    assert (filters["in"], filters["style"], filters["explode"]) == ("query", "form", True)
+    assert filters["schema"]["dependentRequired"] == {"start": ["end"], "end": ["start"]}
+    params = set(filters["schema"]["properties"])
     assert params == {
         "category",
         "city",
@@ -163,3 +173,68 @@ def test_too_many_query_fields_is_a_json_400(client, settings):
     response = client.get(f"/api/v1/assets?{query}")
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_input"
+
+
+# --- Bodies that are not JSON objects (issue 10) ----------------------------------------------
+
+NOT_OBJECTS = ["[null, null]", '"x"', "3", "null", "true", "[]", '[{"reason": "x"}]']
+
+
+def operations_with_a_body(client) -> list[str]:
+    schema = client.get("/api/v1/openapi.json").json()
+    return [
+        path
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method == "post" and "requestBody" in operation
+    ]
+
+
+def test_a_body_that_is_not_an_object_is_refused_everywhere_and_writes_nothing(
+    client, catalogue: Catalogue
+):
+    from midas.accounts.authentication import api_token_issue
+    from midas.accounts.models import ApiToken, User
+    from midas.bookings.models import Booking
+    from midas.notifications.models import OutboxMessage
+    from tests.factories import make_booking, make_driver
+
+    driver = make_driver()
+    booking = make_booking(customer=driver, asset=catalogue.car)
+    _, secret = api_token_issue(user=driver, name="t")
+    counts = {model: model.objects.count() for model in (Booking, User, ApiToken, OutboxMessage)}
+    paths = operations_with_a_body(client)
+    assert "/api/v1/bookings/{ref}/cancel" in paths and len(paths) >= 5
+    for path in paths:
+        for body in NOT_OBJECTS:
+            response = client.post(
+                path.replace("{ref}", booking.reference),
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {secret}",
+            )
+            assert response.status_code == 400, (path, body, response.content)
+            assert response.json() == {
+                "code": "invalid_input",
+                "message": "the request body must be a JSON object ({...})",
+            }, (path, body)
+    booking.refresh_from_db()
+    assert booking.status == "held"
+    assert {model: model.objects.count() for model in counts} == counts
+
+
+def test_cancel_without_a_body_still_cancels(client, catalogue: Catalogue):
+    from midas.accounts.authentication import api_token_issue
+    from tests.factories import make_booking, make_driver
+
+    driver = make_driver()
+    booking = make_booking(customer=driver, asset=catalogue.car)
+    _, secret = api_token_issue(user=driver, name="t")
+    response = client.post(
+        f"/api/v1/bookings/{booking.reference}/cancel",
+        "",  # no body at all
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["booking"]["status"] == "cancelled"

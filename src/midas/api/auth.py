@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
+from django.contrib.auth import password_validation
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
@@ -28,7 +29,7 @@ from midas.accounts.authentication import (
     check_credentials,
 )
 from midas.accounts.models import User
-from midas.api.schemas import ErrorOut, Instant
+from midas.api.schemas import Instant, IsoDate, errors
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 
@@ -80,17 +81,51 @@ class BearerAuth(HttpBearer):
 
 # --- Schemas --------------------------------------------------------------------------------
 
+
+def _password_min_length() -> int:
+    """settings.AUTH_PASSWORD_VALIDATORS' minimum length, for the schema to state."""
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            return int(validator.min_length)
+    return 1
+
+
+PASSWORD_MIN_LENGTH = _password_min_length()
 Email = Annotated[str, Field(max_length=254, examples=["ada@example.com"])]
-Name = Annotated[str, Field(min_length=1, max_length=150)]
+NewEmail = Annotated[
+    str, Field(max_length=254, examples=["ada@example.com"], json_schema_extra={"format": "email"})
+]
+# not blank: the services strip names (accounts.services.registration_problems)
+Name = Annotated[str, Field(min_length=1, max_length=150, pattern=r"\S")]
+NewPassword = Annotated[
+    str,
+    Field(
+        min_length=PASSWORD_MIN_LENGTH,
+        max_length=256,
+        pattern=r"\D",  # not entirely numeric (NumericPasswordValidator)
+        description=f"At least {PASSWORD_MIN_LENGTH} characters, not all digits, not a common "
+        "password and not too like the name or the email address",
+    ),
+]
+# accounts.services.PHONE with no space at either end (the services strip it): every text
+# this matches passes PHONE (tests/api/test_contract.py)
+PHONE_TEXT = r"^(?:\+?[0-9().-][0-9 ().-]{4,28}[0-9().-])?$"
 
 
 class RegisterIn(Schema):
-    email: Email
-    password: Annotated[str, Field(max_length=256)]
+    email: NewEmail
+    password: NewPassword
     first_name: Name
     last_name: Name
-    date_of_birth: dt.date
-    phone: Annotated[str, Field(max_length=40)] = ""
+    date_of_birth: IsoDate = Field(
+        description="At least 18 years ago (and after 1900): younger customers cannot sign up"
+    )
+    phone: str = Field(
+        "",
+        max_length=40,
+        pattern=PHONE_TEXT,
+        description="With the country code, e.g. +1 202 555 0188; or empty",
+    )
 
 
 class RegisteredOut(Schema):
@@ -159,7 +194,7 @@ REGISTERED = (
 
 @router.post(
     "/auth/register",
-    response={201: RegisteredOut, 400: ErrorOut, 415: ErrorOut, 429: ErrorOut},
+    response={201: RegisteredOut, **errors(429)},
 )
 def register(request: HttpRequest, payload: RegisterIn) -> Status:
     """Open an account; the verification link goes to the address. The answer is the same
@@ -186,7 +221,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status:
 
 @router.post(
     "/auth/token",
-    response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    response={200: TokenOut, **errors(401, 403, 429)},
 )
 def token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
     """Exchange an email address and password for a bearer token (valid 30 days). Only
@@ -199,7 +234,7 @@ def token(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 
 @router.delete(
-    "/auth/token", response={204: None, 401: ErrorOut}, auth=BearerAuth(allow_session=False)
+    "/auth/token", response={204: None, **errors(401)}, auth=BearerAuth(allow_session=False)
 )
 def revoke_token(request: HttpRequest) -> Status:
     """Revoke the token this request is made with (sign this device out)."""
@@ -207,7 +242,7 @@ def revoke_token(request: HttpRequest) -> Status:
     return Status(204, None)
 
 
-@router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=BearerAuth())
+@router.get("/me", response={200: MeOut, **errors(401)}, auth=BearerAuth())
 def me(request: HttpRequest) -> dict[str, Any]:
     """The signed-in customer's profile."""
     return me_body(request.auth)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ service, shape the answer.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -16,13 +17,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import ConfigDict, model_validator
 
 from midas.accounts.ratelimit import Limit, by_user
 from midas.api import selectors
 from midas.api.auth import BearerAuth
 from midas.api.pagination import LimitOffset
-from midas.api.schemas import ErrorOut, Instant, QuoteIn, QuoteLineOut
-from midas.bookings.models import Booking
+from midas.api.schemas import Instant, QuoteIn, QuoteLineOut, errors, one_of
+from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
@@ -39,10 +41,11 @@ router = Router(tags=["bookings"], auth=BearerAuth())
 # Booking creation per signed-in customer (settings.RATE_LIMITS may override).
 BOOKING_CREATE = Limit("booking_create", limit=10, window=60)
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-ERRORS |= {415: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+# 401 no or a bad token; 404 not yours or no such booking (409: not in a state to do that)
+READ_ERRORS = errors(401, 404)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-NO_BODY = Body(None)  # the cancel body is optional
+NO_BODY = Body(default_factory=lambda: CancelIn())  # the cancel body is optional
+TIERS = ("full", "partial", "none", "unpaid", "staff_override")
 
 
 # --- Schemas --------------------------------------------------------------------------------
@@ -56,7 +59,8 @@ class BookingOut(Schema):
     reference: str
     status: str = Field(
         description="requested | held | confirmed | in_progress | completed "
-        "| cancelled | expired | declined | refunded"
+        "| cancelled | expired | declined | refunded",
+        json_schema_extra=one_of(*BookingStatus.values),
     )
     asset: str
     asset_name: str
@@ -133,18 +137,49 @@ class BookingDetailOut(BookingOut):
         return is_test_mode()
 
 
+def _pay_with_one(schema: dict[str, Any]) -> None:
+    """``PayIn``'s rule in the schema: exactly one of the two, given and not empty."""
+    schema["examples"] = [{"card_number": "4242424242424242"}, {"payment_method": "pm_card_visa"}]
+    schema["oneOf"] = [
+        {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+        for name in ("card_number", "payment_method")
+    ]
+
+
+def _return_url_schema(schema: dict[str, Any]) -> None:
+    schema["pattern"] = "^(?:$|" + re.escape(settings.SITE_URL + "/") + ")"
+
+
 class PayIn(Schema):
+    """Exactly one of ``card_number`` and ``payment_method`` (``null`` or ``""`` is none)."""
+
+    model_config = ConfigDict(json_schema_extra=_pay_with_one)
+
     card_number: Annotated[str, Field(max_length=30)] | None = Field(
         None, description="Sandbox only: a test card, e.g. 4242424242424242"
     )
     payment_method: Annotated[str, Field(max_length=100)] | None = Field(
         None, description="A payment method id: pm_card_visa (sandbox) or Stripe's pm_..."
     )
-    return_url: Annotated[str, Field(max_length=500)] = ""
+    return_url: str = Field(
+        "",
+        max_length=500,
+        description="Where the customer comes back after authenticating: a page of this site",
+        json_schema_extra=_return_url_schema,
+    )
+
+    @model_validator(mode="after")
+    def one_way_to_pay(self) -> PayIn:
+        if bool(self.card_number) == bool(self.payment_method):
+            raise ValueError("send either card_number or payment_method")
+        return self
 
 
 class PaymentOut(Schema):
-    status: str = Field(description="succeeded | requires_action | processing")
+    status: str = Field(
+        description="succeeded | requires_action | processing",
+        json_schema_extra=one_of("succeeded", "requires_action", "processing"),
+    )
     action_url: str = Field(description="requires_action: where the customer authenticates")
     message: str
     booking: BookingDetailOut
@@ -158,7 +193,7 @@ class RefundPreviewOut(Schema):
     cancellable: bool
     refund: int
     currency: str
-    tier: str = Field(description="full | partial | none | unpaid")
+    tier: str = Field(description=" | ".join(TIERS), json_schema_extra=one_of(*TIERS))
     explanation: str
     policy: list[str]
 
@@ -166,7 +201,7 @@ class RefundPreviewOut(Schema):
 class CancellationOut(Schema):
     refund: int
     currency: str
-    tier: str
+    tier: str = Field(json_schema_extra=one_of(*TIERS))
     explanation: str
     booking: BookingDetailOut
 
@@ -174,7 +209,26 @@ class CancellationOut(Schema):
 # --- Endpoints ------------------------------------------------------------------------------
 
 
-@router.post("/bookings", response={200: BookingDetailOut, 201: BookingDetailOut, **ERRORS})
+# What a client can do next with the booking it made (OpenAPI links, by operationId).
+BOOKING_LINKS = {
+    name: {
+        "operationId": f"midas_api_bookings_{operation}",
+        "parameters": {"ref": "$response.body#/reference"},
+    }
+    for name, operation in (
+        ("GetBooking", "get_booking"),
+        ("PayBooking", "pay_booking"),
+        ("PreviewCancellation", "preview_cancellation"),
+        ("CancelBooking", "cancel_booking"),
+    )
+}
+
+
+@router.post(
+    "/bookings",
+    response={200: BookingDetailOut, 201: BookingDetailOut, **errors(401, 404, 409, 422, 429)},
+    openapi_extra={"responses": {200: {"links": BOOKING_LINKS}, 201: {"links": BOOKING_LINKS}}},
+)
 def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
     """Hold ``asset`` for ``[start, end)``: **201** with the held booking (or, for
     request-to-book assets, the requested one) and its ``reference``; the hold lapses at
@@ -198,14 +252,14 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
     return Status(201 if created else 200, booking)
 
 
-@router.get("/bookings", response={200: list[BookingOut], **ERRORS})
+@router.get("/bookings", response={200: list[BookingOut], **errors(401)})
 @paginate(LimitOffset)
 def list_bookings(request: HttpRequest) -> QuerySet[Booking]:
     """Your bookings, newest first."""
     return bookings_of(request.auth)
 
 
-@router.get("/bookings/{ref}", response={200: BookingDetailOut, **ERRORS})
+@router.get("/bookings/{ref}", response={200: BookingDetailOut, **READ_ERRORS})
 def get_booking(request: HttpRequest, ref: str) -> Booking:
     """One of your bookings, with what has been paid, refunded and held."""
     return booking_of_customer(ref, request.auth)
@@ -213,7 +267,7 @@ def get_booking(request: HttpRequest, ref: str) -> Booking:
 
 @router.post(
     "/bookings/{ref}/pay",
-    response={200: PaymentOut, 202: PaymentOut, 402: ErrorOut, 502: ErrorOut, **ERRORS},
+    response={200: PaymentOut, 202: PaymentOut, **errors(401, 402, 404, 409, 502)},
 )
 def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
     """Pay the rental total of a held booking. **200** ``succeeded``: confirmed, receipt
@@ -223,12 +277,6 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
     ``payment_method`` (``pm_card_visa``...); Stripe: ``payment_method`` only."""
     flag_require(request, "payments")
     booking = booking_of_customer(ref, request.auth)
-    if bool(payload.card_number) == bool(payload.payment_method):
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            "send either card_number or payment_method",
-            field="card_number",
-        )
     if payload.card_number and not is_test_mode():
         raise AppError(
             ErrorCode.INVALID_INPUT,
@@ -259,7 +307,7 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
     return Status(200 if outcome.succeeded else 202, body)
 
 
-@router.get("/bookings/{ref}/cancellation", response={200: RefundPreviewOut, **ERRORS})
+@router.get("/bookings/{ref}/cancellation", response={200: RefundPreviewOut, **READ_ERRORS})
 def preview_cancellation(request: HttpRequest, ref: str) -> dict[str, Any]:
     """What cancelling now would refund, and the policy behind it (nothing changes)."""
     booking = booking_of_customer(ref, request.auth)
@@ -274,19 +322,17 @@ def preview_cancellation(request: HttpRequest, ref: str) -> dict[str, Any]:
     }
 
 
-@router.post("/bookings/{ref}/cancel", response={200: CancellationOut, **ERRORS})
-def cancel_booking(
-    request: HttpRequest, ref: str, payload: CancelIn | None = NO_BODY
-) -> dict[str, Any]:
+@router.post(
+    "/bookings/{ref}/cancel", response={200: CancellationOut, **errors(401, 404, 409, 502)}
+)
+def cancel_booking(request: HttpRequest, ref: str, payload: CancelIn = NO_BODY) -> dict[str, Any]:
     """Cancel one of your bookings (requested, held or confirmed). The refund follows the
     category's policy at this moment (see ``GET .../cancellation``); the deposit hold is
     released. The booking becomes ``refunded`` once the money is back, else ``cancelled``."""
     booking = booking_of_customer(ref, request.auth)
     now = timezone.now()
     preview = cancellation_preview(booking=booking, now=now)
-    booking = booking_cancel(
-        booking=booking, by=request.auth, reason=payload.reason if payload else "", now=now
-    )
+    booking = booking_cancel(booking=booking, by=request.auth, reason=payload.reason, now=now)
     return {
         "refund": booking.refund_minor,
         "currency": booking.currency,

@@ -8,16 +8,17 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from midas.api import selectors
+from midas.api.openapi import DEPENDENT_REQUIRED
 from midas.api.pagination import LimitOffset
 from midas.api.schemas import (
     AssetDetailOut,
     AssetSummaryOut,
     AvailabilityOut,
     CategoryOut,
-    ErrorOut,
     InstantText,
     LocationOut,
     Slug,
+    errors,
 )
 from midas.bookings.selectors import busy_periods, is_free
 from midas.catalog.models import Asset, Category, Location
@@ -25,7 +26,9 @@ from midas.catalog.selectors import MAX_PRICE
 
 router = Router(tags=["catalogue"])
 
-ERRORS = {400: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+# 404 an unknown slug (with its field); 422 end not after start, a window over 400 days,
+# price_max below price_min
+ERRORS = errors(404, 422)
 
 
 Price = Annotated[
@@ -55,21 +58,25 @@ class Window(Schema):
     end: InstantText
 
 
-@router.get("/locations", response={200: list[LocationOut], **ERRORS})
+@router.get("/locations", response={200: list[LocationOut]})
 @paginate(LimitOffset)
 def list_locations(request: HttpRequest) -> QuerySet[Location]:
     """The cities Midas serves."""
     return Location.objects.all()
 
 
-@router.get("/categories", response={200: list[CategoryOut], **ERRORS})
+@router.get("/categories", response={200: list[CategoryOut]})
 @paginate(LimitOffset)
 def list_categories(request: HttpRequest) -> QuerySet[Category]:
     """Cars, yachts, jets, villas."""
     return Category.objects.all()
 
 
-@router.get("/assets", response={200: list[AssetSummaryOut], **ERRORS})
+@router.get(
+    "/assets",
+    response={200: list[AssetSummaryOut], **ERRORS},
+    openapi_extra={DEPENDENT_REQUIRED: {"start": ["end"], "end": ["start"]}},
+)
 @paginate(LimitOffset)
 def list_assets(
     request: HttpRequest, filters: Query[AssetFilters]
@@ -79,7 +86,7 @@ def list_assets(
     return selectors.catalogue_assets(**filters.dict())
 
 
-@router.get("/assets/{slug:slug}", response={200: AssetDetailOut, **ERRORS})
+@router.get("/assets/{slug:slug}", response={200: AssetDetailOut, **errors(404)})
 def get_asset(request: HttpRequest, slug: str) -> Asset:
     """One asset with its specifications, images, terms and the extras offered for it."""
     return selectors.asset_by_slug(slug, field="slug", detail=True)

@@ -57,14 +57,23 @@ class UnsupportedMediaTypeError(ValueError):
     pass
 
 
+class NotAnObjectError(ValueError):
+    pass
+
+
 class JsonParser(Parser):
-    """ninja's parser, refusing bodies that do not say they are JSON."""
+    """ninja's parser, refusing bodies that do not say they are JSON, and JSON that is not
+    an object: every body of this API is one (a list, a string, a number or ``null`` would
+    otherwise be read as an object with no fields, and its defaults taken as sent)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         media_type = request.content_type or ""
         if media_type != "application/json" and not media_type.endswith("+json"):
             raise UnsupportedMediaTypeError(media_type)
-        return json.loads(request.body)
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObjectError(type(data).__name__)
+        return data
 
 
 def field_of(location: Sequence[Any]) -> str | None:
@@ -95,8 +104,12 @@ def install(api: NinjaAPI) -> None:
         location = first.get("loc", ())
         field = field_of(location)
         message = str(first.get("msg", "invalid input"))
+        if first.get("type") == "value_error":  # a rule of the schema's own, e.g. PayIn's
+            message = message.removeprefix("Value error, ")
         if field:
             message = f"{field}: {message}"
+        elif first.get("type") == "value_error":
+            pass
         elif location and location[0] == "body":
             message = f"the JSON body is missing or malformed: {message}"
         return respond(request, error_body(ErrorCode.INVALID_INPUT, message, field), 400)
@@ -106,6 +119,8 @@ def install(api: NinjaAPI) -> None:
         status, message = exc.status_code, exc.message
         if isinstance(exc.__cause__, UnsupportedMediaTypeError):
             status, message = 415, "send the body as JSON with Content-Type: application/json"
+        elif isinstance(exc.__cause__, NotAnObjectError):
+            message = "the request body must be a JSON object ({...})"
         elif status == 400 and exc.__cause__ is not None:
             message = "the request body is not valid JSON"
         code = CODE_BY_STATUS.get(status, f"http_{status}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from midas.api.schemas import ErrorOut
+from midas.api.schemas import errors
 from midas.payments.webhooks import stripe_webhook_receive
 
 router = Router(tags=["payments"])
@@ -17,7 +17,7 @@ class WebhookOut(Schema):
 
 @router.post(
     "/payments/stripe/webhook",
-    response={200: WebhookOut, 400: ErrorOut, 502: ErrorOut},
+    response={200: WebhookOut, **errors(400, 502)},
     summary="Receive a Stripe event",
     include_in_schema=False,  # Stripe's door, not the clients' API: docs/explanation/stripe.md
 )

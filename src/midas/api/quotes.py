@@ -5,7 +5,7 @@ from django.utils import timezone
 from ninja import Router
 
 from midas.api import selectors
-from midas.api.schemas import ErrorOut, QuoteIn, QuoteOut
+from midas.api.schemas import QuoteIn, QuoteOut, errors
 from midas.bookings.pricing import Quote, quote
 from midas.bookings.selectors import is_free
 from midas.core.ranges import parse_instant
@@ -15,7 +15,7 @@ router = Router(tags=["quotes"])
 
 @router.post(
     "/quotes",
-    response={200: QuoteOut, 400: ErrorOut, 404: ErrorOut, 415: ErrorOut, 422: ErrorOut},
+    response={200: QuoteOut, **errors(404, 422)},
 )
 def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
     """Price ``asset`` for ``[start, end)`` at ``location`` (default: its home) with

@@ -7,12 +7,19 @@ from typing import Any
 from django.urls import URLPattern, re_path
 from ninja import NinjaAPI
 
-from midas.api import catalog, errors, payments, quotes
+from midas.api import catalog, errors, openapi, payments, quotes
 from midas.api.docs import LocalSwagger
 
 
 class MidasAPI(NinjaAPI):
-    """NinjaAPI whose URL table answers JSON for unknown paths and unrouted methods too."""
+    """NinjaAPI whose URL table answers JSON for unknown paths and unrouted methods too,
+    and whose OpenAPI document states what every operation can answer (``api.openapi``)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return openapi.complete(schema)
 
     @property
     def urls(self) -> tuple[list[Any], str, str]:
@@ -24,7 +31,8 @@ class MidasAPI(NinjaAPI):
                 pattern.callback = errors.api_index
             else:
                 pattern.callback = errors.json_method_not_allowed(pattern.callback)
-        patterns.append(re_path(r"^.*$", errors.unknown_path))
+        # [\s\S], not ".": a path with a newline in it (%0A) is still ours, answered in JSON
+        patterns.append(re_path(r"^[\s\S]*$", errors.unknown_path))
         return patterns, app_name, namespace
 
 

@@ -7,23 +7,67 @@ count of minor units next to its ISO 4217 ``currency``.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from midas.bookings.pricing import offered_addons
-from midas.catalog.models import AssetImage
+from midas.catalog.models import AddOnPricing, AssetImage, BookingMode, PricingUnit
 
 SLUG = r"^[-a-zA-Z0-9_]+$"
 SLUG_MAX = 80
-INSTANT_MAX = 40  # longest ISO 8601 text worth parsing
+INSTANT_MAX = 40  # longer than any text INSTANT matches
+
+# The ISO 8601 texts the API reads as instants (midas.core.ranges.parse_instant): a date
+# (2027-03-12), a wall-clock date-time (2027-03-12T10:00, seconds and up to 6 decimals
+# optional), or either with an offset (Z, +04:00). Years 2000-2200, and only days that exist
+# (29 February in leap years). The pattern is the contract: it is in the schema and it is
+# what the API enforces, so every text it matches parses and any other is 400 invalid_input.
+_YEAR = r"(?:2[01][0-9]{2}|2200)"
+_LEAP_YEAR = r"(?:20(?:[02468][048]|[13579][26])|21(?:0[48]|[2468][048]|[13579][26]))"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
+INSTANT = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)(?:T{_TIME}{_OFFSET}?)?$"
 
 Slug = Annotated[str, Field(pattern=SLUG, max_length=SLUG_MAX)]
 InstantText = Annotated[
-    str, Field(max_length=INSTANT_MAX, description="ISO 8601 date or date-time")
+    str,
+    Field(
+        pattern=INSTANT,
+        max_length=INSTANT_MAX,
+        description="ISO 8601: a date (2027-03-12), a date-time in the location's time zone "
+        "(2027-03-12T10:00) or an instant with its offset (2027-03-12T10:00:00+04:00, ...Z); "
+        "years 2000-2200",
+        examples=["2027-03-12", "2027-03-12T10:00", "2027-03-12T10:00:00Z"],
+    ),
 ]
+
+
+def one_of(*values: str) -> dict[str, Any]:
+    """``json_schema_extra`` for an answer's string field that takes only ``values``."""
+    return {"enum": list(values)}
+
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _iso_date_text(value: object) -> object:
+    """A calendar date is the text YYYY-MM-DD (JSON Schema's ``format: date``), never the
+    number or the date-time pydantic would also take for one."""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("use an ISO 8601 date, e.g. 1990-05-17")
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
 def _utc_iso(value: dt.datetime) -> str:
@@ -38,9 +82,19 @@ Instant = Annotated[
 
 
 class ErrorOut(Schema):
-    code: str
+    """Every error answer: ``code`` is machine-readable (docs/api.md#errors), ``field`` the
+    input to blame when there is one."""
+
+    code: str = Field(examples=["invalid_input", "not_found", "slot_unavailable"])
     message: str
-    field: str | None = None
+    field: str | None = Field(None, examples=["start", "extras.0", "limit", "slug"])
+
+
+def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
+    """The error answers an operation declares, each in the one error shape. Those every
+    operation can give (503 maintenance, 403 the access gate; 400, 413 and 415 for a body)
+    are added to all of them by ``midas.api.routes``."""
+    return dict.fromkeys(statuses, ErrorOut)
 
 
 # --- Catalogue ------------------------------------------------------------------------------
@@ -101,10 +155,10 @@ class AssetSummaryOut(Schema):
     category: str
     home_location: LocationRef
     summary: str
-    pricing_unit: str
+    pricing_unit: str = Field(json_schema_extra=one_of(*PricingUnit.values))
     base_rate: int = Field(description="Rate per pricing unit, in minor units")
     currency: str
-    booking_mode: str
+    booking_mode: str = Field(json_schema_extra=one_of(*BookingMode.values))
     is_featured: bool
     image: ImageOut | None
 
@@ -131,7 +185,9 @@ class AddOnOut(Schema):
     code: str
     name: str
     description: str
-    pricing: str = Field(description="per_unit | flat | percent")
+    pricing: str = Field(
+        description="per_unit | flat | percent", json_schema_extra=one_of(*AddOnPricing.values)
+    )
     amount: int | None = Field(description="Minor units in the asset's currency, or null")
     rate_bp: int | None = Field(description="Basis points of the rental for percent add-ons")
 
@@ -147,7 +203,7 @@ class AssetDetailOut(Schema):
     spec_rows: list[SpecRowOut]
     features: list[Any]
     images: list[ImageOut]
-    pricing_unit: str
+    pricing_unit: str = Field(json_schema_extra=one_of(*PricingUnit.values))
     base_rate: int
     currency: str
     security_deposit: int
@@ -156,7 +212,7 @@ class AssetDetailOut(Schema):
     min_notice_hours: int
     max_advance_days: int
     min_renter_age: int
-    booking_mode: str
+    booking_mode: str = Field(json_schema_extra=one_of(*BookingMode.values))
     home_location: LocationRef
     delivery_locations: list[LocationRef]
     extras: list[AddOnOut]
@@ -228,7 +284,10 @@ class QuoteIn(Schema):
 
 
 class QuoteLineOut(Schema):
-    kind: str = Field(description="rental | extra | delivery | service_fee | tax")
+    kind: str = Field(
+        description="rental | extra | delivery | service_fee | tax",
+        json_schema_extra=one_of("rental", "extra", "delivery", "service_fee", "tax"),
+    )
     code: str
     label: str
     quantity: int
@@ -241,7 +300,7 @@ class QuoteOut(Schema):
     location: str
     start: Instant
     end: Instant
-    unit: str
+    unit: str = Field(json_schema_extra=one_of(*PricingUnit.values))
     units: int
     unit_label: str
     currency: str

@@ -16,12 +16,14 @@ RETRY_AFTER_SECONDS = 300
 
 
 def flag_require(request: Any, key: str) -> None:
-    """Raise ``AppError(feature_disabled)`` (503) when ``key`` is off for this request."""
+    """Raise ``AppError(feature_disabled)`` (503, with Retry-After as the page's) when
+    ``key`` is off for this request."""
     if not flag_on(request, key):
         raise AppError(
             ErrorCode.FEATURE_DISABLED,
             f"{key.replace('_', ' ').capitalize()} is temporarily unavailable. "
             "Please try again a little later.",
+            retry_after=RETRY_AFTER_SECONDS,
         )
 
 
