@@ -22,14 +22,16 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
+logger = logging.getLogger(__name__)
 SELF = "'self'"
 INLINE_BLOCK = re.compile(r"<(script|style)\b([^>]*)>(.*?)</\1\s*>", re.IGNORECASE | re.DOTALL)
 SCRIPT_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
@@ -61,20 +63,39 @@ def inline_blocks(source: str) -> list[tuple[str, str]]:
     return blocks
 
 
+def template_problems(names: Iterable[str]) -> list[str]:
+    """Why a listed template's blocks cannot be hashed: it does not exist, or a block holds a
+    template tag (its rendered text would differ from the file's, so no hash can be known in
+    advance). tests/ops/test_csp.py requires none."""
+    problems = []
+    for name in names:
+        try:
+            source = get_template(name).template.source  # type: ignore[attr-defined]
+        except TemplateDoesNotExist:
+            problems.append(f"{name}: no such template")
+            continue
+        if any("{{" in text or "{%" in text for _, text in inline_blocks(source)):
+            problems.append(f"{name}: an inline block holds a template tag")
+    return problems
+
+
 @functools.lru_cache(maxsize=8)
 def template_hashes(names: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
     """``{"style-src": (hash, ...), "script-src": (...)}`` for the inline blocks of the named
-    templates. A block must be plain text: a template tag in it would make the page's text
-    differ from the file's, so it is refused at once instead of failing in the browser."""
+    templates. A template whose blocks cannot be hashed is left out with an error in the log
+    (once per process): its page loses its inline CSS, every other page keeps working."""
+    for problem in template_problems(names):
+        logger.error("SECURE_CSP_HASHED_TEMPLATES: %s; left out of the policy", problem)
     found: dict[str, list[str]] = {}
     for name in names:
-        source = get_template(name).template.source  # type: ignore[attr-defined]
-        for directive, text in inline_blocks(source):
-            if "{{" in text or "{%" in text:
-                raise ImproperlyConfigured(
-                    f"SECURE_CSP_HASHED_TEMPLATES: an inline block of {name} holds a template "
-                    "tag, so its hash cannot be known in advance; move it to a static file"
-                )
+        try:
+            source = get_template(name).template.source  # type: ignore[attr-defined]
+        except TemplateDoesNotExist:
+            continue
+        blocks = inline_blocks(source)
+        if any("{{" in text or "{%" in text for _, text in blocks):
+            continue
+        for directive, text in blocks:
             found.setdefault(directive, []).append(sha256_source(text))
     return {directive: tuple(hashes) for directive, hashes in found.items()}
 
