@@ -6,7 +6,8 @@ says the pages load:
 
 - ``SECURE_CSP_STRIPE`` when ``STRIPE_PUBLISHABLE_KEY`` is set (the payment pages then load
   Stripe.js and its frames; without the key no page does, and the policy names no Stripe host);
-- the origin of ``STATIC_URL`` when it is absolute (a CDN): allowed wherever ``'self'`` is;
+- the origin of ``STATIC_URL`` when it is absolute (a CDN): allowed by every fetch directive
+  (``*-src``) that allows ``'self'``;
 - the sha256 hashes of the inline ``<style>`` and ``<script>`` blocks of the templates listed
   in ``SECURE_CSP_HASHED_TEMPLATES``: the pages that must stand alone (the 500 page, the
   maintenance page, the status page) and one block of Django's admin. The hashes come from
@@ -128,7 +129,8 @@ def directives() -> Directives:
         extend(policy, settings.SECURE_CSP_STRIPE)
     origin = static_origin(settings.STATIC_URL)
     if origin:
-        extend(policy, {name: [origin] for name, sources in policy.items() if SELF in sources})
+        fetch = {name for name, sources in policy.items() if name.endswith("-src")}
+        extend(policy, {name: [origin] for name in fetch if SELF in policy[name]})
     extend(policy, template_hashes(tuple(settings.SECURE_CSP_HASHED_TEMPLATES)))
     return policy
 
