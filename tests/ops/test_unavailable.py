@@ -135,3 +135,14 @@ class TestThrottledLog:
             assert log.error("db", "down")
         messages = [r.getMessage() for r in caplog.records]
         assert messages == ["down", "down", "down (2 more in the last 60 s)"]
+
+
+def test_a_throttled_line_says_its_kind_and_count_in_json():
+    import json
+
+    from midas.ops.logs.formatters import JsonFormatter
+
+    record = logging.LogRecord("midas.unavailable", logging.ERROR, __file__, 1, "down", (), None)
+    record.failure_kind, record.suppressed = "database", 41
+    line = json.loads(JsonFormatter(release="r1").format(record))
+    assert (line["failure_kind"], line["suppressed"], line["release"]) == ("database", 41, "r1")

@@ -131,6 +131,8 @@ def read_integrity(now: dt.datetime) -> Reading:
 
 
 INTEGRITY_WINDOW = dt.timedelta(hours=24)  # reservations written this recently are checked
+
+
 def downtime_minutes() -> int:
     """The plan's 5 minutes (``LAUNCH_DOWNTIME_MINUTES``; the fault suite shortens it)."""
     return int(settings.LAUNCH_DOWNTIME_MINUTES)

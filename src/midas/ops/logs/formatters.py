@@ -8,6 +8,8 @@ import logging
 import socket
 
 FIELDS = ("request_id", "user_id", "method", "route", "status", "duration_ms")
+# a ThrottledLog line (midas.core.throttle): the kind of failure and how many it held back
+THROTTLE_FIELDS = ("failure_kind", "suppressed")
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,7 +36,7 @@ class JsonFormatter(logging.Formatter):
             "process": record.process,
             "release": self.release,
         }
-        for field in FIELDS:
+        for field in (*FIELDS, *THROTTLE_FIELDS):
             value = getattr(record, field, None)
             if value is not None:
                 line[field] = value
