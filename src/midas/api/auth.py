@@ -29,7 +29,7 @@ from midas.accounts.authentication import (
     check_credentials,
 )
 from midas.accounts.models import User
-from midas.api.schemas import Instant, IsoDate, errors
+from midas.api.schemas import NO_NUL, Instant, IsoDate, errors
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 
@@ -91,18 +91,26 @@ def _password_min_length() -> int:
 
 
 PASSWORD_MIN_LENGTH = _password_min_length()
-Email = Annotated[str, Field(max_length=254, examples=["ada@example.com"])]
+Email = Annotated[str, Field(max_length=254, pattern=NO_NUL, examples=["ada@example.com"])]
 NewEmail = Annotated[
-    str, Field(max_length=254, examples=["ada@example.com"], json_schema_extra={"format": "email"})
+    str,
+    Field(
+        max_length=254,
+        pattern=NO_NUL,
+        examples=["ada@example.com"],
+        json_schema_extra={"format": "email"},
+    ),
 ]
-# not blank: the services strip names (accounts.services.registration_problems)
-Name = Annotated[str, Field(min_length=1, max_length=150, pattern=r"\S")]
+# not blank: the services strip names (accounts.services.registration_problems); no NUL
+Name = Annotated[str, Field(min_length=1, max_length=150, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$")]
+Password = Annotated[str, Field(max_length=256, pattern=NO_NUL)]
 NewPassword = Annotated[
     str,
     Field(
         min_length=PASSWORD_MIN_LENGTH,
         max_length=256,
-        pattern=r"\D",  # not entirely numeric (NumericPasswordValidator)
+        # not entirely numeric (NumericPasswordValidator); no NUL
+        pattern=r"^[^\x00]*[^\d\x00][^\x00]*$",
         description=f"At least {PASSWORD_MIN_LENGTH} characters, not all digits, not a common "
         "password and not too like the name or the email address",
     ),
@@ -135,8 +143,10 @@ class RegisteredOut(Schema):
 
 class TokenIn(Schema):
     email: Email
-    password: Annotated[str, Field(max_length=256)]
-    name: Annotated[str, Field(max_length=80, description="A label, e.g. the device")] = ""
+    password: Password
+    name: Annotated[
+        str, Field(max_length=80, pattern=NO_NUL, description="A label, e.g. the device")
+    ] = ""
 
 
 class TokenOut(Schema):

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Field, Router, Schema, Status
+from ninja import Body, Field, Header, Path, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict, model_validator
 
@@ -23,7 +23,7 @@ from midas.accounts.ratelimit import Limit, by_user
 from midas.api import selectors
 from midas.api.auth import BearerAuth
 from midas.api.pagination import LimitOffset
-from midas.api.schemas import Instant, QuoteIn, QuoteLineOut, errors, one_of
+from midas.api.schemas import NO_NUL, Instant, QuoteIn, QuoteLineOut, errors, one_of
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.selectors import booking_of_customer, bookings_of
@@ -44,6 +44,18 @@ BOOKING_CREATE = Limit("booking_create", limit=10, window=60)
 # 401 no or a bad token; 404 not yours or no such booking (409: not in a state to do that)
 READ_ERRORS = errors(401, 404)
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# A booking's reference (MID-7K2QXR; any case). Anything else is 400, not a lookup.
+Ref = Annotated[str, Path(pattern=r"^[-A-Za-z0-9]+$", max_length=16, examples=["MID-7K2QXR"])]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        "",
+        alias=IDEMPOTENCY_HEADER,
+        max_length=100,  # Booking.idempotency_key
+        pattern=r"^[!-~]*$",  # visible ASCII
+        description="Repeat a request with the same key to get the same booking back",
+    ),
+]
 NO_BODY = Body(default_factory=lambda: CancelIn())  # the cancel body is optional
 TIERS = ("full", "partial", "none", "unpaid", "staff_override")
 
@@ -137,41 +149,56 @@ class BookingDetailOut(BookingOut):
         return is_test_mode()
 
 
+# "Given": a text with something besides spaces (the payment services ignore spaces);
+# Python's whitespace, which \s leaves out \x1c-\x1f of.
+GIVEN = r"[^\s\x1c-\x1f]"
+
+
+def _given(value: str | None) -> bool:
+    return bool(value and value.strip())
+
+
 def _pay_with_one(schema: dict[str, Any]) -> None:
-    """``PayIn``'s rule in the schema: exactly one of the two, given and not empty."""
+    """``PayIn``'s rule in the schema: exactly one of the two is given."""
     schema["examples"] = [{"card_number": "4242424242424242"}, {"payment_method": "pm_card_visa"}]
     schema["oneOf"] = [
-        {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+        {"required": [name], "properties": {name: {"type": "string", "pattern": GIVEN}}}
         for name in ("card_number", "payment_method")
     ]
 
 
 def _return_url_schema(schema: dict[str, Any]) -> None:
-    schema["pattern"] = "^(?:$|" + re.escape(settings.SITE_URL + "/") + ")"
+    schema["pattern"] = "^(?:" + re.escape(settings.SITE_URL + "/") + r"[^\x00]*)?$"
 
 
 class PayIn(Schema):
-    """Exactly one of ``card_number`` and ``payment_method`` (``null`` or ``""`` is none)."""
+    """Exactly one of ``card_number`` and ``payment_method`` (``null``, ``""`` or spaces is
+    none; after validation the other is ``None``)."""
 
     model_config = ConfigDict(json_schema_extra=_pay_with_one)
 
-    card_number: Annotated[str, Field(max_length=30)] | None = Field(
+    card_number: Annotated[str, Field(max_length=30, pattern=NO_NUL)] | None = Field(
         None, description="Sandbox only: a test card, e.g. 4242424242424242"
     )
-    payment_method: Annotated[str, Field(max_length=100)] | None = Field(
+    payment_method: Annotated[str, Field(max_length=100, pattern=NO_NUL)] | None = Field(
         None, description="A payment method id: pm_card_visa (sandbox) or Stripe's pm_..."
     )
     return_url: str = Field(
         "",
         max_length=500,
+        pattern=NO_NUL,  # the schema states the whole rule (_return_url_schema)
         description="Where the customer comes back after authenticating: a page of this site",
         json_schema_extra=_return_url_schema,
     )
 
     @model_validator(mode="after")
     def one_way_to_pay(self) -> PayIn:
-        if bool(self.card_number) == bool(self.payment_method):
+        if _given(self.card_number) == _given(self.payment_method):
             raise ValueError("send either card_number or payment_method")
+        if not _given(self.card_number):
+            self.card_number = None
+        if not _given(self.payment_method):
+            self.payment_method = None
         return self
 
 
@@ -186,7 +213,7 @@ class PaymentOut(Schema):
 
 
 class CancelIn(Schema):
-    reason: Annotated[str, Field(max_length=200)] = ""
+    reason: Annotated[str, Field(max_length=200, pattern=NO_NUL)] = ""
 
 
 class RefundPreviewOut(Schema):
@@ -229,7 +256,9 @@ BOOKING_LINKS = {
     response={200: BookingDetailOut, 201: BookingDetailOut, **errors(401, 404, 409, 422, 429)},
     openapi_extra={"responses": {200: {"links": BOOKING_LINKS}, 201: {"links": BOOKING_LINKS}}},
 )
-def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
+def create_booking(
+    request: HttpRequest, payload: BookingIn, idempotency_key: IdempotencyKey = ""
+) -> Status:
     """Hold ``asset`` for ``[start, end)``: **201** with the held booking (or, for
     request-to-book assets, the requested one) and its ``reference``; the hold lapses at
     ``hold_expires_at`` unless paid. **409** ``slot_unavailable`` when the dates are taken.
@@ -247,7 +276,7 @@ def create_booking(request: HttpRequest, payload: BookingIn) -> Status:
         end=parse_instant(payload.end, tz, field="end"),
         location=place,
         extras=payload.extras,
-        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, ""),
+        idempotency_key=idempotency_key,
     )
     return Status(201 if created else 200, booking)
 
@@ -260,7 +289,7 @@ def list_bookings(request: HttpRequest) -> QuerySet[Booking]:
 
 
 @router.get("/bookings/{ref}", response={200: BookingDetailOut, **READ_ERRORS})
-def get_booking(request: HttpRequest, ref: str) -> Booking:
+def get_booking(request: HttpRequest, ref: Ref) -> Booking:
     """One of your bookings, with what has been paid, refunded and held."""
     return booking_of_customer(ref, request.auth)
 
@@ -269,7 +298,7 @@ def get_booking(request: HttpRequest, ref: str) -> Booking:
     "/bookings/{ref}/pay",
     response={200: PaymentOut, 202: PaymentOut, **errors(401, 402, 404, 409, 502)},
 )
-def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
+def pay_booking(request: HttpRequest, ref: Ref, payload: PayIn) -> Status:
     """Pay the rental total of a held booking. **200** ``succeeded``: confirmed, receipt
     emailed, the deposit held when due. **202** ``requires_action``: send the customer to
     ``action_url`` to authenticate. **402** ``payment_declined`` with the bank's reason:
@@ -308,7 +337,7 @@ def pay_booking(request: HttpRequest, ref: str, payload: PayIn) -> Status:
 
 
 @router.get("/bookings/{ref}/cancellation", response={200: RefundPreviewOut, **READ_ERRORS})
-def preview_cancellation(request: HttpRequest, ref: str) -> dict[str, Any]:
+def preview_cancellation(request: HttpRequest, ref: Ref) -> dict[str, Any]:
     """What cancelling now would refund, and the policy behind it (nothing changes)."""
     booking = booking_of_customer(ref, request.auth)
     preview = cancellation_preview(booking=booking, now=timezone.now())
@@ -325,7 +354,7 @@ def preview_cancellation(request: HttpRequest, ref: str) -> dict[str, Any]:
 @router.post(
     "/bookings/{ref}/cancel", response={200: CancellationOut, **errors(401, 404, 409, 502)}
 )
-def cancel_booking(request: HttpRequest, ref: str, payload: CancelIn = NO_BODY) -> dict[str, Any]:
+def cancel_booking(request: HttpRequest, ref: Ref, payload: CancelIn = NO_BODY) -> dict[str, Any]:
     """Cancel one of your bookings (requested, held or confirmed). The refund follows the
     category's policy at this moment (see ``GET .../cancellation``); the deposit hold is
     released. The booking becomes ``refunded`` once the money is back, else ``cancelled``."""

@@ -37,6 +37,9 @@ _TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
 _OFFSET = r"(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])"
 INSTANT = rf"^(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)(?:T{_TIME}{_OFFSET}?)?$"
 
+# No text the API reads holds a NUL character: PostgreSQL cannot store one, nor compare with
+# one (it was a 500 there, and fine on SQLite). Every string input says so with a pattern.
+NO_NUL = r"^[^\x00]*$"
 Slug = Annotated[str, Field(pattern=SLUG, max_length=SLUG_MAX)]
 InstantText = Annotated[
     str,
@@ -278,7 +281,7 @@ class QuoteIn(Schema):
     start: InstantText
     end: InstantText
     location: Slug | None = None
-    extras: list[Annotated[str, Field(max_length=SLUG_MAX)]] = Field(
+    extras: list[Annotated[str, Field(max_length=SLUG_MAX, pattern=NO_NUL)]] = Field(
         default_factory=list, max_length=20
     )
 
