@@ -116,12 +116,17 @@ def test_the_worker_probes_while_the_database_is_down(monkeypatch):
     def fail(*args, **kwargs):
         raise error
 
+    from midas.slo.probes import _probe_asset
+
+    assert _probe_asset() is not None  # remembered while the database answers
     worker = MidasWorker(worker_id="outage", interval=0)
     with monkeypatch.context() as patched:
         patched.setattr(connection, "cursor", fail)
         worker.run(max_loops=2)
     assert worker.outage.since is not None  # still in the outage when it stopped
-    assert spool.pending() >= 4  # one round of probes, on disk
+    kept = spool.recent(since=dt.datetime(2000, 1, 1, tzinfo=dt.UTC))  # on disk
+    assert {r.target for r in kept} == {"home", "asset", "quote", "readyz"}
+    assert not any(r.ok for r in kept if r.target != "readyz")
     worker.run(max_loops=1)  # the database answers: the outage is over
     assert worker.outage.since is None
 
