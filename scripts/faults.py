@@ -385,6 +385,27 @@ class Suite:
             time.sleep(step)
         return False
 
+    def settled(self, path: str, status: int, *, times: int = 12, timeout: float = 20) -> bool:
+        """``times`` answers in a row with ``status`` (both servers, every process), within
+        ``timeout`` seconds."""
+        assert self.client
+        client, streak = self.client, 0
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            streak = streak + 1 if client.get(path).status == status else 0
+            if streak >= times:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def slo_counts(self) -> tuple[int, int]:
+        """(requests, errors) the SLO has counted so far (customers' traffic only)."""
+        assert self.topo
+        row = self.topo.query(
+            "SELECT coalesce(sum(count), 0), coalesce(sum(errors), 0) FROM slo_requestminute"
+        )
+        return int(row[0][0]), int(row[0][1])
+
     def booked_since(self, mark: int) -> int:
         assert self.writer
         return len(self.writer.acknowledged) - mark
@@ -469,8 +490,10 @@ class Suite:
     def fault_maintenance(self) -> Result:
         assert self.topo and self.client
         seen, started = Seen(), time.monotonic()
+        before = self.slo_counts()
         on = self.midas("maintenance", "on", "--message", "Fault suite maintenance")
-        took = self.wait(lambda: self.client.get("/").status == 503, 15, 0.25)
+        # each process keeps the switch's state for up to 5 s (ops.selectors.CACHE_SECONDS)
+        took = self.settled("/", 503)
         pages: dict[str, Any] = {}
         for _ in range(30):
             home = self.get(seen, "home", "/")
@@ -482,12 +505,21 @@ class Suite:
             pages.update(home=home, api=api)
         summary = self.client.get("/status/summary.json")
         off = self.midas("maintenance", "off")
-        back = self.wait(lambda: self.client.get("/").status == 200, 15, 0.25)
+        back = self.settled("/", 200)
+        time.sleep(6)  # every process flushes its SLO minute figures within 5 s
+        after = self.slo_counts()
         result = Result("maintenance", time.monotonic() - started, seen.text())
+        switched = on.returncode == 0 and off.returncode == 0
         result.check(
             "midas maintenance on/off",
-            on.returncode == 0 and off.returncode == 0,
-            (on.stderr + off.stderr)[-300:],
+            switched,
+            "" if switched else (on.stderr + off.stderr)[-300:],
+        )
+        requests, errors = after[0] - before[0], after[1] - before[1]
+        result.check(
+            "the planned 503s are no errors in the SLO",
+            errors == 0 and requests > 0,
+            f"{requests} requests, {errors} errors counted",
         )
         result.check("the maintenance page took effect", took)
         result.check(
