@@ -1,6 +1,6 @@
 """The fault suite: real failures on the production topology, while bookings are written.
 
-    python scripts/faults.py [--json] [--only NAME,...]
+    python scripts/faults.py [--json] [--only NAME,...] [--downtime-minutes 5]
 
 Starts its own PostgreSQL cluster (``initdb`` on a free port), its own ``redis-server``, two
 app servers and a worker behind nginx from ``deploy/nginx.conf.template`` (scripts/topology.py,
@@ -277,8 +277,11 @@ class Result:
 
 
 class Suite:
-    def __init__(self, log: Callable[[str], None]) -> None:
+    def __init__(self, log: Callable[[str], None], *, downtime_minutes: int = 1) -> None:
         self.log = log
+        self.downtime_minutes = downtime_minutes
+        # a fault waiting for the downtime trigger gives up after this many seconds
+        self.outage_limit = (downtime_minutes + 3) * 60
         self.root = Path(tempfile.mkdtemp(prefix="midas-faults-"))
         os.chmod(self.root, 0o755)  # noqa: S103 (postgres and nginx's workers read under it)
         self.pg = OwnPostgres(self.root)
@@ -306,7 +309,7 @@ class Suite:
                 "SLO_PROBE_MODE": "http",
                 "SLO_PROBE_URL": f"http://127.0.0.1:{nginx_port}",
                 "SLO_PROBE_TIMEOUT": "5",
-                "LAUNCH_DOWNTIME_MINUTES": "1",
+                "LAUNCH_DOWNTIME_MINUTES": str(self.downtime_minutes),
                 "SLACK_WEBHOOK_URL": self.slack.url,
                 "RATE_LIMITS": "booking_create=100000/60,register=1000/60",
                 "HEALTH_WORKER_WARN_SECONDS": "600",
@@ -597,7 +600,7 @@ class Suite:
             return False
 
         try:
-            while time.monotonic() - down_at < 240 and not alerted():
+            while time.monotonic() - down_at < self.outage_limit and not alerted():
                 self.customer_round(seen)
                 page = self.get(seen, "status", "/status")
                 if page is not None and page.status == 200:
@@ -690,7 +693,7 @@ class Suite:
             return rows[0][0] > before[0][0]
 
         try:
-            while time.monotonic() - down_at < 240 and not fired():
+            while time.monotonic() - down_at < self.outage_limit and not fired():
                 self.get(seen, "home", "/")
                 time.sleep(2)
             stopped_for = time.monotonic() - down_at
@@ -751,8 +754,8 @@ def table(results: list[Result]) -> str:
 
 
 @contextlib.contextmanager
-def suite(log: Callable[[str], None]) -> Iterator[Suite]:
-    run = Suite(log)
+def suite(log: Callable[[str], None], *, downtime_minutes: int = 1) -> Iterator[Suite]:
+    run = Suite(log, downtime_minutes=downtime_minutes)
     try:
         run.start()
         yield run
@@ -764,6 +767,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--only", default=",".join(FAULTS), help="comma-separated faults")
+    parser.add_argument(
+        "--downtime-minutes",
+        type=int,
+        default=1,
+        help="LAUNCH_DOWNTIME_MINUTES for the run (the plan's 5 for a full-length outage)",
+    )
     args = parser.parse_args(argv)
     chosen = [name for name in args.only.split(",") if name]
     unknown = set(chosen) - set(FAULTS)
@@ -777,7 +786,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     results: list[Result] = []
     try:
-        with suite(say) as run:
+        with suite(say, downtime_minutes=args.downtime_minutes) as run:
             for name in FAULTS:
                 if name not in chosen:
                     continue
