@@ -17,6 +17,7 @@ from midas.config import (
     development_secret_key,
     env_bool,
     env_float,
+    env_fx_rates,
     env_int,
     env_list,
     env_optional_bool,
@@ -57,6 +58,16 @@ def test_float_tri_state_and_rate_limit_readers(monkeypatch):
         monkeypatch.setenv("X_LIMITS", bad)
         with pytest.raises(ConfigError, match="X_LIMITS"):
             env_rate_limits("X_LIMITS")
+
+
+def test_fx_rates_reader(monkeypatch):
+    assert env_fx_rates("X_MISSING", "AED=0.2723") == {"AED": "0.2723"}
+    monkeypatch.setenv("X_FX", "aed=0.2723, EUR=1.08")
+    assert env_fx_rates("X_FX") == {"AED": "0.2723", "EUR": "1.08"}
+    for bad in ("AED", "AED=0", "AED=-1", "AEDX=1", "AED=cheap"):
+        monkeypatch.setenv("X_FX", bad)
+        with pytest.raises(ConfigError, match="X_FX"):
+            env_fx_rates("X_FX")
 
 
 def test_the_development_secret_key_is_generated_once_and_private(tmp_path):
@@ -152,7 +163,7 @@ def test_only_settings_py_reads_the_environment_for_settings():
         for path in sorted(source.rglob("*.py"))
         if path.name not in {"settings.py", "config.py"}
         for number, line in enumerate(path.read_text().splitlines(), 1)
-        if re.search(r"\benv_(str|int|bool|list|float|optional_bool|rate_limits)\(", line)
+        if re.search(r"\benv_(str|int|bool|list|float|optional_bool|rate_limits|fx_rates)\(", line)
     ]
     assert found == []
 

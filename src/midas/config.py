@@ -64,6 +64,30 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_fx_rates(name: str, default: str = "") -> dict[str, str]:
+    """Exchange rates into one currency: ``CODE=rate`` pairs, comma-separated, e.g.
+    ``AED=0.2723,EUR=1.08`` (1 AED = 0.2723 of the other). Codes are upper-cased; a rate is
+    kept as its decimal text (exact), and must be a positive number."""
+    from decimal import Decimal, InvalidOperation
+
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw
+    rates: dict[str, str] = {}
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        code, _, rate = item.partition("=")
+        code, rate = code.strip().upper(), rate.strip()
+        try:
+            valid = len(code) == 3 and code.isalpha() and Decimal(rate) > 0
+        except InvalidOperation:
+            valid = False
+        if not valid:
+            raise ConfigError(f"{name} must be CODE=rate pairs (AED=0.2723,...), got {item!r}")
+        rates[code] = rate
+    return rates
+
+
 def env_rate_limits(name: str) -> dict[str, tuple[int, int]]:
     """Per-scope rate limit overrides: ``scope=limit/seconds`` pairs, comma-separated, e.g.
     ``login=20/60,booking_create=5/60``. Unset or empty: no override."""

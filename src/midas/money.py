@@ -6,6 +6,8 @@ is a fraction ("AED 20,199.50") unless ``always_fraction``.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
+
 # ISO 4217 minor-unit exponents that are not 2 (the default).
 EXPONENTS: dict[str, int] = {
     "BHD": 3,
@@ -40,3 +42,12 @@ def format_money(amount: object, currency: str, *, always_fraction: bool = False
         text += f".{fraction:0{digits}d}"
     code = (currency or "").upper()
     return f"{code} {sign}{text}".strip()
+
+
+def convert(amount_minor: int, currency: str, to: str, rate: Decimal | str) -> int:
+    """``amount_minor`` of ``currency`` in minor units of ``to``, where 1 ``currency`` =
+    ``rate`` ``to`` (exact decimal arithmetic, rounded half to even once at the end):
+    ``convert(100_00, "AED", "USD", "0.2723")`` is 27_23."""
+    major = Decimal(amount_minor) / minor_per_major(currency)
+    converted = major * Decimal(str(rate)) * minor_per_major(to)
+    return int(converted.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))

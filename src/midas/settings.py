@@ -11,6 +11,7 @@ from midas.config import (
     development_secret_key,
     env_bool,
     env_float,
+    env_fx_rates,
     env_int,
     env_list,
     env_optional_bool,
@@ -360,6 +361,10 @@ LAUNCH_BURN_RATE_MAX = env_float("LAUNCH_BURN_RATE_MAX", 2.0)  # go/no-go: 6 h b
 LAUNCH_SECURITY_LOCKOUTS = env_int("LAUNCH_SECURITY_LOCKOUTS", 5)
 LAUNCH_SECURITY_WINDOW_MINUTES = env_int("LAUNCH_SECURITY_WINDOW_MINUTES", 10)
 LAUNCH_VISITOR_COOKIE = env_str("LAUNCH_VISITOR_COOKIE", "midas_visitor")
+# The launch report's revenue: every currency converted into LAUNCH_REPORT_CURRENCY at these
+# rates ("CODE=rate": 1 CODE = rate of the report currency). AED is pegged at 3.6725 per USD.
+LAUNCH_REPORT_CURRENCY = env_str("LAUNCH_REPORT_CURRENCY", "USD").upper()
+LAUNCH_FX_RATES = env_fx_rates("LAUNCH_FX_RATES", "AED=0.2723")
 SMOKE_TOKEN = env_str("SMOKE_TOKEN")  # lets `midas smoke` read its own test email back
 SMOKE_EMAIL_DOMAIN = env_str("SMOKE_EMAIL_DOMAIN")  # smoke accounts' domain; empty: example.com
 SMOKE_HOME_MAX_MS = env_int("SMOKE_HOME_MAX_MS", 2500)  # the smoke's home page step's limit

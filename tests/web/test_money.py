@@ -1,5 +1,5 @@
 from midas.catalog.templatetags.money import money, money_full
-from midas.money import format_money, minor_per_major
+from midas.money import convert, format_money, minor_per_major
 
 
 def test_whole_amounts_have_no_decimals():
@@ -26,3 +26,10 @@ def test_bad_input_is_blank_and_negative_keeps_sign():
     assert money(None, "USD") == ""
     assert money("x", "USD") == ""
     assert format_money(-12_345, "USD") == "USD -123.45"
+
+
+def test_convert_between_currencies_exactly_rounding_once():
+    assert convert(100_00, "AED", "USD", "0.2723") == 27_23
+    assert convert(7_345_000, "AED", "USD", "0.2723") == 2_000_044  # 20,000.435 -> .44 (even)
+    assert convert(1_500, "JPY", "USD", "0.0067") == 10_05
+    assert convert(1_000, "USD", "KWD", "0.307") == 3_070

@@ -101,13 +101,52 @@ def test_bookings_and_revenue_leave_out_smoke_bookings():
     assert week_later["bookings"].verdict == "missed"  # 2 of 10 in the first week
 
 
-def test_revenue_per_currency_without_conversion():
+def test_revenue_counts_every_currency_converted_at_the_stated_rate(settings):
+    settings.LAUNCH_REPORT_CURRENCY, settings.LAUNCH_FX_RATES = "USD", {"AED": "0.2723"}
+    make_paid_booking(asset=make_asset(location=make_city("dubai")), now=T0)
+    Payment.objects.update(created_at=T0)
+    aed = Payment.objects.get(kind=PaymentKind.CHARGE, status=PaymentStatus.SUCCEEDED)
+    assert aed.currency.upper() == "AED"
+    revenue = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
+    usd = (aed.amount_minor * 2723 + 5000) // 10000  # 1 AED = 0.2723 USD, cents
+    assert revenue.value.startswith("AED ") and revenue.value.endswith(
+        f"; total USD {usd // 100:,}.{usd % 100:02d}"
+    )
+    assert "at 1 AED = 0.2723 USD, set in LAUNCH_FX_RATES" in revenue.detail
+    assert revenue.target == "USD 50,000+ (every currency in USD)"
+    assert revenue.verdict == "in progress"  # below the target; the month is not over
+
+
+def test_revenue_in_two_currencies_meets_the_target_only_together(settings):
+    settings.LAUNCH_REPORT_CURRENCY, settings.LAUNCH_FX_RATES = "USD", {"AED": "0.2723"}
+    for currency, minor in (("USD", 3_000_000), ("AED", 7_345_000)):  # $30,000 + AED 73,450
+        make_paid_booking(asset=make_asset(), now=T0)
+        latest = Payment.objects.filter(kind=PaymentKind.CHARGE).order_by("-pk").first()
+        Payment.objects.filter(pk=latest.pk).update(currency=currency, amount_minor=minor)
+    Payment.objects.update(created_at=T0)
+    revenue = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
+    # AED 73,450 x 0.2723 = USD 20,000.435 -> 20,000.44 (half to even on the cent): $50,000.44
+    assert revenue.value == "AED 73,450.00, USD 30,000.00; total USD 50,000.44"
+    assert revenue.verdict == "met"
+    settings.LAUNCH_FX_RATES = {}
+    without_rate = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
+    assert without_rate.value == "AED 73,450.00, USD 30,000.00; total USD 30,000.00"
+    assert "AED left out of the total: no rate into USD in LAUNCH_FX_RATES" in without_rate.detail
+    assert without_rate.verdict == "in progress"
+
+
+def test_revenue_in_another_report_currency_converts_the_target_too(settings):
+    settings.LAUNCH_REPORT_CURRENCY = "AED"
+    settings.LAUNCH_FX_RATES = {"USD": "3.6725"}
     make_paid_booking(asset=make_asset(location=make_city("dubai")), now=T0)
     Payment.objects.update(created_at=T0)
     revenue = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
-    assert revenue.value.startswith("AED ")
-    assert "AED not converted: the target is judged on USD only" in revenue.detail
-    assert revenue.verdict == "in progress"  # no USD yet; the month is not over
+    assert revenue.target == "AED 183,625+ (every currency in AED)"
+    assert "set in LAUNCH_FX_RATES" not in revenue.detail  # only AED: nothing converted
+    settings.LAUNCH_FX_RATES = {}
+    unjudged = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
+    assert unjudged.verdict == "no data"
+    assert unjudged.target == "$50,000+ (no USD rate into AED)"
 
 
 def test_satisfaction_from_beta_feedback_else_needs_analytics():

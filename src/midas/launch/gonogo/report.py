@@ -14,9 +14,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
 from django.utils import timezone
 
 from midas.accounts.synthetic import is_synthetic_email
+from midas.money import convert, format_money
 
 MET, MISSED, IN_PROGRESS, NO_DATA, NEEDS_ANALYTICS = (
     "met",
@@ -26,7 +28,9 @@ MET, MISSED, IN_PROGRESS, NO_DATA, NEEDS_ANALYTICS = (
     "needs analytics",
 )
 DAY = dt.timedelta(days=1)
-REVENUE_TARGET = {"USD": 5_000_000}  # $50,000 in minor units; per currency, no FX
+# The plan's "$50,000+ in the first month", judged on every currency converted into
+# LAUNCH_REPORT_CURRENCY at the rates of LAUNCH_FX_RATES (said in the report).
+REVENUE_TARGET_CURRENCY, REVENUE_TARGET_MINOR = "USD", 5_000_000
 
 
 @dataclass(frozen=True)
@@ -51,7 +55,7 @@ class Metric:
     key: str
     group: str  # technical, business, experience
     label: str
-    target: str
+    target: str | Callable[[], str]  # a callable: said from the settings when reported
     measure: Callable[[ReportWindow], tuple[str, str, str]] | None  # None: needs analytics
 
 
@@ -80,7 +84,7 @@ class Report:
 METRICS: list[Metric] = []
 
 
-def metric(key: str, group: str, label: str, target: str) -> Callable:
+def metric(key: str, group: str, label: str, target: str | Callable[[], str]) -> Callable:
     def register(fn: Callable[[ReportWindow], tuple[str, str, str]]) -> Callable:
         METRICS.append(Metric(key, group, label, target, fn))
         return fn
@@ -198,14 +202,50 @@ def bookings(window: ReportWindow) -> tuple[str, str, str]:
     return str(counted), _counted(counted, 10, over), detail
 
 
-@metric("revenue", "business", "Revenue, first month", "$50,000+ (USD; no FX)")
-def revenue(window: ReportWindow) -> tuple[str, str, str]:
+def revenue_target() -> str:
+    """The plan's $50,000, said in the report currency (``LAUNCH_REPORT_CURRENCY``)."""
+    target = _revenue_target_minor()
+    into = settings.LAUNCH_REPORT_CURRENCY
+    if target is None:
+        return f"$50,000+ (no USD rate into {into})"
+    return f"{format_money(target, into)}+ (every currency in {into})"
+
+
+def _revenue_target_minor() -> int | None:
+    """$50,000 in minor units of the report currency; None without a rate for USD."""
+    into = settings.LAUNCH_REPORT_CURRENCY
+    if into == REVENUE_TARGET_CURRENCY:
+        return REVENUE_TARGET_MINOR
+    rate = settings.LAUNCH_FX_RATES.get(REVENUE_TARGET_CURRENCY)
+    if rate is None:
+        return None
+    return convert(REVENUE_TARGET_MINOR, REVENUE_TARGET_CURRENCY, into, rate)
+
+
+@dataclass(frozen=True)
+class Revenue:
+    """Captured money per currency (minor units) and its total in the report currency."""
+
+    currency: str  # the report currency
+    by_currency: dict[str, int]
+    total_minor: int  # the converted sum of the currencies that have a rate
+    rates: dict[str, str]  # the rates used: 1 CODE = rate of ``currency``
+    unconverted: list[str]  # currencies without a rate (left out of the total)
+
+    def rate_text(self) -> str:
+        if not self.rates:
+            return ""
+        pairs = ", ".join(f"1 {c} = {r} {self.currency}" for c, r in sorted(self.rates.items()))
+        return f"at {pairs}, set in LAUNCH_FX_RATES"
+
+
+def revenue_figures(start: dt.datetime, end: dt.datetime) -> Revenue:
+    """Succeeded charges and deposit captures in ``[start, end)`` per currency (smoke-test
+    accounts left out), converted into ``LAUNCH_REPORT_CURRENCY`` at ``LAUNCH_FX_RATES``."""
     from django.db.models import Sum
 
-    from midas.money import format_money
     from midas.payments.models import Payment, PaymentKind, PaymentStatus
 
-    start, end, over = _period(window, 30 * DAY)
     captured = (
         Payment.objects.filter(
             kind__in=(PaymentKind.CHARGE, PaymentKind.DEPOSIT_CAPTURE),
@@ -219,21 +259,45 @@ def revenue(window: ReportWindow) -> tuple[str, str, str]:
     by_currency: dict[str, int] = {}
     for row in captured:
         if not is_smoke(row["booking__customer__email"]):
-            by_currency[row["currency"].upper()] = (
-                by_currency.get(row["currency"].upper(), 0) + row["total"]
-            )
-    if not by_currency:
+            code = row["currency"].upper()
+            by_currency[code] = by_currency.get(code, 0) + int(row["total"])
+    into = settings.LAUNCH_REPORT_CURRENCY
+    total, rates, unconverted = 0, {}, []
+    for code, minor in sorted(by_currency.items()):
+        if code == into:
+            total += minor
+        elif code in settings.LAUNCH_FX_RATES:
+            rates[code] = settings.LAUNCH_FX_RATES[code]
+            total += convert(minor, code, into, rates[code])
+        else:
+            unconverted.append(code)
+    return Revenue(into, by_currency, total, rates, unconverted)
+
+
+@metric("revenue", "business", "Revenue, first month", revenue_target)
+def revenue(window: ReportWindow) -> tuple[str, str, str]:
+    start, end, over = _period(window, 30 * DAY)
+    figures = revenue_figures(start, end)
+    if not figures.by_currency:
         return "0", IN_PROGRESS if not over else MISSED, "no payments captured"
+    into = figures.currency
     value = ", ".join(
-        format_money(v, c, always_fraction=True) for c, v in sorted(by_currency.items())
+        format_money(v, c, always_fraction=True) for c, v in sorted(figures.by_currency.items())
     )
-    usd = by_currency.get("USD", 0)
-    verdict = _counted(usd, REVENUE_TARGET["USD"], over)
-    others = [c for c in by_currency if c != "USD"]
+    if set(figures.by_currency) != {into}:
+        value += f"; total {format_money(figures.total_minor, into, always_fraction=True)}"
     detail = "gross captured (charges and deposit captures)"
-    if others:
-        detail += f"; {', '.join(others)} not converted: the target is judged on USD only"
-    return value, verdict, detail
+    if figures.rates:
+        detail += f"; {figures.rate_text()}"
+    if figures.unconverted:
+        detail += (
+            f"; {', '.join(figures.unconverted)} left out of the total: no rate into {into}"
+            " in LAUNCH_FX_RATES"
+        )
+    target = _revenue_target_minor()
+    if target is None:
+        return value, NO_DATA, detail + f"; no rate for USD into {into}: the target is not judged"
+    return value, _counted(figures.total_minor, target, over), detail
 
 
 @metric("satisfaction", "business", "Customer satisfaction", "> 4.5 / 5")
@@ -307,8 +371,7 @@ def launch_report(
                 detail = "no support tickets are recorded in Midas yet"
         else:
             value, verdict, detail = entry.measure(window)
-        rows.append(
-            MetricRow(entry.key, entry.group, entry.label, value, entry.target, verdict, detail)
-        )
+        target = entry.target() if callable(entry.target) else entry.target
+        rows.append(MetricRow(entry.key, entry.group, entry.label, value, target, verdict, detail))
     notes.append("Smoke-test accounts, their bookings and payments are left out.")
     return Report(start=start, end=end, rows=rows, notes=notes)
