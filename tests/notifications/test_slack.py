@@ -72,6 +72,19 @@ def test_the_payload_is_an_incoming_webhook_message_with_a_colour_and_fields():
         build_payload(event="e", text="t", severity="loud")
 
 
+def test_mentions_are_member_ids_and_fall_back_to_the_plain_handle():
+    payload = build_payload(
+        event="launch.incident.escalated",
+        text="Incident #4: level 1 told <now>",
+        severity="danger",
+        mentions=[("U123ABC", "@ana"), ("", "bob"), ("", ""), ("u123abc", "ana"), ("C1", "<x>")],
+    )
+    line = payload["text"]
+    assert line.endswith("told &lt;now&gt; <@U123ABC> @bob @&lt;x&gt;")  # once each
+    assert payload["attachments"][0]["blocks"][0]["text"]["text"] == line
+    assert "<@" not in payload["attachments"][0]["fallback"]
+
+
 def test_more_than_ten_fields_are_split_into_sections():
     payload = build_payload(
         event="e", text="t", severity="info", fields={f"k{i}": i for i in range(13)}

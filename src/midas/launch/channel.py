@@ -9,6 +9,7 @@ caller's transaction — a Slack incoming-webhook message (``SLACK_WEBHOOK_URL``
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -25,9 +26,12 @@ def announce(
     severity: str = "info",
     fields: dict[str, Any] | None = None,
     dedupe_key: str = "",
+    mentions: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Tell the launch team. ``event`` is the dotted action (``launch.phase.changed``),
-    ``text`` one readable line, ``fields`` a few labelled values shown with it."""
+    ``text`` one readable line, ``fields`` a few labelled values shown with it, ``mentions``
+    the people to notify, ``(Slack member id, handle)``: on Slack ``<@U…>`` (the handle as
+    plain text when the id is unknown), in the email their handles."""
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {SEVERITIES}")
     fields = {str(k): str(v) for k, v in (fields or {}).items()}
@@ -40,11 +44,14 @@ def announce(
             severity=severity,
             fields=fields,
             dedupe_key=f"slack:{dedupe_key}" if dedupe_key else "",
+            mentions=mentions,
         )
+    handles = [f"@{h.lstrip('@')}" for _, h in mentions if h.strip().lstrip("@")]
+    line = " ".join([text, *dict.fromkeys(handles)])
     for address in settings.LAUNCH_TEAM_EMAIL:
         email_enqueue(
             to=address,
             template="launch_announcement",
-            context={"event": event, "text": text, "severity": severity, "fields": fields},
+            context={"event": event, "text": line, "severity": severity, "fields": fields},
             dedupe_key=f"mail:{address}:{dedupe_key}" if dedupe_key else "",
         )

@@ -99,18 +99,22 @@ def slack_enqueue(
     severity: str = "info",
     fields: dict[str, Any] | None = None,
     dedupe_key: str = "",
+    mentions: Sequence[tuple[str, str]] = (),
 ) -> OutboxMessage:
     """Add a launch-channel message to the outbox: the incoming-webhook payload is built now
     and frozen in ``body_text``; the worker posts it to ``SLACK_WEBHOOK_URL`` (read at
     delivery time: the URL, a secret, is never stored in the row). ``dedupe_key`` as for
-    email."""
+    email. ``mentions``: ``(member id, handle)`` of the people to notify (``<@U…>``; the
+    plain handle when there is no id)."""
     from midas.notifications import slack
 
     if dedupe_key:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    payload = slack.build_payload(event=event, text=text, severity=severity, fields=fields)
+    payload = slack.build_payload(
+        event=event, text=text, severity=severity, fields=fields, mentions=mentions
+    )
     message = OutboxMessage(
         channel=OutboxChannel.SLACK,
         to=slack.channel_name(),

@@ -18,9 +18,10 @@ row, never part of an error text (docs/explanation/launch-channel.md).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,9 @@ TEXT_LIMIT = 3000  # characters per section text
 DEFAULT_CHANNEL = "#launch-ops"
 DEFAULT_TIMEOUT = 10  # seconds
 MAX_RETRY_AFTER = 3600  # a Retry-After beyond an hour is taken as an hour
+# A Slack member id ("Copy member ID" in a profile): U… (W… on Enterprise Grid).
+SLACK_USER_ID = re.compile(r"[UW][A-Z0-9]{2,19}")
+Mention = tuple[str, str]  # (member id, handle): either may be empty
 
 
 def channel_name() -> str:
@@ -49,12 +53,43 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mention(user_id: str, handle: str = "") -> str:
+    """How one person is named in a message: ``<@U0123ABCD>`` when their member id is known
+    (Slack notifies them and shows their current name), else their handle as plain, escaped
+    text (``@ana``: read by people, notifies nobody); "" when neither is known."""
+    user_id = (user_id or "").strip().upper()
+    if SLACK_USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    handle = (handle or "").strip().lstrip("@")
+    return f"@{escape(handle)}" if handle else ""
+
+
+def mentions_text(mentions: Sequence[Mention]) -> str:
+    """The mentions, once each, in order, space-separated."""
+    seen: list[str] = []
+    for user_id, handle in mentions:
+        token = mention(user_id, handle)
+        if token and token not in seen:
+            seen.append(token)
+    return " ".join(seen)
+
+
 def build_payload(
-    *, event: str, text: str, severity: str, fields: dict[str, Any] | None = None
+    *,
+    event: str,
+    text: str,
+    severity: str,
+    fields: dict[str, Any] | None = None,
+    mentions: Sequence[Mention] = (),
 ) -> dict[str, Any]:
+    """``mentions`` are added after the (escaped) text as ``<@U…>`` — the only thing in a
+    payload that is not escaped, and only ever a validated member id."""
     if severity not in COLOURS:
         raise ValueError(f"severity must be one of {tuple(COLOURS)}")
     line = f"{EMOJI[severity]} {escape(text)}"
+    named = mentions_text(mentions)
+    if named:
+        line = f"{line[: TEXT_LIMIT - len(named) - 1]} {named}"
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": line[:TEXT_LIMIT]}}
     ]

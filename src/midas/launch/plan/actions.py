@@ -66,6 +66,12 @@ class ContactForm(forms.Form):
     email = forms.EmailField(required=False, initial="")
     phone = forms.CharField(max_length=40, required=False, initial="")
     slack = forms.CharField(max_length=80, required=False, initial="")
+    slack_id = forms.CharField(
+        max_length=20,
+        required=False,
+        initial="",
+        help_text="the Slack member id (U0123ABCD), so a mention notifies the person",
+    )
     backup = forms.BooleanField(required=False)
     user = forms.EmailField(
         required=False, initial="", help_text="the contact's staff account (email)"
@@ -155,6 +161,7 @@ CONTACT_SET = Action(
         email=d["email"],
         phone=d["phone"],
         slack_handle=d["slack"],
+        slack_user_id=d["slack_id"],
         user_email=d["user"],
         actor=a,
     ),

@@ -182,7 +182,8 @@ def team_show(options: dict, out) -> int:
             account = contact.user.email if contact.user else "no staff account"
             w(
                 f"    {slot:<8} {contact.name} <{contact.email or '-'}> {contact.phone or '-'} "
-                f"{contact.slack_handle or '-'} [{account}]"
+                f"{contact.slack_handle or '-'}"
+                f"{f' ({contact.slack_user_id})' if contact.slack_user_id else ''} [{account}]"
             )
     found = vendors()
     if found:

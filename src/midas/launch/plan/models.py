@@ -107,6 +107,11 @@ class LaunchContact(TimestampedModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     slack_handle = models.CharField(max_length=80, blank=True)
+    slack_user_id = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Slack member id (U…): a mention notifies the person",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

@@ -21,6 +21,7 @@ from midas.launch.channel import announce
 from midas.launch.models import LaunchContact, LaunchRole, RoleKey, VendorContact
 from midas.launch.plan.data import ROLES, VENDORS
 from midas.launch.plan.selectors import level_contacts
+from midas.notifications.slack import SLACK_USER_ID
 
 __all__ = [
     "contact_remove",
@@ -81,6 +82,20 @@ def _text(value: str, limit: int, field: str) -> str:
     return value
 
 
+def _slack_user_id(value: str) -> str:
+    """A Slack member id (``U0123ABCD``, ``W…`` for Enterprise Grid), as Slack shows it in a
+    profile's "Copy member ID"; empty is allowed (the handle is then shown as plain text)."""
+    value = (value or "").strip().upper()
+    if value and not SLACK_USER_ID.fullmatch(value):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"Not a Slack member id: {value!r} (it looks like U0123ABCD: profile → ⋮ → "
+            "Copy member ID).",
+            field="slack_id",
+        )
+    return value
+
+
 def _staff(who, field: str = "user"):
     """A staff account, given as a User or its email address."""
     if isinstance(who, get_user_model()):
@@ -108,6 +123,7 @@ def contact_set(
     phone: str = "",
     slack_handle: str = "",
     user_email: str = "",
+    slack_user_id: str = "",
 ) -> LaunchContact:
     """Name the primary (or ``backup``) contact of ``role``, replacing whoever held it.
     ``user_email`` links a staff account (what the escalation and sign-offs go by)."""
@@ -120,6 +136,7 @@ def contact_set(
     email = _clean_email(email, "email")
     phone = _text(phone, 40, "phone")
     slack_handle = _text(slack_handle, 80, "slack")
+    slack_user_id = _slack_user_id(slack_user_id)
     user = _staff(user_email) if (user_email or "").strip() else None
     roles_ensure()
     role_row = LaunchRole.objects.get(key=role)
@@ -131,7 +148,18 @@ def contact_set(
     before = None if created else {"name": contact.name, "email": contact.email}
     contact.name, contact.email, contact.phone = name, email or (user.email if user else ""), phone
     contact.slack_handle, contact.user = slack_handle, user
-    contact.save(update_fields=["name", "email", "phone", "slack_handle", "user", "updated_at"])
+    contact.slack_user_id = slack_user_id
+    contact.save(
+        update_fields=[
+            "name",
+            "email",
+            "phone",
+            "slack_handle",
+            "slack_user_id",
+            "user",
+            "updated_at",
+        ]
+    )
     slot = "backup" if backup else "primary"
     record(
         "launch.team.contact_set",

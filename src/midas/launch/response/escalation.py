@@ -149,7 +149,10 @@ def _notify(
     contacts = level_contacts(level)
     addresses = sorted({a for a in map(contact_address, contacts) if a})
     addresses = addresses or list(settings.LAUNCH_TEAM_EMAIL)
-    handles = sorted({c.slack_handle for c in contacts if c.slack_handle})
+    mentions = sorted(
+        {(c.slack_user_id, c.slack_handle) for c in contacts if c.slack_user_id or c.slack_handle},
+        key=lambda m: (m[1].lstrip("@").lower(), m[0]),
+    )
     try:
         with transaction.atomic():
             notice = EscalationNotice.objects.create(
@@ -165,11 +168,11 @@ def _notify(
                     dedupe_key=f"escalation:{notice.pk}:{address}",
                 )
             who = LEVELS[level][0]
-            mention = " ".join(h if h.startswith("@") else f"@{h}" for h in handles)
             announce(
                 event="launch.incident.escalated",
                 text=f'Incident #{incident.pk} "{incident.title}" ({incident.impact}): '
-                f"level {level} ({who}) told — {why}. {mention}".strip(),
+                f"level {level} ({who}) told — {why}.",
+                mentions=mentions,
                 severity="danger" if level > 1 or incident.impact == "critical" else "warning",
                 fields={"incident": incident.pk, "level": level, "why": why, "to": len(addresses)},
                 dedupe_key=f"escalation-notice:{notice.pk}",
