@@ -77,6 +77,19 @@ def test_level_one_is_told_on_open_by_email_with_the_link_and_on_the_channel():
     assert "@devops @tech" in channel.body_text
 
 
+def test_the_slack_message_mentions_members_by_id_and_others_by_handle(settings):
+    import json
+
+    settings.SLACK_WEBHOOK_URL = "https://hooks.slack.invalid/services/T/B/x"
+    LaunchContact.objects.filter(name="tech").update(slack_user_id="U123")
+    escalation_start(incident=opened(), now=T0)
+    slack = OutboxMessage.objects.get(channel="slack", template="launch.incident.escalated")
+    text = json.loads(slack.body_text)["text"]
+    assert text.endswith("level 1 (Technical team) told — opened. @devops <@U123>")
+    mail = OutboxMessage.objects.get(template="launch_announcement", body_text__contains="level 1")
+    assert "@devops @tech" in mail.body_text  # e-mail names the handles
+
+
 def test_unacknowledged_goes_to_level_two_at_15_and_three_at_30():
     incident = opened()
     escalation_start(incident=incident, now=T0)
