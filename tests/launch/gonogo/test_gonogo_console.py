@@ -137,4 +137,4 @@ def test_the_records_list_costs_the_same_for_many_records(
     client.force_login(executive)
     with django_assert_max_num_queries(12):
         page = client.get("/ops/launch/gonogo")
-    assert page.content.decode().count("Executive ✓") == 5
+    assert page.content.decode().count("Executive approved the NO-GO") == 5

@@ -1,10 +1,18 @@
-"""``/ops/launch/``: where the launch stands — phase, gate, ramp, freeze, release — and the
-recent actions, with the phase/gate/ramp forms (the actions of ``state.actions``, which the
-command line runs too)."""
+"""``/ops/launch/``: what matters now — open incidents and trigger firings with their
+escalation level, age and an Acknowledge button, the phase, gate and ramp, the live go/no-go
+verdict, the SLO figures against target, the next scheduled step and the last smoke run
+(``console.selectors.watch``) — then the phase/gate/ramp forms (the actions of
+``state.actions``, which the command line runs too) and the recent actions as sentences.
+
+``/ops/launch/now`` is that first part alone, an HTML fragment the page fetches again every
+``REFRESH_SECONDS`` (``launch/console.js``); ``/ops/launch/now/<id>/ack`` acknowledges an
+incident from the overview (``response.actions.INCIDENT_ACK``: the service of
+``midas incident ack``) and comes back to it."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -13,21 +21,29 @@ from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
 from midas.launch import actors
-from midas.launch.actions import Action
-from midas.launch.console import launch_view, refused
+from midas.launch.actions import Action, invalid
+from midas.launch.console import console_actor, launch_view, refused, with_url
+from midas.launch.console.selectors import watch
 from midas.launch.models import GateMode, Phase
+from midas.launch.response.actions import INCIDENT_ACK
 from midas.launch.state import services
 from midas.launch.state.actions import GATE_SET, PHASE_SET, RAMP_SET, GateForm, PhaseForm, RampForm
 from midas.launch.state.selectors import freeze_in_force, freeze_window, launch_state, recent_events
 
 NAV = [(0, "Overview", "launch_console:overview")]
 TEMPLATE = "launch/console/overview.html"
+NOW_TEMPLATE = "launch/console/overview_now.html"
+
+
+def _now_context(request: HttpRequest) -> dict:
+    return {"watch": watch(), "may_ack": actors.can(console_actor(request), actors.ACK)}
 
 
 def _context(request: HttpRequest, **forms_: forms.Form) -> dict:
     state = launch_state(fresh=True)
     actor = request.launch_actor
     return {
+        **_now_context(request),
         "state": state,
         "phase_label": Phase(state.phase).label,
         "gate_label": GateMode(state.gate_mode).label,
@@ -38,7 +54,9 @@ def _context(request: HttpRequest, **forms_: forms.Form) -> dict:
         "gate_form": forms_.get("gate_form") or GateForm(initial={"mode": state.gate_mode}),
         "ramp_form": forms_.get("ramp_form")
         or RampForm(initial={"percent": f"{state.ramp_percent:g}"}),
-        "allowed_phases": services.allowed_phases(state.phase),
+        "allowed_phases": [
+            (value, Phase(value).label) for value in services.allowed_phases(state.phase)
+        ],
         "may": {
             "phase": actors.can(actor, actors.PHASE),
             "ramp": actors.can(actor, actors.RAMP),
@@ -50,6 +68,28 @@ def _context(request: HttpRequest, **forms_: forms.Form) -> dict:
 @launch_view()
 def overview(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, _context(request))
+
+
+@launch_view()
+def overview_now(request: HttpRequest) -> HttpResponse:
+    """The overview's first part alone, for the page to swap in."""
+    return render(request, NOW_TEMPLATE, _now_context(request))
+
+
+@require_POST
+@launch_view(actors.ACK)
+def overview_ack(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """Acknowledge from the overview: the same action, form and service as the incidents
+    page and ``midas incident ack``; a refusal comes back to the overview with why."""
+    form = INCIDENT_ACK.form(with_url(request, {"id": incident_id}))
+    try:
+        if not form.is_valid():
+            raise invalid(form)
+        incident = INCIDENT_ACK.apply(form.cleaned_data, console_actor(request))
+    except AppError as exc:
+        return refused(request, exc, TEMPLATE, _context(request))
+    messages.success(request, INCIDENT_ACK.said(incident))
+    return redirect("launch_console:overview")
 
 
 def _post(request: HttpRequest, action: Action, key: str) -> HttpResponse:
@@ -87,6 +127,8 @@ def ramp(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("", overview, name="overview"),
+    path("now", overview_now, name="overview_now"),
+    path("now/<int:incident_id>/ack", overview_ack, name="overview_ack"),
     path("phase", phase, name="phase"),
     path("gate", gate, name="gate"),
     path("ramp", ramp, name="ramp"),
