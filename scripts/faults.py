@@ -58,6 +58,7 @@ from topology import (
     stop_group,
 )
 
+MAINTENANCE_MEMO_SECONDS = 5  # ops.selectors.CACHE_SECONDS: how stale a process's switch is
 FAIL_TIMEOUT_SECONDS = 10  # the template's fail_timeout (scripts/topology.py renders it)
 FAULTS = (
     "redis",
@@ -495,7 +496,9 @@ class Suite:
         seen, started = Seen(), time.monotonic()
         before = self.slo_counts()
         on = self.midas("maintenance", "on", "--message", "Fault suite maintenance")
-        # each process keeps the switch's state for up to 5 s (ops.selectors.CACHE_SECONDS)
+        # each process keeps the switch's state for up to 5 s (ops.selectors.CACHE_SECONDS):
+        # past that every process must agree
+        time.sleep(MAINTENANCE_MEMO_SECONDS + 1)
         took = self.settled("/", 503)
         pages: dict[str, Any] = {}
         for _ in range(30):
@@ -508,6 +511,7 @@ class Suite:
             pages.update(home=home, api=api)
         summary = self.client.get("/status/summary.json")
         off = self.midas("maintenance", "off")
+        time.sleep(MAINTENANCE_MEMO_SECONDS + 1)
         back = self.settled("/", 200)
         time.sleep(6)  # every process flushes its SLO minute figures within 5 s
         after = self.slo_counts()
