@@ -22,8 +22,16 @@ from django.utils import timezone
 from midas.core.urls import absolute_reverse
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
-from midas.launch.access.admission import ADMITTED, Decision, Gate, Subject, decide, visitor_bucket
-from midas.launch.access.selectors import active_count_remembered
+from midas.launch.access.admission import (
+    ADMITTED,
+    WAITING,
+    Decision,
+    Gate,
+    Subject,
+    decide,
+    visitor_bucket,
+)
+from midas.launch.access.selectors import active_count, active_count_remembered
 from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
@@ -89,6 +97,54 @@ def _capacity_full(gate: Gate, now: dt.datetime) -> bool:
     return active_count_remembered(now) >= gate.capacity
 
 
+def _decide(gate: Gate, subject: Subject, *, visitor_id: str, now: dt.datetime) -> Decision:
+    """``decide``, with the capacity cap held: a visitor the ramp would admit under a cap,
+    not admitted before, takes one of the cap's places atomically (``capacity_claim``) or
+    waits. The remembered count only turns visitors away early (the cap looks reached);
+    it never lets one in."""
+    decision = decide(gate, subject, capacity_full=_capacity_full(gate, now))
+    if (
+        gate.capacity
+        and decision.admitted
+        and decision.reason == "ramp"
+        and not subject.admitted_before
+        and not capacity_claim(
+            visitor_id=visitor_id, bucket=subject.bucket, capacity=gate.capacity, now=now
+        )
+    ):
+        return Decision(WAITING, "capacity")
+    return decision
+
+
+def capacity_claim(*, visitor_id: str, bucket: int, capacity: int, now: dt.datetime) -> bool:
+    """Admit one more visitor under the cap, or say no: the count of active admitted
+    visitors and the visitor's admitted row are read and written under one lock (the launch
+    state's row, ``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's write lock, its
+    transactions being IMMEDIATE), so a burst of new visitors can never take more places
+    than the cap has. The visitor is recorded at once (a place taken is a row counted)."""
+    from midas.launch.state.selectors import state_row
+
+    state_row()  # the row exists (made on first use), so the lock below holds it
+    with transaction.atomic():
+        state_row(for_update=True)  # the lock: one admission under the cap at a time
+        if active_count(now) >= capacity:
+            return False
+        updated = Visitor.objects.filter(visitor_id=visitor_id).update(
+            state=ADMITTED, reason="ramp", last_seen_at=now, admitted_at=now
+        )
+        if not updated:
+            Visitor.objects.create(
+                visitor_id=visitor_id,
+                bucket=bucket,
+                state=ADMITTED,
+                reason="ramp",
+                first_seen_at=now,
+                last_seen_at=now,
+                admitted_at=now,
+            )
+    return True
+
+
 def _account_token(user: User) -> VisitorToken | None:
     """The token of the account's earliest visitor row (one read), or None."""
     row = Visitor.objects.filter(user=user).order_by("first_seen_at", "pk").first()
@@ -122,11 +178,11 @@ def visitor_admit(
     if token is None:
         token = VisitorToken.new(gate.salt)
         subject = _subject(token, user, invited=False)
-        decision = decide(gate, subject, capacity_full=_capacity_full(gate, now))
+        decision = _decide(gate, subject, visitor_id=token.visitor_id, now=now)
         return replace(token, state=decision.state, reason=decision.reason), decision
     signed_in_as = user.pk if signed_in(user) else None
     subject = _subject(token, user, invited=token.invite_id is not None)
-    decision = decide(gate, subject, capacity_full=_capacity_full(gate, now))
+    decision = _decide(gate, subject, visitor_id=token.visitor_id, now=now)
     stale = now.timestamp() - token.recorded_at >= REFRESH_SECONDS
     changed = (decision.state, decision.reason) != (token.state, token.reason)
     new_account = signed_in_as is not None and signed_in_as != token.user_id
@@ -174,8 +230,8 @@ def visitor_seen(
             invite_id=row.invite_id if invited else None,
             user_id=row.user_id,
         )
-        decision = decide(
-            gate, _subject(fresh, user, invited=invited), capacity_full=_capacity_full(gate, now)
+        decision = _decide(
+            gate, _subject(fresh, user, invited=invited), visitor_id=row.visitor_id, now=now
         )
         row.state, row.reason, row.last_seen_at = decision.state, decision.reason, now
         if decision.admitted and row.admitted_at is None:

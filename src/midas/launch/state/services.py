@@ -210,7 +210,19 @@ def capacity_set(*, sessions: int | None, actor: Actor, reason: str) -> LaunchSt
     row.capacity_sessions = sessions
     _save(row, actor, "capacity_sessions")
     record("launch.capacity.changed", actor=actor, reason=reason, before=before, after=sessions)
+    lowered = sessions is not None and (before is None or sessions < before)
+    announce(
+        event="launch.capacity.changed",
+        text=f"Capacity: {_cap(before)} → {_cap(sessions)}"
+        + (" (lowered: new visitors wait sooner)" if lowered else ""),
+        severity="warning" if lowered else "info",
+        fields={"by": actor.label, "reason": reason},
+    )
     return row
+
+
+def _cap(sessions: int | None) -> str:
+    return "no cap" if sessions is None else f"{sessions} active visitors"
 
 
 @transaction.atomic
