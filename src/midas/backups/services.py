@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from midas.backups import engine_postgres, engine_sqlite, offsite
+from midas.backups import engine_postgres, engine_sqlite, keep, offsite
 from midas.backups.manifest import (
     BackupError,
     Manifest,
@@ -245,11 +245,18 @@ def live_states(step: Step | None = None) -> dict:
 
 
 def backup_restore(
-    *, backup_id: str, force: bool = False, from_s3: bool = False, step: Step | None = None
+    *,
+    backup_id: str,
+    force: bool = False,
+    from_s3: bool = False,
+    step: Step | None = None,
+    notes: list[str] | None = None,
 ) -> Manifest:
     """Replace the live database with a backup. Refuses without ``force``; with ``from_s3``
     fetches the backup from S3 first; checks the dump's sha256; takes a safety backup of the
-    live database first. Returns the safety backup."""
+    live database first. The records registered in ``midas.backups.keep`` (the launch's own)
+    are saved before and put back after, in one transaction; their summaries are appended
+    to ``notes`` when given. Returns the safety backup."""
     if not from_s3:
         load(backup_id)  # an unknown id is said before --force is asked for
     if not force:
@@ -265,10 +272,27 @@ def backup_restore(
         raise BackupError(f"{backup_id}: the dump is missing or its sha256 does not match")
     with backup_lock():
         safety = backup_create(kind="safety", step=step)
+        saved = keep.save_all()
+        kept_file = (
+            keep.write(saved, backup_dir() / "kept" / f"{safety.id}.json") if saved else None
+        )
         try:
             engine().restore(path, step)
         except (BackupError, DatabaseError, OSError) as exc:
             raise BackupError(f"restore failed ({exc}); safety backup: {safety.id}") from exc
+        if saved:
+            try:
+                kept = keep.put_back_all(saved)
+            except Exception as exc:  # the restore stands; say loudly what was not put back
+                logger.exception("records kept apart from the restore could not be put back")
+                raise BackupError(
+                    f"restored {backup_id}, but the records kept apart from it could not be put "
+                    f"back ({type(exc).__name__}: {exc}); they are in {kept_file} and in the "
+                    f"safety backup {safety.id}"
+                ) from exc
+            logger.info("kept apart from the restore: %s", "; ".join(kept))
+            if notes is not None:
+                notes.extend(kept)
     logger.warning("database restored from backup %s (safety backup %s)", backup_id, safety.id)
     return safety
 

@@ -11,3 +11,4 @@ class LaunchConfig(AppConfig):
         from midas.launch import receivers
 
         receivers.connect_pages_and_api()
+        receivers.connect_restore_keeper()

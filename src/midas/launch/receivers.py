@@ -7,7 +7,9 @@ the launch records; the core never imports the launch.
   during the freeze alerts the team);
 - the beta feedback control at the end of every page (``web.extensions``);
 - the smoke API under ``/api/v1/smoke/`` (``smoke.api``);
-- ``/launch/ack/`` kept open during maintenance (``ops.selectors.keep_open``).
+- ``/launch/ack/`` kept open during maintenance (``ops.selectors.keep_open``);
+- the launch's own records kept apart from a database restore (``backups.keep``,
+  ``rollback.keep``).
 """
 
 from __future__ import annotations
@@ -36,3 +38,9 @@ def connect_pages_and_api() -> None:
     add_to_main_end(feedback_control)
     mount(SMOKE_ROUTER)
     keep_open("/launch/ack/")  # incident acknowledgement links work during maintenance
+
+
+def connect_restore_keeper() -> None:
+    from midas.launch.rollback.keep import register
+
+    register()

@@ -124,20 +124,23 @@ def restore(runner) -> tuple[bool, str, bool]:
         f"{export.loss.describe()}; exported to {export.json_path}, {export.bookings_csv.name}, "
         f"{export.payments_csv.name}"
     )
+    kept: list[str] = []
     try:
-        safety = backup_restore(backup_id=manifest.id, force=True)
+        safety = backup_restore(backup_id=manifest.id, force=True, notes=kept)
     except BackupError as exc:
         return False, f"{head}; RESTORE FAILED: {exc}", False
     close_old_connections()
     runner.restored = True
-    after = _after_restore(runner)
+    after = _after_restore(runner, kept)
     return True, f"{head}; restored; safety backup {safety.id}; {after}", False
 
 
-def _after_restore(runner) -> str:
-    """The restored database is the backup's: this run's row, its records and the maintenance
-    switch are as they were then. Write the run again with its steps so far, put maintenance
-    back on, forget cached launch state and flags, and put the good flags back."""
+def _after_restore(runner, kept: list[str]) -> str:
+    """The restored database is the backup's, except the launch's own records, which the
+    restore kept apart (``rollback.keep``): this run's row and its records are as they were.
+    The maintenance switch and the flags are the backup's: put maintenance back on, forget
+    cached launch state and flags, and put the good flags back. Without the keeper (or had
+    the run's row been lost anyway), the run is written again with its steps so far."""
     from django.contrib.auth import get_user_model
 
     from midas.launch.audit import record
@@ -149,31 +152,36 @@ def _after_restore(runner) -> str:
         label = f"{runner.actor.label} (no account in the restored database)"
         runner.actor = actors.Actor(user=None, label=label, via=runner.actor.via)
     old = runner.run_row
-    fresh = RollbackRun.objects.create(
-        started_at=old.started_at,
-        actor_label=old.actor_label,
-        reason=old.reason,
-        dry_run=False,
-        restore=True,
-        backup_name=old.backup_name,
-        export_path=old.export_path,
-        steps=old.steps,
-    )
-    runner.run_row = fresh
+    notes = [*kept] or ["launch records: not kept apart"]
+    if RollbackRun.objects.filter(pk=old.pk).exists():
+        RollbackRun.objects.filter(pk=old.pk).update(steps=old.steps, export_path=old.export_path)
+    else:
+        runner.run_row = RollbackRun.objects.create(
+            started_at=old.started_at,
+            actor_label=old.actor_label,
+            reason=old.reason,
+            dry_run=False,
+            restore=True,
+            backup_name=old.backup_name,
+            export_path=old.export_path,
+            steps=old.steps,
+        )
+        notes.append("run re-recorded")
     record(
         "launch.rollback.restored",
         actor=runner.actor,
         reason=runner.reason,
         at=runner.clock(),
-        run=fresh.pk,
+        run=runner.run_row.pk,
         run_before_restore=old.pk,
         backup=old.backup_name,
         export=old.export_path,
+        kept=kept,
         steps_before=[{k: s[k] for k in ("name", "ok", "ms")} for s in old.steps],
     )
     maintenance_enable(message=MAINTENANCE_MESSAGE, user=None)
     forget()
-    notes = ["run re-recorded", "maintenance back on"]
+    notes.append("maintenance back on")
     from midas.flags.services import bump_version
 
     bump_version()

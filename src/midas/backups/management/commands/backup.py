@@ -171,16 +171,20 @@ class Command(BaseCommand):
             self.say_offsite(manifest)
 
     def do_restore(self, options: dict[str, Any]) -> None:
+        kept: list[str] = []
         with self.progress("restore") as step:
             safety = backup_restore(
                 backup_id=options["backup_id"],
                 force=options["force"],
                 from_s3=options["from_s3"],
                 step=step,
+                notes=kept,
             )
         self.console.print(
             f"Restored {options['backup_id']}. Safety backup of the database as it was: {safety.id}"
         )
+        for note in kept:
+            self.console.print(f"Kept apart from the restore: {note}")
 
     def do_fetch(self, options: dict[str, Any]) -> None:
         with self.progress("fetch") as step:

@@ -1,0 +1,81 @@
+"""Records kept apart from a restore: a small registry the backups own.
+
+A restore puts the whole database back to a backup. Some records must not go back with the
+business data: the go-live control plane's own (its plan, freeze, team, decisions, incidents,
+rollback runs). The backups cannot know them (the core never imports the launch), so a
+part of Midas that owns such records registers a ``Keeper`` (from its ``AppConfig.ready``):
+
+- ``save()`` reads the records from the live database just before the restore and returns
+  them as JSON-able data;
+- ``put_back(saved)`` writes them into the restored database (called inside one
+  transaction with every other keeper's) and returns a one-line summary.
+
+``backup_restore`` calls every keeper: saved after the safety backup and before the restore,
+written to ``BACKUP_DIR/kept/<safety id>.json`` (owner-only) and put back right after the
+restore. A keeper that fails to put its records back fails the restore loudly (the restore
+itself stands; the records are in that file and in the safety backup).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+
+@dataclass(frozen=True)
+class Keeper:
+    name: str
+    save: Callable[[], Any]
+    put_back: Callable[[Any], str]
+
+
+_keepers: dict[str, Keeper] = {}
+
+
+def keep_through_restore(
+    name: str, *, save: Callable[[], Any], put_back: Callable[[Any], str]
+) -> None:
+    """Register (or replace) the keeper called ``name``."""
+    _keepers[name] = Keeper(name=name, save=save, put_back=put_back)
+
+
+def forget_keeper(name: str) -> None:
+    _keepers.pop(name, None)
+
+
+def keepers() -> list[Keeper]:
+    return list(_keepers.values())
+
+
+def save_all() -> dict[str, Any]:
+    """Each keeper's records, read from the live database now."""
+    return {keeper.name: keeper.save() for keeper in keepers()}
+
+
+def write(saved: dict[str, Any], path: Path) -> Path:
+    """The saved records in a file (fsynced, owner-only) before the restore may begin."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(saved, fh, ensure_ascii=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+    return path
+
+
+@transaction.atomic
+def put_back_all(saved: dict[str, Any]) -> list[str]:
+    """Every keeper's records back in the (restored) database, in one transaction."""
+    notes = []
+    for keeper in keepers():
+        if keeper.name in saved:
+            notes.append(f"{keeper.name}: {keeper.put_back(saved[keeper.name])}")
+    return notes
