@@ -368,6 +368,12 @@ LAUNCH_FX_RATES = env_fx_rates("LAUNCH_FX_RATES", "AED=0.2723")
 SMOKE_TOKEN = env_str("SMOKE_TOKEN")  # lets `midas smoke` read its own test email back
 SMOKE_EMAIL_DOMAIN = env_str("SMOKE_EMAIL_DOMAIN")  # smoke accounts' domain; empty: example.com
 SMOKE_HOME_MAX_MS = env_int("SMOKE_HOME_MAX_MS", 2500)  # the smoke's home page step's limit
+# The worker's smoke keeps running this long after "launched" (the plan's launch week).
+LAUNCH_SMOKE_AFTER_LAUNCH_HOURS = env_int("LAUNCH_SMOKE_AFTER_LAUNCH_HOURS", 168)
+# PagerDuty Events API v2: the service integration's routing key (a secret); unset: no paging.
+PAGERDUTY_ROUTING_KEY = env_str("PAGERDUTY_ROUTING_KEY")
+PAGERDUTY_API_URL = env_str("PAGERDUTY_API_URL", "https://events.pagerduty.com/v2/enqueue")
+PAGERDUTY_TIMEOUT = env_int("PAGERDUTY_TIMEOUT", 10)  # seconds per event POST
 
 # --- Logging --------------------------------------------------------------------------------
 # One JSON object per line in production, a readable line in development (LOG_FORMAT);

@@ -1,9 +1,11 @@
 """Smoke checks by the worker.
 
 - ``launch_smoke`` (every 15 minutes): while a launch is under way (phase freeze, soft
-  launch, public or stabilisation) run the smoke checks against this deployment (``SITE_URL``)
-  and keep the result; otherwise nothing. Short timeouts: a dead site costs the worker one
-  request timeout (later requests fail at once), a slow outbox at most ``WORKER_MAIL_WAIT``.
+  launch, public, stabilisation or rolled back, and for ``LAUNCH_SMOKE_AFTER_LAUNCH_HOURS``
+  after "launched": ``selectors.launch_window_open``) run the smoke checks against this
+  deployment (``SITE_URL``) and keep the result; otherwise nothing. Short timeouts: a dead
+  site costs the worker one request timeout (later requests fail at once), a slow outbox at
+  most ``WORKER_MAIL_WAIT``.
 - ``launch_smoke_now``: the same run at once, whatever the phase (the console's "run now").
 """
 
@@ -16,15 +18,14 @@ from django_tasks import task
 from midas.jobs.schedule import periodic
 
 EVERY = dt.timedelta(minutes=15)
-ACTIVE_PHASES = frozenset({"freeze", "soft_launch", "public", "stabilisation"})
 WORKER_TIMEOUT = 5.0  # seconds per request
 WORKER_MAIL_WAIT = 15.0
 
 
 def launch_under_way() -> bool:
-    from midas.launch.state.selectors import launch_state
+    from midas.launch.smoke.selectors import launch_window_open
 
-    return launch_state(fresh=True).phase in ACTIVE_PHASES
+    return launch_window_open()
 
 
 def smoke_by_worker(via: str = "worker") -> int:

@@ -40,7 +40,12 @@ from midas.launch.smoke.journey import (
     STEPS,
     Journey,
 )
-from midas.launch.smoke.selectors import latest_smoke
+from midas.launch.smoke.selectors import (
+    failing_step,
+    failing_streak,
+    latest_smoke,
+    launch_window_open,
+)
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -126,8 +131,6 @@ def on_this_machine(url: str) -> bool:
 
 @transaction.atomic
 def _finish(run: SmokeRun, steps: list[dict[str, Any]], finished_at: dt.datetime) -> SmokeRun:
-    from midas.launch import actors, audit, channel
-
     previous = latest_smoke(passed=False)
     run.steps = steps
     run.ok = all(step["ok"] for step in steps)
@@ -135,19 +138,84 @@ def _finish(run: SmokeRun, steps: list[dict[str, Any]], finished_at: dt.datetime
     run.save(update_fields=["steps", "ok", "finished_at"])
     failed = [step["name"] for step in steps if not step["ok"]]
     logger.info("launch.smoke.run id=%s ok=%s failed=%s", run.pk, run.ok, ",".join(failed))
-    if previous is not None and previous.ok != run.ok:  # tell the team when it turns
-        action = "launch.smoke.recovered" if run.ok else "launch.smoke.failed"
-        text = (
-            f"Smoke checks pass again on {run.base_url}."
-            if run.ok
-            else f"Smoke checks FAILED on {run.base_url}: {', '.join(failed)}."
-        )
-        audit.record(action, actor=actors.system("smoke", run.via), run=run.pk, failed=failed)
-        channel.announce(
-            event=action,
-            text=text,
-            severity="good" if run.ok else "danger",
-            fields={s["name"]: s["detail"][:120] for s in steps if not s["ok"]},
-            dedupe_key=f"launch.smoke:{run.pk}",
-        )
+    if run.ok:
+        if previous is not None and not previous.ok:
+            _tell_recovered(run, failing_streak(previous))
+    elif launch_window_open(run.started_at) or (previous is not None and previous.ok):
+        _tell_failed(run, failing_streak(run), failed)
     return run
+
+
+def _at(moment: dt.datetime) -> str:
+    """A time as the team reads it: the plan's zone (``09:12 EST``)."""
+    from midas.launch.state.selectors import launch_state, local_zone
+
+    return f"{moment.astimezone(local_zone(launch_state())):%H:%M %Z}"
+
+
+def _tell_failed(run: SmokeRun, streak: list[SmokeRun], failed: list[str]) -> None:
+    """Every failed run during the launch window (and a failure after a pass, always): the
+    first of a streak in full, with each failed step's detail; the next ones in one compact
+    line that sums the streak up, so the channel is not filled with identical messages."""
+    from midas.launch import actors, audit, channel
+
+    step = failing_step(run) or {"name": "?", "detail": ""}
+    detail = " ".join(str(step.get("detail", "")).split())[:160]
+    count = len(streak)
+    if count <= 1:
+        text = f"Smoke checks FAILED on {run.base_url} at step {step['name']}: {detail}"
+        fields = {s["name"]: s["detail"][:120] for s in run.steps if not s["ok"]}
+    else:
+        before = failing_step(streak[-2])
+        moved = (
+            f" (was {before['name']})"
+            if before is not None and before["name"] != step["name"]
+            else ""
+        )
+        text = (
+            f"Smoke still failing on {run.base_url}: {count} runs in a row since "
+            f"{_at(streak[0].started_at)}, last at step {step['name']}{moved}: {detail}"
+        )
+        fields = {}
+    audit.record(
+        "launch.smoke.failed",
+        actor=actors.system("smoke", run.via),
+        reason=f"step {step['name']}: {detail}",
+        run=run.pk,
+        failed=failed,
+        step=step["name"],
+        streak=count,
+        at=run.finished_at,
+    )
+    channel.announce(
+        event="launch.smoke.failed",
+        text=text,
+        severity="danger",
+        fields=fields,
+        dedupe_key=f"launch.smoke:{run.pk}",
+    )
+
+
+def _tell_recovered(run: SmokeRun, streak: list[SmokeRun]) -> None:
+    from midas.launch import actors, audit, channel
+
+    since = (
+        f" after {len(streak)} failed run{'s' if len(streak) != 1 else ''} "
+        f"(since {_at(streak[0].started_at)})"
+        if streak
+        else ""
+    )
+    audit.record(
+        "launch.smoke.recovered",
+        actor=actors.system("smoke", run.via),
+        run=run.pk,
+        failed=[],
+        streak=len(streak),
+        at=run.finished_at,
+    )
+    channel.announce(
+        event="launch.smoke.recovered",
+        text=f"Smoke checks pass again on {run.base_url}{since}.",
+        severity="good",
+        dedupe_key=f"launch.smoke:{run.pk}",
+    )
