@@ -37,6 +37,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "slack_live: posts to a real Slack webhook; runs only with SLACK_TEST_WEBHOOK_URL",
     )
+    config.addinivalue_line(
+        "markers",
+        "pagerduty_live: sends events to real PagerDuty; runs only with PAGERDUTY_ROUTING_KEY_LIVE",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # the launch marker is on before `-m` selects
@@ -55,6 +59,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         absent.append("stripe_live")
     if not os.environ.get("SLACK_TEST_WEBHOOK_URL"):
         absent.append("slack_live")
+    if not os.environ.get("PAGERDUTY_ROUTING_KEY_LIVE"):
+        absent.append("pagerduty_live")
     keep = [item for item in items if not any(m in item.keywords for m in absent)]
     dropped = [item for item in items if any(m in item.keywords for m in absent)]
     if dropped:

@@ -1,5 +1,6 @@
 """Sending the outbox: claim due rows, send each through the configured email backend (or,
-for Slack rows, post it to the launch channel's webhook: ``slack.send_claimed``), record
+for Slack rows, post it to the launch channel's webhook: ``slack.send_claimed``; for
+PagerDuty rows, to the Events API: ``pagerduty.send_claimed``), record
 every attempt, back off exponentially (with jitter) on failure, give up after
 ``OUTBOX_MAX_ATTEMPTS``. See docs/explanation/outbox.md for the guarantee.
 
@@ -182,15 +183,23 @@ def _send_claimed(
     rand: Callable[[], float],
     report: DeliveryReport,
 ) -> bool:
-    """Send a claim: its Slack rows to the webhook, its emails through one connection.
-    False when either could not be reached (the run stops; the rest waits its turn)."""
-    from midas.notifications import slack
+    """Send a claim: its PagerDuty events and Slack rows one by one, its emails through one
+    connection. False when any could not be reached (the run stops; the rest waits its
+    turn)."""
+    from midas.notifications import pagerduty, slack
 
+    pages = [a for a in attempts if a.message.channel == OutboxChannel.PAGERDUTY]
     slack_rows = [a for a in attempts if a.message.channel == OutboxChannel.SLACK]
-    emails = [a for a in attempts if a.message.channel != OutboxChannel.SLACK]
+    emails = [
+        a
+        for a in attempts
+        if a.message.channel not in (OutboxChannel.SLACK, OutboxChannel.PAGERDUTY)
+    ]
     reachable = True
+    if pages:
+        reachable = pagerduty.send_claimed(pages, now=now, rand=rand, report=report)
     if slack_rows:
-        reachable = slack.send_claimed(slack_rows, now=now, rand=rand, report=report)
+        reachable = slack.send_claimed(slack_rows, now=now, rand=rand, report=report) and reachable
     if emails:
         reachable = _send_emails(emails, now=now, rand=rand, report=report) and reachable
     return reachable

@@ -23,16 +23,22 @@ class OutboxStatus(models.TextChoices):
 class OutboxChannel(models.TextChoices):
     EMAIL = "email", "Email"
     SLACK = "slack", "Slack"  # an incoming-webhook message; body_text holds its JSON payload
+    # an Events API v2 event; ``to`` is its dedup key, body_text the event without the key
+    PAGERDUTY = "pagerduty", "PagerDuty"
 
 
 class OutboxMessage(TimestampedModel):
-    """One email to one address, or one Slack message to the launch channel (``to`` is the
-    channel name, ``body_text`` the JSON payload, frozen at enqueue)."""
+    """One email to one address, one Slack message to the launch channel (``to`` is the
+    channel name, ``body_text`` the JSON payload, frozen at enqueue), or one PagerDuty event
+    (``to`` is the alert's dedup key, ``body_text`` the event without the routing key)."""
 
     channel = models.CharField(
-        max_length=8, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL
+        max_length=16, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL
     )
-    to = models.CharField(max_length=254, help_text="An email address, or a Slack channel name")
+    to = models.CharField(
+        max_length=254,
+        help_text="An email address, a Slack channel name, or a PagerDuty alert's dedup key",
+    )
     template = models.CharField(
         max_length=100, help_text="emails/<template>.* it was rendered from"
     )

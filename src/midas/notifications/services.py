@@ -1,7 +1,8 @@
 """Writes of the notifications app: put a message in the outbox, retry a failed one.
 
 ``email_enqueue`` is the one way any app sends email; ``slack_enqueue`` the one way it posts
-to the launch channel (docs/explanation/launch-channel.md). Call it inside the transaction of the
+to the launch channel, ``pagerduty_enqueue`` the one way it pages (docs/explanation/launch-
+channel.md). Call it inside the transaction of the
 state change it reports: the outbox row commits or rolls back with that change, and the
 worker sends it afterwards (docs/explanation/outbox.md).
 """
@@ -123,6 +124,63 @@ def slack_enqueue(
         subject=" ".join(text.split())[:255],
         body_text=json.dumps(payload, ensure_ascii=False, sort_keys=True),
         message_id=f"<slack.{secrets.token_hex(12)}@midas>",
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(kick_delivery, robust=True)
+    return message
+
+
+def pagerduty_enqueue(
+    *,
+    action: str,
+    dedup_key: str,
+    summary: str = "",
+    severity: str = "error",
+    source: str = "",
+    component: str = "",
+    details: dict[str, Any] | None = None,
+    links: Sequence[dict[str, str]] = (),
+    dedupe_key: str = "",
+) -> OutboxMessage:
+    """Add a PagerDuty Events API v2 event to the outbox: ``trigger`` pages whoever is on call
+    for the service of ``PAGERDUTY_ROUTING_KEY``, ``acknowledge`` and ``resolve`` close the
+    loop on the alert of the same ``dedup_key``. The event is built now and frozen in
+    ``body_text``; the routing key (a secret) is added at delivery. ``dedupe_key`` as for
+    email (the outbox's own, not PagerDuty's)."""
+    from midas.notifications import pagerduty
+
+    if dedupe_key:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    event = pagerduty.build_event(
+        action=action,
+        dedup_key=dedup_key,
+        summary=summary,
+        severity=severity,
+        source=source,
+        component=component,
+        details=details,
+        links=list(links),
+    )
+    line = " ".join(summary.split()) or f"{action} {dedup_key}"
+    message = OutboxMessage(
+        channel=OutboxChannel.PAGERDUTY,
+        to=dedup_key,
+        template=f"pagerduty.{action}",
+        from_email="pagerduty",
+        subject=line[:255],
+        body_text=json.dumps(event, ensure_ascii=False, sort_keys=True),
+        message_id=f"<pagerduty.{secrets.token_hex(12)}@midas>",
         dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
