@@ -7,6 +7,13 @@ them (``loss_since``) and writes them out (``loss_export``) under the var dir â€
 so the concierge can reconcile with the payment provider and contact the customers. The
 export is also where the customer emails sent after the restore take their addresses from:
 the rows themselves are gone by then.
+
+A booking is *lost* (counted, and its customer told it "could not be kept") only when it
+was active (requested, held, confirmed, in progress, completed) or money is still held for
+it (charges succeeded beyond the refunds). A booking already cancelled, declined, expired or
+refunded before the restore lost nothing: it is exported (``lost: false``) for the record,
+and nobody is emailed about it. Times are given in the booking's local zone too (its
+location's), as every customer email shows them.
 """
 
 from __future__ import annotations
@@ -25,12 +32,16 @@ from midas.money import format_money
 
 BOOKING_COLUMNS = [
     "reference",
+    "lost",
     "status",
     "customer_email",
     "customer_name",
     "asset",
     "start",
     "end",
+    "timezone",
+    "start_local",
+    "end_local",
     "total",
     "currency",
     "total_minor",
@@ -90,13 +101,48 @@ def _payments(since: dt.datetime):
     return Payment.objects.filter(created_at__gte=since)
 
 
+def _held_minor(ledger) -> int:
+    """Money still taken for the booking: succeeded charges less succeeded refunds."""
+    from midas.payments.models import PaymentKind, PaymentStatus
+
+    taken = sum(
+        p.amount_minor
+        for p in ledger
+        if p.kind == PaymentKind.CHARGE and p.status == PaymentStatus.SUCCEEDED
+    )
+    given_back = sum(
+        abs(p.amount_minor)
+        for p in ledger
+        if p.kind == PaymentKind.REFUND and p.status == PaymentStatus.SUCCEEDED
+    )
+    return taken - given_back
+
+
+def is_lost(booking, ledger) -> bool:
+    """Active, or money still held for it: what a restore really takes from the customer."""
+    from midas.bookings.models import OCCUPYING_STATUSES, BookingStatus
+
+    active = (*OCCUPYING_STATUSES, BookingStatus.COMPLETED)
+    return booking.status in active or _held_minor(ledger) > 0
+
+
+def _with_ledgers(since: dt.datetime) -> list[tuple[Any, list[Any]]]:
+    bookings = (
+        _bookings(since)
+        .select_related("customer", "asset", "location")
+        .prefetch_related("payments")
+        .order_by("created_at", "pk")
+    )
+    return [(b, sorted(b.payments.all(), key=lambda p: (p.created_at, p.pk))) for b in bookings]
+
+
 def loss_since(since: dt.datetime) -> Loss:
-    bookings = _bookings(since)
+    lost = [b for b, ledger in _with_ledgers(since) if is_lost(b, ledger)]
     return Loss(
         since=since,
-        bookings=bookings.count(),
+        bookings=len(lost),
         payments=_payments(since).count(),
-        customers=bookings.values("customer").distinct().count(),
+        customers=len({b.customer_id for b in lost}),
     )
 
 
@@ -121,56 +167,63 @@ def _payment_row(payment) -> dict[str, Any]:
 
 def loss_export(*, since: dt.datetime, stem: str, directory: Path | None = None) -> Export:
     """Write the bookings and ledger rows made since ``since``; returns where and who."""
-    from midas.payments.models import PaymentStatus
+    from midas.bookings.services.notices import local_time
 
     directory = directory or Path(settings.VAR_DIR) / "rollback"
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # customer data: owner only
-    bookings = list(
-        _bookings(since).select_related("customer", "asset").order_by("created_at", "pk")
-    )
+    bookings = _with_ledgers(since)
     payments = list(_payments(since).select_related("booking").order_by("created_at", "pk"))
-    booking_rows, customers = [], {}
-    for booking in bookings:
-        ledger = [p for p in booking.payments.all().order_by("created_at", "pk")]
-        paid = sum(
-            p.amount_minor
-            for p in ledger
-            if p.kind == "charge" and p.status == PaymentStatus.SUCCEEDED
-        )
+    booking_rows: list[dict[str, Any]] = []
+    customers: dict[str, dict[str, Any]] = {}
+    lost_count = 0
+    for booking, ledger in bookings:
+        lost = is_lost(booking, ledger)
         row = {
             "reference": booking.reference,
+            "lost": lost,
             "status": booking.status,
             "customer_email": booking.customer.email,
             "customer_name": booking.customer.get_full_name(),
             "asset": booking.asset.name,
             "start": _iso(booking.start),
             "end": _iso(booking.end),
+            "timezone": booking.location.timezone,
+            "start_local": local_time(booking.start, booking),
+            "end_local": local_time(booking.end, booking),
             "total": format_money(booking.total_minor, booking.currency),
             "currency": booking.currency,
             "total_minor": booking.total_minor,
-            "paid_minor": paid,
+            "paid_minor": _held_minor(ledger),
             "created_at": _iso(booking.created_at),
         }
         booking_rows.append({**row, "payments": [_payment_row(p) for p in ledger]})
+        if not lost:
+            continue
+        lost_count += 1
         entry = customers.setdefault(
             booking.customer.email.lower(),
             {
                 "email": booking.customer.email,
                 "name": booking.customer.first_name or "",
+                "since_local": local_time(since, booking),  # in their (first) booking's zone
                 "bookings": [],
             },
         )
         entry["bookings"].append(row)
     loss = Loss(
         since=since,
-        bookings=len(bookings),
+        bookings=lost_count,
         payments=len(payments),
         customers=len(customers),
     )
     document = {
         "since": _iso(since),
         "written_at": _iso(dt.datetime.now(dt.UTC)),
-        "counts": {"bookings": loss.bookings, "payments": loss.payments},
+        "counts": {
+            "bookings": loss.bookings,
+            "bookings_made": len(booking_rows),
+            "payments": loss.payments,
+        },
         "bookings": booking_rows,
         "payments": [_payment_row(p) for p in payments],
     }

@@ -112,9 +112,13 @@ def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
         restore = (
             f"restore {m.id} ({m.kind}, taken {m.created:%Y-%m-%d %H:%M:%S} UTC): loses "
             f"{target.loss.describe()}; they are exported to {settings.VAR_DIR}/rollback/ first; "
-            "a safety backup of the live database is taken first"
+            "a safety backup of the live database is taken first; the launch's own records "
+            "(plan, freeze, team, decisions, incidents, runs) are kept apart and put back"
         )
-        emails = f"email {target.loss.customers} customer(s) whose bookings the restore removes"
+        emails = (
+            f"email {target.loss.customers} customer(s) whose active or paid bookings the "
+            "restore removes"
+        )
     tell = f"status page: {_incident_plan()}; launch channel: announce (danger); {emails}"
     rolled_back = state.phase == Phase.ROLLED_BACK
     return [

@@ -3,7 +3,6 @@ skipped)``. What each would do is ``rollback.preview.plan()``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shlex
 import subprocess
@@ -225,8 +224,8 @@ def tell(runner) -> tuple[bool, str, bool]:
                 template="launch_rollback_customer",
                 context={
                     "name": customer["name"],
-                    "bookings": [_shown(b) for b in customer["bookings"]],
-                    "since": since,
+                    "bookings": customer["bookings"],  # times in each booking's zone
+                    "since": customer.get("since_local") or f"{since:%a %-d %b %Y, %H:%M} (UTC)",
                 },
                 dedupe_key=f"rollback:{runner.run_row.started_at:%Y%m%dT%H%M%S}:"
                 f"{customer['email'].lower()}"[:200],
@@ -238,15 +237,6 @@ def tell(runner) -> tuple[bool, str, bool]:
     if bad:
         parts.append(f"not emailed (bad address): {', '.join(bad)}")
     return not bad, "; ".join(parts), False
-
-
-def _shown(booking: dict) -> dict:
-    """An exported booking row with its times as datetimes again, for the email."""
-    return {
-        **booking,
-        "start": dt.datetime.fromisoformat(booking["start"]),
-        "end": dt.datetime.fromisoformat(booking["end"]),
-    }
 
 
 def _status_page(runner) -> str:
