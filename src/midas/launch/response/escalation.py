@@ -12,8 +12,11 @@ Every open status-page incident has an ``Escalation`` clock from the moment it o
 (``EscalationNotice`` is unique per escalation and level, so two workers ticking at once
 tell nobody twice): an email with the acknowledge link to each contact of the level
 (``plan.selectors.level_contacts``: the contacts whose role has that
-``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address) and a message
-on the launch channel naming their Slack handles. A resolved incident escalates no more.
+``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address), a message
+on the launch channel mentioning them (``<@U…>`` by Slack member id) and, with
+``PAGERDUTY_ROUTING_KEY``, a page (a PagerDuty trigger on the incident's one alert; the
+acknowledgement acknowledges it, the resolution resolves it). Levels 2 and 3 say what has
+happened since (``since_opened``). A resolved incident escalates no more.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
@@ -33,7 +37,8 @@ from midas.errors import AppError, ErrorCode
 from midas.launch import actors, audit
 from midas.launch.channel import announce
 from midas.launch.models import Escalation, EscalationNotice, LaunchContact
-from midas.notifications.services import email_enqueue
+from midas.notifications.models import OutboxChannel, OutboxMessage
+from midas.notifications.services import email_enqueue, pagerduty_enqueue
 from midas.status.models import Incident, IncidentImpact, IncidentStatus
 
 logger = logging.getLogger(__name__)
@@ -129,6 +134,7 @@ def escalation_tick(*, now: dt.datetime | None = None) -> list[EscalationNotice]
         )
         escalation = escalation_start(incident=incident, now=now)
         told += list(escalation.notices.exclude(pk__in=before))
+    pages_resolve()
     return told
 
 
@@ -168,15 +174,20 @@ def _notify(
                     dedupe_key=f"escalation:{notice.pk}:{address}",
                 )
             who = LEVELS[level][0]
+            since = context["since"]
+            fields = {"incident": incident.pk, "level": level, "why": why, "to": len(addresses)}
+            if since:
+                fields["since it opened"] = " ".join(since)
             announce(
                 event="launch.incident.escalated",
                 text=f'Incident #{incident.pk} "{incident.title}" ({incident.impact}): '
                 f"level {level} ({who}) told — {why}.",
                 mentions=mentions,
                 severity="danger" if level > 1 or incident.impact == "critical" else "warning",
-                fields={"incident": incident.pk, "level": level, "why": why, "to": len(addresses)},
+                fields=fields,
                 dedupe_key=f"escalation-notice:{notice.pk}",
             )
+            _page(escalation, incident, notice, since)
             audit.record(
                 "launch.incident.escalated",
                 actor=actors.system("escalation"),
@@ -204,6 +215,7 @@ def _email_context(
         "level": level,
         "level_name": LEVELS[level][0],
         "why": why,
+        "since": since_opened(escalation, incident, now, level=level) if level > 1 else [],
         "minutes": minutes,
         "opened_at": escalation.opened_at,
         "acknowledged": escalation.acknowledged_at is not None,
@@ -245,4 +257,123 @@ def incident_acknowledge(
         fields={"incident": incident.pk, "by": actor.label},
         dedupe_key=f"incident-ack:{escalation.pk}",
     )
+    if _paged(escalation):
+        pagerduty_enqueue(
+            action="acknowledge",
+            dedup_key=page_key(escalation),
+            dedupe_key=f"page-ack:{escalation.pk}",
+        )
     return escalation
+
+
+# --- What has happened since, and the pager --------------------------------------------------
+
+
+def _at(moment: dt.datetime) -> str:
+    from midas.launch.state.selectors import launch_state, local_zone
+
+    return f"{moment.astimezone(local_zone(launch_state())):%H:%M %Z}"
+
+
+def since_opened(
+    escalation: Escalation, incident: Incident, now: dt.datetime, *, level: int = 4
+) -> list[str]:
+    """What has happened since the incident opened, for the levels told later (2 and 3): who
+    was told, whether someone has it in hand, a rollback, the trigger's condition gone, the
+    incident's status. Times in the plan's zone."""
+    from midas.launch.models import RollbackRun, TriggerFiring
+
+    lines = [
+        f"Level {n.level} ({LEVELS[n.level][0]}) told at {_at(n.at)}."
+        for n in escalation.notices.filter(at__lte=now, level__lt=level).order_by("level")
+    ]
+    if escalation.acknowledged_at is not None:
+        by = escalation.acknowledged_by.email if escalation.acknowledged_by else "the ack link"
+        lines.append(f"Acknowledged by {by} at {_at(escalation.acknowledged_at)}.")
+    else:
+        lines.append("Nobody has acknowledged it yet.")
+    firing = TriggerFiring.objects.filter(incident=incident).order_by("-fired_at").first()
+    runs = RollbackRun.objects.filter(
+        dry_run=False, started_at__gte=escalation.opened_at, started_at__lte=now
+    ).order_by("started_at")
+    for run in runs:
+        outcome = "in progress" if run.ok is None else ("done" if run.ok else "FAILED")
+        lines.append(
+            f"Rolled back at {_at(run.started_at)} by {run.actor_label}"
+            f"{' with a database restore' if run.restore else ''}: {outcome}."
+        )
+    if firing is not None and firing.rollback_id is None and not runs:
+        problem = (firing.details or {}).get("rollback_problem")
+        lines.append(
+            f"Not rolled back: {problem}." if problem else "Not rolled back (recommended)."
+        )
+    if firing is not None and firing.cleared_at is not None:
+        lines.append(f"Trigger '{firing.trigger}' no longer holds since {_at(firing.cleared_at)}.")
+    if incident.status not in (IncidentStatus.INVESTIGATING, IncidentStatus.RESOLVED):
+        update = incident.updates.filter(status=incident.status).order_by("created_at").first()
+        when = f" since {_at(update.created_at)}" if update is not None else ""
+        lines.append(f"Status: {incident.get_status_display().lower()}{when}.")
+    return lines
+
+
+def page_key(escalation: Escalation) -> str:
+    """The PagerDuty alert of one incident: its trigger, acknowledge and resolve share it."""
+    return f"midas-incident-{escalation.incident_id}-{escalation.opened_at:%Y%m%dT%H%M}"
+
+
+def _paged(escalation: Escalation) -> bool:
+    return OutboxMessage.objects.filter(
+        channel=OutboxChannel.PAGERDUTY, to=page_key(escalation), template="pagerduty.trigger"
+    ).exists()
+
+
+def _page(
+    escalation: Escalation, incident: Incident, notice: EscalationNotice, since: list[str]
+) -> None:
+    """Page the people on call (PagerDuty, when ``PAGERDUTY_ROUTING_KEY`` is set): every
+    level told is a trigger on the incident's one alert."""
+    if not settings.PAGERDUTY_ROUTING_KEY:
+        return
+    level, who = notice.level, LEVELS[notice.level][0]
+    severe = incident.impact == IncidentImpact.CRITICAL or level == 3
+    pagerduty_enqueue(
+        action="trigger",
+        dedup_key=page_key(escalation),
+        summary=f'Incident #{incident.pk} "{incident.title}" ({incident.impact}): '
+        f"level {level} ({who}) — {notice.why}",
+        severity="critical" if severe else "error",
+        source=urlsplit(settings.SITE_URL).hostname or "midas",
+        component="launch",
+        details={
+            "incident": incident.pk,
+            "level": level,
+            "why": notice.why,
+            **({"since it opened": " ".join(since)} if since else {}),
+        },
+        links=[
+            {"href": ack_url(escalation), "text": "Acknowledge (stops the escalation)"},
+            {"href": absolute_reverse("launch_console:incidents"), "text": "Launch console"},
+        ],
+        dedupe_key=f"page:{notice.pk}",
+    )
+
+
+def pages_resolve() -> int:
+    """Resolve the PagerDuty alert of every paged incident that has been resolved since (by
+    ``midas incident resolve``, the console or the status admin): run by each escalation
+    tick. Returns how many resolves were queued."""
+    paged = OutboxMessage.objects.filter(
+        channel=OutboxChannel.PAGERDUTY, to__startswith="midas-incident-"
+    )
+    keys = set(paged.filter(template="pagerduty.trigger").values_list("to", flat=True))
+    keys -= set(paged.filter(template="pagerduty.resolve").values_list("to", flat=True))
+    ids = {int(key.split("-")[2]) for key in keys if key.split("-")[2].isdigit()}
+    queued = 0
+    for escalation in Escalation.objects.filter(
+        incident_id__in=ids, incident__status=IncidentStatus.RESOLVED
+    ):
+        key = page_key(escalation)
+        if key in keys:
+            pagerduty_enqueue(action="resolve", dedup_key=key, dedupe_key=f"page-resolve:{key}")
+            queued += 1
+    return queued
