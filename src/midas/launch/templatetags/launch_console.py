@@ -10,7 +10,13 @@ from midas.launch.state.selectors import launch_state, local_zone
 
 register = template.Library()
 
-FORMATS = {"time": "%H:%M", "day": "%a %d %b %H:%M", "full": "%Y-%m-%d %H:%M", "date": "%Y-%m-%d"}
+FORMATS = {
+    "time": "%H:%M",
+    "day": "%a %d %b %H:%M",
+    "full": "%Y-%m-%d %H:%M",
+    "exact": "%Y-%m-%d %H:%M:%S",
+    "date": "%Y-%m-%d",
+}
 
 
 @register.simple_tag
@@ -31,7 +37,7 @@ def local_time(value: dt.datetime | None, style: str = "full") -> str:
     return format_html(
         '<time datetime="{}" title="{} UTC">{} {}</time>',
         utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        utc.strftime("%Y-%m-%d %H:%M"),
+        utc.strftime(FORMATS["exact" if style == "exact" else "full"]),
         local.strftime(FORMATS.get(style, FORMATS["full"])),
         local.tzname() or "",
     )
