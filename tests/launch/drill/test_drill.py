@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from midas.errors import AppError
-from midas.launch.drill.run import ensure_empty, run_drill
+from midas.launch.drill.run import REAL_NOW, ensure_empty, field_defaults_on, run_drill
 from midas.launch.drill.timeline import EXPECTED, match_expected
 
 DAY = dt.date(2027, 3, 12)  # a Friday, before the US clocks change (14 March 2027)
@@ -137,6 +137,14 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
     assert result.traffic["admissions"]["admitted"] > 0
     assert result.traffic["admissions"]["refused"] > 0
     assert records[0].feedback.get("count") == 1
+    # the day's own records carry the drill's clock: the visitor who registered at 12:55
+    # joined then, and the 16:00 report counts them and the day's bookings
+    from midas.accounts.models import User
+
+    joined = User.objects.get(email="new-customer@drill.midas.example").date_joined
+    assert local(12, 55) <= joined < local(12, 56)
+    report_note = next(e for e in result.timeline.entries if "launch report" in e.event)
+    assert report_note.ok and "registrations 1," in report_note.event, report_note.event
     # the printed timeline has the decisions
     text = "\n".join(lines)
     assert "trigger fired: error_rate" in text and "rollback: done" in text
@@ -224,3 +232,20 @@ def test_a_part_not_there_is_not_available_and_fails_the_drill(tmp_path):
     assert script.timeline.missing_parts == ["smoke"]
     assert script.failures == ["not available: smoke"]
     assert "not available: smoke" in script.timeline.lines()[0]
+
+
+@pytest.mark.django_db
+def test_fields_defaulting_to_now_follow_the_drills_clock():
+    from midas.accounts.models import User
+
+    simulated = dt.datetime(2027, 3, 12, 17, 55, tzinfo=dt.UTC)
+    with field_defaults_on(lambda: simulated) as fields:
+        assert User._meta.get_field("date_joined") in fields
+        assert User.objects.create_user("clock@example.com", "x-Passw0rd").date_joined == (
+            simulated
+        )
+    assert User._meta.get_field("date_joined").default is REAL_NOW  # put back afterwards
+    later = User.objects.create_user("real@example.com", "x-Passw0rd")
+    assert later.date_joined > simulated - dt.timedelta(days=3650) and later.date_joined != (
+        simulated
+    )

@@ -18,9 +18,11 @@ after a clean hour is GO; public again, 100 %, stabilisation, launched at 18:00.
 team's actions are in ``drill.team``, the day's loop in ``drill.script``.
 
 The clock: ``django.utils.timezone.now`` answers the simulated time for the drill's
-duration (so rows a part stamps itself agree with the ``now=`` the drill passes), and
-nothing sleeps. A part that has not landed shows as "not available: <part>" and fails the
-drill; nothing is faked in its place. The verdict comes from the records (``read_back``).
+duration, and so do model fields whose default is ``timezone.now`` (``User.date_joined``:
+``field_defaults_on``), so rows a part stamps itself agree with the ``now=`` the drill
+passes, and the report's registrations and bookings count the drill's own; nothing
+sleeps. A part that has not landed shows as "not available: <part>" and fails the drill;
+nothing is faked in its place. The verdict comes from the records (``read_back``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from pathlib import Path
 from unittest import mock
 
 from django.test.utils import override_settings
+from django.utils import timezone as _timezone
 
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors
@@ -45,6 +48,7 @@ from midas.launch.drill.records import read_back, summary
 from midas.launch.drill.timeline import EXPECTED, Timeline, match_expected
 from midas.launch.drill.traffic import Traffic, customer_journey
 
+REAL_NOW = _timezone.now  # what a model field's ``default=timezone.now`` holds
 ZONE = zoneinfo.ZoneInfo("America/New_York")
 MINUTE = dt.timedelta(minutes=1)
 PASSWORD = "drill-Passw0rd-not-secret"  # noqa: S105 - accounts of a throwaway database
@@ -78,6 +82,33 @@ def part(name: str, module: str, *attrs: str):
         raise Unavailable(name, f"{module} has no {', '.join(missing)}")
     found = tuple(getattr(mod, a) for a in attrs)
     return found[0] if len(found) == 1 else found
+
+
+@contextlib.contextmanager
+def field_defaults_on(now):
+    """Model fields whose default is ``timezone.now`` itself (``User.date_joined``) hold the
+    function, not the name, so patching ``django.utils.timezone.now`` does not reach them:
+    point those defaults at ``now`` too while the drill runs (and back afterwards), so an
+    account registered at 12:55 on the simulated day joined then, not on the real date."""
+    from django.apps import apps
+
+    fields = [
+        f
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if getattr(f, "default", None) is REAL_NOW
+    ]
+
+    def point(to) -> None:
+        for f in fields:
+            f.default = to
+            f.__dict__.pop("_get_default", None)  # Django caches the default's callable
+
+    point(now)
+    try:
+        yield fields
+    finally:
+        point(REAL_NOW)
 
 
 class Clock:
@@ -190,6 +221,7 @@ def run_drill(
     ensure_empty()
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch("django.utils.timezone.now", clock.now))
+        stack.enter_context(field_defaults_on(clock.now))
         base_url = stack.enter_context(live_server())
         stack.enter_context(
             override_settings(

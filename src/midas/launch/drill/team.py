@@ -360,7 +360,16 @@ class Team:
         launch_report = part("gonogo", "midas.launch.gonogo.report", "launch_report")
         report = launch_report(start=local(self.day, 6, 0), end=self.clock.now())
         measured = [r for r in report.rows if r.verdict not in ("", "needs analytics")]
+        # the day's own records, on the drill's clock: the visitor who registered at 12:55
+        # and the booking paid at 13:00 are counted
+        by_key = {r.key: r for r in report.rows}
+        counted = {
+            key: int(by_key[key].value) if by_key[key].value.isdigit() else 0
+            for key in ("registrations", "bookings")
+        }
         self.note(
-            f"launch report: {len(report.rows)} metrics, {len(measured)} measured",
+            f"launch report: {len(report.rows)} metrics, {len(measured)} measured; "
+            f"registrations {counted['registrations']}, bookings {counted['bookings']}",
             detail="; ".join(f"{r.label} {r.value} ({r.verdict})" for r in measured)[:300],
+            ok=counted["registrations"] >= 1 and counted["bookings"] >= 1,
         )
