@@ -69,3 +69,14 @@ def test_a_keeper_that_fails_fails_the_restore_loudly(backup_dir, sentinel_keepe
     assert "kept" in str(failed.value) and "safety backup" in str(failed.value)
     # One transaction: the other keeper's records did not come back halfway either.
     assert BackupSentinel.objects.count() == 1
+
+
+def test_prune_deletes_the_kept_file_with_its_backup(backup_dir):
+    from midas.backups.retention import Policy
+    from midas.backups.services import backup_prune
+
+    old, new = backup_create(kind="safety"), backup_create(kind="manual")
+    kept_old = keep.write({"x": []}, backup_dir / "kept" / f"{old.id}.json")
+    kept_new = keep.write({"x": []}, backup_dir / "kept" / f"{new.id}.json")
+    assert backup_prune(policy=Policy(daily=1, weekly=0, monthly=0)).deleted == [old.id]
+    assert not kept_old.exists() and kept_new.exists()

@@ -389,6 +389,7 @@ def backup_prune(*, policy: Policy | None = None, dry_run: bool = False) -> Prun
             if not dry_run:
                 manifest.dump_path().unlink(missing_ok=True)
                 manifest.manifest_path().unlink(missing_ok=True)
+                (backup_dir() / "kept" / f"{manifest.id}.json").unlink(missing_ok=True)
         if gone and not dry_run and offsite.configured():
             try:
                 offsite.delete(gone)

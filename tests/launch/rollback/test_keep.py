@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db import close_old_connections
 
 from midas.launch import actors
@@ -122,6 +123,9 @@ def _after_the_backup(actor, role, incident, executive):
         trigger="downtime", fired_at=later, action="recommend", incident=second
     )
     record("launch.test.after", actor=actor, reason="after the backup", at=later)
+    # Access granted and taken away after the backup (midas launch team grant / revoke).
+    Group.objects.get(name="operations").user_set.add(actor.user)
+    Group.objects.get(name="executive").user_set.remove(executive)
 
 
 def _keep_case(restore_settings, coordinator, executive):
@@ -174,6 +178,8 @@ def _keep_case(restore_settings, coordinator, executive):
     assert Incident.objects.filter(pk__in=incidents_before).count() == 2
     assert updates_before <= set(IncidentUpdate.objects.values_list("pk", flat=True))
     assert Incident.objects.get(pk=incident.pk).components.filter(key="web").exists()
+    assert set(coordinator.groups.values_list("name", flat=True)) == {"launch", "operations"}
+    assert not executive.groups.exists()
     # ...plus the rollback's own record: one run, every step on it, its events.
     (saved,) = RollbackRun.objects.all()
     assert saved.pk == run.pk and saved.ok is True and len(saved.steps) == 7

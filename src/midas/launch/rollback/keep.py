@@ -10,7 +10,8 @@ registry (``midas.backups.keep``) from ``launch.receivers``, so every restore â€
   snapshots, trigger firings, escalations and their notices, rollback runs, smoke runs,
   security signals, the audit trail), whatever tables the app has;
 - the status-page incidents the launch tracks (those with an escalation or a trigger
-  firing), with their updates and their components.
+  firing), with their updates and their components;
+- who is in the launch's staff groups (``midas launch team grant`` / ``revoke``).
 
 ``save()`` serialises them (Django's serialisers, primary keys kept) just before the restore;
 ``put_back()`` deletes those tables' rows from the restored database and loads the saved rows
@@ -78,7 +79,40 @@ def save() -> dict[str, Any]:
     for model in _launch_models():
         objects.extend(model._base_manager.order_by("pk"))
     rows = serializers.serialize("python", objects)
-    return {"incidents": incidents, "rows": json.loads(json.dumps(rows, cls=_Exact))}
+    return {
+        "incidents": incidents,
+        "rows": json.loads(json.dumps(rows, cls=_Exact)),
+        "groups": _group_members(),
+    }
+
+
+def _group_members() -> dict[str, list[int]]:
+    """Who is in each of the launch's staff groups (``team grant``/``revoke``)."""
+    from django.contrib.auth.models import Group
+
+    from midas.launch.actors import GROUPS
+
+    return {
+        group.name: sorted(group.user_set.values_list("pk", flat=True))
+        for group in Group.objects.filter(name__in=list(GROUPS))
+    }
+
+
+def _put_back_members(members: dict[str, list[int]]) -> int:
+    """The launch's groups with the members they had (accounts the restore removed aside)."""
+    from django.contrib.auth import get_user_model
+
+    from midas.launch.plan.groups import ensure_groups
+
+    if not members:
+        return 0
+    groups = ensure_groups()
+    wanted = {pk for pks in members.values() for pk in pks}
+    existing = set(get_user_model().objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    for name, group in groups.items():
+        if name in members:
+            group.user_set.set([pk for pk in members[name] if pk in existing])
+    return len(wanted - existing)
 
 
 class _Exact(DjangoJSONEncoder):
@@ -148,12 +182,16 @@ def put_back(saved: dict[str, Any]) -> str:
         d.save()
         counts[d.object._meta.label] += 1
     _reset_sequences(kept_models)
+    members_gone = _put_back_members(saved.get("groups") or {})
     total = sum(counts.values())
     incidents = counts.get("status.Incident", 0)
     summary = f"{total} launch record(s) put back as they were before the restore"
     summary += f" ({incidents} status incident(s))"
+    summary += "; staff groups as they were"
     if cleared:
         summary += f"; {cleared} link(s) to rows the restore removed cleared"
+    if members_gone:
+        summary += f"; {members_gone} group member(s) without an account since the backup"
     if left_out:
         summary += (
             f"; left out (their account is gone since the backup): {', '.join(left_out[:10])}"
