@@ -132,6 +132,8 @@ def test_acknowledge_from_the_overview(client, operator, day):
     assert escalation.acknowledged_by == operator and escalation.acknowledged_at == NOW
     html = client.get("/ops/launch/now").content.decode()
     assert "Acknowledge #" not in html and operator.email in html
+    assert f'{operator.email} <span class="muted"><time' in html  # and when (11:20 EDT)
+    assert ">11:20 EDT</time></span>" in html
     again = client.post(f"/ops/launch/now/{day.pk}/ack")
     assert again.status_code == 409 and "already acknowledged" in again.content.decode()
     assert client.post("/ops/launch/now/999999/ack").status_code == 404
