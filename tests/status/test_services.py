@@ -122,3 +122,24 @@ def test_maintenance_schedule_validates_window():
     with pytest.raises(AppError) as error:
         services.maintenance_schedule(title="x", starts_at=start, ends_at=start)
     assert error.value.code == ErrorCode.INVALID_RANGE
+
+
+def test_publish_raises_the_impact_never_lowers_it_and_refuses_a_resolved_incident():
+    incident = services.incident_open(title="Review", body="Looking.", impact="major", public=False)
+    published = services.incident_publish(
+        incident=incident, title="Investigating", body="We are on it.", impact="minor"
+    )
+    assert (published.public, published.impact, published.title) == (True, "major", "Investigating")
+    published = services.incident_publish(
+        incident=published,
+        title="Investigating",
+        body="Worse.",
+        impact="critical",
+        components=["api"],
+    )
+    assert published.impact == "critical"
+    assert list(published.components.values_list("key", flat=True)) == ["api"]
+    assert published.updates.count() == 3
+    services.incident_resolve(incident=published)
+    with pytest.raises(AppError):
+        services.incident_publish(incident=published, title="x", body="y")

@@ -79,14 +79,64 @@ def test_overall_indicator_takes_the_worst(fake_probes):
     assert selectors.overall_status(views, [])["indicator"] == "critical"
 
 
-def test_open_incident_raises_indicator():
+def test_an_open_incident_without_components_says_there_is_one_not_an_outage():
     now = timezone.now()
-    incident = services.incident_open(title="Emails late", body="Queued.", impact="minor")
+    incident = services.incident_open(title="Emails late", body="Queued.", impact="critical")
     views = selectors.component_states(now=now)
+    assert {v.status for v in views} == {"operational"}
     assert selectors.overall_status(views, [incident]) == {
         "indicator": "minor",
-        "description": "Minor Service Outage",
+        "description": "Investigating an Incident",
     }
+
+
+@pytest.mark.parametrize(
+    ("impact", "state", "indicator", "description"),
+    [
+        ("minor", "degraded_performance", "minor", "Minor Service Outage"),
+        ("major", "partial_outage", "major", "Partial System Outage"),
+        ("critical", "major_outage", "critical", "Major System Outage"),
+    ],
+)
+def test_an_open_public_incident_sets_its_components_and_the_headline_follows(
+    fake_probes, impact, state, indicator, description
+):
+    now = timezone.now()
+    fake_probes.latest["payments"] = FakeProbe(ok=True, at=now)
+    incident = services.incident_open(
+        title="Card payments failing", body="Looking.", impact=impact, components=["payments"]
+    )
+    overview = selectors.status_overview(now=now)
+    got = {v.component.key: (v.status, v.source) for v in overview.components}
+    assert got["payments"] == (state, "incident")
+    assert {s for k, (s, _) in got.items() if k != "payments"} == {"operational"}
+    assert overview.overall == {"indicator": indicator, "description": description}
+    services.incident_resolve(incident=incident)
+    overview = selectors.status_overview(now=now)
+    assert {v.status for v in overview.components} == {"operational"}
+    assert overview.overall["description"] == "All Systems Operational"
+
+
+def test_a_worse_probe_wins_over_an_incident(fake_probes):
+    now = timezone.now()
+    fake_probes.latest["booking"] = FakeProbe(ok=False, at=now)
+    services.incident_open(title="Slow", body="Looking.", impact="minor", components=["booking"])
+    assert states(now)["booking"] == ("major_outage", "probe")
+
+
+def test_a_staff_only_incident_changes_nothing_public(fake_probes):
+    now = timezone.now()
+    services.incident_open(
+        title="Review: lockouts",
+        body="Looking.",
+        impact="critical",
+        components=["website"],
+        public=False,
+    )
+    overview = selectors.status_overview(now=now)
+    assert overview.open_incidents == []
+    assert {v.status for v in overview.components} == {"operational"}
+    assert overview.overall == {"indicator": "none", "description": "All Systems Operational"}
 
 
 def test_bars_from_probe_days(fake_probes):

@@ -269,3 +269,31 @@ def test_database_unreachable_the_page_says_so_live(client, busy_day, monkeypatc
     assert body["status"] == {"indicator": "critical", "description": "Major System Outage"}
     assert {c["status"] for c in body["components"]} == {"major_outage"}
     jsonschema.validate(body, SCHEMA)
+
+
+def test_a_staff_only_incident_is_on_no_public_document(client, busy_day):
+    hidden = services.incident_open(
+        title="Review: 5 lockouts from 203.0.113.7",
+        body="Our monitoring detected a problem.",
+        impact="critical",
+        components=["website"],
+        public=False,
+    )
+    html = client.get("/status").content.decode()
+    assert "203.0.113.7" not in html and "Review:" not in html
+    summary = client.get("/status/summary.json").json()
+    assert [i["name"] for i in summary["incidents"]] == ["Card payments failing"]
+    website = next(c for c in summary["components"] if c["name"] == "Website")
+    assert website["status"] == "operational"
+    feed = client.get("/status/incidents.atom").content.decode()
+    assert "Review:" not in feed
+    assert client.get(f"/status/incidents/{hidden.pk}").status_code == 404
+    # made public: everywhere, with its public title and the state of its components
+    services.incident_publish(
+        incident=hidden, title="Investigating a service issue", body="We are investigating."
+    )
+    summary = client.get("/status/summary.json").json()
+    assert "Investigating a service issue" in [i["name"] for i in summary["incidents"]]
+    website = next(c for c in summary["components"] if c["name"] == "Website")
+    assert (website["status"], summary["status"]["indicator"]) == ("major_outage", "critical")
+    assert client.get(f"/status/incidents/{hidden.pk}").status_code == 200

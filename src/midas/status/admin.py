@@ -61,14 +61,15 @@ class IncidentUpdateInline(admin.TabularInline):
 
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
-    list_display = ["title", "status", "impact", "started_at", "resolved_at"]
-    list_filter = ["status", "impact"]
+    list_display = ["title", "status", "impact", "public", "started_at", "resolved_at"]
+    list_filter = ["status", "impact", "public"]
     search_fields = ["title"]
     filter_horizontal = ["components"]
     readonly_fields = ["status", "monitoring_at", "resolved_at"]
     fields = [
         "title",
         "impact",
+        "public",
         "components",
         "started_at",
         "status",

@@ -1,6 +1,7 @@
 """The public status page's own records: components, incidents and their updates, and
 scheduled maintenance. A component's live state is computed (selectors.component_states);
-only a staff override is stored on the row."""
+only a staff override is stored on the row. An incident is public unless ``public`` is
+false: a staff-only incident (under review) never reaches the public pages."""
 
 from __future__ import annotations
 
@@ -69,6 +70,9 @@ class Incident(models.Model):
         max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.INVESTIGATING
     )
     components = models.ManyToManyField(Component, blank=True, related_name="incidents")
+    public = models.BooleanField(
+        default=True, help_text="On the public status page; off: staff only (under review)."
+    )
     started_at = models.DateTimeField()
     monitoring_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

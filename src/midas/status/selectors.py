@@ -27,7 +27,7 @@ MAJOR_DOWN_MINUTES = 30  # a day with this many down minutes or more is a major 
 PROBE_STALE_AFTER = dt.timedelta(minutes=10)
 PAST_INCIDENT_DAYS = 14
 
-SEVERITY = {
+SEVERITY: dict[str, int] = {
     ComponentStatus.OPERATIONAL: 0,
     ComponentStatus.UNDER_MAINTENANCE: 1,
     ComponentStatus.DEGRADED_PERFORMANCE: 2,
@@ -42,6 +42,16 @@ INDICATORS = {  # worst component status -> (Statuspage indicator, description)
     ComponentStatus.MAJOR_OUTAGE: ("critical", "Major System Outage"),
 }
 IMPACT_RANK = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
+# An open public incident sets the state of the components it lists (when worse than what
+# the probes say): its impact is what customers are told about those components.
+IMPACT_STATE = {
+    "minor": ComponentStatus.DEGRADED_PERFORMANCE,
+    "major": ComponentStatus.PARTIAL_OUTAGE,
+    "critical": ComponentStatus.MAJOR_OUTAGE,
+}
+# The headline while only incidents that list no component are open: the page says there is
+# an incident, never an outage it cannot point to.
+INCIDENT_ONLY = ("minor", "Investigating an Incident")
 
 
 @dataclass(frozen=True)
@@ -194,18 +204,38 @@ def _probe_state(probe, now: dt.datetime) -> tuple[str, str, str]:
     return ComponentStatus.OPERATIONAL, "probe", ""
 
 
+def _incident_states(incidents: list[Incident]) -> dict[int, tuple[str, str]]:
+    """Component id -> (state, the incident's title) from the worst open public incident
+    listing it (``IMPACT_STATE``)."""
+    worst: dict[int, tuple[str, str]] = {}
+    for incident in incidents:
+        state = IMPACT_STATE.get(incident.impact)
+        if state is None or not incident.public or not incident.is_open:
+            continue
+        for component in incident.components.all():
+            if component.pk not in worst or SEVERITY[state] > SEVERITY[worst[component.pk][0]]:
+                worst[component.pk] = (state, incident.title)
+    return worst
+
+
 def component_states(
     *,
     now: dt.datetime,
     with_bars: bool = True,
     windows: list[MaintenanceWindow] | None = None,
+    incidents: list[Incident] | None = None,
 ) -> list[ComponentView]:
     """Each component's state: every one is under maintenance while the whole site is
     (``site_under_maintenance``); else a live staff override wins, then a scheduled
-    maintenance of the component in progress, then the newest probe. ``windows``: the ops
-    maintenance windows not yet over, when the caller has read them already."""
+    maintenance of the component in progress, then the worst of the newest probe, the
+    health checks and the open public incidents that list it (``IMPACT_STATE``).
+    ``windows``: the ops maintenance windows not yet over, ``incidents``: the open public
+    incidents, when the caller has read them already."""
     if windows is None:
         windows = ops.windows(now=now)
+    if incidents is None:
+        incidents = open_incidents()
+    from_incidents = _incident_states(incidents)
     site = site_under_maintenance(now, windows)
     in_progress = set(
         ScheduledMaintenance.objects.filter(starts_at__lte=now, ends_at__gt=now).values_list(
@@ -226,6 +256,9 @@ def component_states(
             checked = health.component_health(component.key)
             if checked and SEVERITY[checked[0]] > SEVERITY[status]:
                 status, source, note = checked[0], "health", checked[1]
+            told = from_incidents.get(component.pk)
+            if told and SEVERITY[told[0]] > SEVERITY[status]:
+                status, source, note = told[0], "incident", told[1]
         view = ComponentView(component, status, source, note)
         if with_bars:
             view.bars = [
@@ -237,16 +270,16 @@ def component_states(
 
 
 def overall_status(views: list[ComponentView], open_incidents: list[Incident]) -> dict:
+    """The headline: the worst component's state (``INDICATORS``). Open public incidents
+    count through the components they list (``component_states``), so the headline never
+    says an outage the components do not show; while an open public incident shows on no
+    component (it lists none, or maintenance or an override wins there) and the components
+    say less than "minor", the headline is ``INCIDENT_ONLY``: there is an incident."""
     worst = max((v.status for v in views), key=lambda s: SEVERITY[s], default="operational")
     indicator, description = INDICATORS[ComponentStatus(worst)]
-    for incident in open_incidents:  # an open incident raises the indicator to its impact
-        if IMPACT_RANK[incident.impact] > IMPACT_RANK[indicator]:
-            indicator = incident.impact
-            description = {
-                "minor": "Minor Service Outage",
-                "major": "Partial System Outage",
-                "critical": "Major System Outage",
-            }[indicator]
+    current = [i for i in open_incidents if i.public and i.is_open and i.impact in IMPACT_STATE]
+    if current and IMPACT_RANK[indicator] < IMPACT_RANK[INCIDENT_ONLY[0]]:
+        indicator, description = INCIDENT_ONLY
     return {"indicator": indicator, "description": description}
 
 
@@ -257,21 +290,27 @@ def _with_updates(queryset):
     )
 
 
+def public_incidents():
+    """The incidents the public pages may show: never a staff-only one."""
+    return Incident.objects.filter(public=True)
+
+
 def open_incidents() -> list[Incident]:
-    return list(_with_updates(Incident.objects.exclude(status=IncidentStatus.RESOLVED)))
+    """Open public incidents."""
+    return list(_with_updates(public_incidents().exclude(status=IncidentStatus.RESOLVED)))
 
 
 def past_incidents(*, now: dt.datetime, days: int = PAST_INCIDENT_DAYS) -> list[Incident]:
     since = now - dt.timedelta(days=days)
     return list(
         _with_updates(
-            Incident.objects.filter(status=IncidentStatus.RESOLVED, resolved_at__gte=since)
+            public_incidents().filter(status=IncidentStatus.RESOLVED, resolved_at__gte=since)
         )
     )
 
 
 def recent_incidents(*, limit: int = 50) -> list[Incident]:
-    return list(_with_updates(Incident.objects.order_by("-updated_at", "-id"))[:limit])
+    return list(_with_updates(public_incidents().order_by("-updated_at", "-id"))[:limit])
 
 
 def upcoming_maintenance(
@@ -304,8 +343,8 @@ class Overview:
 def status_overview(*, now: dt.datetime) -> Overview:
     """Everything /status and summary.json show, read in a fixed number of queries."""
     windows = ops.windows(now=now)
-    views = component_states(now=now, windows=windows)
     current = open_incidents()
+    views = component_states(now=now, windows=windows, incidents=current)
     components = [v.component for v in views]
     return Overview(
         now=now,

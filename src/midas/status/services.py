@@ -54,22 +54,59 @@ def incident_open(
     status: str = IncidentStatus.INVESTIGATING,
     components: Iterable[str | Component] = (),
     at: dt.datetime | None = None,
+    public: bool = True,
 ) -> Incident:
-    """Open an incident with its first update."""
+    """Open an incident with its first update; ``public=False``: staff-only (never on the
+    public pages until ``incident_publish``)."""
     at = at or timezone.now()
     if impact not in IncidentImpact.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown impact {impact!r}.", field="impact")
     if status not in IncidentStatus.values or status == IncidentStatus.RESOLVED:
         raise AppError(ErrorCode.INVALID_INPUT, "An incident opens unresolved.", field="status")
     incident = Incident.objects.create(
-        title=_require(title, "title"), impact=impact, status=status, started_at=at
+        title=_require(title, "title"), impact=impact, status=status, started_at=at, public=public
     )
     incident.components.set(_components(components))
     IncidentUpdate.objects.create(
         incident=incident, status=status, body=_require(body, "body"), created_at=at
     )
-    log.info("status.incident.opened id=%s impact=%s", incident.pk, impact)
+    log.info("status.incident.opened id=%s impact=%s public=%s", incident.pk, impact, public)
     return incident
+
+
+@transaction.atomic
+def incident_publish(
+    *,
+    incident: Incident,
+    title: str,
+    body: str,
+    impact: str | None = None,
+    status: str | None = None,
+    components: Iterable[str | Component] | None = None,
+    at: dt.datetime | None = None,
+) -> Incident:
+    """Make an incident public (or, already public, raise it): its public ``title``, an
+    update with the public ``body``, and the ``impact`` raised (never lowered) and the
+    ``components`` added when given. Its earlier updates become visible too, so a
+    staff-only incident's updates must never say more than the public may read."""
+    at = at or timezone.now()
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    if incident.status == IncidentStatus.RESOLVED:
+        raise AppError(ErrorCode.INVALID_STATE, "This incident is already resolved.")
+    if impact is not None:
+        if impact not in IncidentImpact.values:
+            raise AppError(ErrorCode.INVALID_INPUT, f"Unknown impact {impact!r}.", field="impact")
+        order = list(IncidentImpact.values)
+        if order.index(impact) > order.index(incident.impact):
+            incident.impact = impact
+    incident.title = _require(title, "title")
+    incident.public = True
+    incident.save(update_fields=["title", "impact", "public", "updated_at"])
+    if components is not None:
+        incident.components.add(*_components(components))
+    incident_update(incident=incident, status=status or incident.status, body=body, at=at)
+    log.info("status.incident.published id=%s impact=%s", incident.pk, incident.impact)
+    return Incident.objects.get(pk=incident.pk)
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ from midas.core.db_errors import is_unavailable
 from midas.core.throttle import ThrottledLog
 from midas.core.urls import absolute_reverse, absolute_url
 from midas.status import selectors, snapshot
-from midas.status.models import Incident
 from midas.status.summary import build_summary
 
 log = logging.getLogger(__name__)
@@ -141,8 +140,13 @@ def incidents_atom(request: HttpRequest) -> HttpResponse:
 @cache_control(public=True, max_age=MAX_AGE)
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        incident = Incident.objects.prefetch_related("updates", "components").filter(pk=pk).first()
-        if incident is None:
+        incident = (
+            selectors.public_incidents()
+            .prefetch_related("updates", "components")
+            .filter(pk=pk)
+            .first()
+        )
+        if incident is None:  # a staff-only incident is no business of the public
             raise Http404("No such incident.")
         html = render_to_string("status/incident.html", {"incident": incident})
     except DatabaseError:

@@ -96,9 +96,13 @@ def test_the_security_trigger_fires_on_a_burst_of_lockouts_and_clears(settings):
         kind=SignalKind.LOCKOUT, at=T0 + dt.timedelta(minutes=2), ip="203.0.113.9"
     )
     [firing] = triggers_evaluate(now=T0 + dt.timedelta(minutes=3))
-    assert firing.trigger == "security" and firing.incident.impact == "critical"
+    # customers' lockouts: a staff-only incident for review (tests/launch/response/
+    # test_security_severity.py), whose update says nothing internal should it go public
+    assert firing.trigger == "security" and firing.incident.impact == "minor"
+    assert not firing.incident.public
     assert firing.details["lockouts"] == 3
-    assert "203.0.113" not in firing.incident.updates.get().body  # nothing internal in public
+    assert firing.details["addresses"] == ["203.0.113.0", "203.0.113.1", "203.0.113.9"]
+    assert "203.0.113" not in firing.incident.updates.get().body
     # the first lockout leaves the 10-minute window at T0 + 10 min
     assert triggers_evaluate(now=T0 + dt.timedelta(minutes=10)) == []
     firing.refresh_from_db()
@@ -111,4 +115,5 @@ def test_the_security_trigger_fires_on_a_staff_sign_in_from_a_new_address():
     staff_login_record(user=staff, ip="192.0.2.66", at=T0)
     [firing] = triggers_evaluate(now=T0 + dt.timedelta(minutes=1))
     assert firing.details["new_address_logins"] == [f"{staff.email} from 192.0.2.66"]
+    assert not firing.incident.public  # for review: travelling staff are no breach
     assert TriggerFiring.objects.filter(cleared_at__isnull=True).count() == 1

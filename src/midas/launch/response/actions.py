@@ -1,6 +1,7 @@
-"""The incidents' actions, declared once for ``midas incident open|ack|resolve`` and the
-console's incidents page (``midas.launch.actions``): open an incident (level 1 told at
-once), acknowledge one (its escalation stops), resolve one.
+"""The incidents' actions, declared once for ``midas incident open|ack|confirm-breach|resolve``
+and the console's incidents page (``midas.launch.actions``): open an incident (level 1 told
+at once), acknowledge one (its escalation stops), confirm a breach on one (public, critical,
+rollback recommended), resolve one.
 
 The incident's ``id`` is a positional argument on the command line and comes from the URL
 in the console. Both sides check the components against the status page's list, and both
@@ -16,7 +17,11 @@ from midas.launch import actors
 from midas.launch.actions import Action
 from midas.launch.response.escalation import incident_acknowledge
 from midas.launch.response.selectors import incident_get
-from midas.launch.response.services import incident_close, incident_declare
+from midas.launch.response.services import (
+    incident_close,
+    incident_confirm_breach,
+    incident_declare,
+)
 from midas.status.models import Component, Incident, IncidentImpact
 
 
@@ -53,6 +58,21 @@ class ResolveForm(AckForm):
     )
 
 
+class ConfirmBreachForm(AckForm):
+    reason = forms.CharField(
+        max_length=500,
+        error_messages={"required": "Say what confirms the breach; it goes on the record."},
+        help_text="what confirms the breach (kept on the record, never shown publicly)",
+    )
+    components = forms.MultipleChoiceField(
+        choices=_components,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Unknown component: %(value)s."},
+        help_text="a status page component the breach affects (repeat for more)",
+    )
+
+
 def _open(data: dict[str, Any], actor: actors.Actor) -> Incident:
     return incident_declare(
         title=data["title"],
@@ -67,6 +87,15 @@ def _ack(data: dict[str, Any], actor: actors.Actor) -> Incident:
     incident = incident_get(data["id"])
     incident_acknowledge(incident=incident, actor=actor)
     return incident
+
+
+def _confirm_breach(data: dict[str, Any], actor: actors.Actor) -> Incident:
+    return incident_confirm_breach(
+        incident=incident_get(data["id"]),
+        reason=data["reason"],
+        components=data.get("components") or [],
+        actor=actor,
+    )
 
 
 def _resolve(data: dict[str, Any], actor: actors.Actor) -> Incident:
@@ -91,6 +120,20 @@ INCIDENT_ACK = Action(
     apply=_ack,
     said=lambda incident: f"Acknowledged incident #{incident.pk}.",
 )
+INCIDENT_CONFIRM_BREACH = Action(
+    command=("confirm-breach",),
+    help="confirm a breach on incident ID: public, critical, rollback recommended",
+    perm=actors.ACK,
+    form=ConfirmBreachForm,
+    positional=("id",),
+    options={"components": "--component"},
+    apply=_confirm_breach,
+    said=lambda incident: (
+        f"Breach confirmed on incident #{incident.pk}: public and "
+        f'{incident.impact}. Roll back: midas launch rollback --reason "breach confirmed on '
+        f'incident #{incident.pk}"'
+    ),
+)
 INCIDENT_RESOLVE = Action(
     command=("resolve",),
     help="resolve incident ID",
@@ -101,4 +144,4 @@ INCIDENT_RESOLVE = Action(
     said=lambda incident: f"Resolved incident #{incident.pk}.",
 )
 
-ACTIONS = [INCIDENT_OPEN, INCIDENT_ACK, INCIDENT_RESOLVE]
+ACTIONS = [INCIDENT_OPEN, INCIDENT_ACK, INCIDENT_CONFIRM_BREACH, INCIDENT_RESOLVE]

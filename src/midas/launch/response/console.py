@@ -1,8 +1,9 @@
-"""``/ops/launch/incidents``: open incidents with their escalation (level, notices,
-acknowledgement), acknowledge and resolve buttons, a form to open one; the rollback
-triggers' current values against their conditions; the firings history. Opening,
-acknowledging and resolving are the actions of ``response.actions``, which ``midas incident``
-runs too: the same form, permission and service."""
+"""``/ops/launch/incidents``: open incidents (staff-only ones marked) with their escalation
+(level, notices, acknowledgement), acknowledge, confirm-breach and resolve buttons, a form
+to open one; the rollback triggers' current values against their conditions; the firings
+history. Opening, acknowledging, confirming a breach and resolving are the actions of
+``response.actions``, which ``midas incident`` runs too: the same form, permission and
+service."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from midas.launch.console import launch_view, refused, with_url
 from midas.launch.models import TriggerFiring
 from midas.launch.response.actions import (
     INCIDENT_ACK,
+    INCIDENT_CONFIRM_BREACH,
     INCIDENT_OPEN,
     INCIDENT_RESOLVE,
     OpenForm,
@@ -94,6 +96,12 @@ def open_incident(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @launch_view(actors.ACK)
+def confirm_breach(request: HttpRequest, incident_id: int) -> HttpResponse:
+    return _post(request, INCIDENT_CONFIRM_BREACH, {"id": incident_id})
+
+
+@require_POST
+@launch_view(actors.ACK)
 def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _post(request, INCIDENT_RESOLVE, {"id": incident_id})
 
@@ -102,5 +110,10 @@ urlpatterns = [
     path("incidents", incidents, name="incidents"),
     path("incidents/open", open_incident, name="incident_open"),
     path("incidents/<int:incident_id>/ack", acknowledge, name="incident_ack"),
+    path(
+        "incidents/<int:incident_id>/confirm-breach",
+        confirm_breach,
+        name="incident_confirm_breach",
+    ),
     path("incidents/<int:incident_id>/resolve", resolve, name="incident_resolve"),
 ]

@@ -87,6 +87,13 @@ def ack_url(escalation: Escalation) -> str:
     return absolute_reverse("launch_ack:ack", ack_token(escalation))
 
 
+def incident_evidence(incident: Incident) -> list[str]:
+    """What happened (the response's selector), for the messages."""
+    from midas.launch.response.selectors import incident_evidence as evidence
+
+    return evidence(incident)
+
+
 def level_contacts(level: int) -> list[LaunchContact]:
     """The team's contacts at ``level`` (the plan's team selector)."""
     from midas.launch.plan.selectors import level_contacts as from_team
@@ -221,6 +228,8 @@ def _email_context(
         "acknowledged": escalation.acknowledged_at is not None,
         "ack_url": ack_url(escalation),
         "console_url": absolute_reverse("launch_console:incidents"),
+        "public": incident.public,
+        "what": incident_evidence(incident),
     }
 
 

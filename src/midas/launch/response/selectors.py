@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from midas.errors import AppError, ErrorCode
-from midas.launch.models import Escalation, TriggerFiring
+from midas.launch.models import Escalation, LaunchEvent, TriggerFiring
 from midas.launch.response.triggers import TRIGGERS, Reading
 from midas.status.models import Incident, IncidentStatus
 
@@ -22,6 +22,31 @@ def open_firings() -> dict[str, TriggerFiring]:
 def trigger_readings(*, now: dt.datetime | None = None) -> dict[str, Reading]:
     now = now or timezone.now()
     return {key: trigger.read(now) for key, trigger in TRIGGERS.items()}
+
+
+def incident_evidence(incident: Incident) -> list[str]:
+    """What happened, for the team's messages (never the public page): each rollback trigger
+    firing behind the incident with what it read (counts, accounts, addresses), and a
+    breach confirmed by a person."""
+    lines = []
+    for firing in TriggerFiring.objects.filter(incident=incident).order_by("fired_at", "id"):
+        details = firing.details or {}
+        summary = details.get("summary") or ", ".join(f"{k}: {v}" for k, v in details.items())
+        lines.append(f"Trigger '{firing.trigger}' fired at {firing.fired_at:%H:%M} UTC: {summary}")
+        confirmed = details.get("breach_confirmed")
+        if confirmed:
+            lines.append(f"Breach confirmed by {confirmed['by']}: {confirmed['reason']}")
+    if not any(line.startswith("Breach confirmed") for line in lines):
+        event = (
+            LaunchEvent.objects.filter(
+                action="launch.incident.breach_confirmed", details__incident=incident.pk
+            )
+            .order_by("-at")
+            .first()
+        )
+        if event is not None:
+            lines.append(f"Breach confirmed by {event.actor_label}: {event.reason}")
+    return lines
 
 
 def incident_get(incident_id: int | str) -> Incident:

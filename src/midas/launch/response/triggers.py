@@ -6,7 +6,9 @@ each reading its current value with ``read(now)`` (reads only). The worker calls
 
 - a trigger whose condition holds and has no open firing **fires**: a ``TriggerFiring``
   row (at most one open per trigger: a database constraint), a status-page incident
-  (impact per trigger, with its components), the escalation started at level 1, and the
+  (impact per trigger, with its components; staff-only, minor and with no rollback
+  recommended when the reading is not ``severe``: a security signal for review, made public
+  once the evidence indicates a breach), the escalation started at level 1, and the
   launch channel told (severity danger). Then the action of ``LaunchState.trigger_action``:
   *recommend* (the announcement says which command to run) or *execute* (the rollback runs
   at once, after the firing has committed, as ``system:trigger``);
@@ -37,6 +39,10 @@ class Reading:
     value: str  # the current value, for people
     details: dict = field(default_factory=dict)
     components: tuple[str, ...] = ()
+    # The evidence is enough for a public incident and a rollback recommendation. When a
+    # holding reading is not severe (a security signal), the firing opens a staff-only
+    # incident for review instead (``services.trigger_fire``).
+    severe: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,25 +105,22 @@ def read_error_rate(now: dt.datetime) -> Reading:
 
 
 def read_security(now: dt.datetime) -> Reading:
-    from midas.launch.response.security_signals import (
-        lockout_burst,
-        security_reading,
-        signal_window,
-    )
+    from midas.launch.response.security_signals import lockout_burst, security_reading
 
     reading = security_reading(now=now)
-    window = int(signal_window().total_seconds() // 60)
-    value = f"{reading.lockouts} lockout(s) in {window} min"
-    if reading.new_address_logins:
-        value += "; staff sign-in from a new address: " + ", ".join(reading.new_address_logins)
     return Reading(
         holding=reading.holding,
-        value=value,
+        value=reading.summary,
         details={
             "lockouts": reading.lockouts,
             "burst": lockout_burst(),
+            "accounts": reading.accounts,
+            "addresses": reading.addresses,
+            "staff_locked": reading.staff_locked,
             "new_address_logins": reading.new_address_logins,
+            "breach": reading.breach,
         },
+        severe=bool(reading.breach),
     )
 
 
@@ -167,12 +170,15 @@ TRIGGERS: dict[str, Trigger] = {
         Trigger(
             key="security",
             title="Security signal",
-            threshold="a lockout burst (default 5 in 10 min), or staff sign-in from a new address",
+            threshold="a lockout burst (default 5 in 10 min), a staff account locked out or a "
+            "staff sign-in from a new address (for review, staff only); public with a rollback "
+            "only when a staff account looks compromised or a person confirms a breach",
             impact=IncidentImpact.CRITICAL,
             components=(),
             read=read_security,
             public_title="Investigating a service issue",
-            doc="The plan's 'security breach detected' (midas.launch.response.security_signals).",
+            doc="The plan's 'security breach detected' (midas.launch.response.security_signals): "
+            "a signal is reviewed by staff first; only breach evidence goes public.",
         ),
         Trigger(
             key="integrity",

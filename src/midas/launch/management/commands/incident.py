@@ -1,5 +1,5 @@
-"""``midas incident list | open | ack | resolve``: incidents as the launch team handles
-them — the status page, the escalation matrix and the launch channel together
+"""``midas incident list | open | ack | confirm-breach | resolve``: incidents as the launch
+team handles them — the status page, the escalation matrix and the launch channel together
 (docs/explanation/launch-triggers-escalation.md). ``open``, ``ack`` and ``resolve`` are the
 actions of ``response.actions``, which the console runs too. A refused action prints its
 code and exits 2."""
@@ -16,7 +16,7 @@ from midas.launch.response.selectors import incident_rows
 
 
 class Command(BaseCommand):
-    help = "Launch incidents: list, open, acknowledge, resolve."
+    help = "Launch incidents: list, open, acknowledge, confirm a breach, resolve."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
@@ -43,12 +43,13 @@ def list_incidents(options: dict, out) -> int:
         return 0
     w(
         f"{'ID':>5}  {'IMPACT':<9} {'STATUS':<14} {'AGE':>6}  {'LEVEL':<5}  "
-        f"{'ACKNOWLEDGED BY':<28} TITLE"
+        f"{'ACKNOWLEDGED BY':<28} {'SHOWN':<10} TITLE"
     )
     for row in rows:
         i = row.incident
         w(
             f"{i.pk:>5}  {i.impact:<9} {i.status:<14} {row.age_minutes:>4}m  "
-            f"{row.level or '-'!s:<5}  {row.acknowledged_by or '-':<28} {i.title}"
+            f"{row.level or '-'!s:<5}  {row.acknowledged_by or '-':<28} "
+            f"{'public' if i.public else 'staff only':<10} {i.title}"
         )
     return 0
