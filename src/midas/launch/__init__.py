@@ -25,9 +25,11 @@ its reads in ``selectors.py``, its records in ``models.py``, and, where it has t
   ``gonogo_record``, ``signoff_add``.
 - ``response``: rollback ``triggers`` (a registry) with ``integrity`` checks and
   ``security_signals``, incidents, the ``escalation`` matrix. Writes:
-  ``triggers_evaluate`` (``trigger_fire``, ``trigger_clear``), ``incident_declare``,
-  ``incident_close``; ``escalation.escalation_start``, ``escalation_tick``,
-  ``incident_acknowledge``; ``security_signals.lockout_record``, ``staff_login_record``.
+  ``triggers_evaluate`` (``trigger_fire``, ``trigger_escalate``, ``trigger_clear``; a
+  security signal is reviewed staff-only first), ``incident_declare``,
+  ``incident_confirm_breach``, ``incident_close``; ``escalation.escalation_start``,
+  ``escalation_tick``, ``incident_acknowledge``; ``security_signals.lockout_record``,
+  ``staff_login_record``.
 - ``rollback``: back to the last good state, each step recorded (``preview``, ``steps``,
   ``export``). Writes: ``rollback_run``.
 - ``smoke``: launch day's core system checks over real HTTP (``journey``, ``client``,

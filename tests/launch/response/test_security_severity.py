@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
+import types
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
-from midas.launch.models import EscalationNotice, LaunchEvent, SecuritySignal, SignalKind
+from midas.launch.models import (
+    EscalationNotice,
+    LaunchEvent,
+    LaunchState,
+    RollbackRun,
+    SecuritySignal,
+    SignalKind,
+)
 from midas.launch.response.security_signals import lockout_record, staff_login_record
 from midas.launch.response.services import triggers_evaluate
 from midas.launch.state.selectors import forget
@@ -261,3 +270,34 @@ def _review_incident() -> Incident:
         lockout_record(email=f"guest{i}@example.com", ip="198.51.100.4", scope="pair")
     [firing] = triggers_evaluate()
     return firing.incident
+
+
+def test_with_execute_a_review_rolls_nothing_back_a_breach_does(monkeypatch, pinned):
+    calls = []
+
+    def rollback_run(*, actor, reason, **kwargs):
+        calls.append(reason)
+        return RollbackRun.objects.create(
+            started_at=T0, actor_label=actor.label, reason=reason, ok=True
+        )
+
+    fake = types.ModuleType("midas.launch.rollback.services")
+    fake.rollback_run = rollback_run  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "midas.launch.rollback.services", fake)
+    LaunchState.objects.update_or_create(pk=1, defaults={"trigger_action": "execute"})
+    forget()
+
+    staff = a_staff_account_with_a_known_address()
+    for i in range(5):
+        lockout_record(email=f"guest{i}@example.com", ip="198.51.100.4", scope="pair", at=T0)
+    [firing] = triggers_evaluate(now=T0 + M)
+    assert firing.action == "execute" and calls == []  # customers' lockouts: no rollback
+    assert "executing the rollback" not in channel()
+
+    lockout_record(email=staff.email, ip="198.51.100.4", scope="pair", at=T0 + M)
+    staff_login_record(user=staff, ip="192.0.2.200", at=T0 + 2 * M)
+    triggers_evaluate(now=T0 + 3 * M)
+    assert len(calls) == 1 and calls[0].startswith("rollback trigger security:")
+    firing.refresh_from_db()
+    assert firing.rollback_id == RollbackRun.objects.get().pk
+    assert "executing the rollback now" in channel("launch.trigger.escalated")
