@@ -167,3 +167,17 @@ def test_a_repeated_enqueue_with_the_same_key_writes_once(pager):
     two = trigger(dedupe_key="page:1")
     assert one.pk == two.pk and OutboxMessage.objects.count() == 1
     assert json.loads(one.body_text)["event_action"] == "trigger"
+
+
+def test_the_staff_mailbox_and_the_admin_show_the_pages(pager, client, django_user_model):
+    message = trigger()
+    staff = django_user_model.objects.create_superuser(
+        email="ops@midas.example", password="x-long-password-1"
+    )
+    client.force_login(staff)
+    html = client.get("/staff/mailbox/").content.decode()
+    assert "Pages (PagerDuty)" in html and DEDUP in html and "pagerduty.trigger" in html
+    page = client.get(f"/admin/notifications/outboxmessage/{message.pk}/change/")
+    assert page.status_code == 200 and "&quot;event_action&quot;: &quot;trigger&quot;" in (
+        page.content.decode()
+    )

@@ -39,6 +39,13 @@ def slack_messages(*, limit: int = 20) -> QuerySet[OutboxMessage]:
     ]
 
 
+def pagerduty_messages(*, limit: int = 20) -> QuerySet[OutboxMessage]:
+    """The newest PagerDuty events of the outbox (pages, acknowledgements, resolutions)."""
+    return OutboxMessage.objects.filter(channel=OutboxChannel.PAGERDUTY).order_by(
+        "-created_at", "-id"
+    )[:limit]
+
+
 def outbox_counts() -> dict[str, int]:
     """How many outbox messages are in each state (every state present, zero or not)."""
     counts = dict.fromkeys(OutboxStatus.values, 0)

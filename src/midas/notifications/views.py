@@ -22,7 +22,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from midas.notifications.printing import SHOWN_HEADERS
-from midas.notifications.selectors import mailbox_message, mailbox_messages, slack_messages
+from midas.notifications.selectors import (
+    mailbox_message,
+    mailbox_messages,
+    pagerduty_messages,
+    slack_messages,
+)
 
 PAGE_SIZE = 50
 # The policy of an email's own document, framed by the mailbox's and the admin's pages
@@ -74,6 +79,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "to": to,
         "slack": slack_messages(limit=20),
+        "pages": pagerduty_messages(limit=20),
     }
     return render(request, "notifications/mailbox_list.html", context)
 
