@@ -280,7 +280,7 @@ def test_a_staff_only_incident_is_on_no_public_document(client, busy_day):
         public=False,
     )
     html = client.get("/status").content.decode()
-    assert "203.0.113.7" not in html and "Review:" not in html
+    assert "203.0.113.7" not in html and "Review:" not in html and "Incident: " not in html
     summary = client.get("/status/summary.json").json()
     assert [i["name"] for i in summary["incidents"]] == ["Card payments failing"]
     website = next(c for c in summary["components"] if c["name"] == "Website")
@@ -297,3 +297,4 @@ def test_a_staff_only_incident_is_on_no_public_document(client, busy_day):
     website = next(c for c in summary["components"] if c["name"] == "Website")
     assert (website["status"], summary["status"]["indicator"]) == ("major_outage", "critical")
     assert client.get(f"/status/incidents/{hidden.pk}").status_code == 200
+    assert "Incident: Investigating a service issue" in client.get("/status").content.decode()
