@@ -14,9 +14,10 @@ registry (``midas.backups.keep``) from ``launch.receivers``, so every restore â€
 - who is in the launch's staff groups (``midas launch team grant`` / ``revoke``).
 
 ``save()`` serialises them (Django's serialisers, primary keys kept) just before the restore;
-``put_back()`` deletes those tables' rows from the restored database and loads the saved rows
-in the same transaction, so the launch is exactly as it was before the restore. Sequences are
-moved past the loaded keys. A link to a row the restore removed (an account created after
+``put_back()`` deletes those tables' rows from the restored database and inserts the saved
+rows in batches (no signal is sent: nothing happens, rows are put back), in the same
+transaction, so the launch is exactly as it was before the restore. Sequences are moved
+past the loaded keys. A link to a row the restore removed (an account created after
 the backup) is cleared when the column allows it; a record that cannot be without it (a
 sign-off by such an account) is left out and named in the summary (it stays in the saved
 file and in the safety backup).
@@ -167,6 +168,7 @@ def put_back(saved: dict[str, Any]) -> str:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
     Incident.objects.filter(pk__in=incidents_gone).delete()
     counts: dict[str, int] = defaultdict(int)
+    batches: dict[type[models.Model], list[models.Model]] = defaultdict(list)
     for d in loaded:
         key = (d.object._meta.label, d.object.pk)
         if key not in present:
@@ -179,8 +181,14 @@ def put_back(saved: dict[str, Any]) -> str:
         m2m: dict[str, Any] = d.m2m_data or {}
         for name, values in list(m2m.items()):
             m2m[name] = [v for v in values if found(d.object._meta.get_field(name), v)]
-        d.save()
+        if m2m:
+            _insert(type(d.object), batches.pop(type(d.object), []))  # in order
+            d.save()  # with its many-to-many rows
+        else:
+            batches[type(d.object)].append(d.object)
         counts[d.object._meta.label] += 1
+    for model, objs in batches.items():
+        _insert(model, objs)
     _reset_sequences(kept_models)
     members_gone = _put_back_members(saved.get("groups") or {})
     total = sum(counts.values())
@@ -198,6 +206,19 @@ def put_back(saved: dict[str, Any]) -> str:
             + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
         )
     return summary
+
+
+def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Insert the rows as saved (keys, times, everything: ``raw``, as ``loaddata`` does), in
+    batches; no signal is sent (nothing happened: the rows are put back)."""
+    if not objs:
+        return
+    fields = list(model._meta.local_concrete_fields)
+    size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
+    for start in range(0, len(objs), size):
+        model._base_manager._insert(  # type: ignore[attr-defined]
+            objs[start : start + size], fields=fields, raw=True, using=connection.alias
+        )
 
 
 def _links(obj: models.Model) -> list[models.Field]:
