@@ -174,6 +174,7 @@ def test_both_sides_reach_the_same_service_with_the_same_values(client, operator
         "body": "Stripe latency",
         "impact": "critical",
         "components": ["payments"],
+        "public": True,  # not --staff-only, and the box left unticked
         "actor": operator.email,
     }
     for made in (from_cli, from_console):

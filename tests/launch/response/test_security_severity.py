@@ -301,3 +301,32 @@ def test_with_execute_a_review_rolls_nothing_back_a_breach_does(monkeypatch, pin
     firing.refresh_from_db()
     assert firing.rollback_id == RollbackRun.objects.get().pk
     assert "executing the rollback now" in channel("launch.trigger.escalated")
+
+
+def test_a_person_may_open_a_staff_only_incident(client, operator, pinned):
+    code, out, _ = run(
+        "incident",
+        "open",
+        "--title",
+        "Suspicious admin activity",
+        "--body",
+        "Looking.",
+        "--impact",
+        "major",
+        "--staff-only",
+        "--by",
+        operator.email,
+    )
+    assert code == 0 and "staff only" in out
+    incident = Incident.objects.get()
+    assert incident.public is False
+    assert client.get("/status/summary.json").json()["incidents"] == []
+    assert "staff only" in channel("launch.incident.opened")
+    client.force_login(operator)
+    response = client.post(
+        "/ops/launch/incidents/open",
+        {"title": "Odd refunds", "body": "Looking.", "impact": "minor", "staff_only": "on"},
+    )
+    assert response.status_code == 302
+    assert Incident.objects.get(title="Odd refunds").public is False
+    assert 'name="staff_only"' in client.get("/ops/launch/incidents").content.decode()

@@ -44,6 +44,11 @@ class OpenForm(forms.Form):
         error_messages={"invalid_choice": "Unknown component: %(value)s."},
         help_text="a status page component's key (repeat for more)",
     )
+    staff_only = forms.BooleanField(
+        required=False,
+        help_text="for the team only: not on the public status page (confirm-breach makes "
+        "it public)",
+    )
 
 
 class AckForm(forms.Form):
@@ -79,6 +84,7 @@ def _open(data: dict[str, Any], actor: actors.Actor) -> Incident:
         body=data["body"],
         impact=data["impact"],
         components=data["components"],
+        public=not data.get("staff_only"),
         actor=actor,
     )
 
@@ -109,7 +115,10 @@ INCIDENT_OPEN = Action(
     form=OpenForm,
     options={"components": "--component"},
     apply=_open,
-    said=lambda incident: f"Opened incident #{incident.pk} ({incident.impact}); level 1 told.",
+    said=lambda incident: (
+        f"Opened incident #{incident.pk} ({incident.impact}"
+        f"{'' if incident.public else ', staff only'}); level 1 told."
+    ),
 )
 INCIDENT_ACK = Action(
     command=("ack",),

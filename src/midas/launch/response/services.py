@@ -318,13 +318,20 @@ def incident_declare(
     impact: str,
     actor: actors.Actor,
     components: Iterable[str] = (),
+    public: bool = True,
     now: dt.datetime | None = None,
 ) -> Incident:
-    """Open a status-page incident and start its escalation (level 1 told now)."""
+    """Open a status-page incident and start its escalation (level 1 told now).
+    ``public=False``: for the team only, never on the public pages."""
     actors.require(actor, actors.ACK)
     now = now or timezone.now()
     incident = incident_open(
-        title=title, body=body, impact=impact, components=list(components), at=now
+        title=title,
+        body=body,
+        impact=impact,
+        components=list(components),
+        at=now,
+        public=public,
     )
     audit.record(
         "launch.incident.opened",
@@ -333,10 +340,13 @@ def incident_declare(
         at=now,
         incident=incident.pk,
         impact=impact,
+        public=public,
     )
+    shown = "" if public else ", staff only: not on the public status page"
     announce(
         event="launch.incident.opened",
-        text=f"Incident #{incident.pk} opened by {actor.label}: {incident.title} ({impact}).",
+        text=f"Incident #{incident.pk} opened by {actor.label}: {incident.title} "
+        f"({impact}{shown}).",
         severity="danger"
         if impact in (IncidentImpact.MAJOR, IncidentImpact.CRITICAL)
         else "warning",
