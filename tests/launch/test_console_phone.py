@@ -119,10 +119,13 @@ def test_the_overview_on_a_phone_acknowledges_and_refreshes(browser, live_server
         page.screenshot(path=str(SCREENSHOT / "console-phone-full.png"), full_page=True)
         page.locator("#situation").screenshot(path=str(SCREENSHOT / "console-phone-situation.png"))
 
-        # The page fetches its "now" part again: a new incident shows without a reload.
+        # The page fetches its "now" part again: a new incident shows without a reload, and
+        # the go/no-go's reasons, opened, stay open.
+        page.locator('details[data-keep="gonogo-reasons"] summary').click()
         second = incident_open(title="Search is slow", body="Looking", impact="minor", at=NOW)
         expect(page.get_by_text("Search is slow")).to_be_visible(timeout=20_000)
         expect(page.locator("#now-status")).to_contain_text("Refreshed at")
+        expect(page.locator('details[data-keep="gonogo-reasons"]')).to_have_attribute("open", "")
 
         button = page.get_by_role("button", name=f"Acknowledge #{room.pk}")
         button.click()

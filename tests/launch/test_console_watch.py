@@ -15,6 +15,7 @@ from midas.launch import actors, audit
 from midas.launch.models import (
     Escalation,
     GoNoGoRecord,
+    LaunchEvent,
     LaunchRole,
     ScheduleStep,
     SignOff,
@@ -84,10 +85,13 @@ def day(coordinator):
 
 def test_the_fragment_leads_with_what_matters_now(client, operator, day):
     client.force_login(operator)
+    events = LaunchEvent.objects.count()
     response = client.get("/ops/launch/now")
     assert response.status_code == 200
     html = response.content.decode()
     assert "<html" not in html  # a fragment, to swap in
+    # The verdict is evaluated, never recorded; reading the page writes nothing.
+    assert not GoNoGoRecord.objects.exists() and LaunchEvent.objects.count() == events
     # The open incident, the trigger behind it, its level and age, and the button.
     assert f"#{day.pk} Checkout errors" in html and "Error rate trigger firing" in html
     assert "Level 1" in html and "20 min" in html

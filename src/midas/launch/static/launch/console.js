@@ -48,7 +48,15 @@
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.text();
     }).then(function (html) {
+      // What someone opened stays open (the go/no-go's reasons) across the swap.
+      var open = Array.prototype.map.call(box.querySelectorAll("details[open][data-keep]"), function (d) {
+        return d.getAttribute("data-keep");
+      });
       box.innerHTML = html;
+      open.forEach(function (key) {
+        var again = box.querySelector('details[data-keep="' + key + '"]');
+        if (again) again.open = true;
+      });
       say("Refreshed at " + clock() + ".", false);
     }).catch(function (error) {
       say("Could not refresh at " + clock() + " (" + error.message + "); what you see may be old. Trying again.", true);
