@@ -14,6 +14,7 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 
+from midas.launch import actors
 from midas.launch.models import (
     EscalationNotice,
     LaunchEvent,
@@ -23,7 +24,7 @@ from midas.launch.models import (
     SignalKind,
 )
 from midas.launch.response.security_signals import lockout_record, staff_login_record
-from midas.launch.response.services import triggers_evaluate
+from midas.launch.response.services import incident_close, triggers_evaluate
 from midas.launch.state.selectors import forget
 from midas.notifications.models import OutboxChannel, OutboxMessage
 from midas.status.models import Incident
@@ -330,3 +331,23 @@ def test_a_person_may_open_a_staff_only_incident(client, operator, pinned):
     assert response.status_code == 302
     assert Incident.objects.get(title="Odd refunds").public is False
     assert 'name="staff_only"' in client.get("/ops/launch/incidents").content.decode()
+
+
+def test_a_breach_after_the_review_was_resolved_opens_a_public_incident(operator, pinned):
+    staff = a_staff_account_with_a_known_address()
+    for i in range(5):
+        lockout_record(email=f"guest{i}@example.com", ip="198.51.100.4", scope="pair", at=T0)
+    [firing] = triggers_evaluate(now=T0 + M)
+    review = firing.incident
+    incident_close(
+        incident=review, body="Customers mistyping.", actor=actors.of_user(operator, "cli")
+    )
+    lockout_record(email=staff.email, ip="198.51.100.4", scope="pair", at=T0 + 2 * M)
+    staff_login_record(user=staff, ip="192.0.2.200", at=T0 + 3 * M)
+    triggers_evaluate(now=T0 + 4 * M)
+    firing.refresh_from_db()
+    assert firing.incident_id != review.pk
+    incident = firing.incident
+    assert (incident.public, incident.impact, incident.is_open) == (True, "critical", True)
+    review.refresh_from_db()
+    assert not review.public  # the resolved review stays internal

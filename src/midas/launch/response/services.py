@@ -205,6 +205,16 @@ def trigger_escalate(
             components=_components(trigger, reading),
             at=now,
         )
+    else:  # the review was resolved (or deleted) while the signals went on: a new incident
+        incident = incident_open(
+            title=trigger.public_title,
+            body=PUBLIC_BODY,
+            impact=trigger.impact,
+            components=_components(trigger, reading),
+            at=now,
+        )
+        firing.incident = incident
+        firing.save(update_fields=["incident"])
     audit.record(
         "launch.trigger.escalated",
         actor=actors.system("trigger"),
@@ -223,8 +233,7 @@ def trigger_escalate(
         fields={"trigger": trigger.key, "incident": firing.incident_id, "action": firing.action},
         dedupe_key=f"trigger-escalated:{firing.pk}",
     )
-    if incident is not None and incident.is_open:
-        escalation_start(incident=incident, now=now)
+    escalation_start(incident=incident, now=now)
     return firing
 
 
