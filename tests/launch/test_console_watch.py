@@ -172,3 +172,25 @@ def test_an_approved_no_go_reads_as_such(client, executive, groups):
     client.force_login(executive)
     html = client.get("/ops/launch/gonogo").content.decode()
     assert "Executive approved the NO-GO" in html and "✓" not in html
+
+
+def test_the_fragment_costs_the_same_for_many_incidents(client, operator, day):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(operator)
+
+    def cost() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/ops/launch/now").status_code == 200
+        return len(queries.captured_queries)
+
+    cost()  # the first request of a session pays for its own bits
+    one = cost()
+    for i in range(8):
+        opened = NOW - dt.timedelta(minutes=i)
+        escalation_start(
+            incident=incident_open(title=f"Slow {i}", body="b", impact="minor", at=opened),
+            now=opened,
+        )
+    assert cost() == one
