@@ -140,6 +140,7 @@ def test_the_overview_on_a_phone_acknowledges_and_refreshes(browser, live_server
         page.goto(origin + "/ops/launch/incidents")
         expect(page.get_by_text("Search is slow").first).to_be_visible()
         assert page.evaluate(WIDTH) <= PHONE["width"]
+        page.locator("#incidents").screenshot(path=str(SCREENSHOT / "console-phone-incidents.png"))
         assert second.pk
     finally:
         page.screenshot(path=str(SCREENSHOT / "console-phone-after.png"), full_page=True)
