@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from midas.launch.gonogo.criteria import p95_target_ms
 from midas.launch.gonogo.selectors import Evaluation, gonogo_evaluate
 from midas.launch.models import (
     GateMode,
@@ -159,6 +160,7 @@ def slo_lines(window: str, *, now: dt.datetime) -> list[SloLine]:
     figures = slo.window_figures(window, now=now)
     goal = slo.targets()
     passes = figures.passes(goal)
+    p95_goal = p95_target_ms()  # the go/no-go's p95 threshold
     return [
         SloLine("Uptime", _pct(figures.uptime_pct, 3), f"≥ {goal.uptime_pct:g}%", passes["uptime"]),
         SloLine(
@@ -168,7 +170,12 @@ def slo_lines(window: str, *, now: dt.datetime) -> list[SloLine]:
             passes["error_rate"],
         ),
         SloLine("Average response", _ms(figures.avg_ms), f"< {goal.avg_ms:,.0f} ms", passes["avg"]),
-        SloLine("p95 response", _ms(figures.p95_ms), "", None),
+        SloLine(
+            "p95 response",
+            _ms(figures.p95_ms),
+            f"< {p95_goal:,.0f} ms",
+            None if figures.p95_ms is None else figures.p95_ms < p95_goal,
+        ),
     ]
 
 
