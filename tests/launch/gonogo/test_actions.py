@@ -26,8 +26,8 @@ def quiet(settings, monkeypatch):
 
 @pytest.fixture
 def record(system_actor):
-    LaunchRole.objects.create(key="executive")
-    LaunchRole.objects.create(key="qa")
+    LaunchRole.objects.create(key="executive", signs_gonogo=True)
+    LaunchRole.objects.create(key="qa", signs_gonogo=True)
     return services.gonogo_record(actor=system_actor)
 
 
@@ -43,7 +43,7 @@ def launch(*args: str) -> tuple[int, str, str]:
 
 # (command line after "gonogo sign ID", console data): the same bad value on both sides
 BAD = [
-    (("--role", "ceo", "--approve"), {"role": "ceo", "verdict": "approve"}),  # the service's
+    (("--role", "janitor", "--approve"), {"role": "janitor", "verdict": "approve"}),  # service
     (("--role", "executive", "--reject"), {"role": "executive", "verdict": "reject"}),  # no note
     (
         ("--role", "executive", "--approve", "--note", "x" * 1001),
@@ -64,9 +64,9 @@ def test_the_same_bad_sign_off_is_refused_on_both_sides(client, executive, recor
 
 def test_an_unknown_role_is_the_services_refusal_not_argparse(executive, record):
     code, _, err = launch(
-        "gonogo", "sign", str(record.pk), "--role", "ceo", "--approve", "--by", executive.email
+        "gonogo", "sign", str(record.pk), "--role", "janitor", "--approve", "--by", executive.email
     )
-    assert code == 2 and "refused (invalid_input): Unknown role 'ceo'" in err
+    assert code == 2 and "refused (invalid_input): 'janitor' does not sign the go/no-go" in err
 
 
 def test_without_the_permission_both_sides_refuse(client, executive, operator, record):
@@ -99,7 +99,7 @@ def test_staff_without_the_launch_view_are_refused_on_both_sides(client, concier
 def test_both_sides_reach_the_same_service_with_the_same_values(
     client, coordinator, executive, monkeypatch
 ):
-    LaunchRole.objects.create(key="executive")
+    LaunchRole.objects.create(key="executive", signs_gonogo=True)
     seen: dict[str, list[dict]] = {}
     for name in ("gonogo_record", "signoff_add"):
         real = getattr(services, name)

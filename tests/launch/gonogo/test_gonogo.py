@@ -57,7 +57,8 @@ def team_mail(settings):
 
 
 def role(key: str) -> LaunchRole:
-    return LaunchRole.objects.get_or_create(key=key)[0]
+    """A role that signs the go/no-go (which roles sign is data: ``signs_gonogo``)."""
+    return LaunchRole.objects.get_or_create(key=key, defaults={"signs_gonogo": True})[0]
 
 
 def test_go_when_everything_passes(all_green):
@@ -261,9 +262,11 @@ def test_a_role_without_linked_contacts_is_signed_by_sign_off_holders(record, ex
 def test_sign_off_refusals(record, executive, system_actor):
     as_exec = actors.of_user(executive, "cli")
     role("qa")
+    LaunchRole.objects.create(key="pr", signs_gonogo=False)
     cases = [
         (dict(role_key="qa", actor=as_exec, approve=False, note=" "), ErrorCode.INVALID_INPUT),
-        (dict(role_key="ceo", actor=as_exec, approve=True), ErrorCode.INVALID_INPUT),
+        (dict(role_key="janitor", actor=as_exec, approve=True), ErrorCode.INVALID_INPUT),
+        (dict(role_key="pr", actor=as_exec, approve=True), ErrorCode.INVALID_INPUT),  # no signer
         (dict(role_key="marketing", actor=as_exec, approve=True), ErrorCode.NOT_FOUND),
         (dict(role_key="qa", actor=system_actor, approve=True), ErrorCode.FORBIDDEN),
     ]

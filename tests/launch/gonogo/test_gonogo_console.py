@@ -59,14 +59,15 @@ def test_the_record_page_shows_the_open_low_ratings(client, executive, system_ac
 
 
 def test_executive_views_and_signs_but_does_not_record(client, executive, record):
-    LaunchRole.objects.create(key="executive")
+    LaunchRole.objects.create(key="executive", signs_gonogo=True)
+    LaunchRole.objects.create(key="pr")  # does not sign the go/no-go: not offered
     client.force_login(executive)
     page = client.get("/ops/launch/gonogo").content.decode()
     assert "Keep a record" not in page
     assert client.post("/ops/launch/gonogo/record").status_code == 403
     assert GoNoGoRecord.objects.count() == 1
     detail = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
-    assert '<option value="executive">' in detail
+    assert '<option value="executive">' in detail and '<option value="pr">' not in detail
     no_note = client.post(
         f"/ops/launch/gonogo/{record.pk}/sign", {"role": "executive", "verdict": "reject"}
     )
@@ -87,7 +88,7 @@ def test_executive_views_and_signs_but_does_not_record(client, executive, record
 
 
 def test_sign_refusals_change_nothing(client, operator, record):
-    role = LaunchRole.objects.create(key="qa")
+    role = LaunchRole.objects.create(key="qa", signs_gonogo=True)
     client.force_login(operator)
     forbidden = client.post(
         f"/ops/launch/gonogo/{record.pk}/sign", {"role": "qa", "verdict": "approve"}

@@ -15,7 +15,6 @@ from midas.launch.models import (
     LaunchEvent,
     LaunchRole,
     Phase,
-    RoleKey,
     ScheduleStep,
     StepStatus,
     VendorContact,
@@ -43,7 +42,9 @@ def test_init_loads_every_default_item_step_role_and_vendor(coordinator_actor):
     assert set(ScheduleStep.objects.values_list("key", flat=True)) == {
         spec.key for spec in plan_data.STEPS
     }
-    assert set(LaunchRole.objects.values_list("key", flat=True)) == set(RoleKey.values)
+    assert set(LaunchRole.objects.values_list("key", flat=True)) == {
+        spec.key for spec in plan_data.ROLES
+    }
     assert set(VendorContact.objects.values_list("service", flat=True)) == {
         "payments",
         "email",
@@ -65,7 +66,10 @@ def test_init_loads_every_default_item_step_role_and_vendor(coordinator_actor):
         "qa": 1,
         "cs_lead": 2,
         "marketing": 2,
-        "executive": 3,
+        "ceo": 3,
+        "cto": 3,
+        "legal": 0,
+        "pr": 0,
     }
     assert launch_state(fresh=True).launch_date == dt.date(2027, 3, 14)
     assert LaunchEvent.objects.filter(action="launch.plan.initialised").count() == 1
@@ -220,7 +224,7 @@ def test_item_update_edits_and_refuses_bad_input(plan):
     assert (item.title, item.owner_role.key, item.due_at) == ("Docs final", "qa", due)
     event = LaunchEvent.objects.get(action="launch.plan.item_updated")
     assert set(event.details["changes"]) == {"title", "owner_role", "due_at"}
-    for bad in ({"title": " "}, {"owner_role": "ceo"}, {"auto_check": "nonsense"}):
+    for bad in ({"title": " "}, {"owner_role": "janitor"}, {"auto_check": "nonsense"}):
         with pytest.raises(AppError):
             plan_services.item_update(item=item, actor=plan, **bad)
     item.refresh_from_db()

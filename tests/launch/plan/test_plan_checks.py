@@ -135,15 +135,25 @@ def test_freeze_in_force(coordinator_actor):
 
 
 def test_launch_team_assigned(coordinator_actor, coordinator):
-    from midas.launch.models import RoleKey
+    from midas.launch.plan.data import ROLES
 
+    assert not run_check("launch_team_assigned").ok  # no roles yet
+    team_services.roles_ensure()
     result = run_check("launch_team_assigned")
     assert not result.ok and "Launch coordinator" in result.evidence
-    for key in RoleKey.values:
+    for spec in ROLES:
+        on_call = spec.escalation_level == 0  # legal, PR: a named contact is enough
         team_services.contact_set(
-            role=key, name=f"{key} person", actor=coordinator_actor, user_email=coordinator.email
+            role=spec.key,
+            name=f"{spec.key} person",
+            actor=coordinator_actor,
+            user_email="" if on_call else coordinator.email,
         )
     assert run_check("launch_team_assigned").ok
+    team_services.contact_remove(role="legal", actor=coordinator_actor)
+    result = run_check("launch_team_assigned")
+    assert not result.ok and result.evidence == "no contact named: Legal"
+    team_services.contact_set(role="legal", name="Counsel", actor=coordinator_actor)
     team_services.contact_set(role="qa", name="QA without account", actor=coordinator_actor)
     result = run_check("launch_team_assigned")
     assert not result.ok and "QA manager" in result.evidence

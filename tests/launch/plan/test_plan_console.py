@@ -76,7 +76,7 @@ def test_coordinator_ticks_with_a_note(client, coordinator, loaded):
             {"title": "T", "due": "next tuesday"},
             400,
         ),
-        ("/ops/launch/plan/item/t7-wed-staff-training/edit", {"title": "T", "owner": "ceo"}, 400),
+        ("/ops/launch/plan/item/t7-wed-staff-training/edit", {"title": "T", "owner": "nope"}, 400),
         ("/ops/launch/plan/item/no-such-item/tick", {"status": "done", "note": "n"}, 404),
         ("/ops/launch/plan/step/d0-0900-optimisation/skip", {"reason": ""}, 400),
         ("/ops/launch/plan/step/d0-0900-optimisation/edit", {"at": "9am", "title": "T"}, 400),

@@ -60,8 +60,11 @@ STAFF = {
     "qa": ("qa@drill.midas.example", "operations"),
     "cs_lead": ("cs-lead@drill.midas.example", "concierge"),
     "marketing": ("marketing@drill.midas.example", "concierge"),
-    "executive": ("executive@drill.midas.example", "executive"),
+    "ceo": ("ceo@drill.midas.example", "executive"),
+    "cto": ("cto@drill.midas.example", "executive"),
 }
+# The plan's on-call contacts (level 0: reached by name, never paged): no staff account.
+ON_CALL = {"legal": "legal@drill.midas.example", "pr": "press@drill.midas.example"}
 FAULT_ERROR_PCT = 2.0
 
 

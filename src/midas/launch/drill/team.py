@@ -1,13 +1,16 @@
 """The launch team's actions in the drill (docs/explanation/launch-drill.md): what the
-coordinator, devops, the executive and the customers do at their scripted times, each
+coordinator, devops, the CEO and CTO and the customers do at their scripted times, each
 through the launch's public functions. A mixin of ``drill.script.Script``, which supplies
 the clock, the timeline and ``attempt()``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 from midas.launch.drill.run import (
     FAULT_ERROR_PCT,
+    ON_CALL,
     PASSWORD,
     STAFF,
     book,
@@ -25,6 +28,8 @@ WAIVABLE = {"security_settings"}  # checks a development-settings scratch databa
 
 
 class Team:
+    day: dt.date  # launch day (``drill.script.Script`` sets it)
+
     def setup(self) -> None:
         from midas.demo import load_demo
 
@@ -45,7 +50,21 @@ class Team:
                 slack_handle=f"@drill-{role}",
                 user_email=email,
             )
-        self.note(f"launch team: {len(STAFF)} roles, each with a staff account")
+        for role, email in ON_CALL.items():
+            contact_set(role=role, actor=coordinator, name=f"Drill {role}", email=email)
+        shift_add = part("plan", "midas.launch.plan.team", "shift_add")
+        for hour, who in ((0, "night"), (8, "day"), (16, "evening")):  # launch day, 24 h
+            start = local(self.day, 0, 0) + dt.timedelta(hours=hour)
+            shift_add(
+                name=f"Drill CS {who}",
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=8),
+                actor=coordinator,
+            )
+        self.note(
+            f"launch team: {len(STAFF)} roles, each with a staff account; "
+            f"{len(ON_CALL)} on call; the customer-service rota covers launch day"
+        )
         self.tick_checklist()
         services.trigger_action_set(
             action="recommend",
@@ -246,7 +265,7 @@ class Team:
         if record.decision != expected:
             self.failures.append(f"go/no-go was {record.decision}, the script expected {expected}")
         if record.decision == "go":
-            for role, key in (("coordinator", "coordinator"), ("executive", "executive")):
+            for role, key in (("coordinator", "coordinator"), ("ceo", "ceo"), ("cto", "cto")):
                 actor = staff_actor(role)
                 self.clock.step(5)
                 signoff_add(record=record, role_key=key, actor=actor, approve=True, note="drill")

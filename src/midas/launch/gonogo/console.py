@@ -68,7 +68,7 @@ def record_new(request: HttpRequest) -> HttpResponse:
 def _signable_roles(actor: actors.Actor, signed: set[str]) -> list[LaunchRole]:
     return [
         role
-        for role in LaunchRole.objects.all()
+        for role in LaunchRole.objects.filter(signs_gonogo=True)  # the plan's signers
         if role.key not in signed and selectors.may_sign(actor, role)
     ]
 

@@ -87,16 +87,22 @@ def signoff_add(
     """Record ``role_key``'s approval or rejection of ``record`` (once per role; a
     rejection needs a note)."""
     note = (note or "").strip()
-    if role_key not in RoleKey.values:
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            f"Unknown role {role_key!r}; one of {', '.join(RoleKey.values)}.",
-            field="role",
-        )
     role = LaunchRole.objects.filter(key=role_key).first()
-    if role is None:
+    if role is None and role_key in RoleKey.values:
         raise AppError(
             ErrorCode.NOT_FOUND, f"No {role_key} role (midas launch plan init).", field="role"
+        )
+    if role is None or not role.signs_gonogo:  # the plan's: coordinator, CEO, CTO
+        signers = list(
+            LaunchRole.objects.filter(signs_gonogo=True)
+            .order_by("key")
+            .values_list("key", flat=True)
+        )
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"{role_key!r} does not sign the go/no-go; the roles that do: "
+            f"{', '.join(signers) or 'none (midas launch plan init)'}.",
+            field="role",
         )
     user = actor.user
     if user is None or not may_sign(actor, role):  # never the system

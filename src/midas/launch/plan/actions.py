@@ -61,7 +61,8 @@ class InitForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    role = forms.ChoiceField(choices=RoleKey.choices)
+    # roles are data: any role of the team (the service refuses an unknown one, naming them)
+    role = forms.CharField(max_length=32, help_text="coordinator, ceo, cto, legal, pr, ...")
     name = forms.CharField(max_length=120)
     email = forms.EmailField(required=False, initial="")
     phone = forms.CharField(max_length=40, required=False, initial="")
@@ -86,6 +87,41 @@ class VendorForm(forms.Form):
     phone = forms.CharField(max_length=40, required=False, initial="")
     url = forms.URLField(required=False, initial="", assume_scheme="https")
     notes = forms.CharField(max_length=2000, required=False, initial="")
+    used_for = forms.CharField(
+        max_length=200, required=False, help_text="what Midas uses the vendor for"
+    )
+
+
+class RoleForm(forms.Form):
+    key = forms.CharField(max_length=32, help_text="e.g. legal, pr, cs_night (lower case)")
+    name = forms.CharField(max_length=80, required=False, help_text="shown, e.g. Legal counsel")
+    responsibilities = forms.CharField(max_length=2000, required=False)
+    level = forms.IntegerField(
+        min_value=0,
+        max_value=3,
+        required=False,
+        help_text="escalation: 1 technical, 2 management, 3 executive, 0 not paged",
+    )
+    signs = forms.ChoiceField(
+        choices=[("", "(unchanged)"), ("yes", "yes"), ("no", "no")],
+        required=False,
+        help_text="signs the go/no-go record",
+    )
+
+
+class ShiftForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    start = forms.CharField(max_length=20, help_text="YYYY-MM-DD HH:MM, local (the plan's zone)")
+    end = forms.CharField(max_length=20, help_text="YYYY-MM-DD HH:MM, local")
+    email = forms.EmailField(required=False, initial="")
+    phone = forms.CharField(max_length=40, required=False, initial="")
+    role = forms.CharField(
+        max_length=32, required=False, initial="cs_lead", help_text="the rota's team (cs_lead)"
+    )
+
+
+class ShiftRemoveForm(forms.Form):
+    id = forms.IntegerField(min_value=1)
 
 
 class GrantForm(forms.Form):
@@ -101,6 +137,42 @@ def _init_said(summary: plan_services.InitSummary) -> str:
     ]
     lines += [f"Note: {note}" for note in summary.notes]
     return "\n".join(lines)
+
+
+def _role_set(data: dict[str, Any], actor: actors.Actor):
+    signs = data.get("signs") or ""
+    return team_services.role_set(
+        key=data["key"],
+        actor=actor,
+        name=data.get("name") or None,
+        responsibilities=data.get("responsibilities") or None,
+        escalation_level=data.get("level"),
+        signs_gonogo={"yes": True, "no": False}.get(signs),
+    )
+
+
+def _shift_add(data: dict[str, Any], actor: actors.Actor):
+    from midas.launch.plan.selectors import parse_local
+
+    return team_services.shift_add(
+        name=data["name"],
+        starts_at=parse_local(data["start"]),
+        ends_at=parse_local(data["end"]),
+        email=data.get("email") or "",
+        phone=data.get("phone") or "",
+        role=data.get("role") or RoleKey.CS_LEAD,
+        actor=actor,
+    )
+
+
+def _shift_said(shift) -> str:
+    from midas.launch.state.selectors import launch_state, local_zone
+
+    zone = local_zone(launch_state(fresh=True))
+    return (
+        f"Rota shift #{shift.pk}: {shift.name}, {shift.starts_at.astimezone(zone):%Y-%m-%d %H:%M}"
+        f" to {shift.ends_at.astimezone(zone):%Y-%m-%d %H:%M %Z}."
+    )
 
 
 def _grant(data: dict[str, Any], actor: actors.Actor) -> dict[str, Any]:
@@ -173,8 +245,41 @@ VENDOR_SET = Action(
     perm=actors.PLAN,
     form=VendorForm,
     positional=("service", "vendor"),
-    apply=lambda d, a: team_services.vendor_set(actor=a, **d),
+    # an empty "used for" keeps what the vendor is used for (the plan's text)
+    apply=lambda d, a: team_services.vendor_set(
+        actor=a, **{**d, "used_for": d.get("used_for") or None}
+    ),
     said=lambda row: f"{row.service}: {row.vendor} saved.",
+)
+ROLE_SET = Action(
+    command=("team", "role"),
+    help="add a role to the launch team, or change one (name, level, go/no-go signing)",
+    perm=actors.PLAN,
+    form=RoleForm,
+    positional=("key",),
+    apply=_role_set,
+    said=lambda role: (
+        f"{role.label} ({role.key}): level {role.escalation_level}"
+        f"{', signs the go/no-go' if role.signs_gonogo else ''}."
+    ),
+)
+SHIFT_ADD = Action(
+    command=("team", "shift", "add"),
+    help="put someone on the customer-service rota, from START to END (local)",
+    perm=actors.PLAN,
+    form=ShiftForm,
+    positional=("name",),
+    apply=_shift_add,
+    said=_shift_said,
+)
+SHIFT_REMOVE = Action(
+    command=("team", "shift", "remove"),
+    help="take shift ID off the rota",
+    perm=actors.PLAN,
+    form=ShiftRemoveForm,
+    positional=("id",),
+    apply=lambda d, a: team_services.shift_remove(shift_id=d["id"], actor=a),
+    said=lambda _: "Shift removed.",
 )
 STAFF_GRANT = Action(
     command=("team", "grant"),
@@ -186,4 +291,15 @@ STAFF_GRANT = Action(
     said=lambda d: f"{d['email']} is in the {d['group']} group.",
 )
 
-ACTIONS = [PLAN_INIT, ITEM_TICK, STEP_RUN, STEP_SKIP, CONTACT_SET, VENDOR_SET, STAFF_GRANT]
+ACTIONS = [
+    PLAN_INIT,
+    ITEM_TICK,
+    STEP_RUN,
+    STEP_SKIP,
+    CONTACT_SET,
+    VENDOR_SET,
+    ROLE_SET,
+    SHIFT_ADD,
+    SHIFT_REMOVE,
+    STAFF_GRANT,
+]

@@ -186,17 +186,31 @@ def freeze_in_force(now: dt.datetime) -> CheckResult:
 
 @plan_check("launch_team_assigned", "Every role has a primary contact linked to a staff account")
 def launch_team_assigned(now: dt.datetime) -> CheckResult:
-    from midas.launch.models import LaunchContact, RoleKey
+    """Every role that is paged (escalation level 1-3) or signs the go/no-go has a primary
+    contact linked to an active staff account; on-call roles (level 0: legal, PR) need a
+    named contact only."""
+    from midas.launch.models import LaunchContact, LaunchRole
 
+    roles = list(LaunchRole.objects.all())
+    if not roles:
+        return CheckResult(False, "no roles: load the plan (midas launch plan init)")
     linked = set(
         LaunchContact.objects.filter(
             backup=False, user__isnull=False, user__is_staff=True, user__is_active=True
         ).values_list("role__key", flat=True)
     )
-    missing = [RoleKey(k).label for k in RoleKey.values if k not in linked]
-    if missing:
-        return CheckResult(False, f"no primary contact with a staff account: {', '.join(missing)}")
-    return CheckResult(True, f"all {len(RoleKey.values)} roles have a linked primary contact")
+    named = set(LaunchContact.objects.filter(backup=False).values_list("role__key", flat=True))
+    staffed = [r for r in roles if r.escalation_level or r.signs_gonogo]
+    missing = [r.label for r in staffed if r.key not in linked]
+    unnamed = [r.label for r in roles if r not in staffed and r.key not in named]
+    if missing or unnamed:
+        parts = []
+        if missing:
+            parts.append(f"no primary contact with a staff account: {', '.join(missing)}")
+        if unnamed:
+            parts.append(f"no contact named: {', '.join(unnamed)}")
+        return CheckResult(False, "; ".join(parts))
+    return CheckResult(True, f"all {len(roles)} roles have a primary contact")
 
 
 @plan_check("worker_running", "A background worker's heartbeat in the last 2 minutes")

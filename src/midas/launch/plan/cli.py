@@ -14,11 +14,19 @@ from django.utils import timezone
 from midas.launch import actors
 from midas.launch.actions import add_commands as add_actions
 from midas.launch.cli import actor_of, add_by
-from midas.launch.models import ItemStatus, RoleKey
+from midas.launch.models import ItemStatus
 from midas.launch.plan import services as plan_services
 from midas.launch.plan import team as team_services
 from midas.launch.plan.actions import ACTIONS, item_of, step_of
-from midas.launch.plan.selectors import LEVELS, checklist, parse_local, roles, schedule, vendors
+from midas.launch.plan.selectors import (
+    LEVELS,
+    checklist,
+    parse_local,
+    roles,
+    rota,
+    schedule,
+    vendors,
+)
 from midas.launch.state.selectors import launch_state, local_zone
 
 CLOSED = {ItemStatus.DONE, ItemStatus.NOT_APPLICABLE}
@@ -79,7 +87,7 @@ def plan_show(options: dict, out) -> int:
             due = f"{item.due_at.astimezone(zone):%a %m-%d %H:%M}" if item.due_at else "-"
             if item.due_at and item.due_at < now and item.status not in CLOSED:
                 due += " OVERDUE"
-            owner = item.owner_role.get_key_display() if item.owner_role else "-"
+            owner = item.owner_role.label if item.owner_role else "-"
             auto = f" auto:{item.auto_check}" if item.auto_check else ""
             w(
                 f"  [{item.get_status_display():<14}] {item.key:<32} {item.title}"
@@ -155,7 +163,7 @@ def add_team_commands(actions) -> None:
     show.set_defaults(handler=team_show)
 
     unset = actions.add_parser("unset", help="remove ROLE's primary (or --backup) contact")
-    unset.add_argument("role", choices=RoleKey.values)
+    unset.add_argument("role", help="the role's key (midas launch team show)")
     unset.add_argument("--backup", action="store_true")
     add_by(unset)
     unset.set_defaults(handler=team_unset)
@@ -174,7 +182,8 @@ def team_show(options: dict, out) -> int:
         if row.role.escalation_level != level:
             level = row.role.escalation_level
             w(f"\nLevel {level}: {LEVELS.get(level, '')}")
-        w(f"  {row.role.get_key_display()} ({row.role.key})")
+        signs = ", signs the go/no-go" if row.role.signs_gonogo else ""
+        w(f"  {row.role.label} ({row.role.key}{signs})")
         for slot, contact in (("primary", row.primary), ("backup", row.backup)):
             if contact is None:
                 w(f"    {slot:<8} -")
@@ -191,6 +200,18 @@ def team_show(options: dict, out) -> int:
         for v in found:
             reach = " ".join(x for x in (v.name, v.email, v.phone, v.url) if x) or "-"
             w(f"  {v.service:<10} {v.vendor}: {reach}")
+            if v.used_for:
+                w(f"  {'':<10} used for: {v.used_for}")
+    shifts = rota()
+    if shifts:
+        zone = local_zone(launch_state(fresh=True))
+        w("\nCustomer-service rota")
+        for shift in shifts:
+            reach = " ".join(x for x in (shift.email, shift.phone) if x) or "-"
+            w(
+                f"  #{shift.pk:<4} {shift.starts_at.astimezone(zone):%a %d %b %H:%M} to "
+                f"{shift.ends_at.astimezone(zone):%a %d %b %H:%M %Z}  {shift.name} {reach}"
+            )
     return 0
 
 

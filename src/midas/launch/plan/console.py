@@ -10,6 +10,7 @@ need PLAN (checked here and by ``plan.team``); they are the actions of ``plan.ac
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from django import forms
@@ -23,12 +24,15 @@ from django.views.decorators.http import require_POST
 from midas.launch import actors
 from midas.launch.actions import Action
 from midas.launch.console import launch_view, post_action, post_form
-from midas.launch.models import ItemStatus, RoleKey
+from midas.launch.models import ItemStatus
 from midas.launch.plan import services as plan_services
 from midas.launch.plan.actions import (
     CONTACT_SET,
     ITEM_TICK,
     PLAN_INIT,
+    ROLE_SET,
+    SHIFT_ADD,
+    SHIFT_REMOVE,
     STAFF_GRANT,
     STEP_RUN,
     STEP_SKIP,
@@ -40,7 +44,9 @@ from midas.launch.plan.selectors import (
     checklist,
     item_by_key,
     parse_local,
+    role_choices,
     roles,
+    rota,
     schedule,
     step_by_key,
     vendors,
@@ -53,7 +59,7 @@ TEMPLATE = "launch/console/plan.html"
 
 class EditForm(forms.Form):
     title = forms.CharField(max_length=200)
-    owner = forms.ChoiceField(choices=[("", "(none)"), *RoleKey.choices], required=False)
+    owner = forms.CharField(max_length=32, required=False)  # a role's key: roles are data
     due = forms.CharField(max_length=20, required=False, help_text="YYYY-MM-DD HH:MM, local")
     detail = forms.CharField(max_length=4000, required=False, widget=forms.Textarea)
     reason = forms.CharField(max_length=500, required=False)
@@ -75,7 +81,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         "sections": checklist(),
         "steps": schedule(state),
         "statuses": ItemStatus.choices,
-        "roles": RoleKey.choices,
+        "roles": role_choices(),
         "checks": CHECKS,
         "now": timezone.now(),
         "may": {
@@ -219,6 +225,8 @@ def _team_context(request: HttpRequest, **extra) -> dict:
         "rows": roles(),
         "levels": LEVELS,
         "vendors": vendors(),
+        "shifts": rota(since=timezone.now() - dt.timedelta(days=1)),
+        "zone": local_zone(launch_state(fresh=True)),
         "groups": [
             (name, perms, Group.objects.filter(name=name).first())
             for name, perms in actors.GROUPS.items()
@@ -261,6 +269,24 @@ def grant(request: HttpRequest) -> HttpResponse:
     return _team_post(request, STAFF_GRANT)
 
 
+@require_POST
+@launch_view()
+def role(request: HttpRequest) -> HttpResponse:
+    return _team_post(request, ROLE_SET)
+
+
+@require_POST
+@launch_view()
+def shift_add(request: HttpRequest) -> HttpResponse:
+    return _team_post(request, SHIFT_ADD)
+
+
+@require_POST
+@launch_view()
+def shift_remove(request: HttpRequest) -> HttpResponse:
+    return _team_post(request, SHIFT_REMOVE)
+
+
 urlpatterns = [
     path("plan", plan, name="plan"),
     path("plan/init", init, name="plan_init"),
@@ -274,4 +300,7 @@ urlpatterns = [
     path("team/contact", contact, name="team_contact"),
     path("team/vendor", vendor, name="team_vendor"),
     path("team/grant", grant, name="team_grant"),
+    path("team/role", role, name="team_role"),
+    path("team/shift", shift_add, name="team_shift_add"),
+    path("team/shift/remove", shift_remove, name="team_shift_remove"),
 ]

@@ -29,16 +29,22 @@ class RoleSpec:
     key: str
     responsibilities: str
     escalation_level: int
+    signs_gonogo: bool = False
 
 
 # Escalation (the plan's matrix): level 1 the technical team, told when an incident opens
 # (the coordinator is with them: they run launch day); level 2 management at 15 minutes;
-# level 3 the executive team at 30 minutes.
+# level 3 the executive team (the CEO and the CTO, separately) at 30 minutes. Legal and PR
+# are the plan's emergency contacts: on call (level 0), reached by name, never paged by the
+# escalation. The go/no-go is signed by the plan's decision authority: the coordinator
+# ("decision making") and the executive team ("Decision Authority: Go/no-go decisions";
+# "Public Launch Authorization: Executive approval obtained").
 ROLES: tuple[RoleSpec, ...] = (
     RoleSpec(
         RoleKey.COORDINATOR,
         "Overall launch management and coordination: timeline, team coordination, decisions.",
         1,
+        signs_gonogo=True,
     ),
     RoleSpec(
         RoleKey.TECH_LEAD,
@@ -55,27 +61,67 @@ ROLES: tuple[RoleSpec, ...] = (
     ),
     RoleSpec(
         RoleKey.CS_LEAD,
-        "Customer service team lead (5 representatives, 24/7 during launch week).",
+        "Customer service team lead (5 representatives, 24/7 during launch week: the rota).",
         2,
     ),
-    RoleSpec(RoleKey.MARKETING, "Campaign execution, communications, social media, press.", 2),
+    RoleSpec(RoleKey.MARKETING, "Campaign execution, communications, social media.", 2),
     RoleSpec(
-        RoleKey.EXECUTIVE,
-        "CEO/CTO on call during launch: go/no-go decisions, major issue resolution.",
+        RoleKey.CEO,
+        "On call during launch: go/no-go decisions, major issue resolution; told at once in "
+        "an emergency.",
         3,
+        signs_gonogo=True,
+    ),
+    RoleSpec(
+        RoleKey.CTO,
+        "On call during launch: go/no-go decisions, major technical issue resolution; told "
+        "at once in an emergency.",
+        3,
+        signs_gonogo=True,
+    ),
+    RoleSpec(
+        RoleKey.LEGAL,
+        "Legal and compliance review; called in a security breach or a data incident.",
+        0,
+    ),
+    RoleSpec(
+        RoleKey.PR,
+        "PR and communications: the press contact, public statements if needed.",
+        0,
     ),
 )
 
+# The plan's vendor contacts, with what Midas uses each for (editable: midas launch team
+# vendor SERVICE VENDOR --used-for ...). The plan names MongoDB Atlas for the database;
+# Midas's own data is in PostgreSQL, so the team says what Atlas holds when they fill it in.
 VENDORS: tuple[dict[str, str], ...] = (
-    {"service": "payments", "vendor": "Stripe", "url": "https://support.stripe.com/"},
-    {"service": "email", "vendor": "SendGrid", "url": "https://support.sendgrid.com/"},
+    {
+        "service": "payments",
+        "vendor": "Stripe",
+        "url": "https://support.stripe.com/",
+        "used_for": "Card payments, security deposits and refunds",
+    },
+    {
+        "service": "email",
+        "vendor": "SendGrid",
+        "url": "https://support.sendgrid.com/",
+        "used_for": "Transactional email: confirmations, receipts, launch notices",
+    },
     {
         "service": "hosting",
-        "vendor": "Hosting provider",
-        "notes": "Name the host and its support line.",
+        "vendor": "Netlify",
+        "url": "https://www.netlify.com/support/",
+        "used_for": "Website hosting, CDN and DNS",
     },
-    {"service": "database", "vendor": "Database provider", "notes": "Managed PostgreSQL support."},
+    {
+        "service": "database",
+        "vendor": "MongoDB Atlas",
+        "url": "https://support.mongodb.com/",
+        "used_for": "Managed database named in the go-live plan (say what it holds)",
+    },
 )
+# The placeholders earlier plans loaded: named now by the plan's vendor when untouched.
+PLACEHOLDER_VENDORS = ("Hosting provider", "Database provider")
 
 
 @dataclass(frozen=True)
@@ -117,7 +163,7 @@ AUTH = "T-0 Launch authorization"
 POST = "Post-launch validation"
 
 C, T, D, Q = RoleKey.COORDINATOR, RoleKey.TECH_LEAD, RoleKey.DEVOPS, RoleKey.QA
-CS, M, X = RoleKey.CS_LEAD, RoleKey.MARKETING, RoleKey.EXECUTIVE
+CS, M, X = RoleKey.CS_LEAD, RoleKey.MARKETING, RoleKey.CEO
 
 ITEMS: tuple[ItemSpec, ...] = (
     ItemSpec(

@@ -77,27 +77,51 @@ class ScheduleStep(TimestampedModel):
 
 
 class RoleKey(models.TextChoices):
+    """The go-live plan's roles, loaded by ``plan init`` (``plan.data.ROLES``). Roles are
+    data (``LaunchRole`` rows): a team adds its own with ``midas launch team role``; these
+    are only the keys the plan names."""
+
     COORDINATOR = "coordinator", "Launch coordinator"
     TECH_LEAD = "tech_lead", "Technical lead"
     DEVOPS = "devops", "DevOps engineer"
     QA = "qa", "QA manager"
     CS_LEAD = "cs_lead", "Customer service lead"
     MARKETING = "marketing", "Marketing"
+    CEO = "ceo", "CEO"
+    CTO = "cto", "CTO"
+    LEGAL = "legal", "Legal"
+    PR = "pr", "PR / communications"
+    # the joint CEO/CTO role of earlier plans; migration 0004 made it the CEO's
     EXECUTIVE = "executive", "Executive"
 
 
 class LaunchRole(TimestampedModel):
-    key = models.CharField(max_length=16, choices=RoleKey.choices, unique=True)
+    """A role of the launch team (data: the plan's, loaded by ``plan init``, and any a team
+    adds). ``escalation_level`` 1-3 is who an unacknowledged incident reaches (the plan's
+    matrix); 0 is on call, reached by name, never paged by escalation (legal, PR).
+    ``signs_gonogo``: the role signs the go/no-go record (the plan's decision authority)."""
+
+    key = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=80, blank=True, help_text="Shown; empty: from the key")
     responsibilities = models.TextField(blank=True)
     escalation_level = models.PositiveSmallIntegerField(
-        default=1, help_text="1 technical team, 2 management, 3 executive"
+        default=1, help_text="1 technical team, 2 management, 3 executive, 0 not escalated"
+    )
+    signs_gonogo = models.BooleanField(
+        default=False, help_text="Signs the go/no-go record (approves or rejects it)"
     )
 
     class Meta:
         ordering = ["escalation_level", "key"]
 
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return RoleKey(self.key).label if self.key in RoleKey.values else self.key
+
     def __str__(self) -> str:
-        return self.get_key_display()
+        return self.label
 
 
 class LaunchContact(TimestampedModel):
@@ -133,6 +157,9 @@ class LaunchContact(TimestampedModel):
 class VendorContact(TimestampedModel):
     vendor = models.CharField(max_length=80, help_text="e.g. Stripe (payments)")
     service = models.CharField(max_length=32, help_text="payments, email, hosting, database")
+    used_for = models.CharField(
+        max_length=200, blank=True, help_text="What Midas uses the vendor for"
+    )
     name = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -144,3 +171,28 @@ class VendorContact(TimestampedModel):
 
     def __str__(self) -> str:
         return self.vendor
+
+
+class RotaShift(TimestampedModel):
+    """One shift of the customer-service rota (the plan: 5 representatives, 24/7 during
+    launch week): who is on, from when to when. ``role`` is the team the shift belongs to
+    (the customer service lead's, by default)."""
+
+    role = models.ForeignKey(LaunchRole, on_delete=models.CASCADE, related_name="shifts")
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["starts_at", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="launch_rota_shift_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M}"

@@ -13,6 +13,7 @@ from midas.launch.models import (
     LaunchRole,
     LaunchState,
     RoleKey,
+    RotaShift,
     ScheduleStep,
     StepStatus,
     VendorContact,
@@ -106,7 +107,12 @@ def go_decided(state: LaunchState, now: dt.datetime) -> bool:
 
 
 # --- The launch team ----------------------------------------------------------------------
-LEVELS = {1: "Technical team", 2: "Management", 3: "Executive team"}
+LEVELS = {
+    1: "Technical team",
+    2: "Management",
+    3: "Executive team",
+    0: "On call (not paged by escalation)",
+}
 
 
 @dataclass(frozen=True)
@@ -157,4 +163,48 @@ def vendors() -> list[VendorContact]:
 
 
 def role_label(key: str) -> str:
+    role = LaunchRole.objects.filter(key=key).first()
+    if role is not None:
+        return role.label
     return RoleKey(key).label if key in RoleKey.values else key
+
+
+def role_choices() -> list[tuple[str, str]]:
+    """(key, label) of every role, for forms: roles are data."""
+    return [(r.key, r.label) for r in LaunchRole.objects.order_by("escalation_level", "key")]
+
+
+def signing_roles() -> list[LaunchRole]:
+    """The roles that sign the go/no-go record (the plan's decision authority: the
+    coordinator, the CEO and the CTO, unless the team changed it)."""
+    return list(LaunchRole.objects.filter(signs_gonogo=True).order_by("escalation_level", "key"))
+
+
+def rota(*, since: dt.datetime | None = None, until: dt.datetime | None = None) -> list[RotaShift]:
+    """The rota's shifts overlapping ``[since, until)`` (all of them without bounds)."""
+    shifts = RotaShift.objects.select_related("role")
+    if since is not None:
+        shifts = shifts.filter(ends_at__gt=since)
+    if until is not None:
+        shifts = shifts.filter(starts_at__lt=until)
+    return list(shifts)
+
+
+def on_shift(now: dt.datetime) -> list[RotaShift]:
+    """Who is on the rota at ``now``."""
+    return rota(since=now, until=now + dt.timedelta(microseconds=1))
+
+
+def rota_gaps(since: dt.datetime, until: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The stretches of ``[since, until)`` nobody is on the rota (the plan: 24/7 during
+    launch week)."""
+    gaps, cursor = [], since
+    for shift in rota(since=since, until=until):
+        if shift.starts_at > cursor:
+            gaps.append((cursor, min(shift.starts_at, until)))
+        cursor = max(cursor, shift.ends_at)
+        if cursor >= until:
+            break
+    if cursor < until:
+        gaps.append((cursor, until))
+    return gaps

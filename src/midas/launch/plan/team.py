@@ -1,5 +1,6 @@
-"""Writes of the launch team: roles (loaded by ``plan init``), primary and backup contacts,
-vendor contacts, and staff permission groups. Each checks ``actors.PLAN`` (granting a
+"""Writes of the launch team: roles (data: the plan's, loaded by ``plan init``, and any the
+team adds with ``role_set``), primary and backup contacts, the customer-service rota's
+shifts, vendor contacts, and staff permission groups. Each checks ``actors.PLAN`` (granting a
 group too), records the change and, for contacts and grants, tells the launch channel.
 
 ``level_contacts(level)`` (who to tell at an escalation level) lives in ``plan.selectors``
@@ -7,6 +8,9 @@ and is re-exported here for the escalation code.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -18,8 +22,8 @@ from midas.launch import actors
 from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
-from midas.launch.models import LaunchContact, LaunchRole, RoleKey, VendorContact
-from midas.launch.plan.data import ROLES, VENDORS
+from midas.launch.models import LaunchContact, LaunchRole, RoleKey, RotaShift, VendorContact
+from midas.launch.plan.data import PLACEHOLDER_VENDORS, ROLES, VENDORS
 from midas.launch.plan.selectors import level_contacts
 from midas.notifications.slack import SLACK_USER_ID
 
@@ -27,7 +31,10 @@ __all__ = [
     "contact_remove",
     "contact_set",
     "level_contacts",
+    "role_set",
     "roles_ensure",
+    "shift_add",
+    "shift_remove",
     "staff_grant",
     "staff_revoke",
     "vendor_set",
@@ -38,14 +45,17 @@ SERVICES = ("payments", "email", "hosting", "database")
 
 def roles_ensure() -> int:
     """Create the plan's roles that are missing (call inside the caller's transaction);
-    returns how many were created. Existing roles keep their edited text and level."""
+    returns how many were created. Existing roles keep their edited text, level and
+    signing."""
     created = 0
     for spec in ROLES:
         _, made = LaunchRole.objects.get_or_create(
             key=spec.key,
             defaults={
+                "name": RoleKey(spec.key).label,
                 "responsibilities": spec.responsibilities,
                 "escalation_level": spec.escalation_level,
+                "signs_gonogo": spec.signs_gonogo,
             },
         )
         created += made
@@ -53,12 +63,111 @@ def roles_ensure() -> int:
 
 
 def vendors_ensure() -> int:
-    created = 0
+    """The plan's vendors for the services that have none; an untouched placeholder of an
+    earlier plan ("Hosting provider") becomes the plan's vendor. Returns how many changed."""
+    changed = 0
     for spec in VENDORS:
-        if not VendorContact.objects.filter(service=spec["service"]).exists():
+        rows = VendorContact.objects.filter(service=spec["service"])
+        placeholder = rows.filter(vendor__in=PLACEHOLDER_VENDORS, name="", email="").first()
+        if placeholder is not None:
+            for field, value in spec.items():
+                setattr(placeholder, field, value)
+            placeholder.notes = ""
+            placeholder.save()
+            changed += 1
+        elif not rows.exists():
             VendorContact.objects.create(**spec)
-            created += 1
-    return created
+            changed += 1
+    return changed
+
+
+ROLE_KEY = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def role_get(key: str) -> LaunchRole:
+    """The role ``key`` (the plan's roles are made on first use), or INVALID_INPUT naming
+    the roles there are."""
+    key = (key or "").strip().lower()
+    roles_ensure()
+    role = LaunchRole.objects.filter(key=key).first()
+    if role is None:
+        known = ", ".join(LaunchRole.objects.order_by("key").values_list("key", flat=True))
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"Unknown role {key!r}: one of {known}, or add it (midas launch team role "
+            f"{key or 'KEY'} --name ...).",
+            field="role",
+        )
+    return role
+
+
+@transaction.atomic
+def role_set(
+    *,
+    key: str,
+    actor: Actor,
+    name: str | None = None,
+    responsibilities: str | None = None,
+    escalation_level: int | None = None,
+    signs_gonogo: bool | None = None,
+) -> LaunchRole:
+    """Add a role to the launch team, or change one (``None``: leave as it is). Levels:
+    1 technical, 2 management, 3 executive (told when an incident opens, at 15 and at 30
+    minutes), 0 on call and never paged by escalation."""
+    actors.require(actor, actors.PLAN)
+    key = (key or "").strip().lower()
+    if not ROLE_KEY.fullmatch(key):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            f"A role key is lower-case letters, digits and _ (at most 32), got {key!r}.",
+            field="key",
+        )
+    if escalation_level is not None and escalation_level not in (0, 1, 2, 3):
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "The escalation level is 1, 2 or 3 (0: never paged by escalation).",
+            field="level",
+        )
+    roles_ensure()
+    role = LaunchRole.objects.select_for_update().filter(key=key).first()
+    created = role is None
+    if role is None:
+        if not (name or "").strip():
+            raise AppError(ErrorCode.INVALID_INPUT, "Name the new role.", field="name")
+        role = LaunchRole(key=key)
+    before = None if created else _role_fields(role)
+    if name is not None:
+        role.name = _text(name, 80, "name")
+    if responsibilities is not None:
+        role.responsibilities = (responsibilities or "").strip()
+    if escalation_level is not None:
+        role.escalation_level = escalation_level
+    if signs_gonogo is not None:
+        role.signs_gonogo = signs_gonogo
+    role.save()
+    record(
+        "launch.team.role_set",
+        actor=actor,
+        role=key,
+        created=created,
+        before=before,
+        after=_role_fields(role),
+    )
+    announce(
+        event="launch.team.role_set",
+        text=f"Launch team role {'added' if created else 'changed'}: {role.label}"
+        f" (level {role.escalation_level}{', signs the go/no-go' if role.signs_gonogo else ''})",
+        fields={"by": actor.label},
+    )
+    return role
+
+
+def _role_fields(role: LaunchRole) -> dict:
+    return {
+        "name": role.name,
+        "level": role.escalation_level,
+        "signs_gonogo": role.signs_gonogo,
+    }
 
 
 def _clean_email(value: str, field: str) -> str:
@@ -128,8 +237,8 @@ def contact_set(
     """Name the primary (or ``backup``) contact of ``role``, replacing whoever held it.
     ``user_email`` links a staff account (what the escalation and sign-offs go by)."""
     actors.require(actor, actors.PLAN)
-    if role not in RoleKey.values:
-        raise AppError(ErrorCode.INVALID_INPUT, f"Unknown role {role!r}.", field="role")
+    role_row = role_get(role)
+    role = role_row.key
     name = _text(name, 120, "name")
     if not name:
         raise AppError(ErrorCode.INVALID_INPUT, "Give the contact's name.", field="name")
@@ -138,8 +247,6 @@ def contact_set(
     slack_handle = _text(slack_handle, 80, "slack")
     slack_user_id = _slack_user_id(slack_user_id)
     user = _staff(user_email) if (user_email or "").strip() else None
-    roles_ensure()
-    role_row = LaunchRole.objects.get(key=role)
     contact, created = LaunchContact.objects.select_for_update().get_or_create(
         role=role_row,
         backup=backup,
@@ -173,7 +280,7 @@ def contact_set(
     )
     announce(
         event="launch.team.contact_set",
-        text=f"{RoleKey(role).label} ({slot}): {name}",
+        text=f"{role_row.label} ({slot}): {name}",
         fields={"by": actor.label},
     )
     return contact
@@ -206,9 +313,11 @@ def vendor_set(
     phone: str = "",
     url: str = "",
     notes: str = "",
+    used_for: str | None = None,
 ) -> VendorContact:
     """The vendor contact for ``service`` (payments, email, hosting, database, or another
-    word): one per service and vendor name, updated in place."""
+    word): one per service and vendor name, updated in place. ``used_for`` says what Midas
+    uses it for (``None``: kept as it is)."""
     actors.require(actor, actors.PLAN)
     service = _text(service, 32, "service").lower()
     vendor = _text(vendor, 80, "vendor")
@@ -221,6 +330,7 @@ def vendor_set(
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError as exc:
             raise AppError(ErrorCode.INVALID_INPUT, f"Not a URL: {url!r}.", field="url") from exc
+    vendors_ensure()  # the plan's vendors are preset (as the plan's roles are)
     row = (
         VendorContact.objects.select_for_update()
         .filter(service=service, vendor__iexact=vendor)
@@ -229,10 +339,15 @@ def vendor_set(
     if row is None:
         # the plan's placeholder for this service ("Hosting provider") is named now
         row = VendorContact.objects.filter(
-            service=service, vendor__in=[v["vendor"] for v in VENDORS], name="", email=""
+            service=service,
+            vendor__in=[*PLACEHOLDER_VENDORS, *(v["vendor"] for v in VENDORS)],
+            name="",
+            email="",
         ).first() or VendorContact(service=service)
     row.vendor, row.name, row.email = vendor, _text(name, 120, "name"), email
     row.phone, row.url, row.notes = _text(phone, 40, "phone"), url, (notes or "").strip()
+    if used_for is not None:
+        row.used_for = _text(used_for, 200, "used_for")
     row.save()
     record("launch.team.vendor_set", actor=actor, service=service, vendor=vendor)
     return row
@@ -273,3 +388,66 @@ def staff_revoke(*, user, group: str, actor: Actor) -> None:
     user = _staff(user)
     user.groups.remove(*Group.objects.filter(name=group))
     record("launch.team.revoked", actor=actor, user=user.email, group=group)
+
+
+@transaction.atomic
+def shift_add(
+    *,
+    name: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    actor: Actor,
+    email: str = "",
+    phone: str = "",
+    role: str = RoleKey.CS_LEAD,
+) -> RotaShift:
+    """Put someone on the customer-service rota (or ``role``'s) from ``starts_at`` to
+    ``ends_at``. A shift is at most 24 hours; overlapping shifts are allowed (the plan's
+    five representatives work side by side)."""
+    actors.require(actor, actors.PLAN)
+    role_row = role_get(role)
+    name = _text(name, 120, "name")
+    if not name:
+        raise AppError(ErrorCode.INVALID_INPUT, "Say who is on the shift.", field="name")
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "Give the shift's times with a zone.")
+    if not starts_at < ends_at <= starts_at + dt.timedelta(hours=24):
+        raise AppError(
+            ErrorCode.INVALID_RANGE,
+            "A shift ends after it starts, at most 24 hours later.",
+            field="to",
+        )
+    shift = RotaShift.objects.create(
+        role=role_row,
+        name=name,
+        email=_clean_email(email, "email"),
+        phone=_text(phone, 40, "phone"),
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+    record(
+        "launch.team.shift_added",
+        actor=actor,
+        shift=shift.pk,
+        role=role_row.key,
+        name=name,
+        starts_at=starts_at.isoformat(),
+        ends_at=ends_at.isoformat(),
+    )
+    return shift
+
+
+@transaction.atomic
+def shift_remove(*, shift_id: int, actor: Actor) -> None:
+    actors.require(actor, actors.PLAN)
+    shift = RotaShift.objects.filter(pk=shift_id).first()
+    if shift is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"No rota shift #{shift_id}.")
+    record(
+        "launch.team.shift_removed",
+        actor=actor,
+        shift=shift.pk,
+        name=shift.name,
+        starts_at=shift.starts_at.isoformat(),
+    )
+    shift.delete()
