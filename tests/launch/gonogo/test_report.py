@@ -128,6 +128,15 @@ def test_revenue_in_two_currencies_meets_the_target_only_together(settings):
     # AED 73,450 x 0.2723 = USD 20,000.435 -> 20,000.44 (half to even on the cent): $50,000.44
     assert revenue.value == "AED 73,450.00, USD 30,000.00; total USD 50,000.44"
     assert revenue.verdict == "met"
+    report = launch_report(start=SOFT_LAUNCH, end=T0 + DAY)
+    assert report.as_json()["revenue"] == {
+        "currency": "USD",
+        "by_currency": {"AED": 7_345_000, "USD": 3_000_000},
+        "total_minor": 5_000_044,
+        "rates": {"AED": "0.2723"},
+        "unconverted": [],
+    }
+    assert "Revenue in USD at 1 AED = 0.2723 USD, set in LAUNCH_FX_RATES." in report.notes
     settings.LAUNCH_FX_RATES = {}
     without_rate = rows(launch_report(start=SOFT_LAUNCH, end=T0 + DAY))["revenue"]
     assert without_rate.value == "AED 73,450.00, USD 30,000.00; total USD 30,000.00"

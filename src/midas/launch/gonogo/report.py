@@ -65,6 +65,7 @@ class Report:
     end: dt.datetime
     rows: list[MetricRow]
     notes: list[str] = field(default_factory=list)
+    revenue: dict | None = None  # the revenue row's figures: per currency, total, rates
 
     def __str__(self) -> str:
         measured = [
@@ -77,6 +78,7 @@ class Report:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "metrics": [asdict(r) for r in self.rows],
+            "revenue": self.revenue,
             "notes": self.notes,
         }
 
@@ -373,5 +375,9 @@ def launch_report(
             value, verdict, detail = entry.measure(window)
         target = entry.target() if callable(entry.target) else entry.target
         rows.append(MetricRow(entry.key, entry.group, entry.label, value, target, verdict, detail))
+    month_start, month_end, _ = _period(window, 30 * DAY)
+    money = revenue_figures(month_start, month_end)
+    if money.rates:
+        notes.append(f"Revenue in {money.currency} {money.rate_text()}.")
     notes.append("Smoke-test accounts, their bookings and payments are left out.")
-    return Report(start=start, end=end, rows=rows, notes=notes)
+    return Report(start=start, end=end, rows=rows, notes=notes, revenue=asdict(money))
