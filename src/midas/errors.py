@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     WEBHOOK_INVALID = "webhook_invalid"
     # launch
     FEATURE_DISABLED = "feature_disabled"  # a feature flag is off (503)
+    GONOGO_REQUIRED = "gonogo_required"  # needs a GO after the last rollback and NO-GO (409)
     # operations
     SERVICE_UNAVAILABLE = "service_unavailable"  # the database cannot be reached (503)
 
@@ -64,6 +65,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_PROVIDER_ERROR: 502,
     ErrorCode.WEBHOOK_INVALID: 400,
     ErrorCode.FEATURE_DISABLED: 503,
+    ErrorCode.GONOGO_REQUIRED: 409,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
 }
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from midas.launch import actors
@@ -53,3 +55,17 @@ def coordinator_actor(coordinator):
 @pytest.fixture
 def system_actor():
     return actors.system("test")
+
+
+GO_AT = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def go_on_record(db):
+    """A GO on record (as the 10:00 decision keeps it), long before any test's clock: what
+    the public phase, a ramp past the soft launch's share and the waitlist's e-mail need."""
+    from midas.launch.models import GoNoGoRecord
+
+    return GoNoGoRecord.objects.create(
+        created_at=GO_AT, decision="go", phase="soft_launch", actor_label="test"
+    )

@@ -19,7 +19,7 @@ from midas.launch.access.models import (
     WaitlistEntry,
 )
 from midas.launch.flags.models import FlagSnapshot
-from midas.launch.gonogo.models import Decision, GoNoGoRecord, SignOff
+from midas.launch.gonogo.models import Decision, GoNoGoRecord, SignOff, Waiver
 from midas.launch.plan.models import (
     ChecklistItem,
     ItemStatus,
@@ -102,4 +102,5 @@ __all__ = [
     "Visitor",
     "VisitorState",
     "WaitlistEntry",
+    "Waiver",
 ]

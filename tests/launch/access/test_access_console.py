@@ -104,8 +104,9 @@ def test_concierge_staff_get_403_and_customers_404(client, concierge_staff):
     assert client.get(URL).status_code == 404
 
 
-def test_waitlist_page_and_notify(client, coordinator):
+def test_waitlist_page_and_notify(client, coordinator, go_on_record):
     waitlist_join(email="w@example.com", path="/collection/")
+    services.phase_set(phase="public", actor=actors.system("test"), reason="10:30")
     client.force_login(coordinator)
     page = client.get(f"{URL}/waitlist").content.decode()
     assert "w@example.com" in page and "1 waiting" in page and "Tell them now" in page

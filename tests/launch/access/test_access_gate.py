@@ -172,7 +172,7 @@ def test_invite_mode_admits_invitees_after_they_type_their_code(client):
 
 
 @pytest.mark.django_db
-def test_public_ramp_admits_by_bucket_and_lowering_it_turns_visitors_away(client):
+def test_public_ramp_admits_by_bucket_and_lowering_it_turns_visitors_away(client, go_on_record):
     ramp(40)
     salt = launch_state(fresh=True).ramp_salt
     inside = visitor_with_bucket(salt, True, 4_000)

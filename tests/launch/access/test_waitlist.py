@@ -3,6 +3,8 @@ outbox once when the doors open (public at 100 %), never twice; the CLI and the 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
 
@@ -16,6 +18,7 @@ from midas.notifications.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
 SYSTEM = actors.system("test")
+MINUTE = dt.timedelta(minutes=1)
 
 
 def test_joining_twice_keeps_one_entry():
@@ -49,10 +52,12 @@ def test_the_form_on_the_opening_soon_page(client):
     assert bad.status_code == 400 and "Not an email address" in bad.content.decode()
 
 
-def test_nobody_is_told_until_the_doors_open_then_each_once():
+def test_nobody_is_told_until_the_doors_open_then_each_once(go_on_record):
     for email in ("a@example.com", "b@example.com"):
         waitlist_join(email=email)
     services.gate_set(mode="public", actor=SYSTEM, reason="t")
+    assert waitlist_notify() == 0  # public at 100 %, but the launch is not public yet
+    services.phase_set(phase="public", actor=SYSTEM, reason="10:30")
     services.ramp_set(percent=50, actor=SYSTEM, reason="t")
     assert waitlist_notify() == 0
     assert not OutboxMessage.objects.filter(template="launch_waitlist_open").exists()
@@ -67,8 +72,9 @@ def test_nobody_is_told_until_the_doors_open_then_each_once():
     assert waitlist_notify() == 1
 
 
-def test_the_cli(capsys, coordinator, operator):
+def test_the_cli(capsys, coordinator, operator, go_on_record):
     waitlist_join(email="a@example.com")
+    services.phase_set(phase="public", actor=SYSTEM, reason="10:30")
     call_command("launch", "waitlist", "list")
     assert "1 waiting" in capsys.readouterr().out
     services.ramp_set(percent=10, actor=SYSTEM, reason="t")
@@ -91,3 +97,35 @@ def test_the_form_is_rate_limited_per_address(client, clock):
     response = client.post("/launch/waitlist", {"email": "one-more@example.com"})
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
     assert WaitlistEntry.objects.count() == 10
+
+
+T = dt.datetime(2026, 3, 20, 15, 0, tzinfo=dt.UTC)  # pinned: records and "now" alike
+
+
+def test_not_told_without_a_standing_go_even_with_the_doors_open(coordinator, settings):
+    """The gate public at 100 % and a NO-GO on record after the GO: nobody is told — the job
+    holds (and says so to the channel once), a person is refused, the coordinator may
+    override with a reason (recorded)."""
+    from midas.launch.models import GoNoGoRecord
+
+    settings.LAUNCH_TEAM_EMAIL, settings.SLACK_WEBHOOK_URL = ["team@midas.example"], ""
+    waitlist_join(email="a@example.com")
+    GoNoGoRecord.objects.create(created_at=T, decision="go", phase="soft_launch")
+    services.phase_set(phase="public", actor=SYSTEM, reason="10:30", at=T)
+    GoNoGoRecord.objects.create(created_at=T + MINUTE, decision="no_go", phase="public")
+    assert launch_waitlist_notify.call() == 0
+    assert launch_waitlist_notify.call() == 0
+    held = OutboxMessage.objects.filter(dedupe_key__contains="launch-waitlist-held")
+    assert held.count() == 1  # said once, not every 5 minutes
+    assert "no GO stands" in held.get().body_text
+    assert not OutboxMessage.objects.filter(template="launch_waitlist_open").exists()
+    coordinator_actor = actors.of_user(coordinator, "cli")
+    with pytest.raises(AppError) as refused:
+        waitlist_notify(actor=coordinator_actor, now=T + 2 * MINUTE)
+    assert refused.value.code == "gonogo_required" and "NO-GO" in refused.value.message
+    told = waitlist_notify(
+        actor=coordinator_actor, override_go="CEO: the press is out", now=T + 2 * MINUTE
+    )
+    assert told == 1
+    override = LaunchEvent.objects.get(action="launch.gonogo.overridden")
+    assert override.reason == "CEO: the press is out" and "waitlist" in override.details["what"]

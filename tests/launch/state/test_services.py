@@ -35,7 +35,7 @@ def test_phase_change_needs_a_reason_and_a_permission(coordinator_actor, operato
     assert not LaunchEvent.objects.exists()
 
 
-def test_launched_only_from_stabilisation_and_then_only_rollback(system_actor):
+def test_launched_only_from_stabilisation_and_then_only_rollback(system_actor, go_on_record):
     with pytest.raises(AppError) as early:
         services.phase_set(phase=Phase.LAUNCHED, actor=system_actor, reason="too soon")
     assert early.value.code == ErrorCode.INVALID_STATE
@@ -53,7 +53,7 @@ def test_ramp_refuses_bad_percentages(system_actor, bad):
     assert launch_state(fresh=True).ramp_percent == 100
 
 
-def test_lowering_the_ramp_is_recorded_as_disruptive(system_actor):
+def test_lowering_the_ramp_is_recorded_as_disruptive(system_actor, go_on_record):
     services.ramp_set(percent="25", actor=system_actor, reason="08:00")
     services.ramp_set(percent="10", actor=system_actor, reason="errors")
     events = list(LaunchEvent.objects.filter(action="launch.ramp.changed").order_by("at", "id"))

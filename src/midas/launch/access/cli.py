@@ -36,6 +36,11 @@ def add_commands(sub) -> None:
     waitlist_sub = waitlist.add_subparsers(dest="waitlist_action", required=True)
     waitlist_sub.add_parser("list", help="who is waiting").set_defaults(handler=waitlist_list)
     notify = waitlist_sub.add_parser("notify", help="email the waitlist if the doors are open")
+    notify.add_argument(
+        "--override-go",
+        default="",
+        help="coordinator only: why tell them without a standing GO (recorded)",
+    )
     add_by(notify)  # emails customers: as in the console, it needs the plan permission
     notify.set_defaults(handler=waitlist_notify)
 
@@ -101,11 +106,15 @@ def waitlist_list(options: dict, out) -> int:
 
 
 def waitlist_notify(options: dict, out) -> int:
-    actors.require(actor_of(options), actors.PLAN)
-    if not services.doors_open(services.Gate.of(launch_state(fresh=True))):
-        out.stdout.write("The doors are not open yet (the gate must be public at 100 %).")
+    actor = actor_of(options)
+    actors.require(actor, actors.PLAN)
+    state = launch_state(fresh=True)
+    if not services.doors_open(services.Gate.of(state), state.phase):
+        out.stdout.write(
+            "The doors are not open yet (the launch public, the gate public at 100 %)."
+        )
         return 1
-    told = services.waitlist_notify()
+    told = services.waitlist_notify(actor=actor, override_go=options.get("override_go") or "")
     out.stdout.write(f"Told {told} address(es) the doors are open.")
     return 0
 

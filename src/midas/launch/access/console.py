@@ -19,7 +19,7 @@ from midas.launch import actors
 from midas.launch.access import invites as access_invites
 from midas.launch.access import selectors, services
 from midas.launch.access.actions import INVITE_CREATE, INVITE_REVOKE
-from midas.launch.console import launch_view, refused, with_url
+from midas.launch.console import console_actor, launch_view, refused, with_url
 from midas.launch.models import Feedback, FeedbackStatus, GateMode
 from midas.launch.state.selectors import launch_state
 
@@ -108,19 +108,28 @@ def invite_revoke(request: HttpRequest, code: str) -> HttpResponse:
 
 @launch_view()
 def waitlist(request: HttpRequest) -> HttpResponse:
-    context = {
+    return render(request, WAITLIST_TEMPLATE, _waitlist_context(request))
+
+
+def _waitlist_context(request: HttpRequest) -> dict:
+    state = launch_state(fresh=True)
+    return {
         "waitlist_entries": selectors.waitlist_list(),
         "counts": selectors.waitlist_counts(),
-        "doors_open": services.doors_open(services.Gate.of(launch_state(fresh=True))),
+        "doors_open": services.doors_open(services.Gate.of(state), state.phase),
         "may_manage": actors.can(request.launch_actor, actors.PLAN),
     }
-    return render(request, WAITLIST_TEMPLATE, context)
 
 
 @require_POST
 @launch_view(actors.PLAN)
 def waitlist_notify(request: HttpRequest) -> HttpResponse:
-    told = services.waitlist_notify()
+    try:
+        told = services.waitlist_notify(
+            actor=console_actor(request), override_go=request.POST.get("override_go", "")
+        )
+    except AppError as exc:
+        return refused(request, exc, WAITLIST_TEMPLATE, _waitlist_context(request))
     messages.success(request, f"Told {told} address(es) the doors are open.")
     return redirect("launch_console:access_waitlist")
 

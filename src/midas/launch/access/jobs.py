@@ -1,10 +1,12 @@
 """The access gate's jobs: tell the waitlist when the doors open (every 5 minutes: once the
-gate is public at 100 %, each address once, through the outbox), and forget visitors not
+launch is public, the gate public at 100 % and a GO stands, each address once, through the
+outbox), and forget visitors not
 seen for ``VISITOR_RETENTION_DAYS`` who hold nothing worth keeping (daily)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django_tasks import task
 
@@ -16,10 +18,27 @@ VISITOR_RETENTION_DAYS = 90
 @periodic(every=dt.timedelta(minutes=5), name="launch_waitlist_notify")
 @task()
 def launch_waitlist_notify() -> int:
-    """How many waitlisted addresses were told (0 while the doors are not open)."""
+    """How many waitlisted addresses were told (0 while the doors are not open, and 0 —
+    said once to the launch channel — while they are open without a standing GO)."""
+    from midas.errors import AppError, ErrorCode
     from midas.launch.access.services import waitlist_notify
+    from midas.launch.channel import announce
 
-    return waitlist_notify()
+    try:
+        return waitlist_notify()
+    except AppError as exc:
+        if exc.code != ErrorCode.GONOGO_REQUIRED:
+            raise
+        announce(
+            event="launch.waitlist.held",
+            text="Waitlist not told: the doors are open but no GO stands",
+            severity="warning",
+            fields={"why": exc.message},
+            # once per situation (the refusal names the record and the rollback)
+            dedupe_key="launch-waitlist-held:"
+            + hashlib.sha256(exc.message.encode()).hexdigest()[:16],
+        )
+        return 0
 
 
 @periodic(every=dt.timedelta(days=1), name="launch_visitors_prune")

@@ -287,20 +287,43 @@ def waitlist_join(*, email: str, path: str = "") -> tuple[WaitlistEntry, bool]:
     return entry, True
 
 
-def doors_open(gate: Gate) -> bool:
-    """The waitlist is told when the gate is public at 100 % (a cap is momentary)."""
-    return gate.mode == "public" and gate.percent >= 100
+# The phases in which the launch is open to the public: the waitlist is told only then.
+OPEN_PHASES = ("public", "stabilisation", "launched")
 
 
-def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+def doors_open(gate: Gate, phase: str) -> bool:
+    """The doors are open when the launch is public (or past it) and the gate is public at
+    100 % (a cap is momentary)."""
+    return phase in OPEN_PHASES and gate.mode == "public" and gate.percent >= 100
+
+
+def waitlist_notify(
+    *,
+    now: dt.datetime | None = None,
+    limit: int = 500,
+    actor: Actor | None = None,
+    override_go: str = "",
+) -> int:
     """Tell the waitlist the doors are open (each address once, through the outbox), if
-    they are. Returns how many were told."""
+    they are — and only on a standing GO (``gonogo.services.go_required``: an e-mail cannot
+    be taken back), or the coordinator's ``override_go`` reason. Returns how many were told;
+    refuses with ``gonogo_required`` when the doors are open without a GO."""
+    from midas.launch.gonogo.services import go_required
     from midas.launch.state.selectors import launch_state
     from midas.notifications.services import email_enqueue
 
-    if not doors_open(Gate.of(launch_state(fresh=True))):
+    state = launch_state(fresh=True)
+    if not doors_open(Gate.of(state), state.phase):
         return 0
     now = now or timezone.now()
+    actor = actor or actors.system("access")
+    with transaction.atomic():
+        go_required(
+            what="e-mailing the waitlist that the doors are open",
+            actor=actor,
+            override=override_go,
+            now=now,
+        )
     told = 0
     site = absolute_reverse("web:home")
     for entry in WaitlistEntry.objects.filter(notified_at__isnull=True)[:limit]:
@@ -319,7 +342,7 @@ def waitlist_notify(*, now: dt.datetime | None = None, limit: int = 500) -> int:
                 told += 1
     if told:
         with transaction.atomic():
-            record("launch.waitlist.notified", actor=actors.system("access"), count=told)
+            record("launch.waitlist.notified", actor=actor, count=told)
             announce(
                 event="launch.waitlist.notified",
                 text=f"Waitlist: {told} address(es) told the doors are open",

@@ -89,6 +89,8 @@ def read_back() -> list[Decision]:
         elif e.action == "launch.drill.guard":
             verdict = "allowed" if e.details.get("allowed") else "refused"
             add(e.at, f"guard:{verdict}", src, e.actor_label, e.details.get("why", ""), seq=e.pk)
+        elif e.action == "launch.drill.gonogo_gate" and not e.details.get("allowed"):
+            add(e.at, "gonogo:blocked", src, e.actor_label, e.details.get("why", ""), seq=e.pk)
     for s in SmokeRun.objects.order_by("started_at", "id"):
         failed = [step.get("name", "?") for step in s.steps if not step.get("ok")]
         detail = f"{len(s.steps)} steps" + (f"; failed: {', '.join(failed)}" if failed else "")

@@ -155,6 +155,7 @@ class Script(Team):
             when(11, 50): [act("go/no-go", self.gonogo, "no_go")],
             when(12, 20): [act("resolve", self.resolve_incident)],
             when(12, 30): [act("smoke", self.smoke, "the team re-runs the checks")],
+            when(12, 35): [act("public without a fresh GO", self.public_without_fresh_go)],
             when(12, 40): [act("go/no-go", self.gonogo, "go")],
             when(12, 45): [act("public", self.ensure_phase, "public", "GO again: public")],
             when(12, 50): [act("ramp 100%", self.ensure_ramp, 100, "back up: 100%")],
@@ -165,6 +166,45 @@ class Script(Team):
             when(18, 0): [act("launched", self.ensure_phase, "launched", "18:00: launched")],
         }
         return plan
+
+    def public_without_fresh_go(self) -> None:
+        """After the rollback and the NO-GO, someone tries to go public at once: the service
+        refuses (``gonogo_required``: the GO of 10:00 predates the rollback) and the drill
+        keeps the refusal for the records (``launch.drill.gonogo_gate``)."""
+        from midas.errors import ErrorCode
+        from midas.launch import actors
+        from midas.launch.audit import record
+        from midas.launch.drill.run import staff_actor
+        from midas.launch.state import services
+
+        actor = staff_actor("coordinator")
+        try:
+            services.phase_set(
+                phase="public",
+                actor=actor,
+                reason="drill: public again straight after the rollback?",
+                at=self.clock.now(),
+            )
+        except AppError as exc:
+            if exc.code != ErrorCode.GONOGO_REQUIRED:
+                raise
+            record(
+                "launch.drill.gonogo_gate",
+                actor=actors.system("drill", via="drill"),
+                reason="public attempted without a fresh GO",
+                at=self.clock.now(),
+                allowed=False,
+                code=str(exc.code),
+                why=exc.message,
+            )
+            self.note(
+                "public launch refused: no GO since the rollback (gonogo_required)",
+                decision="gonogo:blocked",
+                who=actor.label,
+                detail=exc.message[:300],
+            )
+            return
+        self.fail("public launch accepted without a GO since the rollback")
 
     # --- what the worker does each minute ---------------------------------------------------
 

@@ -38,6 +38,7 @@ EXPECTED: tuple[tuple[str, str], ...] = (
     ("gonogo:no_go", "a go/no-go within the hour of the burst: NO-GO"),
     ("incident:resolved", "the incident is resolved"),
     ("smoke:pass", "the team re-runs the core system checks"),
+    ("gonogo:blocked", "public again without a GO since the rollback: refused (gonogo_required)"),
     ("gonogo:go", "go/no-go after an hour without errors: GO"),
     ("phase:public", "public again"),
     ("ramp:100", "traffic ramp 100%"),

@@ -17,9 +17,9 @@ from typing import Any
 from django import forms
 
 from midas.launch import actors
-from midas.launch.actions import Action
+from midas.launch.actions import Action, ReasonForm
 from midas.launch.gonogo import selectors, services
-from midas.launch.models import SignOff
+from midas.launch.models import SignOff, Waiver
 
 
 class RecordForm(forms.Form):
@@ -70,4 +70,47 @@ SIGNOFF_ADD = Action(
     said=_signed,
 )
 
-ACTIONS = [GONOGO_RECORD, SIGNOFF_ADD]
+
+class WaiveForm(ReasonForm):
+    criterion = forms.CharField(
+        max_length=100, help_text="a criterion's key (burn_rate, freeze, checklist:<item>, ...)"
+    )
+    minutes = forms.IntegerField(
+        min_value=1, max_value=1440, help_text="how long it holds (at most 1440: a day)"
+    )
+    field_order = ["criterion", "minutes", "reason"]
+
+
+class UnwaiveForm(ReasonForm):
+    id = forms.CharField(max_length=20, help_text="the waiver's id (gonogo waivers)")
+    field_order = ["id", "reason"]
+
+
+def _waived(waiver: Waiver) -> str:
+    return f"Waiver #{waiver.pk}: {waiver.criterion} {waiver.said()}."
+
+
+WAIVER_ADD = Action(
+    command=("gonogo", "waive"),
+    help="waive a failing criterion for a while (its owner only)",
+    perm=actors.VIEW,  # who may is the criterion's owner: the service decides
+    form=WaiveForm,
+    positional=("criterion",),
+    apply=lambda d, a: services.waiver_add(
+        criterion=d["criterion"], minutes=d["minutes"], reason=d["reason"], actor=a
+    ),
+    said=_waived,
+)
+WAIVER_WITHDRAW = Action(
+    command=("gonogo", "unwaive"),
+    help="withdraw a waiver before it expires",
+    perm=actors.VIEW,
+    form=UnwaiveForm,
+    positional=("id",),
+    apply=lambda d, a: services.waiver_withdraw(
+        waiver=selectors.waiver_get(d["id"]), reason=d["reason"], actor=a
+    ),
+    said=lambda waiver: f"Waiver #{waiver.pk} of {waiver.criterion} withdrawn.",
+)
+
+ACTIONS = [GONOGO_RECORD, SIGNOFF_ADD, WAIVER_ADD, WAIVER_WITHDRAW]

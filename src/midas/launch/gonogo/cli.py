@@ -17,7 +17,7 @@ from midas.errors import AppError, ErrorCode
 from midas.launch.actions import add_commands as add_actions
 from midas.launch.cli import actor_of, add_by
 from midas.launch.gonogo import selectors
-from midas.launch.gonogo.actions import GONOGO_RECORD, SIGNOFF_ADD
+from midas.launch.gonogo.actions import GONOGO_RECORD, SIGNOFF_ADD, WAIVER_ADD, WAIVER_WITHDRAW
 from midas.launch.gonogo.report import launch_report
 
 
@@ -36,6 +36,7 @@ def add_commands(sub) -> None:
     parser.add_argument("--record", action="store_true", help=GONOGO_RECORD.help)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--at", default="", help="evaluate as of this ISO time (not with --record)")
+    parser.add_argument("--details", action="store_true", help="every item behind a count")
     add_by(parser)
     parser.set_defaults(handler=evaluate)
     actions = parser.add_subparsers(dest="gonogo_action")
@@ -44,26 +45,45 @@ def add_commands(sub) -> None:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=list_records)
 
-    show = actions.add_parser("show", help="one record with its criteria and sign-offs")
-    show.add_argument("id")
+    show = actions.add_parser("show", help="one record (default: the newest) in full")
+    show.add_argument("id", nargs="?", default="", help="the record's id (default: the newest)")
     show.add_argument("--json", action="store_true")
+    show.add_argument("--details", action="store_true", help="every item behind a count")
     show.set_defaults(handler=show_record)
 
-    add_actions(sub, [SIGNOFF_ADD], nested={"gonogo": actions})
+    waivers = actions.add_parser("waivers", help="waivers, newest first (in force or not)")
+    waivers.add_argument("--json", action="store_true")
+    waivers.set_defaults(handler=list_waivers)
+
+    add_actions(sub, [SIGNOFF_ADD, WAIVER_ADD, WAIVER_WITHDRAW], nested={"gonogo": actions})
     add_report_commands(sub)
 
 
-def _criteria_lines(w, criteria: list[dict]) -> None:
+def _criteria_lines(w, criteria: list[dict], *, details: bool = False) -> None:
     for c in criteria:
-        mark = "PASS" if c["ok"] else "FAIL"
-        w(f"  {mark}  {c['label']:<44} {c['value']:<28} needs {c['threshold']}")
-        if c.get("detail") and not c["ok"]:
-            w(f"        {c['detail']}")
+        mark = "WAIVED" if c.get("waived") else "PASS" if c["ok"] else "FAIL"
+        w(f"  {mark:<6} {c['label']:<44} {c['value']:<28} needs {c['threshold']}")
+        if c.get("detail") and (not c["ok"] or c.get("waived")):
+            w(f"         {c['detail']}")
+        if c.get("waived"):
+            w(f"         {c['waived']}")
+        if details and c.get("items") and (not c["ok"] or c.get("waived")):
+            for item in c["items"]:
+                w(f"           - {item}")
 
 
-def _print(w, *, title: str, decision: str, reasons: list, criteria: list, feedback: dict) -> None:
+def _print(
+    w,
+    *,
+    title: str,
+    decision: str,
+    reasons: list,
+    criteria: list,
+    feedback: dict,
+    details: bool = False,
+) -> None:
     w(title)
-    _criteria_lines(w, criteria)
+    _criteria_lines(w, criteria, details=details)
     if feedback:
         w(
             f"Beta feedback: {feedback.get('count', 0)} rating(s), average "
@@ -94,6 +114,7 @@ def evaluate(options: dict, out) -> int:
                 reasons=record.reasons,
                 criteria=record.criteria,
                 feedback=record.feedback,
+                details=bool(options.get("details")),
             )
         return GONOGO_RECORD.exit_code(record)
     evaluation = selectors.gonogo_evaluate(now=now)
@@ -108,6 +129,7 @@ def evaluate(options: dict, out) -> int:
             reasons=body["reasons"],
             criteria=body["criteria"],
             feedback=body["feedback"],
+            details=bool(options.get("details")),
         )
     return evaluation.exit_code
 
@@ -122,6 +144,7 @@ def record_json(record) -> dict:
         "reasons": record.reasons,
         "criteria": record.criteria,
         "feedback": record.feedback,
+        "waivers": record.waivers,
         "signoffs": [
             {
                 "role": s.role.key,
@@ -153,7 +176,7 @@ def list_records(options: dict, out) -> int:
 
 
 def show_record(options: dict, out) -> int:
-    record = selectors.record_get(options["id"])
+    record = selectors.record_get(options["id"]) if options.get("id") else selectors.record_latest()
     w = out.stdout.write
     if options.get("json"):
         w(json.dumps(record_json(record), indent=2))
@@ -166,6 +189,7 @@ def show_record(options: dict, out) -> int:
         reasons=record.reasons,
         criteria=record.criteria,
         feedback=record.feedback,
+        details=bool(options.get("details")),
     )
     signoffs = list(record.signoffs.all())
     w("\nSign-offs:" if signoffs else "\nNo sign-offs yet.")
@@ -175,6 +199,27 @@ def show_record(options: dict, out) -> int:
             f"  {s.role} {verb} by {s.user.email} at {s.at:%H:%M}"
             + (f": {s.note}" if s.note else "")
         )
+    return 0
+
+
+def list_waivers(options: dict, out) -> int:
+    waivers = selectors.waivers_list()
+    w = out.stdout.write
+    if options.get("json"):
+        w(json.dumps([v.as_json() for v in waivers], indent=2))
+        return 0
+    if not waivers:
+        w("No waivers (midas launch gonogo waive CRITERION --minutes N --reason R).")
+    now = timezone.now()
+    for v in waivers:
+        state = (
+            f"withdrawn by {v.withdrawn_by_label}"
+            if v.withdrawn_at
+            else "in force"
+            if v.in_force(now)
+            else "expired"
+        )
+        w(f"#{v.pk:<4} {v.criterion:<28} {state:<12} {v.said()}")
     return 0
 
 

@@ -16,18 +16,30 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from midas.errors import AppError
 from midas.launch import actors
 from midas.launch.actions import Action
-from midas.launch.console import launch_view, refused, with_url
+from midas.launch.console import launch_view, post_action, refused, with_url
 from midas.launch.gonogo import selectors
-from midas.launch.gonogo.actions import GONOGO_RECORD, SIGNOFF_ADD, SignForm
+from midas.launch.gonogo.actions import (
+    GONOGO_RECORD,
+    SIGNOFF_ADD,
+    WAIVER_ADD,
+    WAIVER_WITHDRAW,
+    SignForm,
+    WaiveForm,
+)
 from midas.launch.gonogo.report import launch_report
 from midas.launch.models import LaunchRole
 
-NAV = [(70, "Go/no-go", "launch_console:gonogo"), (90, "Report", "launch_console:report")]
+NAV = [
+    (70, "Go/no-go", "launch_console:gonogo"),
+    (72, "Waivers", "launch_console:gonogo_waivers"),
+    (90, "Report", "launch_console:report"),
+]
 LIST_TEMPLATE = "launch/console/gonogo.html"
 DETAIL_TEMPLATE = "launch/console/gonogo_record.html"
 
@@ -117,6 +129,52 @@ def record_sign(request: HttpRequest, record_id: int) -> HttpResponse:
     return redirect("launch_console:gonogo_record", record_id=record.pk)
 
 
+WAIVERS_TEMPLATE = "launch/console/gonogo_waivers.html"
+
+
+def _waivers_context(request: HttpRequest) -> dict:
+    now = timezone.now()
+    waivers = selectors.waivers_list()
+    return {
+        "in_force": [w for w in waivers if w.in_force(now)],
+        "past": [w for w in waivers if not w.in_force(now)],
+        "form": WaiveForm(),
+        "criteria": [(key, selectors.owner_of(key)) for key in selectors.criterion_keys()],
+    }
+
+
+@launch_view()
+def waivers_page(request: HttpRequest) -> HttpResponse:
+    """Waivers in force and past, and the form to waive a criterion (its owner only: the
+    service decides)."""
+    return render(request, WAIVERS_TEMPLATE, _waivers_context(request))
+
+
+@require_POST
+@launch_view()
+def waiver_new(request: HttpRequest) -> HttpResponse:
+    return post_action(
+        request,
+        WAIVER_ADD,
+        template=WAIVERS_TEMPLATE,
+        context=lambda request, **kw: {**_waivers_context(request), **kw},
+        success_url="launch_console:gonogo_waivers",
+    )
+
+
+@require_POST
+@launch_view()
+def waiver_withdraw(request: HttpRequest, waiver_id: int) -> HttpResponse:
+    return post_action(
+        request,
+        WAIVER_WITHDRAW,
+        template=WAIVERS_TEMPLATE,
+        context=lambda request, **kw: {**_waivers_context(request), **kw},
+        success_url="launch_console:gonogo_waivers",
+        from_url={"id": waiver_id},
+    )
+
+
 TEMPLATE = "launch/console/report.html"
 GROUPS = (
     ("technical", "Technical"),
@@ -153,5 +211,8 @@ urlpatterns = [
     path("gonogo/record", record_new, name="gonogo_new"),
     path("gonogo/<int:record_id>", record_detail, name="gonogo_record"),
     path("gonogo/<int:record_id>/sign", record_sign, name="gonogo_sign"),
+    path("gonogo/waivers", waivers_page, name="gonogo_waivers"),
+    path("gonogo/waivers/new", waiver_new, name="gonogo_waiver_new"),
+    path("gonogo/waivers/<int:waiver_id>/withdraw", waiver_withdraw, name="gonogo_waiver_withdraw"),
     path("report", report, name="report"),
 ]

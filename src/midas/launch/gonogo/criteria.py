@@ -39,17 +39,30 @@ def burn_rate_max() -> float:
     return float(settings.LAUNCH_BURN_RATE_MAX)
 
 
+# Where a reason too long to read points to: every item is kept on the record.
+DETAILS = "see `midas launch gonogo show --details`"
+DETAIL_MAX = 200  # characters of a detail kept in a reason; the rest is behind DETAILS
+
+
 @dataclass(frozen=True)
 class Result:
+    """``detail`` is one short line; ``items`` every thing counted in it (shown with
+    ``--details`` and on the console); ``waived`` names the waiver that made a failing
+    criterion pass (``ok`` is then True)."""
+
     key: str
     label: str
     value: str
     threshold: str
     ok: bool
     detail: str = ""
+    items: tuple[str, ...] = ()
+    waived: str = ""
 
     def as_json(self) -> dict:
-        return asdict(self)
+        body = asdict(self)
+        body["items"] = list(self.items)
+        return body
 
 
 @dataclass(frozen=True)
@@ -58,17 +71,33 @@ class Criterion:
     label: str
     measure: Callable[[dt.datetime], Result]
     doc: str
+    owner: str = "tech_lead"  # the launch role that may waive it (``gonogo.services``)
 
 
 CRITERIA: list[Criterion] = []
 
 
-def criterion(key: str, label: str) -> Callable:
+def criterion(key: str, label: str, owner: str = "tech_lead") -> Callable:
     def register(fn: Callable[[dt.datetime], Result]) -> Callable[[dt.datetime], Result]:
-        CRITERIA.append(Criterion(key, label, fn, (fn.__doc__ or "").strip()))
+        CRITERIA.append(Criterion(key, label, fn, (fn.__doc__ or "").strip(), owner))
         return fn
 
     return register
+
+
+def counted(what: list[str], noun: str, plural: str = "") -> str:
+    """``"62 migrations"``: a count in words, never the list."""
+    n = len(what)
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def summary(items: list[str], *, noun: str, plural: str = "", shown: int = 3) -> str:
+    """The first few items and a count of the rest with a pointer to them all:
+    ``"a; b; c and 59 more migrations — see ..."``; the items themselves when few."""
+    if len(items) <= shown:
+        return "; ".join(items)
+    more = counted(items[shown:], f"more {noun}", f"more {plural or noun + 's'}")
+    return f"{'; '.join(items[:shown])} and {more} — {DETAILS}"
 
 
 def no_data(key: str, label: str, threshold: str, why: str) -> Result:
@@ -96,7 +125,7 @@ def _pct(value: float) -> str:
 # --- the entries ---------------------------------------------------------------------------
 
 
-@criterion("readiness", "Readiness checks pass")
+@criterion("readiness", "Readiness checks pass", owner="devops")
 def readiness(now: dt.datetime) -> Result:
     """Every readiness check (``midas.ops.health.registry.READINESS``, the /readyz body)
     says pass; a warn is not a pass (the detail names the checks that did not pass)."""
@@ -114,7 +143,13 @@ def readiness(now: dt.datetime) -> Result:
         if obs[0]["status"] != "pass"
     ]
     return Result(
-        "readiness", "Readiness checks pass", body["status"], "all pass", not bad, "; ".join(bad)
+        "readiness",
+        "Readiness checks pass",
+        body["status"],
+        "all pass",
+        not bad,
+        summary(bad, noun="check"),
+        tuple(bad),
     )
 
 
@@ -194,7 +229,7 @@ def uptime_start(now: dt.datetime) -> dt.datetime:
     return start
 
 
-@criterion("uptime", "Uptime (probes), soft launch / last 24 h")
+@criterion("uptime", "Uptime (probes), soft launch / last 24 h", owner="devops")
 def uptime(now: dt.datetime) -> Result:
     """Up minutes / minutes with probe data since the soft launch began (launch day
     06:00 local) or over the last 24 h, at least ``SLO_UPTIME_TARGET`` (99.9 %)."""
@@ -219,7 +254,7 @@ def uptime(now: dt.datetime) -> Result:
     )
 
 
-@criterion("no_critical_incident", "No open critical incident")
+@criterion("no_critical_incident", "No open critical incident", owner="coordinator")
 def no_critical_incident(now: dt.datetime) -> Result:
     """No status-page incident with impact critical that is unresolved (started by ``now``)."""
     from midas.status.models import Incident, IncidentImpact, IncidentStatus
@@ -239,7 +274,7 @@ def no_critical_incident(now: dt.datetime) -> Result:
     )
 
 
-@criterion("backup", "Backup fresh and verified")
+@criterion("backup", "Backup fresh and verified", owner="devops")
 def backup(now: dt.datetime) -> Result:
     """The newest verified backup of this database (manifest ``verified_at`` set by
     ``midas backup verify``) was taken in the last 24 h."""
@@ -266,7 +301,7 @@ def backup(now: dt.datetime) -> Result:
     )
 
 
-@criterion("smoke", "Smoke journey passed, last 15 min")
+@criterion("smoke", "Smoke journey passed, last 15 min", owner="qa")
 def smoke(now: dt.datetime) -> Result:
     """The newest finished smoke run (``midas smoke``) started in the last 15 minutes and
     passed; a newer failed run fails this even when an older one passed."""
@@ -327,7 +362,7 @@ def _override_until(event) -> dt.datetime:
         return event.at + OVERRIDE_COVERS
 
 
-@criterion("freeze", "Freeze respected")
+@criterion("freeze", "Freeze respected", owner="devops")
 def freeze(now: dt.datetime) -> Result:
     """No deploy (a release first seen, ``ReleaseSeen``) and no migration (Django's
     ``django_migrations.applied``) between the freeze's start and ``now`` unless a freeze
@@ -359,19 +394,43 @@ def freeze(now: dt.datetime) -> Result:
         for at, what in changes
         if "violat" in what or not any(start <= at <= until for start, until in spans)
     ]
-    notes = [f"not overridden: {what}" for what in uncovered]
-    notes += [
+    noted = [
         f"override {o.at:%H:%M} by {o.actor_label}: {o.details.get('what', '')} — {o.reason}"
         for o in overrides
     ]
+    items = [f"not overridden: {what}" for what in uncovered] + noted
     return Result(
         "freeze",
         label,
         f"{len(changes)} change(s), {len(uncovered)} not overridden, {len(overrides)} override(s)",
         threshold,
         not uncovered,
-        "; ".join(notes),
+        _freeze_said(uncovered, noted),
+        tuple(items),
     )
+
+
+def _freeze_said(uncovered: list[str], overrides: list[str]) -> str:
+    """One short line. A few items are said as they are; more are counted — deploys and
+    migrations not overridden, overrides — never listed (62 migration names are no
+    reason anyone can read); every item is behind ``DETAILS``."""
+    items = [f"not overridden: {what}" for what in uncovered] + overrides
+    if len(items) <= 3:
+        return "; ".join(items)
+    deploys = [w for w in uncovered if w.startswith("deploy")]
+    migrations = [w for w in uncovered if w.startswith("migration")]
+    others = [w for w in uncovered if w not in deploys and w not in migrations]
+    parts = []
+    if migrations:
+        parts.append(f"{counted(migrations, 'migration')} applied during the freeze window")
+    if deploys:
+        parts.append(f"{counted(deploys, 'deploy')} during the freeze window")
+    if others:
+        parts.append(counted(others, "recorded violation"))
+    said = ", ".join(parts) + (", not overridden" if parts else "")
+    if overrides:
+        said += ("; " if said else "") + f"{counted(overrides, 'override')} in force"
+    return f"{said} — {DETAILS}"
 
 
 @criterion("burn_rate", "Error-budget burn rate, last 6 h")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
@@ -25,6 +28,9 @@ class GoNoGoRecord(models.Model):
     criteria = models.JSONField(default=list)
     feedback = models.JSONField(default=dict, help_text="beta feedback summary")
     phase = models.CharField(max_length=16)
+    waivers = models.JSONField(
+        default=list, blank=True, help_text="the waivers in force when the record was made"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -49,3 +55,56 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"{'approved' if self.approve else 'rejected'} by {self.role_id}"
+
+
+class Waiver(models.Model):
+    """A criterion's owner (the launch role it names) lets it pass while it fails, for a
+    while and for a reason: applied by ``gonogo.selectors.gonogo_evaluate`` from
+    ``created_at`` until ``expires_at`` (or until withdrawn). ``criterion`` is a criterion's
+    key: ``burn_rate``, ``freeze``, ``feedback``, ``checklist:<item key>``."""
+
+    criterion = models.CharField(max_length=100, db_index=True)
+    role = models.ForeignKey("launch.LaunchRole", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by_label = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="launch_waiver_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion} waived until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    def in_force(self, when: datetime) -> bool:
+        if self.withdrawn_at is not None and self.withdrawn_at <= when:
+            return False
+        return self.created_at <= when < self.expires_at
+
+    def said(self) -> str:
+        """``"waived by the Technical lead (ana@…) until 2027-03-21 16:00 UTC: reason"``"""
+        until = self.expires_at.astimezone(UTC)
+        who = f"{self.role} ({self.actor_label})"
+        return f"waived by {who} until {until:%Y-%m-%d %H:%M} UTC: {self.reason}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.pk,
+            "criterion": self.criterion,
+            "role": self.role.key,
+            "by": self.actor_label,
+            "reason": self.reason,
+            "from": self.created_at.isoformat(),
+            "until": self.expires_at.isoformat(),
+        }

@@ -17,8 +17,21 @@ from django.utils import timezone
 from midas.errors import AppError, ErrorCode
 from midas.launch import actors, audit
 from midas.launch.channel import announce
-from midas.launch.gonogo.selectors import gonogo_evaluate, may_sign
-from midas.launch.models import GoNoGoRecord, LaunchRole, RoleKey, SignOff
+from midas.launch.gonogo.selectors import (
+    Standing,
+    go_standing,
+    gonogo_evaluate,
+    may_sign,
+    owner_of,
+)
+from midas.launch.models import (
+    GoNoGoRecord,
+    LaunchContact,
+    LaunchRole,
+    RoleKey,
+    SignOff,
+    Waiver,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +59,7 @@ def gonogo_record(*, actor: actors.Actor, now: dt.datetime | None = None) -> GoN
             criteria=[r.as_json() for r in evaluation.criteria],
             feedback=evaluation.feedback,
             phase=evaluation.phase,
+            waivers=evaluation.waivers,
         )
         snapshot_id = _take_good_snapshot(record) if evaluation.go else None
         audit.record(
@@ -69,6 +83,11 @@ def gonogo_record(*, actor: actors.Actor, now: dt.datetime | None = None) -> GoN
                 "Phase": record.phase,
                 "By": actor.label,
                 **({"Reasons": "; ".join(evaluation.reasons[:5])} if failed else {}),
+                **(
+                    {"Waived": ", ".join(w["criterion"] for w in evaluation.waivers)}
+                    if evaluation.waivers
+                    else {}
+                ),
             },
             dedupe_key=f"gonogo:{record.pk}",
         )
@@ -146,3 +165,179 @@ def signoff_add(
             ErrorCode.INVALID_STATE, f"{role} has already signed record #{record.pk}."
         ) from None
     return signoff
+
+
+# --- the gate: what needs a standing GO ----------------------------------------------------
+
+COORDINATOR = "coordinator"
+
+
+def may_override(actor: actors.Actor) -> bool:
+    """The launch coordinator: the coordinator role's primary or backup contact; when no
+    contact of that role is linked to an account, anyone holding ``PHASE`` (the launch
+    group). Never the system: an override is a person's decision."""
+    if actor.is_system or actor.user is None:
+        return False
+    linked = list(
+        LaunchContact.objects.filter(role__key=COORDINATOR, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    if linked:
+        return actor.user.pk in linked and actor.user.is_active and actor.user.is_staff
+    return actors.can(actor, actors.PHASE)
+
+
+def go_required(
+    *, what: str, actor: actors.Actor, override: str = "", now: dt.datetime | None = None
+) -> Standing:
+    """Refuse ``what`` (``gonogo_required``) unless a GO stands (``go_standing``: the newest
+    record is GO, made after the last rollback) — or the coordinator overrides with a reason,
+    recorded (``launch.gonogo.overridden``) and announced as a warning. Called inside the
+    caller's transaction, so an override is kept only with the change it allowed."""
+    now = now or timezone.now()
+    standing = go_standing(now=now)
+    if standing.ok:
+        return standing
+    override = (override or "").strip()
+    if not override:
+        raise AppError(
+            ErrorCode.GONOGO_REQUIRED,
+            f"{what[:1].upper()}{what[1:]} needs a GO recorded after the last rollback and the "
+            f"last NO-GO ({standing.why}). Record a GO (midas launch gonogo --record), or the "
+            "launch coordinator overrides with a reason (--override-go REASON).",
+            field="override_go",
+        )
+    if not may_override(actor):
+        raise AppError(
+            ErrorCode.FORBIDDEN,
+            f"{actor.label} may not override the go/no-go: only the launch coordinator may.",
+            field="override_go",
+        )
+    audit.record(
+        "launch.gonogo.overridden",
+        actor=actor,
+        reason=override,
+        at=now,
+        what=what,
+        standing=standing.why,
+        record=standing.record.pk if standing.record else None,
+    )
+    announce(
+        event="launch.gonogo.overridden",
+        text=f"Go/no-go overridden by {actor.label}: {what} without a standing GO",
+        severity="warning",
+        fields={"Without GO": standing.why, "By": actor.label, "Reason": override},
+    )
+    return standing
+
+
+# --- waivers: a criterion's owner lets it pass, for a while and for a reason ---------------
+
+WAIVER_MAX = dt.timedelta(hours=24)  # a waiver is time-boxed: a day at most
+
+
+def waiver_add(
+    *,
+    criterion: str,
+    actor: actors.Actor,
+    reason: str,
+    minutes: int,
+    now: dt.datetime | None = None,
+) -> Waiver:
+    """Waive ``criterion`` for ``minutes`` (at most a day): only its owner — the launch role
+    it names (``gonogo.selectors.owner_of``), signed for as a sign-off is (``may_sign``:
+    the role's linked contacts, else SIGN_OFF holders). Recorded and announced as a
+    warning; the go/no-go applies it until it expires or is withdrawn."""
+    key = (criterion or "").strip()
+    owner = owner_of(key)
+    reason = audit.on_the_record(reason)
+    try:
+        span = dt.timedelta(minutes=int(minutes))
+    except (TypeError, ValueError):
+        raise AppError(
+            ErrorCode.INVALID_INPUT, "Minutes: a whole number.", field="minutes"
+        ) from None
+    if not dt.timedelta(minutes=1) <= span <= WAIVER_MAX:
+        raise AppError(
+            ErrorCode.INVALID_INPUT,
+            "A waiver lasts from 1 minute to 24 hours (1440 minutes): it is time-boxed.",
+            field="minutes",
+        )
+    role = LaunchRole.objects.filter(key=owner).first()
+    if role is None:
+        raise AppError(
+            ErrorCode.NOT_FOUND,
+            f"No {owner} role to waive {key} (midas launch plan init).",
+            field="criterion",
+        )
+    if actor.user is None or not may_sign(actor, role):
+        raise AppError(
+            ErrorCode.FORBIDDEN,
+            f"{actor.label} may not waive {key}: only its owner, the {role}, may.",
+            field="criterion",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        waiver = Waiver.objects.create(
+            criterion=key,
+            role=role,
+            reason=reason,
+            created_at=now,
+            expires_at=now + span,
+            created_by=actor.user,
+            actor_label=actor.label,
+        )
+        audit.record(
+            "launch.gonogo.waived",
+            actor=actor,
+            reason=reason,
+            at=now,
+            waiver=waiver.pk,
+            criterion=key,
+            role=owner,
+            until=waiver.expires_at.isoformat(),
+        )
+        announce(
+            event="launch.gonogo.waived",
+            text=f"Go/no-go: {key} waived by the {role} until "
+            f"{waiver.expires_at.astimezone(dt.UTC):%H:%M} UTC",
+            severity="warning",
+            fields={"By": actor.label, "Reason": reason},
+            dedupe_key=f"gonogo:waiver:{waiver.pk}",
+        )
+    return waiver
+
+
+def waiver_withdraw(
+    *, waiver: Waiver, actor: actors.Actor, reason: str, now: dt.datetime | None = None
+) -> Waiver:
+    """End a waiver before it expires: its owner, or the launch coordinator."""
+    reason = audit.on_the_record(reason)
+    if actor.user is None or not (may_sign(actor, waiver.role) or may_override(actor)):
+        raise AppError(
+            ErrorCode.FORBIDDEN,
+            f"{actor.label} may not withdraw it: its owner ({waiver.role}) or the coordinator.",
+        )
+    now = now or timezone.now()
+    with transaction.atomic():
+        won = Waiver.objects.filter(
+            pk=waiver.pk, withdrawn_at__isnull=True, expires_at__gt=now
+        ).update(withdrawn_at=now, withdrawn_by_label=actor.label)
+        if not won:
+            raise AppError(ErrorCode.INVALID_STATE, f"Waiver #{waiver.pk} is no longer in force.")
+        audit.record(
+            "launch.gonogo.waiver_withdrawn",
+            actor=actor,
+            reason=reason,
+            at=now,
+            waiver=waiver.pk,
+            criterion=waiver.criterion,
+        )
+        announce(
+            event="launch.gonogo.waiver_withdrawn",
+            text=f"Go/no-go: the waiver of {waiver.criterion} is withdrawn",
+            fields={"By": actor.label, "Reason": reason},
+        )
+    waiver.refresh_from_db()
+    return waiver

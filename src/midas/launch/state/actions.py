@@ -16,9 +16,22 @@ from midas.launch.state.selectors import freeze_window
 NO_CAP = {"none", "off", "0"}
 
 
+def override_go_field() -> forms.CharField:
+    """The launch coordinator's reason to go ahead without a standing GO (the service decides
+    who may, and records it)."""
+    return forms.CharField(
+        max_length=500,
+        required=False,
+        initial="",
+        label="Override the go/no-go",
+        help_text="coordinator only: why go ahead without a standing GO (recorded)",
+    )
+
+
 class PhaseForm(ReasonForm):
     phase = forms.ChoiceField(choices=Phase.choices)
-    field_order = ["phase", "reason"]
+    override_go = override_go_field()
+    field_order = ["phase", "reason", "override_go"]
 
 
 class ScheduleForm(ReasonForm):
@@ -39,7 +52,8 @@ class RampForm(ReasonForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text="PERCENT of new visitors (0-100)",
     )
-    field_order = ["percent", "reason"]
+    override_go = override_go_field()
+    field_order = ["percent", "reason", "override_go"]
 
 
 class CapacityForm(ReasonForm):
@@ -74,7 +88,9 @@ PHASE_SET = Action(
     perm=actors.PHASE,
     form=PhaseForm,
     positional=("phase",),
-    apply=lambda d, a: services.phase_set(phase=d["phase"], reason=d["reason"], actor=a),
+    apply=lambda d, a: services.phase_set(
+        phase=d["phase"], reason=d["reason"], actor=a, override_go=d.get("override_go", "")
+    ),
     said=lambda row: f"Phase is now {Phase(row.phase).label}.",
 )
 SCHEDULE_SET = Action(
@@ -103,7 +119,9 @@ RAMP_SET = Action(
     perm=actors.RAMP,
     form=RampForm,
     positional=("percent",),
-    apply=lambda d, a: services.ramp_set(percent=d["percent"], reason=d["reason"], actor=a),
+    apply=lambda d, a: services.ramp_set(
+        percent=d["percent"], reason=d["reason"], actor=a, override_go=d.get("override_go", "")
+    ),
     said=lambda row: f"Traffic ramp: {row.ramp_percent:g}% of new visitors.",
 )
 CAPACITY_SET = Action(

@@ -20,6 +20,8 @@ from midas.launch import actors
 from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
+from midas.launch.gonogo.selectors import soft_launch_share
+from midas.launch.gonogo.services import go_required
 from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
 from midas.launch.state.selectors import forget, state_row
 
@@ -56,8 +58,15 @@ def allowed_phases(current: str) -> list[str]:
 
 @transaction.atomic
 def phase_set(
-    *, phase: str, actor: Actor, reason: str, at: dt.datetime | None = None
+    *,
+    phase: str,
+    actor: Actor,
+    reason: str,
+    at: dt.datetime | None = None,
+    override_go: str = "",
 ) -> LaunchState:
+    """Move the launch to ``phase``. Entering the public phase needs a standing GO
+    (``gonogo.services.go_required``) or the coordinator's ``override_go`` reason."""
     actors.require(actor, actors.PHASE)
     reason = on_the_record(reason)
     if phase not in Phase.values:
@@ -72,14 +81,41 @@ def phase_set(
             field="phase",
         )
     before = row.phase
+    standing = None
+    if phase == Phase.PUBLIC:
+        standing = go_required(
+            what="entering the public phase", actor=actor, override=override_go, now=at
+        )
+    overridden = standing is not None and not standing.ok
     row.phase, row.phase_changed_at = phase, at or timezone.now()
     _save(row, actor, "phase", "phase_changed_at")
-    record("launch.phase.changed", actor=actor, reason=reason, at=at, before=before, after=phase)
+    extra = {"go": standing.why, "overridden": overridden} if standing is not None else {}
+    record(
+        "launch.phase.changed",
+        actor=actor,
+        reason=reason,
+        at=at,
+        before=before,
+        after=phase,
+        **extra,
+    )
+    severity = "info"
+    if phase == Phase.ROLLED_BACK:
+        severity = "danger"
+    elif overridden:
+        severity = "warning"
+    elif standing is not None:
+        severity = "good"
     announce(
         event="launch.phase.changed",
-        text=f"Launch phase: {Phase(before).label} → {Phase(phase).label}",
-        severity="danger" if phase == Phase.ROLLED_BACK else "info",
-        fields={"by": actor.label, "reason": reason},
+        text=f"Launch phase: {Phase(before).label} → {Phase(phase).label}"
+        + (" (go/no-go overridden: no standing GO)" if overridden else ""),
+        severity=severity,
+        fields={
+            "by": actor.label,
+            "reason": reason,
+            **({"go/no-go": standing.why} if standing is not None else {}),
+        },
     )
     return row
 
@@ -165,14 +201,26 @@ def ramp_set(
     actor: Actor,
     reason: str,
     at: dt.datetime | None = None,
+    override_go: str = "",
 ) -> LaunchState:
     """Admit ``percent`` % of new visitors. Raising it never turns anyone away; lowering it
-    turns away admitted visitors whose bucket is above the new line (said in the record)."""
+    turns away admitted visitors whose bucket is above the new line (said in the record).
+    Raising it past the soft launch's share (``gonogo.selectors.soft_launch_share``, the
+    plan's 25 %) needs a standing GO or the coordinator's ``override_go`` reason."""
     actors.require(actor, actors.RAMP)
     reason = on_the_record(reason)
     percent = parse_percent(percent)
     row = state_row(for_update=True)
     before = Decimal(row.ramp_percent)
+    standing = None
+    if percent > before and percent > (share := soft_launch_share()):
+        standing = go_required(
+            what=f"ramping past the soft launch's {share:g}%",
+            actor=actor,
+            override=override_go,
+            now=at,
+        )
+    overridden = standing is not None and not standing.ok
     if not row.ramp_salt:
         row.ramp_salt = secrets.token_hex(8)
     row.ramp_percent = percent
@@ -186,13 +234,19 @@ def ramp_set(
         before=str(before),
         after=str(percent),
         disruptive=disruptive,
+        **({"go": standing.why, "overridden": overridden} if standing is not None else {}),
     )
     announce(
         event="launch.ramp.changed",
         text=f"Traffic ramp: {before:g}% → {percent:g}%"
-        + (" (lowered: some admitted visitors are turned away)" if disruptive else ""),
-        severity="warning" if disruptive else "info",
-        fields={"by": actor.label, "reason": reason},
+        + (" (lowered: some admitted visitors are turned away)" if disruptive else "")
+        + (" (go/no-go overridden: no standing GO)" if overridden else ""),
+        severity="warning" if disruptive or overridden else "info",
+        fields={
+            "by": actor.label,
+            "reason": reason,
+            **({"go/no-go": standing.why} if standing is not None else {}),
+        },
     )
     return row
 
