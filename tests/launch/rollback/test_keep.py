@@ -82,9 +82,7 @@ def _set_up_the_launch(coordinator, executive):
     row.gate_mode, row.ramp_percent = "invite", Decimal("25.00")
     row.current_release, row.previous_release = "r42", "r41"
     row.save()
-    role, _ = LaunchRole.objects.get_or_create(
-        key=RoleKey.EXECUTIVE, defaults={"escalation_level": 3}
-    )
+    role, _ = LaunchRole.objects.get_or_create(key=RoleKey.CEO, defaults={"escalation_level": 3})
     LaunchContact.objects.create(role=role, name="Eve Exec", email=executive.email, user=executive)
     go = GoNoGoRecord.objects.create(
         created_at=T0, created_by=coordinator, actor_label=coordinator.email,
