@@ -82,15 +82,7 @@ def email_enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():  # a savepoint: a dedupe race must not spoil the caller's
-            message.save()
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(kick_delivery, robust=True)  # a failed kick: the next run sends it
-    return message
+    return _enqueue(message, dedupe_key)
 
 
 def slack_enqueue(
@@ -128,15 +120,7 @@ def slack_enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(kick_delivery, robust=True)
-    return message
+    return _enqueue(message, dedupe_key)
 
 
 def pagerduty_enqueue(
@@ -185,15 +169,7 @@ def pagerduty_enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(kick_delivery, robust=True)
-    return message
+    return _enqueue(message, dedupe_key)
 
 
 def staff_notify(*, template: str, context: dict[str, Any], dedupe_key: str = "") -> OutboxMessage:
@@ -256,3 +232,17 @@ def _domain(address: str) -> str:
     """The domain of ``Name <user@domain>`` (for Message-IDs; never a DNS lookup)."""
     bare = address.rsplit("<", 1)[-1].rstrip(">").strip()
     return bare.rsplit("@", 1)[-1] or "midas.localhost"
+
+
+def _enqueue(message: OutboxMessage, dedupe_key: str) -> OutboxMessage:
+    """Save a new outbox row once: a row with the same ``dedupe_key`` already there is the
+    answer instead. The worker is kicked when the caller's transaction commits."""
+    try:
+        with transaction.atomic():  # a savepoint: a dedupe race must not spoil the caller's
+            message.save()
+    except IntegrityError:
+        if not dedupe_key:
+            raise
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+    transaction.on_commit(kick_delivery, robust=True)  # a failed kick: the next run sends it
+    return message
