@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from midas.notifications.slack import PostResult, _retry_after
+from midas.notifications.slack import PostResult, _not_before, _retry_after, _scrub
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -108,10 +108,6 @@ def post(event_json: str, *, url: str, routing_key: str, timeout: float) -> Post
     if 200 <= status < 300:  # not documented: accepted all the same
         return PostResult("sent", status, text or "accepted")
     return PostResult("retry", status, text or "unexpected answer")
-
-
-def _scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret else text
 
 
 def send_claimed(
@@ -199,9 +195,3 @@ def _earlier_unsent(message):
 def _error(result: PostResult) -> str:
     where = f"HTTP {result.status}" if result.status is not None else "no answer"
     return f"PagerDuty {where}: {result.detail}"[:2000]
-
-
-def _not_before(result: PostResult, now: dt.datetime | None) -> dt.datetime | None:
-    if result.retry_after is None:
-        return None
-    return (now or timezone.now()) + dt.timedelta(seconds=result.retry_after)
