@@ -21,7 +21,8 @@ def sentinel_keeper():
     """A keeper of the sentinel tokens (a table the backups own), as the launch keeps its."""
     seen: dict[str, object] = {}
 
-    def save():
+    def save(since):
+        seen["since"] = since
         seen["saved"] = sorted(BackupSentinel.objects.values_list("token", flat=True))
         return seen["saved"]
 
@@ -45,6 +46,7 @@ def test_kept_records_come_back_after_the_restore(backup_dir, sentinel_keeper):
     close_old_connections()
 
     assert "sentinels: 3 token(s)" in notes  # two backups and the safety backup
+    assert sentinel_keeper["since"] == first.created  # when the restored backup was taken
     assert len(sentinel_keeper["restored_had"]) == 1  # the restored database had one
     assert (
         sorted(BackupSentinel.objects.values_list("token", flat=True)) == sentinel_keeper["saved"]
@@ -59,7 +61,7 @@ def test_a_keeper_that_fails_fails_the_restore_loudly(backup_dir, sentinel_keepe
         raise RuntimeError("disk on fire")
 
     first = backup_create(kind="manual")
-    keep.keep_through_restore("broken", save=lambda: [1], put_back=broken)
+    keep.keep_through_restore("broken", save=lambda since: [1], put_back=broken)
     try:
         with pytest.raises(BackupError, match=r"could not be put back.*disk on fire") as failed:
             backup_restore(backup_id=first.id, force=True)

@@ -5,8 +5,9 @@ business data: the go-live control plane's own (its plan, freeze, team, decision
 rollback runs). The backups cannot know them (the core never imports the launch), so a
 part of Midas that owns such records registers a ``Keeper`` (from its ``AppConfig.ready``):
 
-- ``save()`` reads the records from the live database just before the restore and returns
-  them as JSON-able data;
+- ``save(since)`` reads the records from the live database just before the restore and
+  returns them as JSON-able data; ``since`` is when the restored backup was taken (what was
+  written after it is what the restore would lose; a keeper of a whole state ignores it);
 - ``put_back(saved)`` writes them into the restored database (called inside one
   transaction with every other keeper's) and returns a one-line summary.
 
@@ -18,6 +19,7 @@ itself stands; the records are in that file and in the safety backup).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Callable
@@ -31,7 +33,7 @@ from django.db import transaction
 @dataclass(frozen=True)
 class Keeper:
     name: str
-    save: Callable[[], Any]
+    save: Callable[[dt.datetime], Any]
     put_back: Callable[[Any], str]
 
 
@@ -39,7 +41,7 @@ _keepers: dict[str, Keeper] = {}
 
 
 def keep_through_restore(
-    name: str, *, save: Callable[[], Any], put_back: Callable[[Any], str]
+    name: str, *, save: Callable[[dt.datetime], Any], put_back: Callable[[Any], str]
 ) -> None:
     """Register (or replace) the keeper called ``name``."""
     _keepers[name] = Keeper(name=name, save=save, put_back=put_back)
@@ -53,9 +55,10 @@ def keepers() -> list[Keeper]:
     return list(_keepers.values())
 
 
-def save_all() -> dict[str, Any]:
-    """Each keeper's records, read from the live database now."""
-    return {keeper.name: keeper.save() for keeper in keepers()}
+def save_all(since: dt.datetime) -> dict[str, Any]:
+    """Each keeper's records, read from the live database now; ``since``: the restored
+    backup's time."""
+    return {keeper.name: keeper.save(since) for keeper in keepers()}
 
 
 def write(saved: dict[str, Any], path: Path) -> Path:

@@ -272,7 +272,7 @@ def backup_restore(
         raise BackupError(f"{backup_id}: the dump is missing or its sha256 does not match")
     with backup_lock():
         safety = backup_create(kind="safety", step=step)
-        saved = keep.save_all()
+        saved = keep.save_all(since=manifest.created)
         kept_file = (
             keep.write(saved, backup_dir() / "kept" / f"{safety.id}.json") if saved else None
         )

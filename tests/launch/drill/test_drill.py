@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 
 import pytest
 from django.core.management import call_command
@@ -61,15 +60,12 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
     from midas.launch.state.selectors import launch_state
     from midas.status.models import Incident
 
-    started = time.monotonic()
     lines: list[str] = []
     result = run_drill(workdir=tmp_path, seed=7, launch_date=DAY, out=lines.append)
-    elapsed = time.monotonic() - started
     failed = [f"{e.event} {e.detail}" for e in result.timeline.entries if not e.ok]
     assert result.ok, "\n".join(
         [f"missing: {result.missing}", f"not available: {result.timeline.missing_parts}", *failed]
     )
-    assert elapsed < 120, f"the drill took {elapsed:.0f} s"
     assert result.missing == [] and result.found == [key for key, _ in EXPECTED]
 
     # go/no-go: GO at 10:00, NO-GO within the hour of the burst, GO after a clean hour

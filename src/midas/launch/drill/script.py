@@ -218,7 +218,11 @@ class Script(Team):
         if index % REAL_PROBE_EVERY == 0:
             failed = self.attempt("probes", self.traffic.real_probes, now)
             if failed:
-                self.note(f"real probes: {failed} target(s) down", ok=False)
+                self.note(
+                    f"real probes: {len(failed)} target(s) down",
+                    detail="; ".join(failed)[:300],
+                    ok=False,
+                )
         if index % VISIT_EVERY == 0 and local(self.day, 6, 0) <= now:
             seen = len(self.traffic.server_errors)
             tally = self.attempt("visitors", self.traffic.visitors, 2)

@@ -78,12 +78,13 @@ class Traffic:
             for target, component in PROBES
         )
 
-    def real_probes(self, now: dt.datetime) -> int:
+    def real_probes(self, now: dt.datetime) -> list[str]:
+        """Run the real probes; return the failed ones as "target/component status detail"."""
         from midas.slo.probes import run_probes
 
         rows = run_probes(now=now)
         RECORDER.flush()
-        return sum(1 for row in rows if not row.ok)
+        return [f"{r.target}/{r.component} {r.status} {r.detail}".strip() for r in rows if not r.ok]
 
     def visitors(self, count: int) -> dict[str, int]:
         """``count`` new visitors each look at a few pages; tally their answers."""

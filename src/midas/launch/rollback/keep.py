@@ -68,8 +68,9 @@ def _tracked_incident_ids() -> set[int]:
     )
 
 
-def save() -> dict[str, Any]:
-    """The launch's records as they are now (JSON-able)."""
+def save(since: dt.datetime | None = None) -> dict[str, Any]:
+    """The launch's records as they are now (JSON-able): all of them, whenever the restored
+    backup was taken (``since`` is not needed)."""
     from midas.status.models import Incident, IncidentUpdate
 
     incidents = sorted(_tracked_incident_ids())
