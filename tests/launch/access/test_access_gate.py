@@ -97,7 +97,7 @@ def test_closed_turns_everyone_away_but_staff_with_a_branded_uncached_page(clien
 
 
 @pytest.mark.django_db
-def test_the_api_gets_json(client):
+def test_the_api_gets_json(client, go_on_record):  # opening the gate to the public: a GO
     gate("closed")
     response = client.get("/api/v1/locations")
     assert response.status_code == 403

@@ -265,3 +265,87 @@ def test_the_console_refuses_with_the_code_and_takes_the_override(coordinator, c
     assert done.status_code == 302
     assert launch_state(fresh=True).phase == Phase.PUBLIC
     assert LaunchEvent.objects.get(action="launch.gonogo.overridden").via == "console"
+
+
+# --- the access gate to the public: the same rule as the public phase ----------------------
+
+
+def test_opening_the_gate_to_the_public_needs_a_standing_go(coordinator_actor, said):
+    services.gate_set(mode="invite", actor=SYSTEM, reason="soft launch", at=T)
+    record("go", T)
+    rolled_back(T + 30 * MINUTE)
+    with pytest.raises(AppError) as refused:
+        services.gate_set(
+            mode="public", actor=coordinator_actor, reason="resume", at=T + 31 * MINUTE
+        )
+    assert refused.value.code == ErrorCode.GONOGO_REQUIRED
+    assert refused.value.message.startswith("Opening the access gate to the public needs a GO")
+    assert "--override-go" in refused.value.message
+    assert launch_state(fresh=True).gate_mode == "invite"
+    # the other modes need nothing
+    services.gate_set(mode="beta", actor=SYSTEM, reason="beta only", at=T + 32 * MINUTE)
+    fresh = record("go", T + 40 * MINUTE)
+    said.clear()
+    services.gate_set(mode="public", actor=coordinator_actor, reason="10:30", at=T + 41 * MINUTE)
+    assert launch_state(fresh=True).gate_mode == "public"
+    event = LaunchEvent.objects.filter(action="launch.gate.changed").order_by("-id").first()
+    assert event.details["overridden"] is False and f"#{fresh.pk}" in event.details["go"]
+    opened = "Access gate: Beta testers → Public (within the traffic ramp)"
+    assert said == [("launch.gate.changed", "good", opened)]
+
+
+def test_a_gate_already_public_is_not_held_by_the_go(coordinator_actor):
+    record("no_go", T)
+    services.gate_set(mode="public", actor=coordinator_actor, reason="unchanged", at=T)
+    assert launch_state(fresh=True).gate_mode == "public"  # the default: nothing opened
+
+
+def test_the_coordinator_may_open_the_gate_with_an_override(coordinator_actor, said):
+    services.gate_set(mode="closed", actor=SYSTEM, reason="freeze", at=T)
+    record("no_go", T + MINUTE)
+    said.clear()
+    services.gate_set(
+        mode="public",
+        actor=coordinator_actor,
+        reason="10:30 public",
+        override_go="CEO agreed in the room",
+        at=T + 2 * MINUTE,
+    )
+    override = LaunchEvent.objects.get(action="launch.gonogo.overridden")
+    assert override.details["what"] == "opening the access gate to the public"
+    assert override.reason == "CEO agreed in the room"
+    assert LaunchEvent.objects.get(action="launch.gate.changed", details__after="public").details[
+        "overridden"
+    ]
+    assert [(event, severity) for event, severity, _ in said] == [
+        ("launch.gonogo.overridden", "warning"),
+        ("launch.gate.changed", "warning"),
+    ]
+    assert said[1][2].endswith("(go/no-go overridden: no standing GO)")
+
+
+def test_gate_set_public_on_the_command_line_and_the_console(coordinator, client, capsys):
+    services.gate_set(mode="closed", actor=SYSTEM, reason="freeze", at=T)
+    record("no_go", T)
+    by = coordinator.email
+    with pytest.raises(SystemExit) as done:
+        call_command("launch", "gate", "set", "public", "--reason", "10:30", "--by", by)
+    assert done.value.code == 2
+    assert "refused (gonogo_required)" in capsys.readouterr().err
+    client.force_login(coordinator)
+    page = client.get("/ops/launch/")
+    assert 'name="override_go"' in page.content.decode().split('id="gate"')[1].split("</form>")[0]
+    refused = client.post("/ops/launch/gate", {"mode": "public", "reason": "10:30"})
+    assert refused.status_code == 409 and "gonogo_required" in refused.content.decode()
+    assert launch_state(fresh=True).gate_mode == "closed"
+    done = client.post(
+        "/ops/launch/gate",
+        {"mode": "public", "reason": "10:30", "override_go": "agreed in the room"},
+    )
+    assert done.status_code == 302 and launch_state(fresh=True).gate_mode == "public"
+    assert LaunchEvent.objects.get(action="launch.gonogo.overridden").via == "console"
+    services.gate_set(mode="closed", actor=SYSTEM, reason="again", at=T)
+    call_command(
+        "launch", "gate", "set", "public", "--reason", "10:30", "--override-go", "ok", "--by", by
+    )
+    assert "Access gate: Public" in capsys.readouterr().out

@@ -42,7 +42,8 @@ class ScheduleForm(ReasonForm):
 
 class GateForm(ReasonForm):
     mode = forms.ChoiceField(choices=GateMode.choices)
-    field_order = ["mode", "reason"]
+    override_go = override_go_field()
+    field_order = ["mode", "reason", "override_go"]
 
 
 class RampForm(ReasonForm):
@@ -110,7 +111,9 @@ GATE_SET = Action(
     perm=actors.PHASE,
     form=GateForm,
     positional=("mode",),
-    apply=lambda d, a: services.gate_set(mode=d["mode"], reason=d["reason"], actor=a),
+    apply=lambda d, a: services.gate_set(
+        mode=d["mode"], reason=d["reason"], actor=a, override_go=d.get("override_go", "")
+    ),
     said=lambda row: f"Access gate: {GateMode(row.gate_mode).label}.",
 )
 RAMP_SET = Action(

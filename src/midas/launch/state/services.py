@@ -160,20 +160,58 @@ def schedule_set(
 
 
 @transaction.atomic
-def gate_set(*, mode: str, actor: Actor, reason: str, at: dt.datetime | None = None) -> LaunchState:
+def gate_set(
+    *,
+    mode: str,
+    actor: Actor,
+    reason: str,
+    at: dt.datetime | None = None,
+    override_go: str = "",
+) -> LaunchState:
+    """Set who may come in. Opening the gate to the public (from any other mode) needs a
+    standing GO (``gonogo.services.go_required``) or the coordinator's ``override_go``
+    reason, as entering the public phase does."""
     actors.require(actor, actors.PHASE)
     reason = on_the_record(reason)
     if mode not in GateMode.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"Unknown gate mode {mode!r}.", field="mode")
     row = state_row(for_update=True)
     before = row.gate_mode
+    standing = None
+    if mode == GateMode.PUBLIC and before != GateMode.PUBLIC:
+        standing = go_required(
+            what="opening the access gate to the public",
+            actor=actor,
+            override=override_go,
+            now=at,
+        )
+    overridden = standing is not None and not standing.ok
     row.gate_mode = mode
     _save(row, actor, "gate_mode")
-    record("launch.gate.changed", actor=actor, reason=reason, at=at, before=before, after=mode)
+    record(
+        "launch.gate.changed",
+        actor=actor,
+        reason=reason,
+        at=at,
+        before=before,
+        after=mode,
+        **({"go": standing.why, "overridden": overridden} if standing is not None else {}),
+    )
+    severity = "info"
+    if overridden:
+        severity = "warning"
+    elif standing is not None:
+        severity = "good"
     announce(
         event="launch.gate.changed",
-        text=f"Access gate: {GateMode(before).label} → {GateMode(mode).label}",
-        fields={"by": actor.label, "reason": reason},
+        text=f"Access gate: {GateMode(before).label} → {GateMode(mode).label}"
+        + (" (go/no-go overridden: no standing GO)" if overridden else ""),
+        severity=severity,
+        fields={
+            "by": actor.label,
+            "reason": reason,
+            **({"go/no-go": standing.why} if standing is not None else {}),
+        },
     )
     return row
 
