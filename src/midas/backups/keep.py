@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 
 
 @dataclass(frozen=True)
@@ -82,3 +84,43 @@ def put_back_all(saved: dict[str, Any]) -> list[str]:
         if keeper.name in saved:
             notes.append(f"{keeper.name}: {keeper.put_back(saved[keeper.name])}")
     return notes
+
+
+# --- for keepers: rows saved as they are and put back as they were ---------------------------
+
+
+class _Exact(DjangoJSONEncoder):
+    """Django's encoder, but times keep their microseconds (its JSON drops them to
+    milliseconds): the records come back exactly as they were."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, dt.datetime | dt.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def as_json(rows: Any) -> Any:
+    """Serialised rows (``serializers.serialize("python", ...)``) as JSON-able data, times
+    to the microsecond."""
+    return json.loads(json.dumps(rows, cls=_Exact))
+
+
+def insert_raw(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Insert the rows as saved (keys, times, everything: ``raw``, as ``loaddata`` does), in
+    batches; no signal is sent (nothing happened: the rows are put back)."""
+    if not objs:
+        return
+    fields = list(model._meta.local_concrete_fields)
+    size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
+    for start in range(0, len(objs), size):
+        model._base_manager._insert(  # type: ignore[attr-defined]
+            objs[start : start + size], fields=fields, raw=True, using=connection.alias
+        )
+
+
+def reset_sequences(kept: list[type[models.Model]]) -> None:
+    """Keys loaded past the restored sequences: move the sequences on (PostgreSQL)."""
+    statements = connection.ops.sequence_reset_sql(no_style(), kept)
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -26,16 +26,15 @@ file and in the safety backup).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from typing import Any
 
 from django.apps import apps
 from django.core import serializers
-from django.core.management.color import no_style
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import Q
+
+from midas.backups.keep import as_json, insert_raw, reset_sequences
 
 KEEPER = "launch"
 Key = tuple[str, Any]  # (model label, primary key)
@@ -83,7 +82,7 @@ def save(since: dt.datetime | None = None) -> dict[str, Any]:
     rows = serializers.serialize("python", objects)
     return {
         "incidents": incidents,
-        "rows": json.loads(json.dumps(rows, cls=_Exact)),
+        "rows": as_json(rows),
         "groups": _group_members(),
     }
 
@@ -115,16 +114,6 @@ def _put_back_members(members: dict[str, list[int]]) -> int:
         if name in members:
             group.user_set.set([pk for pk in members[name] if pk in existing])
     return len(wanted - existing)
-
-
-class _Exact(DjangoJSONEncoder):
-    """Django's encoder, but times keep their microseconds (its JSON drops them to
-    milliseconds): the records come back exactly as they were."""
-
-    def default(self, o: Any) -> Any:
-        if isinstance(o, dt.datetime | dt.time):
-            return o.isoformat()
-        return super().default(o)
 
 
 def put_back(saved: dict[str, Any]) -> str:
@@ -183,14 +172,14 @@ def put_back(saved: dict[str, Any]) -> str:
         for name, values in list(m2m.items()):
             m2m[name] = [v for v in values if found(d.object._meta.get_field(name), v)]
         if m2m:
-            _insert(type(d.object), batches.pop(type(d.object), []))  # in order
+            insert_raw(type(d.object), batches.pop(type(d.object), []))  # in order
             d.save()  # with its many-to-many rows
         else:
             batches[type(d.object)].append(d.object)
         counts[d.object._meta.label] += 1
     for model, objs in batches.items():
-        _insert(model, objs)
-    _reset_sequences(kept_models)
+        insert_raw(model, objs)
+    reset_sequences(kept_models)
     members_gone = _put_back_members(saved.get("groups") or {})
     total = sum(counts.values())
     incidents = counts.get("status.Incident", 0)
@@ -207,19 +196,6 @@ def put_back(saved: dict[str, Any]) -> str:
             + (f" and {len(left_out) - 10} more" if len(left_out) > 10 else "")
         )
     return summary
-
-
-def _insert(model: type[models.Model], objs: list[models.Model]) -> None:
-    """Insert the rows as saved (keys, times, everything: ``raw``, as ``loaddata`` does), in
-    batches; no signal is sent (nothing happened: the rows are put back)."""
-    if not objs:
-        return
-    fields = list(model._meta.local_concrete_fields)
-    size = connection.ops.bulk_batch_size(fields, objs) or len(objs)
-    for start in range(0, len(objs), size):
-        model._base_manager._insert(  # type: ignore[attr-defined]
-            objs[start : start + size], fields=fields, raw=True, using=connection.alias
-        )
 
 
 def _links(obj: models.Model) -> list[models.Field]:
@@ -266,14 +242,6 @@ def _existing_outside(loaded: list[Any], labels: set[str]) -> dict[tuple[str, st
             .values_list(column, flat=True)
         )
     return existing
-
-
-def _reset_sequences(kept_models: list[type[models.Model]]) -> None:
-    """Keys loaded past the restored sequences: move the sequences on (PostgreSQL)."""
-    statements = connection.ops.sequence_reset_sql(no_style(), kept_models)
-    with connection.cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
 
 
 def register() -> None:
