@@ -115,14 +115,19 @@ def test_not_told_without_a_standing_go_even_with_the_doors_open(coordinator, se
     GoNoGoRecord.objects.create(created_at=T + MINUTE, decision="no_go", phase="public")
     assert launch_waitlist_notify.call() == 0
     assert launch_waitlist_notify.call() == 0
-    held = OutboxMessage.objects.filter(dedupe_key__contains="launch-waitlist-held")
+    held = OutboxMessage.objects.filter(dedupe_key__contains="gonogo-refused")
     assert held.count() == 1  # said once, not every 5 minutes
-    assert "no GO stands" in held.get().body_text
+    assert "e-mailing the waitlist" in held.get().body_text
+    assert "no standing GO" in held.get().body_text
+    kept = LaunchEvent.objects.get(action="launch.gonogo.refused")  # and recorded once
+    assert kept.actor_label == "system:access" and "NO-GO" in kept.details["why"]
     assert not OutboxMessage.objects.filter(template="launch_waitlist_open").exists()
     coordinator_actor = actors.of_user(coordinator, "cli")
     with pytest.raises(AppError) as refused:
         waitlist_notify(actor=coordinator_actor, now=T + 2 * MINUTE)
     assert refused.value.code == "gonogo_required" and "NO-GO" in refused.value.message
+    person = LaunchEvent.objects.filter(action="launch.gonogo.refused").latest("id")
+    assert person.actor_label == coordinator_actor.label  # a person's attempt: each one kept
     told = waitlist_notify(
         actor=coordinator_actor, override_go="CEO: the press is out", now=T + 2 * MINUTE
     )

@@ -1,12 +1,11 @@
 """The access gate's jobs: tell the waitlist when the doors open (every 5 minutes: once the
 launch is public, the gate public at 100 % and a GO stands, each address once, through the
-outbox), and forget visitors not
+outbox; held without a GO: recorded and said once per situation), and forget visitors not
 seen for ``VISITOR_RETENTION_DAYS`` who hold nothing worth keeping (daily)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django_tasks import task
 
@@ -22,22 +21,14 @@ def launch_waitlist_notify() -> int:
     said once to the launch channel — while they are open without a standing GO)."""
     from midas.errors import AppError, ErrorCode
     from midas.launch.access.services import waitlist_notify
-    from midas.launch.channel import announce
 
     try:
         return waitlist_notify()
     except AppError as exc:
         if exc.code != ErrorCode.GONOGO_REQUIRED:
             raise
-        announce(
-            event="launch.waitlist.held",
-            text="Waitlist not told: the doors are open but no GO stands",
-            severity="warning",
-            fields={"why": exc.message},
-            # once per situation (the refusal names the record and the rollback)
-            dedupe_key="launch-waitlist-held:"
-            + hashlib.sha256(exc.message.encode()).hexdigest()[:16],
-        )
+        # the refusal is on the record and told to the launch channel as a warning, once
+        # per situation (``gonogo.services.refusal_record``), not every 5 minutes
         return 0
 
 

@@ -308,7 +308,7 @@ def waitlist_notify(
     they are — and only on a standing GO (``gonogo.services.go_required``: an e-mail cannot
     be taken back), or the coordinator's ``override_go`` reason. Returns how many were told;
     refuses with ``gonogo_required`` when the doors are open without a GO."""
-    from midas.launch.gonogo.services import go_required
+    from midas.launch.gonogo.services import GoRefused, go_required, refusal_record
     from midas.launch.state.selectors import launch_state
     from midas.notifications.services import email_enqueue
 
@@ -317,13 +317,17 @@ def waitlist_notify(
         return 0
     now = now or timezone.now()
     actor = actor or actors.system("access")
-    with transaction.atomic():
-        go_required(
-            what="e-mailing the waitlist that the doors are open",
-            actor=actor,
-            override=override_go,
-            now=now,
-        )
+    try:
+        with transaction.atomic():
+            go_required(
+                what="e-mailing the waitlist that the doors are open",
+                actor=actor,
+                override=override_go,
+                now=now,
+            )
+    except GoRefused as refused:  # on the record, once the transaction has rolled back
+        refusal_record(refused)
+        raise
     told = 0
     site = absolute_reverse("web:home")
     for entry in WaitlistEntry.objects.filter(notified_at__isnull=True)[:limit]:

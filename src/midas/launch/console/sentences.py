@@ -135,6 +135,12 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
     "launch.incident.resolved": lambda d: f"resolved incident #{d.get('incident')}",
     "launch.gonogo.recorded": _gonogo,
     "launch.gonogo.signed": _signed,
+    "launch.gonogo.refused": lambda d: (
+        f"tried {d.get('what') or 'a change'} and was refused ({d.get('why') or 'no standing GO'})"
+    ),
+    "launch.gonogo.overridden": lambda d: (
+        f"overrode the go/no-go: {d.get('what') or 'a change'} without a standing GO"
+    ),
     "launch.rollback.started": lambda d: f"started rollback run {d.get('run')}",
     "launch.rollback.step": lambda d: f"rollback run {d.get('run')}: {d.get('step')}",
     "launch.rollback.finished": lambda d: (

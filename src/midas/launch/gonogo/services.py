@@ -9,7 +9,11 @@ role's approval or rejection of a record (who may sign: ``gonogo.selectors.may_s
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import logging
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +31,7 @@ from midas.launch.gonogo.selectors import (
 from midas.launch.models import (
     GoNoGoRecord,
     LaunchContact,
+    LaunchEvent,
     LaunchRole,
     RoleKey,
     SignOff,
@@ -34,6 +39,8 @@ from midas.launch.models import (
 )
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _take_good_snapshot(record: GoNoGoRecord) -> int:
@@ -188,31 +195,69 @@ def may_override(actor: actors.Actor) -> bool:
     return actors.can(actor, actors.PHASE)
 
 
+class GoRefused(AppError):
+    """``go_required``'s refusal, carrying the attempt: what, by whom, the reason given for
+    the change, the override offered (if any) and why it was refused. The service's own
+    transaction rolls back with it; ``refusals_kept`` then puts it on the record."""
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        what: str,
+        actor: actors.Actor,
+        reason: str,
+        override: str,
+        standing: Standing,
+        at: dt.datetime,
+    ) -> None:
+        super().__init__(code, message, field="override_go")
+        self.what, self.actor, self.reason, self.override = what, actor, reason, override
+        self.standing, self.at = standing, at
+        self.kept = False
+
+
 def go_required(
-    *, what: str, actor: actors.Actor, override: str = "", now: dt.datetime | None = None
+    *,
+    what: str,
+    actor: actors.Actor,
+    override: str = "",
+    now: dt.datetime | None = None,
+    reason: str = "",
 ) -> Standing:
     """Refuse ``what`` (``gonogo_required``) unless a GO stands (``go_standing``: the newest
     record is GO, made after the last rollback) — or the coordinator overrides with a reason,
     recorded (``launch.gonogo.overridden``) and announced as a warning. Called inside the
-    caller's transaction, so an override is kept only with the change it allowed."""
+    caller's transaction, so an override is kept only with the change it allowed. A refusal
+    is a ``GoRefused``: the caller's service is wrapped in ``refusals_kept``, which records
+    it after the transaction has rolled back (``reason``: the one given for the change)."""
     now = now or timezone.now()
     standing = go_standing(now=now)
     if standing.ok:
         return standing
     override = (override or "").strip()
+    attempt = {
+        "what": what,
+        "actor": actor,
+        "reason": (reason or "").strip(),
+        "override": override,
+        "standing": standing,
+        "at": now,
+    }
     if not override:
-        raise AppError(
+        raise GoRefused(
             ErrorCode.GONOGO_REQUIRED,
             f"{what[:1].upper()}{what[1:]} needs a GO recorded after the last rollback and the "
             f"last NO-GO ({standing.why}). Record a GO (midas launch gonogo --record), or the "
             "launch coordinator overrides with a reason (--override-go REASON).",
-            field="override_go",
+            **attempt,
         )
     if not may_override(actor):
-        raise AppError(
+        raise GoRefused(
             ErrorCode.FORBIDDEN,
             f"{actor.label} may not override the go/no-go: only the launch coordinator may.",
-            field="override_go",
+            **attempt,
         )
     audit.record(
         "launch.gonogo.overridden",
@@ -230,6 +275,92 @@ def go_required(
         fields={"Without GO": standing.why, "By": actor.label, "Reason": override},
     )
     return standing
+
+
+REFUSED = "launch.gonogo.refused"
+
+
+def refusal_record(refused: GoRefused) -> bool:
+    """Put a refused attempt on the record (``launch.gonogo.refused``: what, who, the reason
+    given, the override offered, why refused) and warn the launch channel, in a transaction
+    of its own. Call it once the refused service's transaction has rolled back — as
+    ``refusals_kept`` does —, never inside it: written there, the record would go with it.
+    The system's repeated attempt (the waitlist job every 5 minutes) is kept once per
+    situation. Never raises: a record that cannot be written is logged, and the refusal
+    stands. True when written."""
+    if refused.kept:
+        return False
+    refused.kept = True
+    actor, standing = refused.actor, refused.standing
+    forbidden = refused.code == ErrorCode.FORBIDDEN
+    why = (
+        "only the launch coordinator may override the go/no-go"
+        if forbidden
+        else f"no standing GO: {standing.why}"
+    )
+    situation = hashlib.sha256(f"{actor.label}|{refused.what}|{why}".encode()).hexdigest()[:16]
+    try:
+        with transaction.atomic():
+            if (
+                actor.is_system
+                and LaunchEvent.objects.filter(
+                    action=REFUSED,
+                    actor_label=actor.label,
+                    details__what=refused.what,
+                    details__why=why,
+                ).exists()
+            ):
+                return False
+            audit.record(
+                REFUSED,
+                actor=actor,
+                reason=refused.reason,
+                at=refused.at,
+                what=refused.what,
+                code=str(refused.code),
+                why=why,
+                override=refused.override,
+                record=standing.record.pk if standing.record else None,
+            )
+            announce(
+                event=REFUSED,
+                text=f"Go/no-go refused: {refused.what} by {actor.label} — "
+                + ("the override is the coordinator's" if forbidden else "no standing GO"),
+                severity="warning",
+                fields={
+                    "By": actor.label,
+                    "Why refused": why,
+                    **({"Reason given": refused.reason} if refused.reason else {}),
+                    **({"Override offered": refused.override} if refused.override else {}),
+                },
+                dedupe_key=f"gonogo-refused:{situation}" if actor.is_system else "",
+            )
+    except Exception:  # the refusal stands even when its record cannot be written
+        logger.exception("go/no-go refusal of %r by %s not recorded", refused.what, actor.label)
+        return False
+    return True
+
+
+def refusals_kept(service: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a service that calls ``go_required`` inside its ``transaction.atomic``: put
+    outside it (``@refusals_kept`` above ``@transaction.atomic``), it sees the refusal only
+    after the service's transaction has rolled back, records it in a transaction of its own
+    (``refusal_record``) and raises it on. Nothing else the service did is kept.
+
+    ``transaction.on_commit`` cannot do this (it never runs on a rollback); a second database
+    connection would wait on SQLite's write lock the first one holds. Called inside a
+    transaction of the caller's own, the record shares that transaction's fate (the audit
+    log line is written regardless)."""
+
+    @functools.wraps(service)
+    def kept(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return service(*args, **kwargs)
+        except GoRefused as refused:
+            refusal_record(refused)
+            raise
+
+    return kept
 
 
 # --- waivers: a criterion's owner lets it pass, for a while and for a reason ---------------

@@ -21,7 +21,7 @@ from midas.launch.actors import Actor
 from midas.launch.audit import on_the_record, record
 from midas.launch.channel import announce
 from midas.launch.gonogo.selectors import soft_launch_share
-from midas.launch.gonogo.services import go_required
+from midas.launch.gonogo.services import go_required, refusals_kept
 from midas.launch.models import GateMode, LaunchState, Phase, TriggerAction
 from midas.launch.state.selectors import forget, state_row
 
@@ -56,6 +56,7 @@ def allowed_phases(current: str) -> list[str]:
     return [str(p) for p in options]
 
 
+@refusals_kept
 @transaction.atomic
 def phase_set(
     *,
@@ -84,7 +85,11 @@ def phase_set(
     standing = None
     if phase == Phase.PUBLIC:
         standing = go_required(
-            what="entering the public phase", actor=actor, override=override_go, now=at
+            what="entering the public phase",
+            actor=actor,
+            override=override_go,
+            now=at,
+            reason=reason,
         )
     overridden = standing is not None and not standing.ok
     row.phase, row.phase_changed_at = phase, at or timezone.now()
@@ -159,6 +164,7 @@ def schedule_set(
     return row
 
 
+@refusals_kept
 @transaction.atomic
 def gate_set(
     *,
@@ -184,6 +190,7 @@ def gate_set(
             actor=actor,
             override=override_go,
             now=at,
+            reason=reason,
         )
     overridden = standing is not None and not standing.ok
     row.gate_mode = mode
@@ -232,6 +239,7 @@ def parse_percent(value: Decimal | float | str) -> Decimal:
     return percent
 
 
+@refusals_kept
 @transaction.atomic
 def ramp_set(
     *,
@@ -257,6 +265,7 @@ def ramp_set(
             actor=actor,
             override=override_go,
             now=at,
+            reason=reason,
         )
     overridden = standing is not None and not standing.ok
     if not row.ramp_salt:
