@@ -41,6 +41,7 @@ class ErrorCode(StrEnum):
     PAYMENT_REQUIRES_ACTION = "payment_requires_action"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
     WEBHOOK_INVALID = "webhook_invalid"
+    INVALID_SIGNATURE = "invalid_signature"  # a webhook whose signature does not verify (401)
     # launch
     FEATURE_DISABLED = "feature_disabled"  # a feature flag is off (503)
     GONOGO_REQUIRED = "gonogo_required"  # needs a GO after the last rollback and NO-GO (409)
@@ -64,6 +65,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.PAYMENT_PROVIDER_ERROR: 502,
     ErrorCode.WEBHOOK_INVALID: 400,
+    ErrorCode.INVALID_SIGNATURE: 401,
     ErrorCode.FEATURE_DISABLED: 503,
     ErrorCode.GONOGO_REQUIRED: 409,
     ErrorCode.SERVICE_UNAVAILABLE: 503,

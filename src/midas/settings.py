@@ -374,6 +374,9 @@ LAUNCH_SMOKE_AFTER_LAUNCH_HOURS = env_int("LAUNCH_SMOKE_AFTER_LAUNCH_HOURS", 168
 PAGERDUTY_ROUTING_KEY = env_str("PAGERDUTY_ROUTING_KEY")
 PAGERDUTY_API_URL = env_str("PAGERDUTY_API_URL", "https://events.pagerduty.com/v2/enqueue")
 PAGERDUTY_TIMEOUT = env_int("PAGERDUTY_TIMEOUT", 10)  # seconds per event POST
+# PagerDuty telling us back (Webhooks V3): the webhook subscription's signing secret; several,
+# comma-separated, while rotating. Unset: /launch/pagerduty/webhook answers 404.
+PAGERDUTY_WEBHOOK_SECRET = env_str("PAGERDUTY_WEBHOOK_SECRET")
 
 # --- Logging --------------------------------------------------------------------------------
 # One JSON object per line in production, a readable line in development (LOG_FORMAT);

@@ -16,15 +16,36 @@ resolve) are required; a trigger needs ``payload.summary`` (at most 1024 charact
 at most 255 characters. A broken event is a 400 ``{"status": "invalid event", "message":
 "Event object is invalid", "errors": [...]}``. An acknowledge or resolve for no open alert
 is accepted and dropped, as PagerDuty does.
+
+The other way, PagerDuty's Webhooks V3: the person on call acknowledges (or resolves) the alert
+in the app, and the stand-in POSTs the signed webhook PagerDuty would send to Midas, to a URL
+(a live server) or through Django's test client (the exact raw body and header):
+
+    status, answer = pager.acknowledge_in_app(key, to="/launch/pagerduty/webhook",
+                                              client=client, secrets=["s3cret"], agent="Ana")
+
+``{"event": {"id", "event_type", "resource_type": "incident", "occurred_at", "agent":
+{"id", "type": "user_reference", "summary", "html_url", "self"}, "client", "data": {"id",
+"type": "incident", "incident_key" (our dedup_key), "status", "title", "html_url", ...}}}``,
+signed ``X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the body>`` once per secret,
+comma-separated (several while a secret is rotated).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 import json
 import threading
+import urllib.error
+import urllib.request
 import uuid
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from django.utils import timezone
 
 from tests.stand_ins.slack import Recorded
 
@@ -70,6 +91,62 @@ def problems(event: Any) -> list[str]:
     return found
 
 
+def sign(body: bytes, secrets: Sequence[str]) -> str:
+    """The ``X-PagerDuty-Signature`` PagerDuty sends: one ``v1=`` per signing secret."""
+    return ",".join(
+        "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() for secret in secrets
+    )
+
+
+def webhook_body(
+    event_type: str,
+    incident_key: str,
+    *,
+    agent: str = "Ana López",
+    agent_type: str = "user_reference",
+    occurred_at: dt.datetime | None = None,
+    event_id: str = "",
+    title: str = "",
+) -> bytes:
+    """A Webhooks V3 body as PagerDuty documents it, for the incident of ``incident_key``."""
+    at = (occurred_at or timezone.now()).astimezone(dt.UTC)  # the tests' pinned clock
+    status = event_type.removeprefix("incident.")
+    user = "PXPGF42"
+    event = {
+        "id": event_id or f"01{uuid.uuid4().hex[:24].upper()}",
+        "event_type": event_type,
+        "resource_type": "incident",
+        "occurred_at": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "agent": {
+            "html_url": f"https://midas.pagerduty.com/users/{user}",
+            "id": user,
+            "self": f"https://api.pagerduty.com/users/{user}",
+            "summary": agent,
+            "type": agent_type,
+        },
+        "client": {"name": "PagerDuty"},
+        "data": {
+            "id": "Q2KPX7YB1ACDE",
+            "type": "incident",
+            "self": "https://api.pagerduty.com/incidents/Q2KPX7YB1ACDE",
+            "html_url": "https://midas.pagerduty.com/incidents/Q2KPX7YB1ACDE",
+            "number": 42,
+            "status": status,
+            "incident_key": incident_key,
+            "created_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "title": title or f"Alert {incident_key}",
+            "urgency": "high",
+            "service": {
+                "id": "PIJ90N7",
+                "type": "service_reference",
+                "summary": "Midas launch",
+                "html_url": "https://midas.pagerduty.com/service-directory/PIJ90N7",
+            },
+        },
+    }
+    return json.dumps({"event": event}, ensure_ascii=False).encode("utf-8")
+
+
 class PagerDutyStandIn:
     path = "/v2/enqueue"
 
@@ -79,6 +156,7 @@ class PagerDutyStandIn:
         self.alerts: dict[str, str] = {}  # dedup_key -> triggered | acknowledged | resolved
         self._script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
         self._lock = threading.Lock()
+        self.webhooks: list[tuple[str, str, int]] = []  # (event_type, incident_key, answer)
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -147,6 +225,69 @@ class PagerDutyStandIn:
                 self.alerts[key] = "triggered"
         elif state in ("triggered", "acknowledged"):  # otherwise dropped, as PagerDuty does
             self.alerts[key] = "acknowledged" if action == "acknowledge" else "resolved"
+
+    # --- PagerDuty telling Midas back (Webhooks V3) -----------------------------------------
+
+    def acknowledge_in_app(self, key: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        """The person on call taps Acknowledge: the alert is acknowledged here, and the
+        webhook sent (``send_webhook``'s arguments)."""
+        with self._lock:
+            if self.alerts.get(key) == "triggered":
+                self.alerts[key] = "acknowledged"
+        return self.send_webhook("incident.acknowledged", key, **kwargs)
+
+    def resolve_in_app(self, key: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            if self.alerts.get(key) in ("triggered", "acknowledged"):
+                self.alerts[key] = "resolved"
+        return self.send_webhook("incident.resolved", key, **kwargs)
+
+    def send_webhook(
+        self,
+        event_type: str,
+        key: str,
+        *,
+        to: str,
+        secrets: Sequence[str],
+        client: Any = None,
+        body: bytes | None = None,
+        signature: str | None = None,
+        **fields: Any,
+    ) -> tuple[int, dict[str, Any]]:
+        """POST one signed webhook to Midas: ``to`` is a URL, or the path for ``client`` (a
+        ``django.test.Client``). ``body``/``signature`` override what PagerDuty would send
+        (``fields`` go to ``webhook_body``). Returns Midas's status and JSON answer."""
+        body = webhook_body(event_type, key, **fields) if body is None else body
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "PagerDuty-Webhook/V3.0",
+            "X-Webhook-Id": uuid.uuid4().hex,
+            "X-Webhook-Subscription": "PSUB123",
+            "X-PagerDuty-Signature": sign(body, secrets) if signature is None else signature,
+        }
+        if client is not None:
+            response = client.generic(
+                "POST",
+                to,
+                body,
+                content_type=headers.pop("Content-Type"),
+                headers=headers,
+            )
+            status, text = response.status_code, response.content
+        else:
+            request = urllib.request.Request(  # noqa: S310 - a test server on 127.0.0.1
+                to, data=body, headers=headers, method="POST"
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                    status, text = answer.status, answer.read()
+            except urllib.error.HTTPError as exc:
+                status, text = exc.code, exc.read()
+        self.webhooks.append((event_type, key, status))
+        try:
+            return status, json.loads(text or b"{}")
+        except ValueError:
+            return status, {"raw": text.decode("utf-8", "replace")}
 
     def start(self) -> PagerDutyStandIn:
         self.thread.start()

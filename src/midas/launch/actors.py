@@ -4,8 +4,9 @@ Every console view and every ``midas launch ...`` command builds an ``Actor`` an
 ``require(actor, PERM)`` before a service changes anything; the services record the actor.
 Staff permission groups (``midas launch team groups``, created by ``plan init``) hold the
 permissions: concierge (none of these), operations, launch, executive (read-only).
-A system actor (the worker running the schedule, a trigger, the drill) acts by the launch
-team's configuration and passes every check; it is named in the record.
+A system actor (the worker running the schedule, a trigger, the drill, someone acting in
+PagerDuty's app) acts by the launch team's configuration and passes every check; it is
+named in the record.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Actor:
     user: User | None  # a staff account, or None for the system
-    label: str  # the user's email, or "system:<part>"
-    via: str  # console, cli, worker, drill, api
+    label: str  # the user's email, "system:<part>", or "PagerDuty: <name>"
+    via: str  # console, cli, worker, drill, api, link, pagerduty
 
     @property
     def is_system(self) -> bool:
@@ -52,6 +53,14 @@ class Actor:
 
 def system(part: str, via: str = "worker") -> Actor:
     return Actor(user=None, label=f"system:{part}", via=via)
+
+
+def pagerduty(agent: str) -> Actor:
+    """Someone acting in PagerDuty's app (its webhook tells us): a system actor named by
+    PagerDuty's agent summary, ``PagerDuty: Ana Lopez``. The name is PagerDuty's text, not a
+    Midas account: kept to one plain line."""
+    name = " ".join(str(agent or "").split())[:120] or "someone"
+    return Actor(user=None, label=f"PagerDuty: {name}", via="pagerduty")
 
 
 def of_user(user: User, via: str) -> Actor:

@@ -21,6 +21,7 @@ from midas.status.models import (
     IncidentUpdate,
     ScheduledMaintenance,
 )
+from midas.status.signals import incident_resolved
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,8 @@ def incident_update(
         fields.append("resolved_at")
     incident.save(update_fields=fields)
     log.info("status.incident.updated id=%s status=%s", incident.pk, status)
+    if status == IncidentStatus.RESOLVED:
+        incident_resolved.send(sender=Incident, incident=incident, at=at)
     return update
 
 

@@ -87,7 +87,7 @@ def test_a_page_reaches_the_pager_is_acknowledged_and_resolved(pager, coordinato
     assert pager.alerts == {page_key(escalation): "acknowledged"}
 
     incident_resolve(incident=incident, body="Fixed.", at=T0 + 20 * MIN)
-    escalation_tick(now=T0 + 21 * MIN)  # the next tick resolves the alert
+    escalation_tick(now=T0 + 21 * MIN)  # resolved at once already: the tick adds nothing
     escalation_tick(now=T0 + 22 * MIN)  # once
     deliver_due()
     assert [e["event_action"] for e in pager.accepted] == ["trigger", "acknowledge", "resolve"]

@@ -15,8 +15,10 @@ tell nobody twice): an email with the acknowledge link to each contact of the le
 ``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address), a message
 on the launch channel mentioning them (``<@U…>`` by Slack member id) and, with
 ``PAGERDUTY_ROUTING_KEY``, a page (a PagerDuty trigger on the incident's one alert; the
-acknowledgement acknowledges it, the resolution resolves it). Levels 2 and 3 say what has
-happened since (``since_opened``). A resolved incident escalates no more.
+acknowledgement acknowledges it, the resolution resolves it at once). Levels 2 and 3 say what
+has happened since (``since_opened``). A resolved incident escalates no more. An
+acknowledgement made in PagerDuty's app comes back through its webhook
+(``pagerduty_webhook``) and acknowledges the incident here, without an echo.
 """
 
 from __future__ import annotations
@@ -235,9 +237,15 @@ def _email_context(
 
 @transaction.atomic
 def incident_acknowledge(
-    *, incident: Incident, actor: actors.Actor, now: dt.datetime | None = None
+    *,
+    incident: Incident,
+    actor: actors.Actor,
+    now: dt.datetime | None = None,
+    page: bool = True,
 ) -> Escalation:
-    """Someone has the incident in hand: no further unacknowledged escalation."""
+    """Someone has the incident in hand: no further unacknowledged escalation. ``page``:
+    acknowledge the PagerDuty alert too (False when the acknowledgement came from PagerDuty:
+    no echo)."""
     actors.require(actor, actors.ACK)
     now = now or timezone.now()
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -248,7 +256,7 @@ def incident_acknowledge(
         escalation = escalation_start(incident=incident, now=now)
     escalation = Escalation.objects.select_for_update().get(pk=escalation.pk)
     if escalation.acknowledged_at is not None:
-        by = escalation.acknowledged_by.email if escalation.acknowledged_by else "link"
+        by = acknowledged_by(escalation) or "link"
         raise AppError(
             ErrorCode.INVALID_STATE,
             f"Incident #{incident.pk} was already acknowledged by {by} "
@@ -266,7 +274,7 @@ def incident_acknowledge(
         fields={"incident": incident.pk, "by": actor.label},
         dedupe_key=f"incident-ack:{escalation.pk}",
     )
-    if _paged(escalation):
+    if page and _paged(escalation):
         pagerduty_enqueue(
             action="acknowledge",
             dedup_key=page_key(escalation),
@@ -297,7 +305,7 @@ def since_opened(
         for n in escalation.notices.filter(at__lte=now, level__lt=level).order_by("level")
     ]
     if escalation.acknowledged_at is not None:
-        by = escalation.acknowledged_by.email if escalation.acknowledged_by else "the ack link"
+        by = acknowledged_by(escalation) or "the ack link"
         lines.append(f"Acknowledged by {by} at {_at(escalation.acknowledged_at)}.")
     else:
         lines.append("Nobody has acknowledged it yet.")
@@ -325,9 +333,35 @@ def since_opened(
     return lines
 
 
+def acknowledged_by(escalation: Escalation) -> str:
+    """Who acknowledged: the staff account's email, the name PagerDuty gave (``PagerDuty: Ana
+    Lopez``), or ``""`` (not acknowledged, or by the e-mail's link)."""
+    from midas.launch.response.selectors import ack_labels
+
+    if escalation.acknowledged_at is None:
+        return ""
+    if escalation.acknowledged_by is not None:
+        return escalation.acknowledged_by.email
+    return ack_labels([escalation.incident_id]).get(escalation.incident_id, "")
+
+
 def page_key(escalation: Escalation) -> str:
     """The PagerDuty alert of one incident: its trigger, acknowledge and resolve share it."""
     return f"midas-incident-{escalation.incident_id}-{escalation.opened_at:%Y%m%dT%H%M}"
+
+
+def escalation_by_page_key(key: str) -> Escalation | None:
+    """The escalation whose alert ``key`` is (PagerDuty's ``incident_key`` is the dedup_key
+    we sent), or None: not one of ours, or an incident that has since been reopened anew."""
+    parts = str(key).split("-")
+    if len(parts) != 4 or parts[:2] != ["midas", "incident"] or not parts[2].isdigit():
+        return None
+    escalation = (
+        Escalation.objects.select_related("incident").filter(incident_id=int(parts[2])).first()
+    )
+    if escalation is None or page_key(escalation) != key:
+        return None
+    return escalation
 
 
 def _paged(escalation: Escalation) -> bool:
@@ -367,9 +401,21 @@ def _page(
     )
 
 
+def page_resolve(*, incident: Incident) -> OutboxMessage | None:
+    """Resolve the incident's PagerDuty alert now (it has just been resolved: the launch hears
+    ``status.signals.incident_resolved``), in the caller's transaction. Nothing when it was
+    never paged; once only (the same outbox dedupe key as ``pages_resolve``, which stays as
+    the safety net)."""
+    escalation = Escalation.objects.filter(incident=incident).first()
+    if escalation is None or not _paged(escalation):
+        return None
+    key = page_key(escalation)
+    return pagerduty_enqueue(action="resolve", dedup_key=key, dedupe_key=f"page-resolve:{key}")
+
+
 def pages_resolve() -> int:
-    """Resolve the PagerDuty alert of every paged incident that has been resolved since (by
-    ``midas incident resolve``, the console or the status admin): run by each escalation
+    """Resolve the PagerDuty alert of every paged incident resolved and not yet resolved there
+    (``page_resolve`` does it at once; this catches any it missed): run by each escalation
     tick. Returns how many resolves were queued."""
     paged = OutboxMessage.objects.filter(
         channel=OutboxChannel.PAGERDUTY, to__startswith="midas-incident-"

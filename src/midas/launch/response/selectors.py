@@ -5,6 +5,7 @@ firings, and incidents with their escalation state (for the console, the CLI and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -56,11 +57,32 @@ def incident_get(incident_id: int | str) -> Incident:
         raise AppError(ErrorCode.NOT_FOUND, f"No incident #{incident_id}.") from None
 
 
+def ack_labels(incident_ids: Iterable[int]) -> dict[int, str]:
+    """Who acknowledged each incident without a staff account, other than the e-mail's link
+    (someone in PagerDuty's app): incident id → the recorded actor, ``PagerDuty: Ana Lopez``.
+    From the audit trail, one query."""
+    ids = sorted(set(incident_ids))
+    if not ids:
+        return {}
+    events = (
+        LaunchEvent.objects.filter(
+            action="launch.incident.acknowledged",
+            actor__isnull=True,
+            details__incident__in=ids,
+        )
+        .exclude(via="link")
+        .order_by("at", "id")
+        .values_list("details", "actor_label")
+    )
+    return {details["incident"]: label for details, label in events}
+
+
 @dataclass(frozen=True)
 class IncidentRow:
     incident: Incident
     escalation: Escalation | None
     age_minutes: int
+    ack_label: str = ""  # acknowledged without an account: "PagerDuty: Ana Lopez"
 
     @property
     def level(self) -> int:
@@ -71,7 +93,9 @@ class IncidentRow:
         esc = self.escalation
         if esc is None or esc.acknowledged_at is None:
             return ""
-        return esc.acknowledged_by.email if esc.acknowledged_by else "link"
+        if esc.acknowledged_by:
+            return esc.acknowledged_by.email
+        return self.ack_label or "link"
 
 
 def incident_rows(*, open_only: bool = True, now: dt.datetime | None = None, limit: int = 50):
@@ -87,11 +111,17 @@ def incident_rows(*, open_only: bool = True, now: dt.datetime | None = None, lim
         .select_related("acknowledged_by")
         .prefetch_related("notices")
     }
+    labels = ack_labels(
+        e.incident_id
+        for e in escalations.values()
+        if e.acknowledged_at is not None and e.acknowledged_by_id is None
+    )
     return [
         IncidentRow(
             incident=i,
             escalation=escalations.get(i.pk),
             age_minutes=int(((i.resolved_at or now) - i.started_at).total_seconds() // 60),
+            ack_label=labels.get(i.pk, ""),
         )
         for i in incidents
     ]
