@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from midas.launch.gonogo import services
@@ -32,8 +34,7 @@ def test_coordinator_evaluates_and_keeps_a_record(client, coordinator):
     client.force_login(coordinator)
     page = client.get("/ops/launch/gonogo").content.decode()
     assert "Keep a record" in page and "No records yet." in page
-    now = client.get("/ops/launch/gonogo?evaluate=1").content.decode()
-    assert "not recorded" in now and "NO-GO" in now and "no data" in now
+    assert "not recorded" in page and "NO-GO" in page and "no data" in page  # on load
     assert not GoNoGoRecord.objects.exists()
     response = client.post("/ops/launch/gonogo/record")
     record = GoNoGoRecord.objects.get()
@@ -126,16 +127,114 @@ def test_report_page(client, executive):
     assert client.get("/ops/launch/report?start=soon").status_code == 400
 
 
-def test_the_records_list_costs_the_same_for_many_records(
-    client, executive, system_actor, django_assert_max_num_queries
-):
+def test_the_records_list_costs_the_same_for_many_records(client, executive, system_actor):
+    """The page evaluates the live verdict too (its own queries); the records add none per
+    record."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     role = LaunchRole.objects.create(key="executive")
-    for _ in range(5):
-        record = services.gonogo_record(actor=system_actor)
-        SignOff.objects.create(
-            record=record, role=role, user=executive, approve=True, at=record.created_at
-        )
     client.force_login(executive)
-    with django_assert_max_num_queries(12):
-        page = client.get("/ops/launch/gonogo")
-    assert page.content.decode().count("Executive approved the NO-GO") == 5
+
+    def records_and_queries(n: int) -> int:
+        for _ in range(n):
+            record = services.gonogo_record(actor=system_actor)
+            SignOff.objects.create(
+                record=record, role=role, user=executive, approve=True, at=record.created_at
+            )
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/ops/launch/gonogo")
+        assert page.content.decode().count("Executive approved the NO-GO") == (
+            GoNoGoRecord.objects.count()
+        )
+        return len(queries)
+
+    one = records_and_queries(1)
+    assert records_and_queries(4) == one
+
+
+# --- the page evaluates itself; the record lists who is still to sign -----------------------
+
+
+def test_the_page_evaluates_on_load_and_refreshes_the_verdict_every_minute(
+    client, coordinator, monkeypatch
+):
+    """No "Evaluate now" click: the live verdict is on the page as loaded, in the part the
+    console's script fetches again (``/ops/launch/gonogo/now``) every 60 s; reading it records
+    nothing; the script is the console's own file, never inline (CSP)."""
+    import re
+
+    from django.utils import timezone
+
+    at = dt.datetime(2027, 1, 4, 15, 0, tzinfo=dt.UTC)  # 10:00 in New York (pinned)
+    monkeypatch.setattr(timezone, "now", lambda: at)
+    client.force_login(coordinator)
+    page = client.get("/ops/launch/gonogo").content.decode()
+    assert "Evaluate now" not in page and "?evaluate" not in page
+    assert 'data-refresh-url="/ops/launch/gonogo/now"' in page
+    assert 'data-refresh-seconds="60"' in page and 'id="now-status"' in page
+    assert re.search(r"Now: <span class=\"fail\">NO-GO</span>", page)
+    assert "Evaluated <time" in page and ">10:00 EST</time>" in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)  # no inline script
+    assert "launch/console" in page and ".js" in page
+    fragment = client.get("/ops/launch/gonogo/now")
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert "<html" not in html and 'id="evaluation"' in html and "NO-GO" in html
+    assert "Keep a record" not in html  # recording stays a deliberate POST on the page
+    assert client.post("/ops/launch/gonogo/now").status_code == 405
+    assert not GoNoGoRecord.objects.exists()
+
+
+def test_the_fragment_needs_the_console_like_the_page(client, concierge_staff):
+    client.force_login(concierge_staff)
+    assert client.get("/ops/launch/gonogo/now").status_code == 403
+
+
+def test_the_fragment_says_when_the_verdict_cannot_be_evaluated(client, coordinator, monkeypatch):
+    from midas.launch.console import selectors as console_selectors
+
+    def broken(**_):
+        raise RuntimeError("metrics store down")
+
+    monkeypatch.setattr(console_selectors, "gonogo_evaluate", broken)
+    client.force_login(coordinator)
+    html = client.get("/ops/launch/gonogo/now").content.decode()
+    assert "could not be evaluated (RuntimeError)" in html
+
+
+def test_the_record_lists_signers_still_to_sign_and_no_tick_for_a_no_go(client, executive, record):
+    ceo = LaunchRole.objects.create(key="ceo", name="CEO", signs_gonogo=True)
+    cto = LaunchRole.objects.create(key="cto", name="CTO", signs_gonogo=True)
+    LaunchRole.objects.create(key="pr", name="PR and media")  # does not sign
+    LaunchContact.objects.create(role=cto, name="Tom Reyes")
+    LaunchContact.objects.create(role=cto, name="Ida Park", backup=True)
+    SignOff.objects.create(
+        record=record, role=ceo, user=executive, approve=True, note="agreed", at=record.created_at
+    )
+    client.force_login(executive)
+    page = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    signed = page.split('id="signoffs"')[1]
+    assert '<td class="fail">approved the NO-GO</td>' in signed  # never a green tick
+    assert "✓" not in page
+    unsigned = signed.split('id="unsigned"')[1]
+    assert "Still to sign: 1" in signed
+    assert "<strong>CTO</strong>" in unsigned and "Tom Reyes; Ida Park, backup" in unsigned
+    assert "<strong>CEO</strong>" not in unsigned and "PR and media" not in unsigned
+    SignOff.objects.create(
+        record=record, role=cto, user=executive, approve=False, note="no", at=record.created_at
+    )
+    page = client.get(f"/ops/launch/gonogo/{record.pk}").content.decode()
+    assert "Every role that signs the go/no-go has signed this record." in page
+
+
+def test_the_command_line_list_says_what_was_approved(executive, record, capsys):
+    from django.core.management import call_command
+
+    role = LaunchRole.objects.create(key="ceo", signs_gonogo=True)
+    SignOff.objects.create(
+        record=record, role=role, user=executive, approve=True, at=record.created_at
+    )
+    call_command("launch", "gonogo", "list")
+    out = capsys.readouterr().out
+    assert "ceo approved the NO-GO" in out and "✓" not in out

@@ -167,7 +167,11 @@ def list_records(options: dict, out) -> int:
     if not records:
         w("No go/no-go records yet (midas launch gonogo --record).")
     for r in records:
-        signs = ", ".join(f"{s.role.key} {'✓' if s.approve else '✗'}" for s in r.signoffs.all())
+        decision = "GO" if r.decision == "go" else "NO-GO"  # never a bare tick on a NO-GO
+        signs = ", ".join(
+            f"{s.role.key} {'approved' if s.approve else 'rejected'} the {decision}"
+            for s in r.signoffs.all()
+        )
         w(
             f"#{r.pk:<4} {r.created_at:%Y-%m-%d %H:%M} {r.get_decision_display():<6} "
             f"{len(r.reasons)} reason(s)  by {r.actor_label}  {signs}"

@@ -1,5 +1,8 @@
-"""``/ops/launch/gonogo``: evaluate the go/no-go now, keep a record (the launch group), the
-records kept, and one record with its criteria, reasons, beta feedback and sign-offs.
+"""``/ops/launch/gonogo``: the go/no-go as it would be decided now — evaluated on load and
+again every ``REFRESH_SECONDS`` (``/ops/launch/gonogo/now``, the fragment ``launch/console.js``
+swaps in, as the overview's ``/ops/launch/now``; read only) —, keeping a record (the launch
+group: a deliberate POST), the records kept, and one record with its criteria, reasons, beta
+feedback, the sign-offs given and the signers still to sign.
 
 Who: anyone with VIEW sees and evaluates; recording needs PLAN (the launch group — an
 executive views and signs but does not record); signing is decided by the service (the
@@ -17,12 +20,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from midas.errors import AppError
 from midas.launch import actors
 from midas.launch.actions import Action
 from midas.launch.console import launch_view, post_action, refused, with_url
+from midas.launch.console.selectors import verdict
 from midas.launch.gonogo import selectors
 from midas.launch.gonogo.actions import (
     GONOGO_RECORD,
@@ -41,21 +45,36 @@ NAV = [
     (90, "Report", "launch_console:report"),
 ]
 LIST_TEMPLATE = "launch/console/gonogo.html"
+NOW_TEMPLATE = "launch/console/gonogo_now.html"
 DETAIL_TEMPLATE = "launch/console/gonogo_record.html"
+REFRESH_SECONDS = 60  # the live verdict is evaluated again every minute
 
 
-def _list_context(request: HttpRequest, evaluation=None) -> dict:
+def _now_context() -> dict:
+    """The live verdict (``console.selectors.verdict``: read only, never recorded; a failure
+    to evaluate is shown, not raised)."""
+    evaluation, problem = verdict(now=timezone.now())
+    return {"evaluation": evaluation, "problem": problem, "refresh_seconds": REFRESH_SECONDS}
+
+
+def _list_context(request: HttpRequest) -> dict:
     return {
+        **_now_context(),
         "records": selectors.records_list(),
-        "evaluation": evaluation,
         "may_record": actors.can(request.launch_actor, actors.PLAN),
     }
 
 
 @launch_view()
 def gonogo_page(request: HttpRequest) -> HttpResponse:
-    evaluation = selectors.gonogo_evaluate() if request.GET.get("evaluate") else None
-    return render(request, LIST_TEMPLATE, _list_context(request, evaluation))
+    return render(request, LIST_TEMPLATE, _list_context(request))
+
+
+@require_GET
+@launch_view()
+def gonogo_now(request: HttpRequest) -> HttpResponse:
+    """The live verdict alone, for the page to swap in every minute."""
+    return render(request, NOW_TEMPLATE, _now_context())
 
 
 def _forbidden(request: HttpRequest, action: Action) -> HttpResponse | None:
@@ -92,6 +111,7 @@ def _detail_context(request: HttpRequest, record, form: forms.Form | None = None
     return {
         "record": record,
         "signoffs": signoffs,
+        "unsigned": selectors.signers_pending(record),
         "roles": roles,
         "form": form or SignForm(),
         "checklist": [c for c in record.criteria if c["key"].startswith("checklist")],
@@ -208,6 +228,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("gonogo", gonogo_page, name="gonogo"),
+    path("gonogo/now", gonogo_now, name="gonogo_now"),
     path("gonogo/record", record_new, name="gonogo_new"),
     path("gonogo/<int:record_id>", record_detail, name="gonogo_record"),
     path("gonogo/<int:record_id>/sign", record_sign, name="gonogo_sign"),

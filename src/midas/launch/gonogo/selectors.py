@@ -327,6 +327,15 @@ def record_get(record_id: int | str) -> GoNoGoRecord:
     return record
 
 
+def signers_pending(record: GoNoGoRecord) -> list[LaunchRole]:
+    """The roles that sign the go/no-go (``LaunchRole.signs_gonogo``: the team's roles as
+    data) and have not signed ``record`` yet, with their contacts prefetched, in the team's
+    order (escalation level, key)."""
+    signed = {s.role_id for s in record.signoffs.all()}
+    roles = LaunchRole.objects.filter(signs_gonogo=True).prefetch_related("contacts")
+    return [role for role in roles if role.pk not in signed]
+
+
 # --- the standing GO: what entering the public phase, ramping and the waitlist need ----------
 
 # The share of new visitors the soft launch admits without a GO when the plan is not loaded:

@@ -1,7 +1,8 @@
-/* The launch console: the overview's "what matters now" part refreshes itself.
-   The element with data-refresh-url is replaced, every data-refresh-seconds, by the HTML
-   fragment the server renders at that URL (/ops/launch/now). No framework; the page works
-   without this file (reload it by hand). */
+/* The launch console: a page's live part refreshes itself (the overview's "what matters
+   now", the go/no-go page's verdict). The element with data-refresh-url is replaced, every
+   data-refresh-seconds, by the HTML fragment the server renders at that URL (/ops/launch/now,
+   /ops/launch/gonogo/now). No framework; the page works without this file (reload it by
+   hand). */
 (function () {
   "use strict";
 
