@@ -7,6 +7,9 @@ the launch records; the core never imports the launch.
   during the freeze alerts the team);
 - ``status.signals.incident_resolved`` → ``escalation.page_resolve`` (the incident's
   PagerDuty alert resolved at once, in the resolving transaction);
+- ``status.signals.incident_made_public`` → ``response.services.incident_made_public_record``
+  (a staff-only incident made public on purpose — the admin's action, ``midas incident
+  publish``, the console — kept in the launch's trail and told to the channel);
 - the beta feedback control at the end of every page (``web.extensions``);
 - the smoke API under ``/api/v1/smoke/`` (``smoke.api``);
 - ``/launch/ack/`` and ``/launch/pagerduty/`` kept open during maintenance
@@ -25,7 +28,7 @@ from django.dispatch import receiver
 from midas.core.signals import process_started
 from midas.launch.response import security_signals  # noqa: F401  (its receivers connect on import)
 from midas.status.models import Incident
-from midas.status.signals import incident_resolved
+from midas.status.signals import incident_made_public, incident_resolved
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +53,17 @@ def _on_incident_resolved(sender: object, *, incident: Incident, **_: object) ->
             page_resolve(incident=incident)
     except Exception:  # paging must never undo a resolution
         logger.exception("incident %s: PagerDuty resolve not queued; the tick will", incident)
+
+
+@receiver(incident_made_public, dispatch_uid="launch.incident.made_public")
+def _on_incident_made_public(
+    sender: object, *, incident: Incident, reason: str, by: object, via: str, at, **_: object
+) -> None:
+    """On the launch's record and told to the channel, in the transaction that made it public
+    (a record that cannot be written undoes it: it is not made public unrecorded)."""
+    from midas.launch.response.services import incident_made_public_record
+
+    incident_made_public_record(incident=incident, reason=reason, by=by, via=via, at=at)
 
 
 def connect_pages_and_api() -> None:

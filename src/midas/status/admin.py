@@ -3,7 +3,12 @@ and the tests change state the same way."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from midas.errors import AppError
 from midas.status import services
@@ -59,6 +64,21 @@ class IncidentUpdateInline(admin.TabularInline):
         return False  # updates are a public record: post a new one rather than rewrite
 
 
+class MakePublicForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500, help_text="Why it goes public now: kept on the record, never shown."
+    )
+    title = forms.CharField(
+        max_length=200, required=False, help_text="The public title; empty: keep the current."
+    )
+    body = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"The public update; empty: “{services.MADE_PUBLIC_BODY}”",
+    )
+
+
 @admin.register(Incident)
 class IncidentAdmin(admin.ModelAdmin):
     list_display = ["title", "status", "impact", "public", "started_at", "resolved_at"]
@@ -66,6 +86,49 @@ class IncidentAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     filter_horizontal = ["components"]
     readonly_fields = ["status", "monitoring_at", "resolved_at"]
+    actions = ["make_public"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A staff-only incident becomes public on purpose, with a reason on the record
+        # (the "Make public" action: services.incident_make_public), never as a ticked box.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "public"] if obj is not None else fields
+
+    @admin.action(description="Make public (staff-only incidents; a reason is recorded)")
+    def make_public(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        chosen = list(queryset.order_by("pk"))
+        form = MakePublicForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = []
+            for incident in chosen:
+                try:
+                    services.incident_make_public(
+                        incident=incident,
+                        reason=form.cleaned_data["reason"],
+                        title=form.cleaned_data["title"] if len(chosen) == 1 else "",
+                        body=form.cleaned_data["body"],
+                        by=request.user,
+                        via="admin",
+                    )
+                    done.append(f"#{incident.pk}")
+                except AppError as error:
+                    messages.error(request, f"#{incident.pk}: {error.message}")
+            if done:
+                messages.success(request, f"Made public: {', '.join(done)}.")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/status/incident/make_public.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Make incidents public",
+                "opts": self.model._meta,
+                "incidents": chosen,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
+
     fields = [
         "title",
         "impact",

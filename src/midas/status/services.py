@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from midas.core.audit import audit
 from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
 from midas.status.models import (
@@ -21,7 +22,7 @@ from midas.status.models import (
     IncidentUpdate,
     ScheduledMaintenance,
 )
-from midas.status.signals import incident_resolved
+from midas.status.signals import incident_made_public, incident_resolved
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,54 @@ def incident_publish(
     incident_update(incident=incident, status=status or incident.status, body=body, at=at)
     log.info("status.incident.published id=%s impact=%s", incident.pk, incident.impact)
     return Incident.objects.get(pk=incident.pk)
+
+
+MADE_PUBLIC_BODY = "We are investigating this issue and will post updates here."
+
+
+@transaction.atomic
+def incident_make_public(
+    *,
+    incident: Incident,
+    reason: str,
+    by: object,
+    via: str = "",
+    title: str = "",
+    body: str = "",
+    at: dt.datetime | None = None,
+) -> Incident:
+    """Make a staff-only incident public on purpose, the one way there is (the admin's
+    action, ``midas incident publish``, the launch console): ``reason`` is required and kept
+    on the record (the audit line ``status.incident.made_public``, never shown publicly);
+    ``title`` and ``body`` are what the status page says (its current title, and a short
+    "investigating" update, when not given). Refused when the incident is already public or
+    resolved. Sends ``signals.incident_made_public`` in the transaction (``by``: the
+    account, or a label; ``via``: where)."""
+    reason = _require(reason, "reason")
+    at = at or timezone.now()
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if locked.public:
+        raise AppError(ErrorCode.INVALID_STATE, f"Incident #{locked.pk} is already public.")
+    if locked.status == IncidentStatus.RESOLVED:
+        raise AppError(ErrorCode.INVALID_STATE, f"Incident #{locked.pk} is already resolved.")
+    published = incident_publish(
+        incident=locked,
+        title=(title or "").strip() or locked.title,
+        body=(body or "").strip() or MADE_PUBLIC_BODY,
+        at=at,
+    )
+    audit(
+        "status.incident.made_public",
+        actor=by,
+        obj=published,
+        reason=reason[:200],
+        via=via,
+        impact=published.impact,
+    )
+    incident_made_public.send(
+        sender=Incident, incident=published, reason=reason, by=by, via=via, at=at
+    )
+    return published
 
 
 @transaction.atomic

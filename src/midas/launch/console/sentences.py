@@ -133,6 +133,9 @@ SENTENCES: dict[str, Callable[[dict], str]] = {
         f"paged level {d.get('level')}{_level(d.get('level'))} about incident #{d.get('incident')}"
     ),
     "launch.incident.resolved": lambda d: f"resolved incident #{d.get('incident')}",
+    "launch.incident.made_public": lambda d: (
+        f"made incident #{d.get('incident')} public on the status page"
+    ),
     "launch.gonogo.recorded": _gonogo,
     "launch.gonogo.signed": _signed,
     "launch.gonogo.refused": lambda d: (

@@ -1,7 +1,8 @@
-"""The incidents' actions, declared once for ``midas incident open|ack|confirm-breach|resolve``
-and the console's incidents page (``midas.launch.actions``): open an incident (level 1 told
-at once), acknowledge one (its escalation stops), confirm a breach on one (public, critical,
-rollback recommended), resolve one.
+"""The incidents' actions, declared once for ``midas incident
+open|ack|confirm-breach|publish|resolve`` and the console's incidents page
+(``midas.launch.actions``): open an incident (level 1 told at once), acknowledge one (its
+escalation stops), confirm a breach on one (public, critical, rollback recommended), make a
+staff-only one public on purpose (with a reason on the record), resolve one.
 
 The incident's ``id`` is a positional argument on the command line and comes from the URL
 in the console. Both sides check the components against the status page's list, and both
@@ -21,6 +22,7 @@ from midas.launch.response.services import (
     incident_close,
     incident_confirm_breach,
     incident_declare,
+    incident_make_public,
 )
 from midas.status.models import Component, Incident, IncidentImpact
 
@@ -78,6 +80,27 @@ class ConfirmBreachForm(AckForm):
     )
 
 
+class PublishForm(AckForm):
+    reason = forms.CharField(
+        max_length=500,
+        error_messages={"required": "Say why it goes public; it goes on the record."},
+        help_text="why it goes public now (kept on the record, never shown publicly)",
+    )
+    title = forms.CharField(
+        max_length=200,
+        required=False,
+        initial="",
+        help_text="the public title (default: the incident's own)",
+    )
+    body = forms.CharField(
+        max_length=2000,
+        required=False,
+        initial="",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="what the status page says (default: investigating, updates to follow)",
+    )
+
+
 def _open(data: dict[str, Any], actor: actors.Actor) -> Incident:
     return incident_declare(
         title=data["title"],
@@ -100,6 +123,16 @@ def _confirm_breach(data: dict[str, Any], actor: actors.Actor) -> Incident:
         incident=incident_get(data["id"]),
         reason=data["reason"],
         components=data.get("components") or [],
+        actor=actor,
+    )
+
+
+def _publish(data: dict[str, Any], actor: actors.Actor) -> Incident:
+    return incident_make_public(
+        incident=incident_get(data["id"]),
+        reason=data["reason"],
+        title=data.get("title") or "",
+        body=data.get("body") or "",
         actor=actor,
     )
 
@@ -143,6 +176,17 @@ INCIDENT_CONFIRM_BREACH = Action(
         f'incident #{incident.pk}"'
     ),
 )
+INCIDENT_PUBLISH = Action(
+    command=("publish",),
+    help="make staff-only incident ID public on purpose (a reason on the record)",
+    perm=actors.ACK,
+    form=PublishForm,
+    positional=("id",),
+    apply=_publish,
+    said=lambda incident: (
+        f"Incident #{incident.pk} is public: “{incident.title}” is on the status page."
+    ),
+)
 INCIDENT_RESOLVE = Action(
     command=("resolve",),
     help="resolve incident ID",
@@ -153,4 +197,10 @@ INCIDENT_RESOLVE = Action(
     said=lambda incident: f"Resolved incident #{incident.pk}.",
 )
 
-ACTIONS = [INCIDENT_OPEN, INCIDENT_ACK, INCIDENT_CONFIRM_BREACH, INCIDENT_RESOLVE]
+ACTIONS = [
+    INCIDENT_OPEN,
+    INCIDENT_ACK,
+    INCIDENT_CONFIRM_BREACH,
+    INCIDENT_PUBLISH,
+    INCIDENT_RESOLVE,
+]

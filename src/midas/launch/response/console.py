@@ -1,5 +1,6 @@
 """``/ops/launch/incidents``: open incidents (staff-only ones marked) with their escalation
-(level, notices, acknowledgement), acknowledge, confirm-breach and resolve buttons, a form
+(level, notices, acknowledgement), acknowledge, confirm-breach, make-public (staff-only
+ones) and resolve buttons, a form
 to open one; the rollback triggers' current values against their conditions; the firings
 history. Opening, acknowledging, confirming a breach and resolving are the actions of
 ``response.actions``, which ``midas incident`` runs too: the same form, permission and
@@ -23,6 +24,7 @@ from midas.launch.response.actions import (
     INCIDENT_ACK,
     INCIDENT_CONFIRM_BREACH,
     INCIDENT_OPEN,
+    INCIDENT_PUBLISH,
     INCIDENT_RESOLVE,
     OpenForm,
 )
@@ -102,6 +104,12 @@ def confirm_breach(request: HttpRequest, incident_id: int) -> HttpResponse:
 
 @require_POST
 @launch_view(actors.ACK)
+def publish(request: HttpRequest, incident_id: int) -> HttpResponse:
+    return _post(request, INCIDENT_PUBLISH, {"id": incident_id})
+
+
+@require_POST
+@launch_view(actors.ACK)
 def resolve(request: HttpRequest, incident_id: int) -> HttpResponse:
     return _post(request, INCIDENT_RESOLVE, {"id": incident_id})
 
@@ -115,5 +123,6 @@ urlpatterns = [
         confirm_breach,
         name="incident_confirm_breach",
     ),
+    path("incidents/<int:incident_id>/publish", publish, name="incident_publish"),
     path("incidents/<int:incident_id>/resolve", resolve, name="incident_resolve"),
 ]

@@ -6,7 +6,8 @@
   execute the rollback by ``LaunchState.trigger_action``) and clears an open firing whose
   condition stopped holding (``trigger_clear``: the incident to *monitoring*).
 - **Incidents** as the launch team handles them: opened (``incident_declare``), a breach
-  confirmed (``incident_confirm_breach``: public, critical, rollback recommended) and
+  confirmed (``incident_confirm_breach``: public, critical, rollback recommended), a
+  staff-only one made public on purpose (``incident_make_public``) and
   resolved (``incident_close``) by a named person, on the status page, with the escalation started
   and the channel told (``midas incident ...`` and the console).
 
@@ -30,6 +31,9 @@ from midas.launch.response.escalation import escalation_start
 from midas.launch.response.triggers import TRIGGERS, Reading, Trigger
 from midas.launch.state.selectors import launch_state
 from midas.status.models import Component, Incident, IncidentImpact, IncidentStatus
+from midas.status.services import (
+    incident_make_public as status_incident_make_public,
+)
 from midas.status.services import (
     incident_open,
     incident_publish,
@@ -436,6 +440,66 @@ def incident_confirm_breach(
     )
     escalation_start(incident=incident, now=now)
     return incident
+
+
+MADE_PUBLIC = "launch.incident.made_public"
+
+
+def incident_make_public(
+    *,
+    incident: Incident,
+    reason: str,
+    actor: actors.Actor,
+    title: str = "",
+    body: str = "",
+    now: dt.datetime | None = None,
+) -> Incident:
+    """A person makes a staff-only incident public on purpose (``midas incident publish``,
+    the console): the status app's one way (``status.services.incident_make_public``), with
+    the reason on the record. The launch's record and announcement are written by its
+    receiver of ``incident_made_public`` (``launch.receivers``), so the admin's action is
+    recorded and announced the same way. Not a breach: the impact stays, no rollback is
+    recommended (``confirm-breach`` is that)."""
+    actors.require(actor, actors.ACK)
+    reason = audit.on_the_record(reason)
+    return status_incident_make_public(
+        incident=incident,
+        reason=reason,
+        by=actor.user or actor.label,
+        via=actor.via,
+        title=title,
+        body=body,
+        at=now,
+    )
+
+
+def incident_made_public_record(
+    *, incident: Incident, reason: str, by: object, via: str, at: dt.datetime
+) -> None:
+    """Keep a staff-only incident made public in the launch's trail and warn the channel
+    (the receiver of ``status.signals.incident_made_public``, in its transaction)."""
+    actor = (
+        actors.Actor(user=None, label=str(by or "someone"), via=via or "unknown")
+        if by is None or isinstance(by, str)
+        else actors.of_user(by, via or "admin")  # type: ignore[arg-type]
+    )
+    audit.record(
+        MADE_PUBLIC,
+        actor=actor,
+        reason=reason,
+        at=at,
+        incident=incident.pk,
+        impact=incident.impact,
+        title=incident.title,
+    )
+    announce(
+        event=MADE_PUBLIC,
+        text=f"Incident #{incident.pk} made public by {actor.label}: “{incident.title}” is "
+        "now on the status page",
+        severity="warning",
+        fields={"incident": incident.pk, "by": actor.label, "reason": reason},
+        dedupe_key=f"incident-made-public:{incident.pk}",
+    )
 
 
 @transaction.atomic

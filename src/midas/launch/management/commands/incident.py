@@ -1,7 +1,8 @@
-"""``midas incident list | open | ack | confirm-breach | resolve``: incidents as the launch
-team handles them — the status page, the escalation matrix and the launch channel together
-(docs/explanation/launch-triggers-escalation.md). ``open``, ``ack`` and ``resolve`` are the
-actions of ``response.actions``, which the console runs too. A refused action prints its
+"""``midas incident list | open | ack | confirm-breach | publish | resolve``: incidents as the
+launch team handles them — the status page, the escalation matrix and the launch channel
+together (docs/explanation/launch-triggers-escalation.md). ``open``, ``ack``,
+``confirm-breach``, ``publish`` and ``resolve`` are the actions of ``response.actions``,
+which the console runs too. A refused action prints its
 code and exits 2."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from midas.launch.response.selectors import incident_rows
 
 
 class Command(BaseCommand):
-    help = "Launch incidents: list, open, acknowledge, confirm a breach, resolve."
+    help = "Launch incidents: list, open, acknowledge, confirm a breach, make public, resolve."
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
