@@ -49,6 +49,8 @@ def test_the_drill_refuses_a_database_with_a_launch(coordinator_actor):
 
 @pytest.mark.django_db(transaction=True)
 def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
+    from midas.bookings.models import Booking
+    from midas.launch.drill.team import BETA
     from midas.launch.models import (
         Escalation,
         GoNoGoRecord,
@@ -57,7 +59,9 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
         SmokeRun,
         TriggerFiring,
     )
+    from midas.launch.response.escalation import acknowledged_by, page_key
     from midas.launch.state.selectors import launch_state
+    from midas.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
     from midas.status.models import Incident
 
     lines: list[str] = []
@@ -79,6 +83,16 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
         "cto",
     }  # the plan's decision authority, each signing for their own role
 
+    # the false alarm: 25 mistyped passwords opened a staff-only review, nothing public,
+    # no rollback recommended; devops closed it before the 10:00 go/no-go
+    review = TriggerFiring.objects.get(trigger="security")
+    assert local(9, 0) < review.fired_at <= local(9, 5)
+    assert review.details["review"] is True and review.incident.public is False
+    assert review.incident.resolved_at < local(10)
+    seen = LaunchEvent.objects.get(action="launch.drill.status_check").details
+    assert seen["ok"] and seen["indicator"] == "none" and seen["public_incidents"] == 0
+    assert not seen["rollback_recommended"]
+
     # the error-rate trigger fired after 10 minutes of the burst and cleared after the rollback
     firing = TriggerFiring.objects.get(trigger="error_rate")
     assert local(11, 29) < firing.fired_at <= local(11, 31)
@@ -86,23 +100,51 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
     assert firing.action == "recommend"
     assert firing.incident is not None
 
-    # the incident it opened: level 1 told at once, level 2 at 15 minutes unacknowledged,
-    # then acknowledged by devops; resolved by 12:20
+    # the incident it opened: level 1 told and paged at once, level 2 at 15 minutes
+    # unacknowledged; then devops acknowledged the page in the (stand-in) PagerDuty app, its
+    # webhook acknowledged the incident here, and no acknowledge went back; resolved by 12:20
+    # and the alert resolved with it
     incident = Incident.objects.get(pk=firing.incident_id)
     assert incident.resolved_at is not None and incident.resolved_at < local(12, 30)
     escalation = Escalation.objects.get(incident=incident)
-    assert escalation.acknowledged_by.email == "devops@drill.midas.example"
+    assert acknowledged_by(escalation) == "PagerDuty: Drill devops"
     notices = list(escalation.notices.order_by("at"))
     assert [(n.level, n.why) for n in notices] == [(1, "opened"), (2, "unacknowledged")]
     assert notices[1].at - notices[0].at == dt.timedelta(minutes=15)
     assert escalation.acknowledged_at > notices[1].at
+    pages = OutboxMessage.objects.filter(
+        channel=OutboxChannel.PAGERDUTY, to=page_key(escalation), status=OutboxStatus.SENT
+    )
+    assert sorted(pages.values_list("template", flat=True)) == [
+        "pagerduty.resolve",
+        "pagerduty.trigger",
+        "pagerduty.trigger",
+    ]
 
-    # rollback: a dry run, then the real one, no database restore, every step timed and ok
+    # the worker's smoke failed at sign-in during the fault, and the channel was told
+    failed = SmokeRun.objects.filter(ok=False, via="worker").order_by("started_at")
+    assert [run.started_at < firing.cleared_at for run in failed] == [True]
+    assert next(s["name"] for s in failed[0].steps if not s["ok"]) == "sign_in"
+    told = OutboxMessage.objects.get(channel=OutboxChannel.SLACK, template="launch.smoke.failed")
+    assert told.status == OutboxStatus.SENT and "at step sign_in" in told.body_text
+
+    # rollback: a dry run, then the real one restoring the final backup; every step ok
     dry, real = RollbackRun.objects.order_by("started_at")
     assert dry.dry_run and not real.dry_run
-    assert real.ok is True and real.restore is False
-    assert real.steps and all(s.get("ok") for s in real.steps if s.get("name") != "restore")
+    assert real.ok is True and real.restore is True
+    assert real.steps and all(s.get("ok") for s in real.steps)
     assert (tmp_path / "rollback-hook.txt").read_text() == "drill-1.0"
+    # ... and the launch is as it was: date, freeze, team, records; the burst still measured;
+    # the booking made before the fault is gone and its customer was told in local times
+    check = LaunchEvent.objects.get(action="launch.drill.restore_check")
+    assert check.details["ok"], check.reason
+    from midas.launch.state.selectors import freeze_window
+
+    assert launch_state(fresh=True).launch_date == DAY
+    assert freeze_window(launch_state(fresh=True)).contains(local(11, 40))  # deploys refused
+    assert not Booking.objects.filter(customer__email=BETA).exists()
+    apology = OutboxMessage.objects.get(to=BETA, template="launch_rollback_customer")
+    assert apology.status == OutboxStatus.SENT
 
     # smoke checks passed before each GO
     for record in (records[0], records[2]):
@@ -127,8 +169,9 @@ def test_drill_end_to_end_and_its_decisions_in_the_records(tmp_path):
     state = launch_state(fresh=True)
     assert state.phase == "launched" and state.ramp_percent == 100
     # the flag switched on after the GO went back to its good state with the rollback
-    restored = LaunchEvent.objects.get(action="launch.flags.restored")
-    assert "live_chat" in restored.details.get("changed", {})
+    # (and once more after the restore, which had brought back the backup's flags)
+    restored = LaunchEvent.objects.filter(action="launch.flags.restored").order_by("at", "id")
+    assert "live_chat" in restored[0].details.get("changed", {})
     # the access gate counted real visitors: refused before the public launch, admitted
     # (beta tester, VIP, the ramp) after; the GO records summarise the beta feedback
     assert result.traffic["admissions"]["admitted"] > 0
@@ -210,7 +253,8 @@ def test_the_gate_waiting_answer_is_not_a_server_error(client, system_actor):
 def test_a_part_not_there_is_not_available_and_fails_the_drill(tmp_path):
     import random
 
-    from midas.launch.drill.run import Clock, Unavailable, part
+    from midas.launch.drill.room import Room
+    from midas.launch.drill.run import Clock, Faults, Unavailable, part
     from midas.launch.drill.script import Script
     from midas.launch.drill.timeline import Timeline
     from midas.launch.drill.traffic import Traffic
@@ -224,6 +268,8 @@ def test_a_part_not_there_is_not_available_and_fails_the_drill(tmp_path):
         day=DAY,
         workdir=tmp_path,
         base_url="http://127.0.0.1:1",
+        room=Room(),
+        faults=Faults(),
     )
     assert script.attempt("smoke", lambda: part("smoke", "midas.launch.not_built", "run")) is None
     assert script.timeline.missing_parts == ["smoke"]

@@ -17,6 +17,7 @@ from decimal import Decimal
 # then changes the phase).
 RANK = {
     "smoke": 0,
+    "announced": 0,
     "gonogo": 1,
     "trigger": 2,
     "incident": 3,
@@ -66,6 +67,7 @@ def read_back() -> list[Decision]:
         SmokeRun,
         TriggerFiring,
     )
+    from midas.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
     from midas.status.models import Incident
 
     found: list[Decision] = []
@@ -91,6 +93,14 @@ def read_back() -> list[Decision]:
             add(e.at, f"guard:{verdict}", src, e.actor_label, e.details.get("why", ""), seq=e.pk)
         elif e.action == "launch.drill.gonogo_gate" and not e.details.get("allowed"):
             add(e.at, "gonogo:blocked", src, e.actor_label, e.details.get("why", ""), seq=e.pk)
+        elif e.action == "launch.drill.status_check":
+            key = "security:internal" if e.details.get("ok") else "security:public"
+            add(e.at, key, src, e.actor_label, f"indicator {e.details.get('indicator')}", seq=e.pk)
+        elif e.action == "launch.drill.restore_check":
+            key = "restore:kept" if e.details.get("ok") else "restore:lost"
+            add(e.at, key, src, e.actor_label, e.reason, seq=e.pk)
+        elif e.action == "launch.smoke.failed":
+            add(e.at, "smoke:announced", src, e.actor_label, e.reason, "announced", e.pk)
     for s in SmokeRun.objects.order_by("started_at", "id"):
         failed = [step.get("name", "?") for step in s.steps if not step.get("ok")]
         detail = f"{len(s.steps)} steps" + (f"; failed: {', '.join(failed)}" if failed else "")
@@ -138,8 +148,15 @@ def read_back() -> list[Decision]:
             "escalation",
             n.pk,
         )
+    pages = OutboxMessage.objects.filter(
+        channel=OutboxChannel.PAGERDUTY, template="pagerduty.trigger", status=OutboxStatus.SENT
+    )
+    for m in pages.order_by("sent_at", "id"):
+        add(m.sent_at, "page:sent", f"OutboxMessage #{m.pk}", "pagerduty", m.to, "event", m.pk)
+    from midas.launch.response.escalation import acknowledged_by
+
     for esc in Escalation.objects.select_related("acknowledged_by").order_by("opened_at"):
-        who = esc.acknowledged_by.email if esc.acknowledged_by else ""
+        who = acknowledged_by(esc)
         add(
             esc.acknowledged_at,
             "incident:acknowledged",
@@ -151,6 +168,78 @@ def read_back() -> list[Decision]:
         )
     found.sort(key=lambda d: (d.at, d.rank, d.seq))
     return found
+
+
+def launch_snapshot() -> dict:
+    """The launch's records as keys (every row of every launch table, the tracked status
+    incidents) and the state a restore must not touch: taken before the rollback, compared
+    after it (``restore_check``)."""
+    from django.apps import apps
+
+    from midas.launch.state.selectors import state_row
+    from midas.status.models import Incident
+
+    row = state_row()
+    return {
+        "rows": {
+            model._meta.label: set(model._base_manager.values_list("pk", flat=True))
+            for model in apps.get_app_config("launch").get_models()
+        },
+        "incidents": set(
+            Incident.objects.filter(escalation__isnull=False).values_list("pk", flat=True)
+        ),
+        "state": {
+            "launch date": row.launch_date,
+            "freeze from": row.freeze_starts_at,
+            "freeze until": row.freeze_ends_at,
+            "time zone": row.timezone,
+        },
+    }
+
+
+def restore_check(before: dict, *, since: dt.datetime, customer: str, at: dt.datetime) -> dict:
+    """After the rollback's restore: every launch record there before is still there, the
+    state unchanged, the error burst since ``since`` still measured, and ``customer``, whose
+    booking the restore lost, told in the booking's local times. Recorded in the audit trail
+    (``launch.drill.restore_check``) and returned."""
+    from midas.launch import actors
+    from midas.launch.audit import record
+    from midas.notifications.models import OutboxMessage
+    from midas.slo.models import RequestMinute
+
+    after = launch_snapshot()
+    lost = {
+        label: sorted(keys - after["rows"].get(label, set()))
+        for label, keys in before["rows"].items()
+        if keys - after["rows"].get(label, set())
+    }
+    incidents_lost = sorted(before["incidents"] - after["incidents"])
+    state_changed = [k for k, v in before["state"].items() if after["state"][k] != v]
+    burst = RequestMinute.objects.filter(minute__gte=since, errors__gt=0).count()
+    told = OutboxMessage.objects.filter(to=customer, template="launch_rollback_customer").first()
+    ok = not lost and not incidents_lost and not state_changed and burst > 0 and told is not None
+    kept = sum(len(v) for v in before["rows"].values())
+    parts = [
+        f"{kept} launch records kept" if not lost else f"LOST: {lost}",
+        "tracked incidents kept" if not incidents_lost else f"incidents LOST: {incidents_lost}",
+        "launch date and freeze unchanged" if not state_changed else f"CHANGED: {state_changed}",
+        f"error burst still measured ({burst} minutes)" if burst else "error burst ERASED",
+        f"{customer} told: {told.subject}" if told else f"{customer} NOT told",
+    ]
+    summary_line = "; ".join(parts)
+    record(
+        "launch.drill.restore_check",
+        actor=actors.system("drill", via="drill"),
+        reason=summary_line[:500],
+        at=at,
+        ok=ok,
+        lost=lost,
+        incidents_lost=incidents_lost,
+        state_changed=state_changed,
+        burst_minutes=burst,
+        customer_told=told is not None,
+    )
+    return {"ok": ok, "summary": summary_line, "told": told}
 
 
 def summary() -> dict:

@@ -11,9 +11,10 @@ does (``schedule_run_due``, ``triggers_evaluate``, ``escalation_tick``, outbox d
 with ``now=``); smoke checks and a GO at 10:00, public, 50 %; at 11:10 live chat is switched
 on and at 11:20 an error burst (2 % 5xx) starts; the error-rate trigger fires after 10
 minutes (action: recommend), level 1 is told, the coordinator dry-runs then runs the
-rollback (maintenance, flags back to the last good snapshot, the release hook, no database
-restore), the errors stop, the trigger clears, level 2 is told at 15 minutes, the incident
-is acknowledged and later resolved; a go/no-go within the hour of the burst is NO-GO, one
+rollback (maintenance, flags back to the last good snapshot, the release hook, the database
+restored from the final backup with the launch's records kept), the errors stop, the trigger
+clears, level 2 is told at 15 minutes, the page is acknowledged in the (stand-in) PagerDuty
+app, the incident is later resolved; a go/no-go within the hour of the burst is NO-GO, one
 after a clean hour is GO; public again, 100 %, stabilisation, launched at 18:00. The
 team's actions are in ``drill.team``, the day's loop in ``drill.script``.
 
@@ -178,9 +179,30 @@ def ensure_empty() -> None:
         )
 
 
+@dataclass
+class Faults:
+    """The bad release's real fault on the HTTP path: while ``active``, the sign-in over the
+    API (``POST /api/v1/auth/token``) answers 500 — what the smoke checks meet."""
+
+    active: bool = False
+    broken: tuple[str, ...] = ("/api/v1/auth/token",)
+    served: int = 0  # requests answered 500 by the fault
+
+    def wrap(self, app):
+        def faulty(environ, start_response):
+            if self.active and environ.get("PATH_INFO") in self.broken:
+                self.served += 1
+                start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+                return [b"drill-1.1: sign-in broken"]
+            return app(environ, start_response)
+
+        return faulty
+
+
 @contextlib.contextmanager
-def live_server():
-    """This deployment on a loopback port, for the smoke checks (they speak HTTP)."""
+def live_server(faults: Faults | None = None):
+    """This deployment on a loopback port, for the smoke checks (they speak HTTP) and the
+    pager's webhook; ``faults`` sits in front of it (the drill's bad release)."""
     from django.core.handlers.wsgi import WSGIHandler
     from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -194,7 +216,8 @@ def live_server():
     # readiness call (the 06:00 real probe) does not pay for it against its 3 s cut
     MigrationsCheck.warm()
     server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
-    server.set_app(WSGIHandler())
+    app = WSGIHandler()
+    server.set_app(faults.wrap(app) if faults is not None else app)
     thread = threading.Thread(target=server.serve_forever, name="drill-server", daemon=True)
     thread.start()
     try:
@@ -219,6 +242,7 @@ def run_drill(
     *, workdir: Path, seed: int = 1, launch_date: dt.date | None = None, out=None
 ) -> DrillResult:
     """Play launch day in the current (empty, migrated) database; see the module doc."""
+    from midas.launch.drill.room import room
     from midas.launch.drill.script import Script
 
     workdir.mkdir(parents=True, exist_ok=True)
@@ -229,14 +253,22 @@ def run_drill(
     ensure_empty()
     with contextlib.ExitStack() as stack:
         stack.enter_context(mock.patch("django.utils.timezone.now", clock.now))
+        # the rate limits' windows on the drill's clock too: a simulated hour passes in
+        # seconds, and the smoke's registrations every 15 minutes would otherwise all fall
+        # in one real hour's window
+        stack.enter_context(
+            mock.patch("midas.accounts.ratelimit.clock", lambda: clock.now().timestamp())
+        )
         stack.enter_context(field_defaults_on(clock.now))
-        base_url = stack.enter_context(live_server())
+        faults = Faults()
+        base_url = stack.enter_context(live_server(faults))
+        pager = stack.enter_context(room())
         stack.enter_context(
             override_settings(
                 SITE_URL=base_url,
                 BACKUP_DIR=workdir / "backups",
                 LAUNCH_ROLLBACK_HOOK=hook_command(workdir),
-                SLACK_WEBHOOK_URL="",
+                **pager.settings(),
                 LAUNCH_TEAM_EMAIL=["launch-team@drill.midas.example"],
                 SLO_AUTO_FLUSH=False,
             )
@@ -249,6 +281,8 @@ def run_drill(
             day=launch_date,
             workdir=workdir,
             base_url=base_url,
+            room=pager,
+            faults=faults,
             out=out,
         )
         script.play()

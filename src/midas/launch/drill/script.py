@@ -16,17 +16,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from midas.errors import AppError
+from midas.launch.drill.room import Room
 from midas.launch.drill.run import (
     FAULT_ERROR_PCT,
     MINUTE,
     Clock,
+    Faults,
     Unavailable,
     local,
     part,
     phase_now,
     ramp_now,
 )
-from midas.launch.drill.team import PLAN, Team
+from midas.launch.drill.team import BETA, PLAN, Team
 from midas.launch.drill.timeline import Timeline
 from midas.launch.drill.traffic import REAL_PROBE_EVERY, Traffic
 
@@ -37,6 +39,10 @@ VISIT_EVERY = 10  # simulated minutes between samples of real visitors
 # from 11:00 to 13:00, around the fault; in the quiet stretches every QUIET_EVERY minutes
 # (the triggers' conditions are sustained ones, so they are still seen within minutes).
 QUIET_EVERY = 5
+# The worker's periodic smoke (``launch.smoke.jobs``, every 15 minutes during the launch) runs
+# in the drill around the fault, from 11:00 to 13:00; the scripted smoke runs cover the rest
+# of the day (a full journey each: registration, booking, payment, e-mail, clean-up).
+SMOKE_EVERY = 15
 
 
 class Script(Team):
@@ -49,10 +55,14 @@ class Script(Team):
         day: dt.date,
         workdir: Path,
         base_url: str,
+        room: Room,
+        faults: Faults,
         out=None,
     ) -> None:
         self.clock, self.timeline, self.traffic = clock, timeline, traffic
         self.day, self.workdir, self.base_url, self.out = day, workdir, base_url, out
+        self.room, self.faults = room, faults
+        self.review = None  # the security trigger's firing, reviewed by devops
         self.failures: list[str] = []
         self.admissions: dict = {}
         self.pending: dict[dt.datetime, list[Callable[[], None]]] = {}
@@ -145,10 +155,12 @@ class Script(Team):
             when(7, 30): [act("beta visit", self.beta_visit)],
             when(8, 0): [act("ramp 25%", self.ensure_ramp, 25, "08:00: VIP invitations, 25%")],
             when(8, 5): [act("VIP invitation", self.vip_invitation)],
+            when(9, 0): [act("false alarm", self.false_alarm)],
             when(9, 50): [act("smoke", self.smoke, "before the go/no-go")],
             when(9, 55): [act("checks", self.final_checks)],
             when(10, 0): [act("go/no-go", self.gonogo, "go")],
             when(10, 30): [act("public", self.ensure_phase, "public", "10:30: public launch")],
+            when(10, 45): [act("booking", self.booking, "before the fault", BETA)],
             when(11, 0): [act("ramp 50%", self.ensure_ramp, 50, "11:00: traffic to 50%")],
             when(11, 10): [act("live chat on", self.live_chat_on)],
             when(11, 20): [act("fault", self.fault_start)],
@@ -160,7 +172,7 @@ class Script(Team):
             when(12, 45): [act("public", self.ensure_phase, "public", "GO again: public")],
             when(12, 50): [act("ramp 100%", self.ensure_ramp, 100, "back up: 100%")],
             when(12, 55): [act("registration", self.register)],
-            when(13, 0): [act("booking", self.booking)],
+            when(13, 0): [act("booking", self.booking, "after the rollback")],
             when(14, 0): [act("stabilisation", self.ensure_phase, "stabilisation", "14:00")],
             when(16, 0): [act("report", self.report)],
             when(18, 0): [act("launched", self.ensure_phase, "launched", "18:00: launched")],
@@ -248,6 +260,10 @@ class Script(Team):
             return
         self.attempt("triggers", self.triggers)
         self.attempt("escalation", self.escalation)
+        busy = local(self.day, 11, 0) <= now < local(self.day, 13, 0)
+        if busy and now.minute % SMOKE_EVERY == 0:
+            self.clock.step(20)  # after the minute's triggers and escalation
+            self.attempt("periodic smoke", self.periodic_smoke)
 
     def deliver(self) -> None:
         """The worker's outbox delivery (emails to the local mailbox; no Slack here)."""
@@ -267,6 +283,13 @@ class Script(Team):
                 who="system:trigger",
                 detail=f"incident #{firing.incident_id}; {firing.details}"[:200],
             )
+            if firing.trigger == "security" and self.review is None:
+                # devops reviews the staff-only incident: the public page first, then the
+                # evidence (25 mistyped passwords), then it is closed as a false alarm
+                self.review = firing
+                self.later(now + MINUTE, lambda: self.attempt("status", self.status_check))
+                self.later(now + 10 * MINUTE, lambda: self.attempt("review", self.review_ack))
+                self.later(now + 15 * MINUTE, lambda: self.attempt("review", self.review_close))
             if firing.trigger == "error_rate" and self.firing is None:
                 self.firing = firing
                 self.later(now + 2 * MINUTE, lambda: self.attempt("dry run", self.rollback, True))

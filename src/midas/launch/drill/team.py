@@ -24,6 +24,7 @@ from midas.launch.drill.run import (
 from midas.launch.state import services
 
 PLAN = "midas.launch.plan.services"
+BETA = "beta@drill.midas.example"  # the beta tester, a customer too: books before the fault
 WAIVABLE = {"security_settings"}  # checks a development-settings scratch database cannot pass
 
 
@@ -195,7 +196,7 @@ class Team:
         from midas.launch.models import Feedback
 
         client = Client(HTTP_USER_AGENT="midas-drill-beta")
-        client.login(email="beta@drill.midas.example", password=PASSWORD)
+        client.login(email=BETA, password=PASSWORD)
         status = client.get("/").status_code
         self.note(f"a beta tester signs in and sees the home page: HTTP {status}", ok=status == 200)
         before = Feedback.objects.count()
@@ -279,25 +280,39 @@ class Team:
 
     def fault_start(self) -> None:
         self.fault_until = local(self.day, 23, 59)
+        self.faults.active = True
         self.note(
-            f"FAULT INJECTED: {FAULT_ERROR_PCT:g}% of requests answer 5xx from now on",
+            f"FAULT INJECTED: {FAULT_ERROR_PCT:g}% of requests answer 5xx from now on, and "
+            "the API's sign-in answers 500 (the bad release drill-1.1)",
             who="drill",
         )
 
     def rollback(self, dry_run: bool) -> None:
+        """The coordinator rolls back with ``--restore latest`` (the final backup): a dry
+        run first (the loss it would cause), then the real one, confirming the loss; the
+        launch's records are compared before and after."""
+        from midas.launch.drill.records import launch_snapshot, restore_check
+
         rollback_run = part("rollback", "midas.launch.rollback.services", "rollback_run")
         actor = staff_actor("coordinator")
         now = self.clock.now()
+        before = None if dry_run else launch_snapshot()
         run = rollback_run(
             actor=actor,
             reason=f"error-rate trigger fired ({self.firing.trigger if self.firing else '?'})",
             dry_run=dry_run,
+            restore_backup="latest",
+            confirm_loss=not dry_run,
             now=now,
         )
         steps = ", ".join(f"{s.get('name')} {s.get('ms', 0)} ms" for s in run.steps)
         if dry_run:
+            restore = [str(s.get("detail", "")) for s in run.steps if s.get("name") == "restore"]
             self.note(
-                "rollback dry run", decision="rollback:dry_run", who=actor.label, detail=steps
+                "rollback dry run (restore latest)",
+                decision="rollback:dry_run",
+                who=actor.label,
+                detail="; ".join(restore or [steps])[:300],
             )
             return
         self.note(
@@ -308,6 +323,19 @@ class Team:
             ok=bool(run.ok),
         )
         self.fault_until = now  # the previous release is active: the errors stop
+        self.faults.active = False
+        if before is not None:
+            run.refresh_from_db()
+            at = self.clock.set(max(self.clock.now(), run.finished_at) + dt.timedelta(seconds=1))
+            check = restore_check(before, since=local(self.day, 11, 20), customer=BETA, at=at)
+            self.note(
+                "after the restore: the launch's records "
+                + ("intact" if check["ok"] else "NOT intact"),
+                decision="restore:kept" if check["ok"] else "restore:lost",
+                who=actor.label,
+                detail=check["summary"],
+                ok=check["ok"],
+            )
         hook = self.workdir / "rollback-hook.txt"
         self.note(
             f"release hook ran: {hook.exists()} ({hook.read_text() if hook.exists() else '-'})",
@@ -317,14 +345,137 @@ class Team:
             self.ensure_phase("rolled_back", "rollback carried out")
 
     def acknowledge(self) -> None:
-        ack = part("escalation", "midas.launch.response.escalation", "incident_acknowledge")
+        """Devops, paged, taps Acknowledge in the PagerDuty app: the pager's webhook reaches
+        Midas over HTTP and the incident is acknowledged there (no further escalation)."""
+        from midas.launch.models import Escalation
+
+        page_key = part("escalation", "midas.launch.response.escalation", "page_key")
         if self.firing is None or self.firing.incident_id is None:
             self.fail("no incident to acknowledge (the trigger opened none)")
             return
-        self.firing.refresh_from_db()
+        escalation = Escalation.objects.get(incident_id=self.firing.incident_id)
+        key = page_key(escalation)
+        pages = [e for e in self.room.paged("trigger") if e.get("dedup_key") == key]
+        self.note(
+            f"the pager received {len(pages)} page(s) for incident #{self.firing.incident_id}",
+            detail="; ".join(str(e.get("payload", {}).get("summary", "")) for e in pages)[:300],
+            ok=bool(pages),
+        )
+        status = self.room.acknowledge(
+            dedup_key=key, agent="Drill devops", site_url=self.base_url, at=self.clock.now()
+        )
+        escalation.refresh_from_db()
+        self.note(
+            f"devops acknowledges in the PagerDuty app: Midas answers HTTP {status}",
+            who="Drill devops (PagerDuty)",
+            detail=f"acknowledged at {escalation.acknowledged_at}",
+            ok=status == 200 and escalation.acknowledged_at is not None,
+        )
+
+    def false_alarm(self) -> None:
+        """Five customers at one hotel mistype their passwords, five times each: 25 failed
+        sign-ins, 5 lockouts — a signal for review, never a public alarm."""
+        from django.test import Client
+
+        from midas.accounts.models import User
+
+        client = Client(HTTP_USER_AGENT="midas-drill-visitor", REMOTE_ADDR="198.51.100.23")
+        statuses: dict[int, int] = {}
+        for i in range(5):
+            email = f"hotel-guest{i}@drill.midas.example"
+            User.objects.create_user(email, PASSWORD, first_name="Hotel", last_name=f"Guest {i}")
+            for _ in range(5):
+                answer = client.post("/account/login/", {"email": email, "password": "wrong"})
+                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+        self.note(
+            "25 mistyped passwords on 5 customer accounts from one address",
+            who="customers",
+            detail=f"answers: {statuses}",
+        )
+
+    def status_check(self) -> None:
+        """What the public sees during the security review, and what the team was told."""
+        from django.test import Client
+
+        from midas.launch import actors
+        from midas.launch.audit import record
+        from midas.notifications.models import OutboxChannel, OutboxMessage
+
+        client = Client(HTTP_USER_AGENT="midas-drill-visitor")
+        summary = client.get("/status/summary.json").json()
+        indicator = summary["status"]["indicator"]
+        public = len(summary["incidents"])
+        incident = self.review.incident
+        incident.refresh_from_db()
+        said = " ".join(
+            OutboxMessage.objects.filter(
+                channel=OutboxChannel.SLACK, template="launch.trigger.fired"
+            ).values_list("body_text", flat=True)
+        )
+        recommended = "rollback recommended" in said
+        ok = indicator == "none" and public == 0 and not incident.public and not recommended
+        record(
+            "launch.drill.status_check",
+            actor=actors.system("drill", via="drill"),
+            reason="the public status page during a security review",
+            at=self.clock.now(),
+            ok=ok,
+            indicator=indicator,
+            public_incidents=public,
+            incident=incident.pk,
+            incident_public=incident.public,
+            rollback_recommended=recommended,
+        )
+        self.note(
+            f"public status: {summary['status']['description']}; incident #{incident.pk} "
+            f"{'PUBLIC' if incident.public else 'staff only'}; rollback "
+            f"{'RECOMMENDED' if recommended else 'not recommended'}",
+            decision="security:internal" if ok else "security:public",
+            who="devops",
+            ok=ok,
+        )
+
+    def review_ack(self) -> None:
+        ack = part("escalation", "midas.launch.response.escalation", "incident_acknowledge")
         actor = staff_actor("devops")
-        ack(incident=self.firing.incident, actor=actor, now=self.clock.now())
-        self.note(f"incident #{self.firing.incident_id} acknowledged", who=actor.label)
+        ack(incident=self.review.incident, actor=actor, now=self.clock.now())
+        self.note(f"security review: incident #{self.review.incident_id} taken", who=actor.label)
+
+    def review_close(self) -> None:
+        close = part("response", "midas.launch.response.services", "incident_close")
+        actor = staff_actor("devops")
+        close(
+            incident=self.review.incident,
+            body="Reviewed: five customers mistyped their passwords at one hotel; no breach.",
+            actor=actor,
+            now=self.clock.now(),
+        )
+        self.note(
+            f"security review: incident #{self.review.incident_id} closed, a false alarm",
+            who=actor.label,
+        )
+
+    def periodic_smoke(self) -> None:
+        """The worker's smoke job (every 15 minutes while the launch is under way)."""
+        from midas.launch.models import SmokeRun
+
+        under_way, smoke_by_worker = part(
+            "smoke", "midas.launch.smoke.jobs", "launch_under_way", "smoke_by_worker"
+        )
+        if not under_way():
+            return
+        run = SmokeRun.objects.get(pk=smoke_by_worker())
+        failed = [s for s in run.steps if not s.get("ok")]
+        self.note(
+            f"worker smoke: {'pass' if run.ok else 'FAIL'}",
+            who="system:worker",
+            detail=(
+                f"failed at {failed[0].get('name')}: {failed[0].get('detail', '')}"[:200]
+                if failed
+                else f"{len(run.steps)} steps ok"
+            ),
+            ok=True,  # a failure during the fault is what the drill expects; read back
+        )
 
     def resolve_incident(self) -> None:
         from midas.status.services import incident_resolve
@@ -343,7 +494,9 @@ class Team:
     def register(self) -> None:
         from django.test import Client
 
-        client = Client(HTTP_USER_AGENT="midas-drill-visitor")
+        # a visitor's own address: the smoke runs' registrations come from loopback, and
+        # the rate limits' windows run on the real clock, not the drill's
+        client = Client(HTTP_USER_AGENT="midas-drill-visitor", REMOTE_ADDR="203.0.113.40")
         answer = client.post(
             "/api/v1/auth/register",
             {
@@ -361,10 +514,10 @@ class Team:
             ok=answer.status_code == 201,
         )
 
-    def booking(self) -> None:
-        result = book(self.day)
+    def booking(self, when: str, who: str = "guest@drill.midas.example") -> None:
+        result = book(self.day, who)
         ok = result.get("pay") == 200
-        self.note(f"a customer books and pays (sandbox card): {result}", ok=ok)
+        self.note(f"{who} books and pays (sandbox card), {when}: {result}", ok=ok)
 
     def report(self) -> None:
         from midas.launch.state.selectors import launch_state
