@@ -152,6 +152,30 @@ def test_beta_mode_admits_beta_testers_only_and_shows_them_the_feedback_control(
 
 
 @pytest.mark.django_db
+def test_a_beta_testers_app_signs_in_through_the_api_during_the_soft_launch(client):
+    """The API's sign-in is never gated (as /account/login/): the beta tester's app gets its
+    token and passes with it; anyone else's token still meets the gate."""
+    gate("beta")
+    make_customer("beta@example.com", is_beta=True)
+    make_customer("plain@example.com")
+
+    def token(email: str) -> str:
+        answer = client.post(
+            "/api/v1/auth/token",
+            {"email": email, "password": PASSWORD, "name": "app"},
+            content_type="application/json",
+        )
+        assert answer.status_code == 200 and "X-Launch-Gate" not in answer
+        return answer.json()["token"]
+
+    beta, plain = token("beta@example.com"), token("plain@example.com")
+    client.cookies.clear()
+    assert client.get("/api/v1/bookings", HTTP_AUTHORIZATION=f"Bearer {beta}").status_code == 200
+    refused = client.get("/api/v1/bookings", HTTP_AUTHORIZATION=f"Bearer {plain}")
+    assert refused.status_code == 403 and refused.json()["code"] == "launch_gate"
+
+
+@pytest.mark.django_db
 def test_invite_mode_admits_invitees_after_they_type_their_code(client):
     gate("invite")
     assert client.get("/").status_code == 403
