@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "midas.bookings",
     "midas.payments",
     "midas.notifications",
+    "midas.concierge",
+    "midas.insights",
     "midas.ops",
     "midas.slo",
     "midas.status",
