@@ -254,3 +254,28 @@ def test_guessing_codes_is_rate_limited(client, db, clock):
         assert client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"}).status_code == 404
     response = client.post("/launch/invite", {"code": "GUES-SGUE-SSGU"})
     assert response.status_code == 429 and "Retry-After" in response
+
+
+def test_the_expiry_reads_in_the_plan_zone_with_utc_on_hover(
+    coordinator_actor, coordinator, client
+):
+    """Sent at 02:00 UTC on 4 Jan, 21:00 on 3 Jan in New York: the invitation runs out on the
+    evening of 17 January there, not "18 January" (its UTC date)."""
+    late = dt.datetime(2027, 1, 4, 2, 0, tzinfo=dt.UTC)
+    invite = access_invites.invite_create(
+        actor=coordinator_actor, email="late@example.com", now=late
+    )
+    access_invites.invite_send(invite=invite, actor=coordinator_actor, now=late)
+    mail = OutboxMessage.objects.get(to="late@example.com")
+    assert "valid until 17 January 2027, 21:00 EST." in mail.body_text
+    assert (
+        '<time datetime="2027-01-18T02:00:00+00:00" title="2027-01-18 02:00 UTC">'
+        "17 January 2027, 21:00 EST</time>"
+    ) in mail.body_html
+    assert "18 January" not in mail.body_text
+    client.force_login(coordinator)
+    page = client.get("/ops/launch/access").content.decode()
+    assert (
+        '<time datetime="2027-01-18T02:00:00Z" title="2027-01-18 02:00 UTC">'
+        "2027-01-17 21:00 EST</time>"
+    ) in page

@@ -126,3 +126,44 @@ def test_a_failed_rollback_exits_1_and_says_maintenance_is_on(coordinator, setti
     captured = capsys.readouterr()
     assert "ROLLBACK FAILED" in captured.err and "Maintenance mode is still ON" in captured.err
     assert read_state().enabled is True
+
+
+def test_rollback_times_read_in_the_plan_zone(client, coordinator):
+    """The run's steps (kept as UTC ISO strings) in the plan's zone with UTC on hover; the
+    preview's times in the plan's zone, with its abbreviation."""
+    import datetime as dt
+
+    from midas.launch.state.selectors import forget, plan_time, state_row
+
+    at = dt.datetime(2027, 1, 4, 15, 0, 5, tzinfo=dt.UTC)  # 10:00:05 in New York
+    run = RollbackRun.objects.create(
+        started_at=at,
+        finished_at=at,
+        actor_label="t",
+        reason="error rate 2%",
+        ok=True,
+        steps=[
+            {"name": "maintenance_on", "started_at": at.isoformat(), "ms": 3, "ok": True},
+            {"name": "flags", "started_at": "", "ms": 0, "ok": True},
+        ],
+    )
+    row = state_row(for_update=False)
+    row.phase_changed_at = at
+    row.save(update_fields=["phase_changed_at"])
+    forget()
+    client.force_login(coordinator)
+    page = client.get(f"/ops/launch/rollback/{run.pk}").content.decode()
+    assert "Started (UTC)" not in page
+    assert (
+        '<time datetime="2027-01-04T15:00:05Z" title="2027-01-04 15:00:05 UTC">'
+        "2027-01-04 10:00:05 EST</time>"
+    ) in page
+    preview = client.get("/ops/launch/rollback").content.decode()
+    assert "phase changed at 2027-01-04 10:00 EST stand" in preview
+    assert plan_time(at, "%H:%M:%S") == "10:00:05 EST"
+    summer = dt.datetime(2027, 7, 4, 15, 0, tzinfo=dt.UTC)
+    assert plan_time(summer) == "2027-07-04 11:00 EDT"  # daylight saving
+    from midas.launch.rollback.export import Loss
+
+    lost = Loss(since=at, bookings=2, payments=1, customers=1).describe()
+    assert lost.endswith("made since 2027-01-04 10:00:05 EST")  # the channel's "lost" field

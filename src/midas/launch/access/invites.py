@@ -26,6 +26,7 @@ from midas.launch.actors import Actor
 from midas.launch.audit import record
 from midas.launch.channel import announce
 from midas.launch.models import Invite, InviteRedemption, Visitor
+from midas.launch.state.selectors import plan_time
 
 INVITE_SALT = "midas.launch.invite"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -223,6 +224,10 @@ def invite_send(*, invite: Invite, actor: Actor, now: dt.datetime | None = None)
             "url": invite_link(invite),
             "code": invite.code,
             "expires_at": invite.expires_at,
+            # in the plan's zone, as the launch team reads it (UTC on hover in the HTML)
+            "expires_local": plan_time(invite.expires_at, "%-d %B %Y, %H:%M"),
+            "expires_utc": f"{invite.expires_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            "expires_iso": invite.expires_at.astimezone(dt.UTC).isoformat(timespec="seconds"),
             "uses": invite.max_uses,
         },
     )

@@ -11,6 +11,7 @@ from midas.launch.models import RollbackRun
 from midas.launch.rollback.actions import ROLLBACK_RUN
 from midas.launch.rollback.preview import resolve_target
 from midas.launch.rollback.services import rollback_plan
+from midas.launch.state.selectors import plan_time
 
 
 def add_commands(sub) -> None:
@@ -36,7 +37,8 @@ def run_rollback(options: dict, out) -> int:
     if restore and not dry_run:
         target = resolve_target(restore)
         m = target.manifest
-        w(f"Restoring {m.id} ({m.kind}, taken {m.created:%Y-%m-%d %H:%M:%S} UTC) would lose:")
+        taken = plan_time(m.created, "%Y-%m-%d %H:%M:%S")
+        w(f"Restoring {m.id} ({m.kind}, taken {taken}) would lose:")
         w(f"  {target.loss.bookings} booking(s) and {target.loss.payments} payment(s)")
         w(f"  of {target.loss.customers} customer(s), made since the backup.")
         w("They are exported for reconciliation before the restore, and the customers emailed.")
@@ -83,7 +85,7 @@ def show_runs(options: dict, out) -> int:
             out.stderr.write(f"no rollback run {options['id']}")
             return 2
         w(f"Rollback run {run.pk}{' (dry run)' if run.dry_run else ''} by {run.actor_label}")
-        w(f"Started {run.started_at:%Y-%m-%d %H:%M:%S} UTC; reason: {run.reason}")
+        w(f"Started {plan_time(run.started_at, '%Y-%m-%d %H:%M:%S')}; reason: {run.reason}")
         if run.backup_name:
             w(f"Restore: {run.backup_name}")
         _print_steps(run, out)
@@ -94,7 +96,7 @@ def show_runs(options: dict, out) -> int:
         w("No rollbacks on record.")
     for run in runs:
         w(
-            f"{run.pk:>5}  {run.started_at:%Y-%m-%d %H:%M}  {_outcome(run):<12} "
+            f"{run.pk:>5}  {plan_time(run.started_at)}  {_outcome(run):<12} "
             f"{run.actor_label:<30} {run.reason[:60]}"
         )
     return 0

@@ -28,6 +28,7 @@ from typing import Any
 
 from django.conf import settings
 
+from midas.launch.state.selectors import plan_time
 from midas.money import format_money
 
 BOOKING_COLUMNS = [
@@ -76,7 +77,7 @@ class Loss:
             f"{self.bookings} booking{'s' if self.bookings != 1 else ''} and "
             f"{self.payments} payment{'s' if self.payments != 1 else ''} "
             f"({self.customers} customer{'s' if self.customers != 1 else ''}) made since "
-            f"{self.since:%Y-%m-%d %H:%M:%S} UTC"
+            f"{plan_time(self.since, '%Y-%m-%d %H:%M:%S')}"
         )
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from midas.errors import AppError, ErrorCode
 from midas.launch.models import Phase
 from midas.launch.rollback.export import Loss, loss_since
+from midas.launch.state.selectors import plan_time
 from midas.ops.logs.redaction import redact
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ def _flags_preview() -> tuple[str, bool]:
         and (now_states[key]["state"], int(now_states[key]["percent"] or 0))
         != (saved.get("state"), int(saved.get("percent") or 0))
     ]
-    when = f"{snapshot.taken_at:%Y-%m-%d %H:%M} UTC"
+    when = plan_time(snapshot.taken_at)
     return f"back to the good snapshot of {when}: " + (", ".join(changes) or "no change"), True
 
 
@@ -110,7 +111,7 @@ def plan(*, target: Target | None, now: dt.datetime) -> list[Planned]:
     else:
         m = target.manifest
         restore = (
-            f"restore {m.id} ({m.kind}, taken {m.created:%Y-%m-%d %H:%M:%S} UTC): loses "
+            f"restore {m.id} ({m.kind}, taken {plan_time(m.created, '%Y-%m-%d %H:%M:%S')}): loses "
             f"{target.loss.describe()}; they are exported to {settings.VAR_DIR}/rollback/ first; "
             "a safety backup of the live database is taken first; the launch's own records "
             "(plan, freeze, team, decisions, incidents, runs) are kept apart and put back"
@@ -166,5 +167,5 @@ def window_note(state) -> str:
     count = Booking.objects.filter(created_at__gte=since).count()
     return (
         f"no restore: the {count} booking(s) made since the phase changed at "
-        f"{since:%Y-%m-%d %H:%M} UTC stand; no customer is emailed"
+        f"{plan_time(since, state=state)} stand; no customer is emailed"
     )

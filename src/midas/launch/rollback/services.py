@@ -39,6 +39,7 @@ from midas.launch.channel import announce
 from midas.launch.models import RollbackRun
 from midas.launch.rollback import preview, steps
 from midas.launch.rollback.export import Export
+from midas.launch.state.selectors import plan_time
 from midas.ops.logs.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,8 @@ def rollback_run(
     if running is not None:
         raise AppError(
             ErrorCode.INVALID_STATE,
-            f"A rollback started at {running.started_at:%H:%M:%S} UTC by {running.actor_label} "
+            f"A rollback started at {plan_time(running.started_at, '%H:%M:%S')} by "
+            f"{running.actor_label} "
             "has not finished.",
         )
     return _Runner(actor=actor, reason=reason, target=target, now=now).run()

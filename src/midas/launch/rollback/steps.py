@@ -15,6 +15,7 @@ from midas.launch import actors
 from midas.launch.models import Phase, RollbackRun
 from midas.launch.rollback.export import loss_export
 from midas.launch.rollback.preview import hook_argv, open_incident, previous_release, window_note
+from midas.launch.state.selectors import plan_time
 from midas.ops.logs.redaction import redact
 
 MAINTENANCE_MESSAGE = (
@@ -119,7 +120,7 @@ def restore(runner) -> tuple[bool, str, bool]:
     runner.export = export
     run.export_path = str(export.json_path)
     head = (
-        f"backup {manifest.id} (taken {manifest.created:%Y-%m-%d %H:%M:%S} UTC); lost "
+        f"backup {manifest.id} (taken {plan_time(manifest.created, '%Y-%m-%d %H:%M:%S')}); lost "
         f"{export.loss.describe()}; exported to {export.json_path}, {export.bookings_csv.name}, "
         f"{export.payments_csv.name}"
     )
@@ -225,7 +226,7 @@ def tell(runner) -> tuple[bool, str, bool]:
                 context={
                     "name": customer["name"],
                     "bookings": customer["bookings"],  # times in each booking's zone
-                    "since": customer.get("since_local") or f"{since:%a %-d %b %Y, %H:%M} (UTC)",
+                    "since": customer.get("since_local") or plan_time(since, "%a %-d %b %Y, %H:%M"),
                 },
                 dedupe_key=f"rollback:{runner.run_row.started_at:%Y%m%dT%H%M%S}:"
                 f"{customer['email'].lower()}"[:200],
@@ -246,7 +247,7 @@ def _status_page(runner) -> str:
     body = "We rolled back to the previous version of our site to resolve the problem."
     if runner.restored:
         body += (
-            f" Bookings made after {runner.target.manifest.created:%Y-%m-%d %H:%M} UTC could not "
+            f" Bookings made after {plan_time(runner.target.manifest.created)} could not "
             "be kept; our concierge is contacting every customer concerned."
         )
     body += " We are monitoring closely."

@@ -61,6 +61,16 @@ def local_zone(state: LaunchState) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(state.timezone or "America/New_York")
 
 
+def plan_time(
+    value: dt.datetime, fmt: str = "%Y-%m-%d %H:%M", state: LaunchState | None = None
+) -> str:
+    """``value`` as the launch team reads it in text — announcements, e-mails, the command
+    line: in the plan's zone (``local_zone``) with the zone's abbreviation ("2027-02-10 10:00
+    EST"). HTML uses the console's ``local_time`` tag, with UTC on hover."""
+    local = value.astimezone(local_zone(state or launch_state()))
+    return f"{local.strftime(fmt)} {local.tzname() or ''}".rstrip()
+
+
 def launch_day_at(state: LaunchState, hour: int, minute: int = 0, days: int = 0) -> dt.datetime:
     """``hour:minute`` local on launch day (+ ``days``), as an aware datetime."""
     if state.launch_date is None:

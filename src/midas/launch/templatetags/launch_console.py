@@ -27,9 +27,15 @@ def launch_nav() -> list[tuple[str, str]]:
 @register.simple_tag
 def local_time(value: dt.datetime | None, style: str = "full") -> str:
     """``value`` in the plan's zone (``LaunchState.timezone``, America/New_York by default),
-    in a ``<time>`` whose ``datetime`` and ``title`` give it in UTC."""
+    in a ``<time>`` whose ``datetime`` and ``title`` give it in UTC. An ISO 8601 string (a
+    time kept in JSON, as a rollback step's) is read as one."""
+    if isinstance(value, str) and value:
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if not isinstance(value, dt.datetime):
-        return "-" if value is None else str(value)
+        return "-" if value is None or value == "" else str(value)
     if timezone_naive(value):
         value = value.replace(tzinfo=dt.UTC)
     local = value.astimezone(local_zone(launch_state()))
