@@ -237,27 +237,30 @@ def go_required(
     if standing.ok:
         return standing
     override = (override or "").strip()
-    attempt = {
-        "what": what,
-        "actor": actor,
-        "reason": (reason or "").strip(),
-        "override": override,
-        "standing": standing,
-        "at": now,
-    }
+
+    def refused(code: ErrorCode, message: str) -> GoRefused:
+        return GoRefused(
+            code,
+            message,
+            what=what,
+            actor=actor,
+            reason=(reason or "").strip(),
+            override=override,
+            standing=standing,
+            at=now,
+        )
+
     if not override:
-        raise GoRefused(
+        raise refused(
             ErrorCode.GONOGO_REQUIRED,
             f"{what[:1].upper()}{what[1:]} needs a GO recorded after the last rollback and the "
             f"last NO-GO ({standing.why}). Record a GO (midas launch gonogo --record), or the "
             "launch coordinator overrides with a reason (--override-go REASON).",
-            **attempt,
         )
     if not may_override(actor):
-        raise GoRefused(
+        raise refused(
             ErrorCode.FORBIDDEN,
             f"{actor.label} may not override the go/no-go: only the launch coordinator may.",
-            **attempt,
         )
     audit.record(
         "launch.gonogo.overridden",
