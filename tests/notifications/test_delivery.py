@@ -212,3 +212,33 @@ def test_the_mailbox_backend_keeps_what_the_worker_sends(settings, context, now)
     assert stored.subject == message.subject
     assert stored.body_text.strip() == message.body_text.strip()
     assert stored.attachments[0]["filename"] == "booking.ics"
+
+
+def test_a_thread_reply_address_and_headers_go_out_with_the_message(smtp, context, now):
+    smtp.start()
+    queued = email_enqueue(
+        to="ana@example.com",
+        template="test_message",
+        context=context,
+        reply_to="support+7.abc@midas.example",
+        headers={"In-Reply-To": "<a@midas.example>", "References": "<a@midas.example>"},
+    )
+
+    deliver_due(now=now)
+
+    [(_, _, received)] = smtp.recorder.received
+    assert received["Reply-To"] == "support+7.abc@midas.example"
+    assert received["In-Reply-To"] == "<a@midas.example>"
+    assert received["References"] == "<a@midas.example>"
+    assert received["Message-ID"] == queued.message_id
+
+
+@pytest.mark.parametrize(
+    "headers", [{"Message-ID": "<x@y>"}, {"reply-to": "a@b.c"}, {"X-Note": "a\r\nBcc: b@c.d"}]
+)
+def test_a_caller_cannot_override_the_outbox_headers_or_inject_one(context, headers):
+    with pytest.raises(ValueError):
+        email_enqueue(
+            to="ana@example.com", template="test_message", context=context, headers=headers
+        )
+    assert not OutboxMessage.objects.exists()

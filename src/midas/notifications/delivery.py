@@ -166,7 +166,7 @@ def build_email(message: OutboxMessage, connection=None) -> EmailMultiAlternativ
         from_email=message.from_email,
         to=[message.to],
         reply_to=[message.reply_to] if message.reply_to else None,
-        headers={"Message-ID": message.message_id},
+        headers={**(message.headers or {}), "Message-ID": message.message_id},
         connection=connection,
     )
     if message.body_html:

@@ -53,6 +53,11 @@ class OutboxMessage(TimestampedModel):
     message_id = models.CharField(
         max_length=255, unique=True, help_text="Message-ID header, the same on every attempt"
     )
+    headers = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="More email headers, e.g. In-Reply-To and References of a thread",
+    )
     dedupe_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING

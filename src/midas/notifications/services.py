@@ -54,11 +54,15 @@ def email_enqueue(
     context: dict[str, Any],
     attachments: Sequence[Attachment] = (),
     dedupe_key: str = "",
+    reply_to: str = "",
+    headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Render the message now (it is frozen from here on) and add it to the outbox.
 
     With a ``dedupe_key``, a repeated call (a retried request, a webhook delivered twice)
-    returns the existing row and writes nothing.
+    returns the existing row and writes nothing. ``reply_to`` replaces the concierge's
+    address as Reply-To (a support ticket's own reply address); ``headers`` adds headers
+    (``In-Reply-To``, ``References``), never the ones the outbox sets itself.
     """
     if dedupe_key:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
@@ -72,17 +76,33 @@ def email_enqueue(
         to=to,
         template=template,
         from_email=from_email,
-        reply_to="" if to.lower() == concierge.lower() else concierge,
+        reply_to=reply_to or ("" if to.lower() == concierge.lower() else concierge),
         subject=subject,
         body_text=text,
         body_html=html,
         attachments=[_attachment(*item) for item in attachments],
         message_id=message_id(_domain(from_email)),
+        headers=_extra_headers(headers or {}),
         dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
     return _enqueue(message, dedupe_key)
+
+
+# Headers the outbox writes itself: a caller's ``headers`` may not override them.
+OWN_HEADERS = frozenset(
+    {"from", "to", "cc", "bcc", "reply-to", "subject", "message-id", "date", "content-type"}
+)
+
+
+def _extra_headers(headers: dict[str, str]) -> dict[str, str]:
+    for name, value in headers.items():
+        if name.lower() in OWN_HEADERS:
+            raise ValueError(f"the outbox sets {name} itself")
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"a header value on several lines: {name}")
+    return dict(headers)
 
 
 def slack_enqueue(
