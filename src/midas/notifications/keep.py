@@ -57,8 +57,9 @@ def put_back(saved: dict[str, Any]) -> str:
         # ones come back as they were
         model._base_manager.filter(pk__in=[o.pk for o in objs]).delete()
         if model is OutboxMessage:
-            kept_keys = [o.dedupe_key for o in objs if o.dedupe_key]
-            kept_ids = [o.message_id for o in objs]
+            messages = [o for o in objs if isinstance(o, OutboxMessage)]
+            kept_keys = [o.dedupe_key for o in messages if o.dedupe_key]
+            kept_ids = [o.message_id for o in messages]
             # a row the restore brought back under a key a kept row holds (cannot happen
             # unless a key was reused): the kept one wins
             OutboxMessage.objects.filter(

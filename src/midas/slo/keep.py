@@ -35,7 +35,7 @@ def save(since: dt.datetime) -> dict[str, Any]:
     rows = {
         model._meta.label: [
             {name: _json(value) for name, value in row.items()}
-            for row in model.objects.filter(minute__gte=start)
+            for row in model._default_manager.filter(minute__gte=start)
             .order_by("minute", "pk")
             .values(*_fields(model))
         ]
@@ -49,7 +49,7 @@ def put_back(saved: dict[str, Any]) -> str:
     counts = []
     for model in MODELS:
         rows = saved["rows"].get(model._meta.label, [])
-        model.objects.filter(minute__gte=start).delete()
+        model._default_manager.filter(minute__gte=start).delete()
         times = [
             f.attname for f in model._meta.concrete_fields if isinstance(f, models.DateTimeField)
         ]
@@ -57,7 +57,7 @@ def put_back(saved: dict[str, Any]) -> str:
             model(**{k: dt.datetime.fromisoformat(v) if k in times else v for k, v in row.items()})
             for row in rows
         ]
-        model.objects.bulk_create(objs, batch_size=BATCH)
+        model._default_manager.bulk_create(objs, batch_size=BATCH)
         counts.append(f"{len(objs)} {model._meta.verbose_name_plural}")
     return f"measurements since {start:%Y-%m-%d %H:%M} UTC put back: {', '.join(counts)}"
 

@@ -7,12 +7,17 @@ the clock, the timeline and ``attempt()``.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from midas.launch.drill.room import Room
 from midas.launch.drill.run import (
     FAULT_ERROR_PCT,
     ON_CALL,
     PASSWORD,
     STAFF,
+    Clock,
+    Faults,
     book,
     local,
     part,
@@ -23,13 +28,34 @@ from midas.launch.drill.run import (
 )
 from midas.launch.state import services
 
+if TYPE_CHECKING:
+    from midas.launch.models import TriggerFiring
+
 PLAN = "midas.launch.plan.services"
 BETA = "beta@drill.midas.example"  # the beta tester, a customer too: books before the fault
 WAIVABLE = {"security_settings"}  # checks a development-settings scratch database cannot pass
 
 
 class Team:
-    day: dt.date  # launch day (``drill.script.Script`` sets it)
+    """What the team's actions need from ``drill.script.Script``, which sets and defines it."""
+
+    day: dt.date  # launch day
+    clock: Clock
+    room: Room
+    faults: Faults
+    base_url: str
+    workdir: Path
+    firing: TriggerFiring | None  # the error-rate trigger's firing
+    review: TriggerFiring | None  # the security trigger's firing, under review
+    fault_until: dt.datetime | None
+    failures: list[str]
+    admissions: dict
+
+    def note(self, event: str, **kw: Any) -> None:
+        raise NotImplementedError
+
+    def fail(self, what: str) -> None:
+        raise NotImplementedError
 
     def setup(self) -> None:
         from midas.demo import load_demo
