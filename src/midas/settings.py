@@ -212,6 +212,8 @@ PAYMENT_SANDBOX_PATH = env_str("PAYMENT_SANDBOX_PATH")
 HOLD_MINUTES = env_int("HOLD_MINUTES", 15)
 REQUEST_HOLD_HOURS = env_int("REQUEST_HOLD_HOURS", 24)  # a request-to-book keeps its slot
 APPROVED_HOLD_HOURS = env_int("APPROVED_HOLD_HOURS", 24)  # to pay once staff approve
+# Staff are reminded this long before an unanswered request-to-book lapses (0: never).
+BOOKING_APPROVAL_REMINDER_MINUTES = env_int("BOOKING_APPROVAL_REMINDER_MINUTES", 120)
 PAYMENT_GRACE_MINUTES = env_int("PAYMENT_GRACE_MINUTES", 10)  # a hold mid-payment, past expiry
 DEPOSIT_HOLD_LEAD_DAYS = env_int("DEPOSIT_HOLD_LEAD_DAYS", 5)  # deposit hold before the start
 DEPOSIT_HOLD_ATTEMPTS = env_int("DEPOSIT_HOLD_ATTEMPTS", 3)

@@ -28,6 +28,8 @@ EMAIL_TEMPLATES = [
     "deposit_released",
     "booking_reminder",
     "staff_payment_problem",
+    "hold_expired",
+    "staff_approval_reminder",
 ]
 
 

@@ -16,8 +16,10 @@ from midas.bookings.services import (
     booking_approve,
     booking_cancel,
     booking_decline,
+    booking_expire_holds,
     booking_mark_picked_up,
     booking_mark_returned,
+    booking_remind_approvals,
     booking_send_reminders,
 )
 from midas.money import format_money
@@ -74,6 +76,13 @@ def run_every_flow() -> None:
     # the reminder, the day before
     soon = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=2))
     booking_send_reminders(now=soon.start - dt.timedelta(hours=12))
+    # a hold not paid in time; a request staff are reminded of, then lapsing unanswered
+    unpaid = make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=3)
+    waiting = make_booking(asset=jet, now=now(), days_ahead=50)
+    assert waiting.hold_expires_at is not None
+    booking_remind_approvals(now=waiting.hold_expires_at - dt.timedelta(minutes=30))
+    assert unpaid.hold_expires_at is not None
+    booking_expire_holds(now=max(unpaid.hold_expires_at, waiting.hold_expires_at))
 
 
 def test_every_booking_email_renders_completely():

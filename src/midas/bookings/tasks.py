@@ -3,6 +3,8 @@
 - ``expire_holds`` (every minute): held and requested bookings past ``hold_expires_at``
   become expired, their slot freed;
 - ``send_reminders`` (every 15 minutes): an email 24 h before the start, once per booking;
+- ``remind_approvals`` (every 5 minutes): the concierge team reminded of a request-to-book
+  ``BOOKING_APPROVAL_REMINDER_MINUTES`` before it lapses unanswered, once per request;
 - ``settle_payments`` (every 5 minutes): re-send ledger calls an interrupted process left
   pending, re-read rows waiting on the provider, place deposit holds that came due;
 - ``release_deposits`` (hourly): release the deposit ``DEPOSIT_RELEASE_DAYS`` (default 2)
@@ -36,6 +38,14 @@ def send_reminders() -> int:
     from midas.bookings.services import booking_send_reminders
 
     return booking_send_reminders()
+
+
+@periodic(every=dt.timedelta(minutes=5), name="remind_approvals")
+@task()
+def remind_approvals() -> int:
+    from midas.bookings.services import booking_remind_approvals
+
+    return booking_remind_approvals()
 
 
 @periodic(every=dt.timedelta(minutes=5), name="settle_payments")

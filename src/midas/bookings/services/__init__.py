@@ -23,6 +23,7 @@ from midas.bookings.services.lifecycle import (
     booking_mark_picked_up,
     booking_mark_refunded,
     booking_mark_returned,
+    booking_remind_approvals,
     booking_send_reminders,
 )
 from midas.bookings.services.slots import check_range, new_reference, release, reserve
@@ -38,6 +39,7 @@ __all__ = [
     "booking_mark_picked_up",
     "booking_mark_refunded",
     "booking_mark_returned",
+    "booking_remind_approvals",
     "booking_send_reminders",
     "check_range",
     "new_booking_reference",

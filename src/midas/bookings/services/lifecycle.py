@@ -20,7 +20,7 @@ from midas.accounts.models import User
 from midas.bookings.calendar_file import booking_ics
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
-from midas.bookings.services.notices import tell_customer
+from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import release
 from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
@@ -233,9 +233,54 @@ def _expire_one(pk: int, now: dt.datetime) -> bool:
             "request_declined",
             dedupe="declined",
             reason="We could not confirm your request in time, so the dates are free again.",
+            lapsed=True,
         )
+    else:
+        tell_customer(booking, "hold_expired", dedupe="expired")
     _audit(booking, "expired")
     return True
+
+
+def approval_reminder_lead() -> dt.timedelta:
+    """How long before an unanswered request lapses staff are reminded (0: never)."""
+    return dt.timedelta(minutes=settings.BOOKING_APPROVAL_REMINDER_MINUTES)
+
+
+def booking_remind_approvals(*, now: dt.datetime | None = None) -> int:
+    """Remind the concierge team of the requests-to-book that lapse within
+    ``BOOKING_APPROVAL_REMINDER_MINUTES`` unanswered; once per request (the outbox's dedupe
+    key), and not for requests made with less time than that left (the new-request email,
+    just sent, names the deadline). Returns how many requests were due."""
+    now = now or timezone.now()
+    lead = approval_reminder_lead()
+    if lead <= dt.timedelta(0):
+        return 0
+    due = Booking.objects.filter(
+        status=B.REQUESTED,
+        hold_expires_at__gt=now,
+        hold_expires_at__lte=now + lead,
+        created_at__lte=F("hold_expires_at") - lead,
+    ).select_related("customer", "asset", "asset__category", "location")
+    count = 0
+    for booking in due:
+        with transaction.atomic():
+            tell_staff(
+                booking,
+                "staff_approval_reminder",
+                dedupe="approval_reminder",
+                time_left=_duration_words((booking.hold_expires_at or now) - now),
+            )
+        count += 1
+    return count
+
+
+def _duration_words(span: dt.timedelta) -> str:
+    """``"1 h 55 min"``, ``"45 min"``: a duration for a person, to the minute (at least 1)."""
+    minutes = max(1, round(span.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} min"
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def booking_send_reminders(*, now: dt.datetime | None = None) -> int:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_policy
-from midas.core.urls import absolute_reverse
+from midas.bookings.quoting import local_value
+from midas.core.urls import absolute_reverse, absolute_url
 from midas.money import format_money
 from midas.notifications.services import Attachment, email_enqueue, staff_notify
 
@@ -24,6 +26,20 @@ LOCAL_FORMAT = "%a %-d %b %Y, %H:%M"
 def booking_url(booking: Booking, page: str = "detail") -> str:
     """The absolute URL of the customer's page of the booking (``bookings:<page>``)."""
     return absolute_reverse(f"bookings:{page}", reference=booking.reference)
+
+
+def rebook_url(booking: Booking) -> str:
+    """The asset's page with the quote form filled in for the booking's dates (in the
+    location's local time, as the form takes them), place and extras: one click to book
+    the same again."""
+    query: list[tuple[str, str]] = [
+        ("start", local_value(booking.start, booking.location)),
+        ("end", local_value(booking.end, booking.location)),
+    ]
+    if booking.location_id != booking.asset.home_location_id:
+        query.append(("location", booking.location.slug))
+    query.extend(("extras", str(code)) for code in booking.extras)
+    return f"{absolute_url(booking.asset.get_absolute_url())}?{urlencode(query)}#quote"
 
 
 def local_time(value: dt.datetime | None, booking: Booking) -> str:
@@ -67,6 +83,7 @@ def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
         "policy": describe_policy(booking.asset.category.slug),
         "manage_url": booking_url(booking),
         "pay_url": booking_url(booking, "pay"),
+        "rebook_url": rebook_url(booking),
         "admin_url": absolute_reverse("admin:bookings_booking_change", booking.pk),
     }
     context.update(extra)
@@ -94,7 +111,14 @@ def tell_customer(
 
 # Routine notices the concierge desk does not need about the launch's smoke bookings (made
 # and cancelled every 15 minutes by `midas smoke`); problems with them still go out.
-ROUTINE_FOR_SMOKE = frozenset({"staff_new_booking", "staff_new_request", "staff_booking_cancelled"})
+ROUTINE_FOR_SMOKE = frozenset(
+    {
+        "staff_new_booking",
+        "staff_new_request",
+        "staff_booking_cancelled",
+        "staff_approval_reminder",
+    }
+)
 
 
 def tell_staff(booking: Booking, template: str, *, dedupe: str = "", **extra: Any) -> None:
