@@ -15,6 +15,8 @@ midas launch status | phase set | plan show | gate | ramp | flags | gonogo | rol
                                               the go-live control plane (docs/launch.md)
 midas smoke [BASE_URL]                         launch day's core checks against a deployment
 midas incident list | ack ID                   incidents and their escalation
+midas insights rollup [--day D] | prune        first-party analytics: day rollups, retention
+midas privacy erase EMAIL                      delete one person's analytics rows
 midas migrate                                  apply migrations (the deploy guard applies)
 midas manage ...                               any Django management command
 """
@@ -38,6 +40,8 @@ PASS_THROUGH = {
     "launch",
     "smoke",
     "incident",
+    "insights",
+    "privacy",
     "migrate",
 }
 STAFF_EMAIL = "concierge@midas-lifestyle.example"

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "midas.insights.middleware.PageViewMiddleware",  # after auth (signed-in return visitors)
     "midas.ops.middleware.MaintenanceMiddleware",  # after auth: staff pass
     *(["midas.launch.middleware.AccessGateMiddleware"] if LAUNCH_INSTALLED else []),  # gate
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -346,6 +347,14 @@ SLO_PROBE_MODE = env_str("SLO_PROBE_MODE", "client")  # client (in-process) | ht
 SLO_PROBE_TIMEOUT = env_int("SLO_PROBE_TIMEOUT", 10)
 # Where http probes go (the public URL through the proxy); empty: SITE_URL.
 SLO_PROBE_URL = env_str("SLO_PROBE_URL")
+
+# --- First-party analytics (docs/explanation/insights.md) ----------------------------------
+INSIGHTS_ENABLED = env_bool("INSIGHTS_ENABLED", default=True)  # record page views at all
+INSIGHTS_RETENTION_DAYS = env_int("INSIGHTS_RETENTION_DAYS", 90)  # raw views; rollups kept
+INSIGHTS_FLUSH_SECONDS = env_int("INSIGHTS_FLUSH_SECONDS", 10)  # buffered views written this often
+INSIGHTS_FLUSH_SIZE = env_int("INSIGHTS_FLUSH_SIZE", 500)  # ... or once this many wait
+# Flush from the request path? Unset (None): yes, except under Django's test runner.
+INSIGHTS_AUTO_FLUSH = env_optional_bool("INSIGHTS_AUTO_FLUSH")
 
 # --- The launch (docs/launch.md) ------------------------------------------------------------
 RELEASE = env_str("MIDAS_RELEASE", "dev")  # the deployed release id; a new one in a freeze alerts

@@ -36,5 +36,6 @@ urlpatterns = [
     *launch,
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),
+    path("", include("midas.insights.urls")),
     path("", include("midas.web.urls")),
 ]

@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class InsightsConfig(AppConfig):
-    """First-party analytics and the launch plan's success metrics (docs/explanation/insights.md)."""
+    """First-party analytics and the launch plan's success metrics
+    (docs/explanation/insights.md)."""
 
     name = "midas.insights"
     label = "insights"

@@ -1,0 +1,122 @@
+"""Page views recorded on the server (docs/explanation/insights.md).
+
+Counted: a GET answered 200 with ``text/html``, to a browser (bots by user agent left out),
+on a public page (never ``/admin/``, ``/ops/``, ``/staff/``, ``/launch/``, ``/api/``, nor an
+htmx fragment), by someone who is not staff, and not our own traffic (the synthetic pass of
+probes and smoke runs: DESIGN.md invariant 9). The cost in the request is a hash and an
+append to the per-process buffer (``recorder``); ``benchmarks/insights_bench.py`` measures it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from midas.accounts.ratelimit import client_ip
+from midas.core.synthetic import is_synthetic_request
+from midas.core.throttle import ThrottledLog
+from midas.insights.identity import device_of, is_bot, opted_out, rv_of, site_host, visitor_id
+from midas.insights.recorder import RECORDER
+
+logger = logging.getLogger(__name__)
+FAILURES = ThrottledLog(logger, level=logging.WARNING)
+
+NOT_COUNTED_PREFIXES = ("/admin/", "/ops/", "/staff/", "/launch/", "/api/", "/insights/")
+KIND_BY_VIEW = {
+    "web:home": "home",
+    "web:collection": "listing",
+    "web:category": "listing",
+    "web:asset": "asset",
+    "bookings:checkout": "checkout",
+    "bookings:pay": "checkout",
+    "bookings:challenge": "checkout",
+    "bookings:confirmation": "paid",
+    "bookings:requested": "paid",
+}
+
+
+def counted(request: HttpRequest, response: HttpResponse) -> bool:
+    if request.method != "GET" or response.status_code != 200:
+        return False
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    if request.path.startswith(NOT_COUNTED_PREFIXES) or request.headers.get("HX-Request"):
+        return False
+    if is_bot(request.headers.get("User-Agent", "")) or is_synthetic_request(request):
+        return False
+    user = getattr(request, "user", None)
+    return not (user is not None and user.is_authenticated and user.is_staff)
+
+
+def page_of(request: HttpRequest) -> tuple[str, str, str]:
+    """(kind, subject, location slug) of the page from its URL pattern."""
+    match = getattr(request, "resolver_match", None)
+    name = match.view_name if match is not None else ""
+    kind = KIND_BY_VIEW.get(name, "page")
+    kwargs = match.kwargs if match is not None else {}
+    subject = str(kwargs.get("slug") or kwargs.get("reference") or "")[:80]
+    if kind == "asset" and request.GET.get("start"):
+        kind = "quote"  # the asset page pricing the dates asked
+    city = request.GET.get("city") or request.GET.get("location") or ""  # listing | asset
+    return kind, subject, city[:50]
+
+
+def referrer_host(request: HttpRequest) -> str:
+    referrer = request.headers.get("Referer", "")
+    if not referrer:
+        return ""
+    host = urlsplit(referrer).netloc.lower()[:100]
+    return "" if host == site_host() or host == request.get_host() else host
+
+
+def build_view(request: HttpRequest) -> tuple:
+    """The view's row as a tuple in ``VIEW_COLUMNS`` order (what the buffer holds)."""
+    now = timezone.now()
+    day = now.astimezone(dt.UTC).date()
+    agent = request.headers.get("User-Agent", "")
+    user_id, rv = None, ""
+    if not opted_out(request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            user_id = user.pk
+        rv = rv_of(request)
+    kind, subject, location = page_of(request)
+    get = request.GET
+    return (
+        now,
+        day,
+        visitor_id(day=day, ip=client_ip(request), user_agent=agent),
+        user_id,
+        rv,
+        request.path[:300],
+        kind,
+        subject,
+        location,
+        device_of(agent),
+        referrer_host(request),
+        get.get("utm_source", "")[:100],
+        get.get("utm_medium", "")[:100],
+        get.get("utm_campaign", "")[:100],
+    )
+
+
+class PageViewMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not settings.INSIGHTS_ENABLED:
+            return response
+        try:
+            if counted(request, response):
+                RECORDER.add_view(build_view(request))
+            RECORDER.maybe_flush()
+        except Exception as exc:  # analytics never fail a page
+            FAILURES.error("record", "could not record a page view", exc=exc)
+        return response
