@@ -18,6 +18,7 @@ midas incident list | ack ID                   incidents and their escalation
 midas insights rollup [--day D] | prune        first-party analytics: day rollups, retention
 midas privacy erase EMAIL                      delete one person's analytics rows
 midas migrate                                  apply migrations (the deploy guard applies)
+midas mail-in [--host H] [--port P]            receive e-mail answers to support tickets (SMTP)
 midas manage ...                               any Django management command
 """
 
@@ -181,6 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("smoke", help="launch day's core checks against a deployment", add_help=False)
     sub.add_parser("incident", help="list and acknowledge incidents", add_help=False)
     sub.add_parser("migrate", help="apply migrations (refused in a freeze)", add_help=False)
+    sub.add_parser("mail-in", help="receive e-mail answers to support tickets", add_help=False)
     return parser
 
 
@@ -191,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(argv[1:])
     if argv and argv[0] in PASS_THROUGH:
         return cmd_manage(argv, prog="midas")
+    if argv and argv[0] == "mail-in":  # the command's module is mail_in
+        return cmd_manage(["mail_in", *argv[1:]], prog="midas")
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)

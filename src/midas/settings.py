@@ -46,6 +46,23 @@ CONCIERGE_PHONE_DUBAI = env_str("CONCIERGE_PHONE_DUBAI", "+971 4 555 0188")
 CONCIERGE_EMAIL = env_str("CONCIERGE_EMAIL", "concierge@midasthelifestyle.com")
 CONCIERGE_HOURS = env_str("CONCIERGE_HOURS", "Every day, around the clock")
 
+# Support tickets (docs/explanation/concierge.md). Targets the staff inbox times each ticket
+# against; the reply address whose +<ticket>.<token> tag threads e-mail answers back into a
+# ticket (its domain must receive mail: SendGrid Inbound Parse or `midas mail-in`); the
+# password SendGrid sends by basic auth to POST /api/v1/email/inbound (unset: that door is
+# closed, 404); limits on attachments; the contact form's minimum fill time.
+CONCIERGE_FIRST_RESPONSE_MINUTES = env_int("CONCIERGE_FIRST_RESPONSE_MINUTES", 60)
+CONCIERGE_RESOLUTION_HOURS = env_int("CONCIERGE_RESOLUTION_HOURS", 24)
+CONCIERGE_REPLY_ADDRESS = env_str(
+    "CONCIERGE_REPLY_ADDRESS", "support@" + CONCIERGE_EMAIL.rpartition("@")[2]
+)
+CONCIERGE_INBOUND_SECRET = env_str("CONCIERGE_INBOUND_SECRET")
+CONCIERGE_ATTACHMENT_MAX_BYTES = env_int("CONCIERGE_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+CONCIERGE_ATTACHMENTS_PER_MESSAGE = env_int("CONCIERGE_ATTACHMENTS_PER_MESSAGE", 5)
+CONCIERGE_CONTACT_MIN_SECONDS = env_int("CONCIERGE_CONTACT_MIN_SECONDS", 3)
+CONCIERGE_MAIL_IN_HOST = env_str("CONCIERGE_MAIL_IN_HOST", "127.0.0.1")  # `midas mail-in`
+CONCIERGE_MAIL_IN_PORT = env_int("CONCIERGE_MAIL_IN_PORT", 2525)
+
 # The go-live control plane is the top layer: with MIDAS_LAUNCH=false the site serves, books
 # and pays without it (docs/architecture.md; CI runs the core's tests so).
 LAUNCH_INSTALLED = env_bool("MIDAS_LAUNCH", default=True)
@@ -260,6 +277,10 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Uploaded files (support tickets' attachments) in Django's default storage, under
+# MEDIA_ROOT; never served as public files: the pages that may show one stream it.
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
+MEDIA_URL = "/media/"
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -31,6 +31,8 @@ urlpatterns = [
     path("account/", include("midas.accounts.urls")),
     path("bookings/", include("midas.bookings.urls")),
     path("staff/mailbox/", include("midas.notifications.urls")),
+    path("staff/tickets/", include("midas.concierge.staff_urls")),
+    path("support/", include("midas.concierge.urls")),
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
     *launch,

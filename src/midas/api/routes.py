@@ -50,6 +50,8 @@ api.add_router("", quotes.router)
 api.add_router("", "midas.api.auth.router")
 api.add_router("", payments.router)
 api.add_router("", "midas.api.bookings.router")
+api.add_router("", "midas.api.concierge.router")
+api.add_router("", "midas.api.concierge.inbound_router")
 
 _mounted: set[str] = set()
 

@@ -1,7 +1,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from midas.web import views
+from midas.web import contact, views
 from midas.web.page_cache import cache_for_anonymous
 from midas.web.sitemaps import SITEMAPS
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("collection/<slug:slug>/", views.collection, name="category"),
     path("assets/<slug:slug>/", views.asset, name="asset"),
     path("about/", views.page, {"name": "about"}, name="about"),
-    path("contact/", views.page, {"name": "contact"}, name="contact"),
+    path("contact/", contact.contact, name="contact"),
     path("faq/", views.page, {"name": "faq"}, name="faq"),
     path("terms/", views.page, {"name": "terms"}, name="terms"),
     path("sitemap.xml", cache_for_anonymous(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),

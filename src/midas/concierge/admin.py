@@ -1,0 +1,137 @@
+"""Tickets, saved replies and tags in the admin. Changes of status, priority, assignee and
+tags go through ``services.ticket_update`` (so resolving e-mails the customer, and each
+change is audited); answering is the staff inbox's (``/staff/tickets/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from midas.concierge import services
+from midas.concierge.models import SavedReply, Tag, Ticket, TicketMessage, TicketStatus
+
+
+class TicketMessageInline(admin.TabularInline):
+    model = TicketMessage
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "author", "user", "channel", "internal", "body"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "subject",
+        "email",
+        "kind",
+        "status",
+        "priority",
+        "assignee",
+        "first_response_due",
+        "first_response_at",
+        "last_message_at",
+        "inbox_link",
+    ]
+    list_filter = ["status", "priority", "kind", "channel", "assignee", "tags"]
+    search_fields = ["subject", "email", "name", "=id"]
+    date_hierarchy = "created_at"
+    fields = [
+        "subject",
+        "name",
+        "email",
+        "customer",
+        "kind",
+        "booking",
+        "channel",
+        "status",
+        "priority",
+        "assignee",
+        "tags",
+        "first_response_due",
+        "first_response_at",
+        "resolution_due",
+        "resolved_at",
+        "closed_at",
+        "created_at",
+    ]
+    readonly_fields = [
+        "subject",
+        "name",
+        "email",
+        "customer",
+        "kind",
+        "booking",
+        "channel",
+        "first_response_due",
+        "first_response_at",
+        "resolution_due",
+        "resolved_at",
+        "closed_at",
+        "created_at",
+    ]
+    inlines = [TicketMessageInline]
+    actions = ["assign_to_me", "mark_resolved", "mark_closed"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # a ticket starts with a customer's message
+
+    @admin.display(description="Inbox")
+    def inbox_link(self, obj: Ticket) -> str:
+        return format_html(
+            '<a href="{}">answer</a>', reverse("concierge_staff:ticket", args=[obj.pk])
+        )
+
+    def save_model(self, request: HttpRequest, obj: Ticket, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        services.ticket_update(
+            ticket=obj,
+            by=request.user,
+            status=data["status"],
+            priority=data["priority"],
+            assignee=data["assignee"],
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        services.ticket_update(
+            ticket=form.instance,
+            by=request.user,
+            tags=[tag.name for tag in form.cleaned_data["tags"]],
+        )
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            services.ticket_update(ticket=ticket, by=request.user, assignee=request.user)
+        messages.success(request, f"{queryset.count()} ticket(s) assigned to you.")
+
+    @admin.action(description="Mark resolved (e-mails the customer)")
+    def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            services.ticket_update(ticket=ticket, by=request.user, status=TicketStatus.RESOLVED)
+
+    @admin.action(description="Close")
+    def mark_closed(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
+        for ticket in queryset:
+            services.ticket_update(ticket=ticket, by=request.user, status=TicketStatus.CLOSED)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "active", "updated_at"]
+    list_filter = ["active"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]

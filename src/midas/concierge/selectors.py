@@ -1,0 +1,135 @@
+"""Reads of the concierge: a customer's tickets (their own only), the staff inbox and its
+timers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from midas.concierge.models import (
+    ACTIVE_STATUSES,
+    SavedReply,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+    TicketPriority,
+    TicketStatus,
+)
+from midas.errors import AppError, ErrorCode
+
+
+def tickets_of(customer: object) -> QuerySet[Ticket]:
+    """A customer's tickets, latest activity first."""
+    return Ticket.objects.filter(customer=customer).select_related("booking")
+
+
+def ticket_of_customer(ticket_id: int, customer: object) -> Ticket:
+    """The customer's ticket; someone else's, or none, is the same ``not_found``."""
+    ticket = tickets_of(customer).filter(pk=ticket_id).first()
+    if ticket is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no ticket {ticket_id}")
+    return ticket
+
+
+def public_messages(ticket: Ticket) -> QuerySet[TicketMessage]:
+    """What the customer sees of the thread: everything but staff notes."""
+    return ticket.messages.filter(internal=False).prefetch_related("attachments")
+
+
+def attachment_of_customer(attachment_id: int, customer: object) -> TicketAttachment:
+    found = (
+        TicketAttachment.objects.filter(
+            pk=attachment_id, message__internal=False, message__ticket__customer=customer
+        )
+        .select_related("message")
+        .first()
+    )
+    if found is None or customer is None:
+        raise AppError(ErrorCode.NOT_FOUND, "no such file")
+    return found
+
+
+PRIORITY_ORDER = [
+    TicketPriority.URGENT,
+    TicketPriority.HIGH,
+    TicketPriority.NORMAL,
+    TicketPriority.LOW,
+]
+INBOX_VIEWS = {
+    "active": "New, open and waiting",
+    "mine": "Assigned to me",
+    "unassigned": "Unassigned",
+    "late": "Past a target",
+    "resolved": "Resolved",
+    "closed": "Closed",
+    "all": "All",
+}
+
+
+def inbox(
+    *, view: str, user: object, now: dt.datetime, tag: str = "", query: str = ""
+) -> QuerySet[Ticket]:
+    """The staff inbox: one of ``INBOX_VIEWS``, optionally one tag and a search (subject,
+    address, name, or ``#id``); the most urgent first."""
+    tickets = Ticket.objects.select_related("assignee", "booking").prefetch_related("tags")
+    active = Q(status__in=ACTIVE_STATUSES)
+    filters = {
+        "active": active,
+        "mine": active & Q(assignee=user),
+        "unassigned": active & Q(assignee__isnull=True),
+        "late": active
+        & (
+            Q(first_response_at__isnull=True, first_response_due__lt=now)
+            | Q(resolution_due__lt=now)
+        ),
+        "resolved": Q(status=TicketStatus.RESOLVED),
+        "closed": Q(status=TicketStatus.CLOSED),
+        "all": Q(),
+    }
+    tickets = tickets.filter(filters.get(view, active))
+    if tag:
+        tickets = tickets.filter(tags__name=tag)
+    query = query.strip()
+    if query:
+        if query.lstrip("#").isdigit():
+            tickets = tickets.filter(pk=int(query.lstrip("#")))
+        else:
+            tickets = tickets.filter(
+                Q(subject__icontains=query) | Q(email__icontains=query) | Q(name__icontains=query)
+            )
+    rank = Case(
+        *(When(priority=value, then=Value(n)) for n, value in enumerate(PRIORITY_ORDER)),
+        default=Value(len(PRIORITY_ORDER)),
+        output_field=IntegerField(),
+    )
+    return tickets.annotate(priority_rank=rank).order_by(
+        "priority_rank", "first_response_due", "-last_message_at"
+    )
+
+
+@dataclass(frozen=True)
+class Timer:
+    """One target of a ticket: when it is due, when it was met, and whether it is late."""
+
+    due: dt.datetime
+    met_at: dt.datetime | None
+    late: bool
+
+
+def timers(ticket: Ticket, now: dt.datetime) -> dict[str, Timer]:
+    return {
+        "first_response": Timer(
+            ticket.first_response_due, ticket.first_response_at, ticket.first_response_late(now)
+        ),
+        "resolution": Timer(ticket.resolution_due, ticket.resolved_at, ticket.resolution_late(now)),
+    }
+
+
+def inbox_counts(*, user: object, now: dt.datetime) -> dict[str, int]:
+    return {view: inbox(view=view, user=user, now=now).count() for view in INBOX_VIEWS}
+
+
+def saved_replies() -> QuerySet[SavedReply]:
+    return SavedReply.objects.filter(active=True)

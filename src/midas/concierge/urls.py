@@ -1,0 +1,12 @@
+from django.urls import path
+
+from midas.concierge.views import customer
+
+app_name = "concierge"
+
+urlpatterns = [
+    path("", customer.ticket_list, name="tickets"),
+    path("new/", customer.ticket_new, name="new"),
+    path("<int:pk>/", customer.ticket_detail, name="ticket"),
+    path("files/<int:pk>/", customer.attachment, name="file"),
+]
