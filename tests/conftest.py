@@ -29,6 +29,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
 
 
+TWILIO_LIVE = ("ACCOUNT_SID", "AUTH_TOKEN", "TO")  # TWILIO_<name>_LIVE (and TWILIO_FROM_LIVE)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "stripe_live: calls Stripe's test mode; runs only with STRIPE_TEST_SECRET_KEY"
@@ -41,12 +44,18 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "pagerduty_live: sends events to real PagerDuty; runs only with PAGERDUTY_ROUTING_KEY_LIVE",
     )
+    config.addinivalue_line(
+        "markers",
+        "twilio_live: sends a real SMS through Twilio; runs only with TWILIO_ACCOUNT_SID_LIVE, "
+        "TWILIO_AUTH_TOKEN_LIVE and TWILIO_TO_LIVE",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # the launch marker is on before `-m` selects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """PostgreSQL-only tests are deselected (not skipped) on SQLite; CI runs them on PG.
-    Tests against Stripe's test mode are deselected unless STRIPE_TEST_SECRET_KEY is set.
+    Tests against Stripe's test mode are deselected unless STRIPE_TEST_SECRET_KEY is set
+    (Slack, PagerDuty and Twilio likewise, each with its own live variables).
     Every test under tests/launch/ is marked ``launch``; with the launch uninstalled
     (MIDAS_LAUNCH=false) those are deselected and the rest must pass without it."""
     for item in items:
@@ -61,6 +70,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         absent.append("slack_live")
     if not os.environ.get("PAGERDUTY_ROUTING_KEY_LIVE"):
         absent.append("pagerduty_live")
+    if not all(os.environ.get(f"TWILIO_{name}_LIVE") for name in TWILIO_LIVE):
+        absent.append("twilio_live")
     keep = [item for item in items if not any(m in item.keywords for m in absent)]
     dropped = [item for item in items if any(m in item.keywords for m in absent)]
     if dropped:

@@ -411,6 +411,15 @@ PAGERDUTY_TIMEOUT = env_int("PAGERDUTY_TIMEOUT", 10)  # seconds per event POST
 # PagerDuty telling us back (Webhooks V3): the webhook subscription's signing secret; several,
 # comma-separated, while rotating. Unset: /launch/pagerduty/webhook answers 404.
 PAGERDUTY_WEBHOOK_SECRET = env_str("PAGERDUTY_WEBHOOK_SECRET")
+# SMS through Twilio's Messages API (pages to the launch team's phones): the account, its
+# auth token (a secret: added at delivery, never stored nor logged), and the sender, a Twilio
+# number (E.164) or a Messaging Service (MG…, preferred when both are set). Unset: no SMS.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env_str("TWILIO_FROM")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 10)  # seconds per message POST
 
 # --- Logging --------------------------------------------------------------------------------
 # One JSON object per line in production, a readable line in development (LOG_FORMAT);

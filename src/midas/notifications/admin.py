@@ -111,7 +111,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.display(description="HTML")
     def preview(self, obj: OutboxMessage) -> str:
-        if obj.channel in (OutboxChannel.SLACK, OutboxChannel.PAGERDUTY):
+        if obj.channel in (OutboxChannel.SLACK, OutboxChannel.PAGERDUTY, OutboxChannel.SMS):
             return format_html("<pre>{}</pre>", _pretty_json(obj.body_text))
         if not obj.body_html:
             return "—"

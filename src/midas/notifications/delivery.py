@@ -183,21 +183,25 @@ def _send_claimed(
     rand: Callable[[], float],
     report: DeliveryReport,
 ) -> bool:
-    """Send a claim: its PagerDuty events and Slack rows one by one, its emails through one
-    connection. False when any could not be reached (the run stops; the rest waits its
-    turn)."""
-    from midas.notifications import pagerduty, slack
+    """Send a claim: its PagerDuty events, text messages and Slack rows one by one, its
+    emails through one connection. False when any could not be reached (the run stops; the
+    rest waits its turn)."""
+    from midas.notifications import pagerduty, slack, sms
 
     pages = [a for a in attempts if a.message.channel == OutboxChannel.PAGERDUTY]
+    texts = [a for a in attempts if a.message.channel == OutboxChannel.SMS]
     slack_rows = [a for a in attempts if a.message.channel == OutboxChannel.SLACK]
     emails = [
         a
         for a in attempts
-        if a.message.channel not in (OutboxChannel.SLACK, OutboxChannel.PAGERDUTY)
+        if a.message.channel
+        not in (OutboxChannel.SLACK, OutboxChannel.PAGERDUTY, OutboxChannel.SMS)
     ]
     reachable = True
     if pages:
         reachable = pagerduty.send_claimed(pages, now=now, rand=rand, report=report)
+    if texts:
+        reachable = sms.send_claimed(texts, now=now, rand=rand, report=report) and reachable
     if slack_rows:
         reachable = slack.send_claimed(slack_rows, now=now, rand=rand, report=report) and reachable
     if emails:

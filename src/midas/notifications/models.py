@@ -25,19 +25,23 @@ class OutboxChannel(models.TextChoices):
     SLACK = "slack", "Slack"  # an incoming-webhook message; body_text holds its JSON payload
     # an Events API v2 event; ``to`` is its dedup key, body_text the event without the key
     PAGERDUTY = "pagerduty", "PagerDuty"
+    # a Twilio text message; ``to`` is the E.164 number, body_text ``{"To", "Body"}``
+    SMS = "sms", "SMS"
 
 
 class OutboxMessage(TimestampedModel):
     """One email to one address, one Slack message to the launch channel (``to`` is the
     channel name, ``body_text`` the JSON payload, frozen at enqueue), or one PagerDuty event
-    (``to`` is the alert's dedup key, ``body_text`` the event without the routing key)."""
+    (``to`` is the alert's dedup key, ``body_text`` the event without the routing key), or one
+    text message (``to`` is the E.164 number, ``body_text`` Twilio's ``{"To", "Body"}``)."""
 
     channel = models.CharField(
         max_length=16, choices=OutboxChannel.choices, default=OutboxChannel.EMAIL
     )
     to = models.CharField(
         max_length=254,
-        help_text="An email address, a Slack channel name, or a PagerDuty alert's dedup key",
+        help_text="An email address, a Slack channel name, a PagerDuty alert's dedup key, or "
+        "a phone number (SMS)",
     )
     template = models.CharField(
         max_length=100, help_text="emails/<template>.* it was rendered from"

@@ -46,6 +46,13 @@ def pagerduty_messages(*, limit: int = 20) -> QuerySet[OutboxMessage]:
     )[:limit]
 
 
+def sms_messages(*, limit: int = 20) -> QuerySet[OutboxMessage]:
+    """The newest text messages (SMS through Twilio) of the outbox, whatever their state."""
+    return OutboxMessage.objects.filter(channel=OutboxChannel.SMS).order_by("-created_at", "-id")[
+        :limit
+    ]
+
+
 def outbox_counts() -> dict[str, int]:
     """How many outbox messages are in each state (every state present, zero or not)."""
     counts = dict.fromkeys(OutboxStatus.values, 0)

@@ -1,8 +1,8 @@
 """Writes of the notifications app: put a message in the outbox, retry a failed one.
 
 ``email_enqueue`` is the one way any app sends email; ``slack_enqueue`` the one way it posts
-to the launch channel, ``pagerduty_enqueue`` the one way it pages (docs/explanation/launch-
-channel.md). Call it inside the transaction of the
+to the launch channel, ``pagerduty_enqueue`` the one way it pages, ``sms_enqueue`` the one
+way it texts a phone (docs/explanation/launch-channel.md). Call it inside the transaction of the
 state change it reports: the outbox row commits or rolls back with that change, and the
 worker sends it afterwards (docs/explanation/outbox.md).
 """
@@ -185,6 +185,35 @@ def pagerduty_enqueue(
         subject=line[:255],
         body_text=json.dumps(event, ensure_ascii=False, sort_keys=True),
         message_id=f"<pagerduty.{secrets.token_hex(12)}@midas>",
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    return _enqueue(message, dedupe_key)
+
+
+def sms_enqueue(
+    *, to: str, body: str, template: str = "sms", dedupe_key: str = ""
+) -> OutboxMessage:
+    """Add a text message to the outbox (Twilio's Messages API): ``to`` an E.164 number
+    (normalised; ``ValueError`` when it is not one), ``body`` the text. Frozen at enqueue;
+    the sender and the credentials are added at delivery (``notifications.sms``), never
+    stored. ``dedupe_key`` as for email."""
+    from midas.notifications import sms
+
+    if dedupe_key:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    form = sms.build_message(to=to, body=body)
+    message = OutboxMessage(
+        channel=OutboxChannel.SMS,
+        to=form["To"],
+        template=template[:100],
+        from_email="twilio",
+        subject=form["Body"][:255],
+        body_text=json.dumps(form, ensure_ascii=False, sort_keys=True),
+        message_id=f"<sms.{secrets.token_hex(12)}@midas>",
         dedupe_key=dedupe_key,
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),

@@ -27,6 +27,7 @@ from midas.notifications.selectors import (
     mailbox_messages,
     pagerduty_messages,
     slack_messages,
+    sms_messages,
 )
 
 PAGE_SIZE = 50
@@ -80,6 +81,7 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
         "to": to,
         "slack": slack_messages(limit=20),
         "pages": pagerduty_messages(limit=20),
+        "texts": sms_messages(limit=20),
     }
     return render(request, "notifications/mailbox_list.html", context)
 

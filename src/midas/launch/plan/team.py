@@ -26,6 +26,7 @@ from midas.launch.models import LaunchContact, LaunchRole, RoleKey, RotaShift, V
 from midas.launch.plan.data import PLACEHOLDER_VENDORS, ROLES, VENDORS
 from midas.launch.plan.selectors import level_contacts
 from midas.notifications.slack import SLACK_USER_ID
+from midas.notifications.sms import normalize_e164
 
 __all__ = [
     "contact_remove",
@@ -205,6 +206,18 @@ def _slack_user_id(value: str) -> str:
     return value
 
 
+def _phone(value: str) -> str:
+    """A contact's mobile number in E.164 (``+12025550143``), what an SMS page is sent to;
+    empty when not given."""
+    value = _text(value, 40, "phone")
+    if not value:
+        return ""
+    try:
+        return normalize_e164(value)
+    except ValueError as exc:
+        raise AppError(ErrorCode.INVALID_INPUT, f"{exc}.", field="phone") from None
+
+
 def _staff(who, field: str = "user"):
     """A staff account, given as a User or its email address."""
     if isinstance(who, get_user_model()):
@@ -235,7 +248,9 @@ def contact_set(
     slack_user_id: str = "",
 ) -> LaunchContact:
     """Name the primary (or ``backup``) contact of ``role``, replacing whoever held it.
-    ``user_email`` links a staff account (what the escalation and sign-offs go by)."""
+    ``user_email`` links a staff account (what the escalation and sign-offs go by);
+    ``phone``, a mobile number in international form, is stored in E.164 (escalation SMS go
+    to it) and refused otherwise."""
     actors.require(actor, actors.PLAN)
     role_row = role_get(role)
     role = role_row.key
@@ -243,7 +258,7 @@ def contact_set(
     if not name:
         raise AppError(ErrorCode.INVALID_INPUT, "Give the contact's name.", field="name")
     email = _clean_email(email, "email")
-    phone = _text(phone, 40, "phone")
+    phone = _phone(phone)
     slack_handle = _text(slack_handle, 80, "slack")
     slack_user_id = _slack_user_id(slack_user_id)
     user = _staff(user_email) if (user_email or "").strip() else None

@@ -15,7 +15,9 @@ tell nobody twice): an email with the acknowledge link to each contact of the le
 ``escalation_level``; ``LAUNCH_TEAM_EMAIL`` when the level has no address), a message
 on the launch channel mentioning them (``<@U…>`` by Slack member id) and, with
 ``PAGERDUTY_ROUTING_KEY``, a page (a PagerDuty trigger on the incident's one alert; the
-acknowledgement acknowledges it, the resolution resolves it at once). Levels 2 and 3 say what
+acknowledgement acknowledges it, the resolution resolves it at once) and, with Twilio
+configured, an SMS with the acknowledge link to each contact of the level who has a phone
+(``response.sms``). Levels 2 and 3 say what
 has happened since (``since_opened``). A resolved incident escalates no more. An
 acknowledgement made in PagerDuty's app comes back through its webhook
 (``pagerduty_webhook``) and acknowledges the incident here, without an echo.
@@ -39,6 +41,7 @@ from midas.errors import AppError, ErrorCode
 from midas.launch import actors, audit
 from midas.launch.channel import announce
 from midas.launch.models import Escalation, EscalationNotice, LaunchContact
+from midas.launch.response.sms import text_level
 from midas.notifications.models import OutboxChannel, OutboxMessage
 from midas.notifications.services import email_enqueue, pagerduty_enqueue
 from midas.status.models import Incident, IncidentImpact, IncidentStatus
@@ -197,6 +200,14 @@ def _notify(
                 dedupe_key=f"escalation-notice:{notice.pk}",
             )
             _page(escalation, incident, notice, since)
+            texts = text_level(
+                notice=notice,
+                incident=incident,
+                contacts=contacts,
+                level_name=who,
+                acknowledged=context["acknowledged"],
+                ack=context["ack_url"],
+            )
             audit.record(
                 "launch.incident.escalated",
                 actor=actors.system("escalation"),
@@ -205,6 +216,7 @@ def _notify(
                 incident=incident.pk,
                 level=level,
                 recipients=addresses,
+                texted=len(texts),
             )
     except IntegrityError:
         logger.info("escalation %s level %s already told", escalation.pk, level)
