@@ -17,7 +17,8 @@ from midas.concierge import threading
 from midas.concierge.inbound import html_text, reply_text
 from midas.concierge.mail_in import controller
 from midas.concierge.models import Ticket, TicketMessage, TicketStatus
-from midas.concierge.services import REPLY_MARKER, ticket_open, ticket_update
+from midas.concierge.services import ticket_open, ticket_update
+from midas.concierge.threading import REPLY_MARKER
 from tests.concierge.conftest import PDF, PNG
 
 INBOUND = "/api/v1/email/inbound"

@@ -223,3 +223,21 @@ def test_the_admin_changes_go_through_the_service(client, customer):
     ticket.refresh_from_db()
     assert ticket.status == "resolved"
     assert "ticket_resolved" in templates_sent(to="ada@example.com")
+
+
+def test_the_booking_and_account_pages_lead_to_the_concierge(client, customer):
+    booking = make_booking(customer=customer)
+    client.force_login(customer)
+    page = client.get(reverse("bookings:detail", args=[booking.reference])).content.decode()
+    assert f"{reverse('concierge:new')}?booking={booking.reference}&amp;kind=chauffeur" in page
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("concierge:tickets") in profile
+
+
+def test_midas_mail_in_is_a_command(capsys):
+    from midas.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["mail-in", "--help"])
+    assert done.value.code == 0
+    assert "--port" in capsys.readouterr().out

@@ -11,13 +11,13 @@ from midas.concierge.attachments import Upload
 from midas.concierge.models import SavedReply, Ticket, TicketAttachment, TicketStatus
 from midas.concierge.selectors import inbox, ticket_of_customer, timers
 from midas.concierge.services import (
-    REPLY_MARKER,
     saved_reply_render,
     ticket_answer,
     ticket_open,
     ticket_reply,
     ticket_update,
 )
+from midas.concierge.threading import REPLY_MARKER
 from midas.errors import AppError
 from midas.notifications.models import OutboxMessage
 from tests.concierge.conftest import NOW, PDF, PNG

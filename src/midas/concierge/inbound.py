@@ -3,6 +3,7 @@
 ``email``) or from SendGrid Inbound Parse's parsed fields (``from``, ``to``, ``cc``,
 ``subject``, ``text``, ``html``, ``envelope``, ``headers``, ``attachments``,
 ``attachment-info``, ``attachment1``..); and the answer's own text, without what it quotes.
+``services.email_receive`` lands it.
 """
 
 from __future__ import annotations
@@ -11,13 +12,28 @@ import html as html_lib
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser, HeaderParser
 from typing import Any
 
 from midas.concierge.attachments import Upload
-from midas.concierge.services import REPLY_MARKER, InboundEmail
+from midas.concierge.threading import REPLY_MARKER
+
+
+@dataclass
+class InboundEmail:
+    """An e-mail as a receiver hands it over: from SendGrid's fields or a parsed MIME
+    message."""
+
+    sender: str
+    recipients: list[str]
+    subject: str = ""
+    text: str = ""
+    message_id: str = ""
+    attachments: list[Upload] = field(default_factory=list)
+
 
 # Where a mail program starts quoting what it answers (one line each).
 QUOTE_HEADS = [

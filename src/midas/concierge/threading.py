@@ -20,6 +20,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 SALT = "midas.concierge.reply-address"
 TOKEN_LENGTH = 20  # hex characters: 80 bits
 REFERENCES_KEPT = 10  # the last Message-IDs a reply names in References
+# At the top of every e-mail to the customer: an answer is cut here (``inbound.reply_text``).
+REPLY_MARKER = "## Reply above this line to answer your concierge ##"
 
 
 def reply_token(ticket_id: int) -> str:

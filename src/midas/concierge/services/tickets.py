@@ -1,5 +1,4 @@
-"""Writes of the concierge: open a ticket, reply to it (customer), answer it (staff), triage
-it, and land an e-mail answer in its thread.
+"""Tickets' writes: open a ticket, reply to it (customer), answer it (staff), triage it.
 
 Every function is one transaction; each e-mail it causes is an outbox row written in that
 transaction (``midas.notifications.services.email_enqueue``). Bad input is an ``AppError``
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -72,8 +70,8 @@ def ticket_open(
     if customer is not None:
         email, name = customer.email, name or customer.full_name
     email = _address(email)
-    subject = _text(subject, "subject", SUBJECT_MAX)
-    body = _text(body, "body", BODY_MAX)
+    subject = checked_text(subject, "subject", SUBJECT_MAX)
+    body = checked_text(body, "body", BODY_MAX)
     name = " ".join(name.split())[:NAME_MAX]
     if kind not in TicketKind.values:
         raise AppError(ErrorCode.INVALID_INPUT, f"unknown kind {kind!r}", field="kind")
@@ -143,7 +141,7 @@ def ticket_reply(
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
     if ticket.status == TicketStatus.CLOSED:
         raise AppError(ErrorCode.INVALID_STATE, "This ticket is closed: please open a new one.")
-    body = _text(body, "body", BODY_MAX)
+    body = checked_text(body, "body", BODY_MAX)
     files, refused = uploads_check(list(attachments), strict=strict)
     if refused:
         body += "\n\n[Not kept: " + "; ".join(refused) + "]"
@@ -190,7 +188,7 @@ def ticket_answer(
     if not by.is_staff:
         raise AppError(ErrorCode.FORBIDDEN, "Only the concierge team answers tickets.")
     ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    body = _text(body, "body", BODY_MAX)
+    body = checked_text(body, "body", BODY_MAX)
     if status not in (TicketStatus.OPEN, TicketStatus.WAITING, TicketStatus.RESOLVED):
         raise AppError(ErrorCode.INVALID_INPUT, f"cannot answer into {status!r}", field="status")
     files, _ = uploads_check(list(attachments))
@@ -284,71 +282,6 @@ def saved_reply_render(*, reply: SavedReply, ticket: Ticket) -> str:
     return reply.body.replace("{name}", name).replace("{ticket}", f"#{ticket.pk}")
 
 
-# --- Inbound e-mail -----------------------------------------------------------------------
-
-
-@dataclass
-class InboundEmail:
-    """An e-mail as a receiver hands it over: from SendGrid's fields or a parsed MIME
-    message (``concierge.inbound``)."""
-
-    sender: str
-    recipients: list[str]
-    subject: str = ""
-    text: str = ""
-    message_id: str = ""
-    attachments: list[Upload] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class InboundOutcome:
-    status: str  # threaded | duplicate | reopened_as_new | rejected
-    ticket_id: int | None = None
-    reason: str = ""
-
-
-def email_receive(*, mail: InboundEmail, now: dt.datetime | None = None) -> InboundOutcome:
-    """Land an e-mail answer in its ticket's thread, found by the reply address's token
-    (To, Cc or the envelope); quoted text is cut off. Nothing else opens a thread: an
-    unknown or forged address is ``rejected`` and nothing is written. The same Message-ID
-    twice is a ``duplicate``. An answer to a closed ticket opens a new one that names it."""
-    from midas.concierge.inbound import reply_text
-
-    ticket_id = threading.ticket_id_from_recipients(mail.recipients)
-    ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
-    if ticket is None:
-        return InboundOutcome("rejected", reason="no valid reply address among the recipients")
-    if mail.message_id and ticket.messages.filter(message_id=mail.message_id).exists():
-        return InboundOutcome("duplicate", ticket_id=ticket.pk)
-    body = reply_text(mail.text) or "(no text)"
-    if ticket.status == TicketStatus.CLOSED:
-        new = ticket_open(
-            email=ticket.email,
-            name=ticket.name,
-            customer=ticket.customer,
-            subject=_text(f"Re: {ticket.subject}", "subject", SUBJECT_MAX)[:SUBJECT_MAX],
-            body=f"(An answer to the closed ticket #{ticket.pk}.)\n\n{body}",
-            channel=TicketChannel.EMAIL,
-            kind=ticket.kind,
-            booking=ticket.booking,
-            attachments=mail.attachments,
-            strict=False,
-            message_id=mail.message_id[:255],
-            now=now,
-        )
-        return InboundOutcome("reopened_as_new", ticket_id=new.pk)
-    ticket_reply(
-        ticket=ticket,
-        body=body,
-        channel=TicketChannel.EMAIL,
-        attachments=mail.attachments,
-        strict=False,
-        message_id=mail.message_id[:255],
-        now=now,
-    )
-    return InboundOutcome("threaded", ticket_id=ticket.pk)
-
-
 # --- Helpers --------------------------------------------------------------------------------
 
 
@@ -434,12 +367,9 @@ def _context(ticket: Ticket, message: TicketMessage | None) -> dict[str, Any]:
         "attachments": [a.filename for a in message.attachments.all()] if message else [],
         "ticket_url": settings.SITE_URL + ticket.get_absolute_url(),
         "staff_url": settings.SITE_URL + reverse("concierge_staff:ticket", args=[ticket.pk]),
-        "reply_marker": REPLY_MARKER,
+        "reply_marker": threading.REPLY_MARKER,
         "first_response_minutes": settings.CONCIERGE_FIRST_RESPONSE_MINUTES,
     }
-
-
-REPLY_MARKER = "## Reply above this line to answer your concierge ##"
 
 
 def _address(email: str) -> str:
@@ -453,7 +383,7 @@ def _address(email: str) -> str:
     return email
 
 
-def _text(value: str, name: str, limit: int) -> str:
+def checked_text(value: str, name: str, limit: int) -> str:
     value = (value or "").replace("\x00", "").strip()
     if not value:
         raise AppError(ErrorCode.INVALID_INPUT, f"The {name} is empty.", field=name)
