@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/insights_bench.py record [--requests 20000]
     .venv/bin/python benchmarks/insights_bench.py metrics [--views 1000000]
-        [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--no-sqlite]
+        [--database-url postgres://postgres@127.0.0.1:5432/postgres]
 
 ``record``: the page-view middleware called directly (Django's request objects, a rendered
 200 ``text/html`` response, an anonymous browser with a referrer and UTM tags), against the
@@ -14,7 +14,8 @@ writes (one ``bulk_create`` per ``INSIGHTS_FLUSH_SIZE`` views) counted in and ap
 rolled up day by day (timed), then the dashboard's metric query over the month compared
 with the month before (``selectors.period_metrics``), timed over 20 runs — unfiltered and
 filtered by city and category. On SQLite (a temporary file) and, with ``--database-url``,
-PostgreSQL (a scratch database ``midas_insights_bench_<pid>``, dropped afterwards).
+PostgreSQL (a scratch database ``midas_insights_bench_<pid>``, dropped afterwards): one
+database per run.
 Figures are printed and written to ``benchmarks/results/insights_<mode>.json``.
 """
 
@@ -140,17 +141,18 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--views", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
-    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     RESULTS.mkdir(exist_ok=True)
     if args.mode == "record":
         setup(None)
         figures = bench_record(args.requests)
     else:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         from benchmarks.insights_metrics_bench import run_metrics
 
         figures = run_metrics(args, setup)
-    (RESULTS / f"insights_{args.mode}.json").write_text(json.dumps(figures, indent=2))
+    suffix = "" if args.mode == "record" else "_" + figures["database"]
+    (RESULTS / f"insights_{args.mode}{suffix}.json").write_text(json.dumps(figures, indent=2))
     return 0
 
 

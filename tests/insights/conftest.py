@@ -25,3 +25,10 @@ def fresh_recorder(settings):
     yield RECORDER
     RECORDER.clear()
     SALTS.forget()
+
+
+@pytest.fixture(autouse=True)
+def sandbox_payments(settings, tmp_path):
+    settings.PAYMENT_PROVIDER = "sandbox"
+    settings.PAYMENT_SANDBOX_PATH = str(tmp_path / "payments-sandbox.sqlite3")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
