@@ -36,6 +36,7 @@ urlpatterns = [
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
     *launch,
+    path("ops/insights/", include("midas.insights.console_urls")),
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),
     path("", include("midas.insights.urls")),

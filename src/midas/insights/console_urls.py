@@ -1,0 +1,3 @@
+from midas.insights.console import app_name, urlpatterns
+
+__all__ = ["app_name", "urlpatterns"]
