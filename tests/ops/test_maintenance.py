@@ -25,7 +25,9 @@ OPEN_PATHS = {
     "/api/v1/payments/stripe/webhook",
     "/account/login/",  # staff sign in; a customer who does is still held back elsewhere
 }
-OPEN_PREFIXES = ("/status/", "/admin/", "/static/", "/launch/ack/")  # the last: the launch's
+# the last two: the launch's acknowledgement links and PagerDuty's webhook (someone on call
+# acknowledges while the rollback's maintenance is on)
+OPEN_PREFIXES = ("/status/", "/admin/", "/static/", "/launch/ack/", "/launch/pagerduty/")
 
 
 def sample_path(parts: list[str]) -> str:
