@@ -62,6 +62,8 @@ CONCIERGE_ATTACHMENTS_PER_MESSAGE = env_int("CONCIERGE_ATTACHMENTS_PER_MESSAGE",
 CONCIERGE_CONTACT_MIN_SECONDS = env_int("CONCIERGE_CONTACT_MIN_SECONDS", 3)
 CONCIERGE_MAIL_IN_HOST = env_str("CONCIERGE_MAIL_IN_HOST", "127.0.0.1")  # `midas mail-in`
 CONCIERGE_MAIL_IN_PORT = env_int("CONCIERGE_MAIL_IN_PORT", 2525)
+# Customers of bookings returned this many days ago at most are invited to review them.
+CONCIERGE_REVIEW_INVITE_DAYS = env_int("CONCIERGE_REVIEW_INVITE_DAYS", 30)
 
 # The go-live control plane is the top layer: with MIDAS_LAUNCH=false the site serves, books
 # and pays without it (docs/architecture.md; CI runs the core's tests so).

@@ -54,8 +54,7 @@ def public_urls(car) -> list[str]:
         "/collection/cars/?city=washington-dc&sort=price",
         car.get_absolute_url(),
         car.get_absolute_url() + "?month=2030-01",
-        "/about/",
-        "/contact/",
+        "/about/",  # not /contact/: its form carries a CSRF token (test_the_contact_page...)
         "/faq/",
         "/terms/",
         "/sitemap.xml",
@@ -154,6 +153,14 @@ def test_a_request_with_a_session_or_messages_cookie_is_rendered_afresh(client, 
 def test_a_request_with_credentials_is_rendered_afresh(client, car):
     get(client, "/")
     assert get(client, "/", HTTP_AUTHORIZATION="Bearer mds_x")[0] == "bypass"
+
+
+def test_the_contact_page_with_its_form_is_never_cached(client):
+    for _ in range(2):
+        response = client.get("/contact/")
+        assert response.status_code == 200
+        assert response.get("X-Cache") != "hit"
+        assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
 def test_no_public_page_carries_a_csrf_token_or_a_cookie(client, public_urls):

@@ -13,7 +13,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from midas.concierge import services
-from midas.concierge.models import SavedReply, Tag, Ticket, TicketMessage, TicketStatus
+from midas.concierge.models import (
+    Review,
+    SavedReply,
+    Tag,
+    Ticket,
+    TicketMessage,
+    TicketStatus,
+)
 
 
 class TicketMessageInline(admin.TabularInline):
@@ -135,3 +142,44 @@ class SavedReplyAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     search_fields = ["name"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Moderation: approve or reject (``review_moderate``; the asset's page follows)."""
+
+    list_display = ["asset", "rating", "display_name", "status", "created_at", "moderated_at"]
+    list_filter = ["status", "rating"]
+    search_fields = ["asset__name", "comment", "display_name", "booking__reference"]
+    readonly_fields = [
+        "booking",
+        "asset",
+        "customer",
+        "rating",
+        "comment",
+        "display_name",
+        "status",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+    ]
+    fields = [*readonly_fields, "moderation_note"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Review, form: Any, change: bool) -> None:
+        Review.objects.filter(pk=obj.pk).update(moderation_note=obj.moderation_note[:200])
+
+    @admin.action(description="Approve (show on the asset's page)")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        for review in queryset:
+            services.review_moderate(review=review, by=request.user, approve=True)
+        messages.success(request, f"{queryset.count()} review(s) approved.")
+
+    @admin.action(description="Reject")
+    def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
+        for review in queryset:
+            services.review_moderate(review=review, by=request.user, approve=False)
+        messages.success(request, f"{queryset.count()} review(s) rejected.")

@@ -217,3 +217,63 @@ class SavedReply(TimestampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Reviews ------------------------------------------------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for moderation"
+    APPROVED = "approved", "Approved"  # shown on the asset's page and in its average
+    REJECTED = "rejected", "Rejected"
+
+
+class ReviewInvitation(models.Model):
+    """The e-mail asking a customer to rate a returned booking: one per booking, ever."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="review_invitation"
+    )
+    sent_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"invitation for booking {self.booking_id}"
+
+
+class Review(TimestampedModel):
+    """A customer's rating (1-5) and comment of one returned booking; shown once approved."""
+
+    booking = models.OneToOneField(
+        "bookings.Booking", on_delete=models.CASCADE, related_name="review"
+    )
+    asset = models.ForeignKey("catalog.Asset", on_delete=models.CASCADE, related_name="reviews")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    rating = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    display_name = models.CharField(max_length=80, help_text="As shown: first name and initial")
+    status = models.CharField(
+        max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.PENDING
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderation_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["asset", "status", "-created_at"], name="review_by_asset")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rating}/5 for {self.asset_id} by {self.display_name}"

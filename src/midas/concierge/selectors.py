@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from midas.concierge.models import (
     ACTIVE_STATUSES,
+    Review,
+    ReviewStatus,
     SavedReply,
     Ticket,
     TicketAttachment,
@@ -133,3 +135,34 @@ def inbox_counts(*, user: object, now: dt.datetime) -> dict[str, int]:
 
 def saved_replies() -> QuerySet[SavedReply]:
     return SavedReply.objects.filter(active=True)
+
+
+# --- Reviews ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RatingSummary:
+    average: float | None  # approved reviews only; None without any
+    count: int
+
+
+def approved_reviews(asset: object, *, limit: int = 20) -> list[Review]:
+    return list(
+        Review.objects.filter(asset=asset, status=ReviewStatus.APPROVED).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )
+
+
+def rating_summary(asset: object) -> RatingSummary:
+    found = Review.objects.filter(asset=asset, status=ReviewStatus.APPROVED).aggregate(
+        average=Avg("rating"), count=Count("id")
+    )
+    average = found["average"]
+    return RatingSummary(
+        average=round(float(average), 2) if average is not None else None, count=found["count"]
+    )
+
+
+def review_of_booking(booking: object) -> Review | None:
+    return Review.objects.filter(booking=booking).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midas.concierge.views import customer
+from midas.concierge.views import customer, reviews
 
 app_name = "concierge"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", customer.ticket_new, name="new"),
     path("<int:pk>/", customer.ticket_detail, name="ticket"),
     path("files/<int:pk>/", customer.attachment, name="file"),
+    path("reviews/<str:ref>/", reviews.review, name="review"),
 ]

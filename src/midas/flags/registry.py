@@ -43,7 +43,8 @@ register(
 )
 register(
     "reviews",
-    "Customer reviews. Off: the feature does not exist yet; nothing reads it.",
+    "Customer reviews: the invitation e-mail after a return (sent while on for everyone), the "
+    "review page, approved reviews and the average rating (schema.org) on asset pages.",
     FlagState.OFF,
 )
 register(

@@ -22,6 +22,7 @@ from midas.errors import AppError
 from midas.web.calendar import month_view
 from midas.web.forms import CollectionFilterForm
 from midas.web.page_cache import cache_for_anonymous
+from midas.web.reviews import asset_reviews
 
 PAGE_SIZE = 12
 COLLECTION_DESCRIPTION = (
@@ -169,6 +170,7 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
             "result": result,
             "month": month_view(item, request.GET.get("month") or quoted_month(result), now),
             "related": selectors.related_assets(item),
+            **asset_reviews(request, item, absolute(images[0].url) if images else ""),
         },
     )
 

@@ -42,7 +42,7 @@ def test_declared_flags_and_their_defaults():
     }
     assert flag_reads.flag_enabled("booking") and flag_reads.flag_enabled("payments")
     assert not flag_reads.flag_enabled("live_chat") and not flag_reads.flag_enabled("vip_services")
-    assert "does not exist yet" in flag_registry.REGISTRY["reviews"].description
+    assert "does not exist yet" in flag_registry.REGISTRY["vip_services"].description
 
 
 def test_each_state(coordinator_actor, groups):

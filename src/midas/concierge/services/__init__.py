@@ -1,7 +1,13 @@
 """Writes of the concierge, one function per state change: ``tickets`` (open, reply,
-answer, triage) and ``email_in`` (an e-mail answer landing in its thread)."""
+answer, triage), ``email_in`` (an e-mail answer landing in its thread) and ``reviews``
+(invite, submit, moderate)."""
 
 from midas.concierge.services.email_in import InboundOutcome, email_receive
+from midas.concierge.services.reviews import (
+    review_invitations_send,
+    review_moderate,
+    review_submit,
+)
 from midas.concierge.services.tickets import (
     BODY_MAX,
     NAME_MAX,
@@ -19,6 +25,9 @@ __all__ = [
     "SUBJECT_MAX",
     "InboundOutcome",
     "email_receive",
+    "review_invitations_send",
+    "review_moderate",
+    "review_submit",
     "saved_reply_render",
     "ticket_answer",
     "ticket_open",
