@@ -223,3 +223,123 @@ def test_checks_run_updates_items_and_records_only_changes(coordinator_actor):
     assert event.actor_label == "system:checks" and event.details["after"] == "done"
     # manual items are never touched by the checks
     assert ChecklistItem.objects.get(key="t0-team-assembled").status == "open"
+
+
+# --- customer service -----------------------------------------------------------------------
+
+
+def _support_desk(coordinator_actor, concierge_staff):
+    """The customer-service lead linked to a staff account in the concierge group, and a
+    rota covering launch day (14 March, EST) in three shifts."""
+    from midas.launch.state import services
+
+    services.schedule_set(actor=coordinator_actor, reason="t", launch_date=dt.date(2027, 3, 14))
+    team_services.roles_ensure()
+    team_services.contact_set(
+        role="cs_lead", name="Lead", actor=coordinator_actor, user_email=concierge_staff.email
+    )
+    midnight = dt.datetime(2027, 3, 14, 5, 0, tzinfo=dt.UTC)  # 00:00 EST; a 23-hour day
+    for hours in (0, 8, 16):
+        team_services.shift_add(
+            name=f"CS +{hours}",
+            starts_at=midnight + dt.timedelta(hours=hours),
+            ends_at=midnight + dt.timedelta(hours=hours + 8),
+            actor=coordinator_actor,
+        )
+
+
+def _answered_by_email(staff, *, at: dt.datetime, smtp_port: int | None = None):
+    """A customer's ticket, answered by ``staff``; the customer answers the e-mail. Through
+    ``midas mail-in``'s SMTP receiver when ``smtp_port``, else the same landing function."""
+    from midas.concierge.inbound import InboundEmail
+    from midas.concierge.services import email_receive, ticket_answer, ticket_open
+    from midas.notifications.models import OutboxMessage
+    from tests.factories import make_customer
+
+    guest = make_customer("guest@example.com")
+    ticket = ticket_open(
+        email=guest.email,
+        customer=guest,
+        subject="Chauffeur?",
+        body="At DCA?",
+        channel="account",
+        now=at,
+    )
+    answer = ticket_answer(ticket=ticket, by=staff, body="Yes.", now=at + dt.timedelta(minutes=5))
+    reply_to = OutboxMessage.objects.get(message_id=answer.message_id).reply_to
+    mail = InboundEmail(
+        sender=guest.email,
+        recipients=[reply_to],
+        subject="Re: Chauffeur?",
+        text="Thank you!\n\nOn Sat, Midas wrote:\n> Yes.",
+        message_id="<reply-1@example.com>",
+    )
+    email_receive(mail=mail, now=at + dt.timedelta(minutes=9))
+    return ticket
+
+
+def test_support_ready_needs_a_staffed_inbox_a_rota_and_a_round_trip(
+    coordinator_actor, concierge_staff
+):
+    empty = run_check("support_ready", now=NOW)
+    assert not empty.ok
+    assert "no customer-service lead" in empty.evidence and "no launch date" in empty.evidence
+    assert "no ticket answered end to end by e-mail" in empty.evidence
+
+    _support_desk(coordinator_actor, concierge_staff)
+    almost = run_check("support_ready", now=NOW)
+    assert not almost.ok and almost.evidence.startswith("no ticket answered end to end")
+
+    ticket = _answered_by_email(concierge_staff, at=NOW - dt.timedelta(days=3))
+    ready = run_check("support_ready", now=NOW)
+    assert ready.ok, ready.evidence
+    assert f"ticket #{ticket.pk} answered by concierge@midas.example" in ready.evidence
+
+    # a gap in the rota on launch day is named in the plan's time (14 March 2027: the clocks
+    # go forward at 02:00, so the second shift starts at 09:00 EDT)
+    from midas.launch.models import RotaShift
+
+    RotaShift.objects.filter(name="CS +8").delete()
+    gap = run_check("support_ready", now=NOW)
+    assert not gap.ok and "2027-03-14 09:00 EDT to 2027-03-14 17:00 EDT" in gap.evidence
+    # and a round trip too old does not prove today's desk
+    assert not run_check("support_ready", now=NOW + dt.timedelta(days=12)).ok
+
+
+def test_a_staff_answer_nobody_replied_to_by_email_proves_nothing(
+    coordinator_actor, concierge_staff
+):
+    from midas.concierge.services import ticket_answer, ticket_open, ticket_reply
+
+    _support_desk(coordinator_actor, concierge_staff)
+    ticket = ticket_open(
+        email="guest@example.com", subject="Hi", body="Hello", channel="contact", now=NOW
+    )
+    ticket_answer(ticket=ticket, by=concierge_staff, body="Hello!", now=NOW)
+    ticket_reply(ticket=ticket, body="From the account page", channel="account", now=NOW)
+    result = run_check("support_ready", now=NOW + dt.timedelta(minutes=1))
+    assert not result.ok and "no ticket answered end to end by e-mail" in result.evidence
+
+
+def test_support_operational_needs_someone_on_shift_and_no_late_ticket(
+    coordinator_actor, concierge_staff
+):
+    from midas.concierge.services import ticket_answer, ticket_open
+
+    during = dt.datetime(2027, 3, 14, 15, 0, tzinfo=dt.UTC)  # launch day, 11:00 EDT
+    assert not run_check("support_operational", now=during).ok
+    _support_desk(coordinator_actor, concierge_staff)
+    assert run_check("support_operational", now=during).ok
+    night_after = dt.datetime(2027, 3, 15, 6, 0, tzinfo=dt.UTC)  # after the rota ends
+    assert "nobody on the customer-service rota now" in (
+        run_check("support_operational", now=night_after).evidence
+    )
+
+    ticket = ticket_open(
+        email="guest@example.com", subject="Hi", body="Hello", channel="contact", now=during
+    )
+    late = during + dt.timedelta(hours=3)
+    result = run_check("support_operational", now=late)
+    assert not result.ok and "1 ticket(s) past their first-response time" in result.evidence
+    ticket_answer(ticket=ticket, by=concierge_staff, body="Sorry for the wait.", now=late)
+    assert run_check("support_operational", now=late).ok

@@ -26,7 +26,7 @@ def launch(*args: str) -> tuple[int, str, str]:
 def test_init_show_check_tick(coordinator):
     by = ("--by", coordinator.email)
     code, out, _ = launch("plan", "init", "--date", "2027-11-07", *by)
-    assert code == 0 and "Loaded 29 item(s), 12 step(s), 10 role(s)" in out
+    assert code == 0 and "Loaded 30 item(s), 12 step(s), 10 role(s)" in out
     code, out, _ = launch("plan", "init", *by)
     assert code == 0 and "Loaded 0 item(s), 0 step(s)" in out
     code, out, _ = launch("plan", "show")

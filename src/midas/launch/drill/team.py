@@ -57,6 +57,9 @@ class Team:
     def fail(self, what: str) -> None:
         raise NotImplementedError
 
+    def deliver(self) -> None:
+        raise NotImplementedError
+
     def setup(self) -> None:
         from midas.demo import load_demo
 
@@ -92,6 +95,7 @@ class Team:
             f"launch team: {len(STAFF)} roles, each with a staff account; "
             f"{len(ON_CALL)} on call; the customer-service rota covers launch day"
         )
+        self.support_rehearsal()
         self.tick_checklist()
         services.trigger_action_set(
             action="recommend",
@@ -102,6 +106,50 @@ class Team:
             "trigger action: recommend (a fired trigger recommends; the coordinator runs "
             "the rollback: a dry run, then the real one)",
             who=coordinator.label,
+        )
+
+    def support_rehearsal(self) -> None:
+        """The customer-service rehearsal the plan's readiness item asks for: a customer
+        opens a ticket, the customer-service lead answers it from the inbox, the answer goes
+        out by e-mail, and the customer's e-mail reply lands back in the thread (through the
+        same function the SMTP receiver and SendGrid's webhook call)."""
+        from django.contrib.auth import get_user_model
+
+        from midas.concierge.inbound import InboundEmail
+        from midas.notifications.models import OutboxMessage
+
+        ticket_open, ticket_answer, email_receive = part(
+            "concierge", "midas.concierge.services", "ticket_open", "ticket_answer", "email_receive"
+        )
+        users = get_user_model().objects
+        guest = users.get(email="guest@drill.midas.example")
+        lead = users.get(email=STAFF["cs_lead"][0])
+        ticket = ticket_open(
+            email=guest.email,
+            customer=guest,
+            subject="Chauffeur at the airport?",
+            body="Can a chauffeur meet us at DCA on launch day?",
+            channel="account",
+        )
+        self.clock.step(60)
+        answer = ticket_answer(ticket=ticket, by=lead, body="Yes: a chauffeur will meet you.")
+        self.deliver()
+        self.clock.step(120)
+        sent = OutboxMessage.objects.filter(to=guest.email, message_id=answer.message_id).first()
+        outcome = email_receive(
+            mail=InboundEmail(
+                sender=guest.email,
+                recipients=[sent.reply_to] if sent is not None else [],
+                subject=f"Re: {ticket.subject}",
+                text="Perfect, thank you.\n\nOn Sun, the concierge wrote:\n> Yes: a chauffeur",
+                message_id=f"<rehearsal-{ticket.pk}@drill.midas.example>",
+            )
+        )
+        self.note(
+            f"customer-service rehearsal: ticket #{ticket.pk} answered by the lead, the "
+            f"customer's e-mail reply {outcome.status}",
+            who=lead.email,
+            ok=sent is not None and outcome.status == "threaded",
         )
 
     def tick_checklist(self) -> None:

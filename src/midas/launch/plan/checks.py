@@ -229,3 +229,114 @@ def worker_running(now: dt.datetime) -> CheckResult:
 def monitoring_active(now: dt.datetime) -> CheckResult:
     probes, worker = probes_running(now), worker_running(now)
     return CheckResult(probes.ok and worker.ok, f"{probes.evidence}; {worker.evidence}")
+
+
+# --- customer service (the plan's T-7 Wednesday readiness and "customer service operational")
+
+SUPPORT_REHEARSAL_WINDOW = dt.timedelta(days=14)
+
+
+def _support_desk() -> list[str]:
+    """What keeps the ticket inbox from being staffed: the customer-service lead's contact
+    with a staff account, and staff in the concierge group to answer."""
+    from django.contrib.auth import get_user_model
+
+    from midas.launch.models import LaunchContact, RoleKey
+
+    problems = []
+    lead = LaunchContact.objects.filter(
+        role__key=RoleKey.CS_LEAD, backup=False, user__is_staff=True, user__is_active=True
+    ).exists()
+    if not lead:
+        problems.append("no customer-service lead with a staff account")
+    agents = (
+        get_user_model()
+        .objects.filter(is_staff=True, is_active=True, groups__name="concierge")
+        .distinct()
+        .count()
+    )
+    if not agents:
+        problems.append("nobody in the concierge group to answer tickets")
+    return problems
+
+
+def _answered_by_email(since: dt.datetime):
+    """The newest ticket a staff member answered and whose customer answered back by
+    e-mail (the reply address worked both ways), since ``since``; None when there is none."""
+    from django.db.models import Exists, OuterRef
+
+    from midas.concierge.models import Author, TicketChannel, TicketMessage
+
+    answers = TicketMessage.objects.filter(
+        author=Author.STAFF, internal=False, created_at__gte=since
+    )
+    replied = TicketMessage.objects.filter(
+        ticket=OuterRef("ticket"),
+        author=Author.CUSTOMER,
+        channel=TicketChannel.EMAIL,
+        created_at__gt=OuterRef("created_at"),
+    )
+    return (
+        answers.filter(Exists(replied)).select_related("ticket", "user").order_by("-created_at")
+    ).first()
+
+
+@plan_check(
+    "support_ready",
+    "The ticket inbox staffed, the rota covering launch day, a ticket answered end to end by "
+    "e-mail in the last 14 days",
+)
+def support_ready(now: dt.datetime) -> CheckResult:
+    from midas.launch.plan.selectors import rota_gaps
+    from midas.launch.state.selectors import launch_day_at, launch_state, plan_time
+
+    problems = _support_desk()
+    state = launch_state()
+    if state.launch_date is None:
+        problems.append("no launch date: the rota cannot be checked")
+    else:
+        # local midnight to midnight: 23 or 25 hours on a clock-change day
+        gaps = rota_gaps(launch_day_at(state, 0), launch_day_at(state, 0, days=1))
+        if gaps:
+            first = f"{plan_time(gaps[0][0], state=state)} to {plan_time(gaps[0][1], state=state)}"
+            problems.append(f"the rota leaves launch day uncovered {len(gaps)}x (first {first})")
+    answered = _answered_by_email(now - SUPPORT_REHEARSAL_WINDOW)
+    if answered is None:
+        problems.append(
+            "no ticket answered end to end by e-mail in the last 14 days (open a test "
+            "ticket, answer it from the inbox, reply to the e-mail)"
+        )
+    if problems:
+        return CheckResult(False, "; ".join(problems))
+    by = answered.user.email if answered.user else "staff"
+    return CheckResult(
+        True,
+        f"inbox staffed; the rota covers launch day; ticket #{answered.ticket_id} answered by "
+        f"{by} {_ago(now, answered.created_at)} and the customer's e-mail reply landed",
+    )
+
+
+@plan_check(
+    "support_operational",
+    "Someone on the rota now, the inbox staffed, no open ticket past its first-response time",
+)
+def support_operational(now: dt.datetime) -> CheckResult:
+    from midas.concierge.models import Ticket, TicketStatus
+    from midas.launch.plan.selectors import on_shift
+
+    problems = _support_desk()
+    if not on_shift(now):
+        problems.append("nobody on the customer-service rota now")
+    late = Ticket.objects.filter(
+        status__in=[TicketStatus.NEW, TicketStatus.OPEN],
+        first_response_at__isnull=True,
+        first_response_due__lt=now,
+    ).count()
+    if late:
+        problems.append(f"{late} ticket(s) past their first-response time (/staff/tickets/)")
+    if problems:
+        return CheckResult(False, "; ".join(problems))
+    waiting = Ticket.objects.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN]).count()
+    return CheckResult(
+        True, f"on the rota now: {len(on_shift(now))}; {waiting} open ticket(s), none late"
+    )

@@ -239,6 +239,22 @@ ITEMS: tuple[ItemSpec, ...] = (
         18,
     ),
     ItemSpec(
+        "t7-wed-support-ready",
+        WED,
+        "Customer service ready to answer",
+        _lines(
+            "Proved by the system: the ticket inbox staffed (the customer-service lead with "
+            "a staff account, the concierge group)",
+            "The customer-service rota covers launch day, 24 hours",
+            "A test ticket answered end to end by e-mail (opened, answered from the inbox, "
+            "the customer's e-mail reply back in the thread)",
+        ),
+        CS,
+        -4,
+        18,
+        auto_check="support_ready",
+    ),
+    ItemSpec(
         "t7-wed-documentation",
         WED,
         "Documentation finalisation",
@@ -477,10 +493,12 @@ ITEMS: tuple[ItemSpec, ...] = (
         "post-customer-service",
         POST,
         "Customer service operational",
-        "",
+        "Proved by the system: someone on the rota now, the inbox staffed, no open ticket "
+        "past its first-response time.",
         CS,
         0,
         18,
+        auto_check="support_operational",
         required_for_go=False,
     ),
     ItemSpec(
