@@ -47,6 +47,7 @@ class TicketAdmin(admin.ModelAdmin):
         "first_response_due",
         "first_response_at",
         "last_message_at",
+        "satisfaction",
         "inbox_link",
     ]
     list_filter = ["status", "priority", "kind", "channel", "assignee", "tags"]
@@ -69,6 +70,8 @@ class TicketAdmin(admin.ModelAdmin):
         "resolution_due",
         "resolved_at",
         "closed_at",
+        "satisfaction",
+        "satisfaction_comment",
         "created_at",
     ]
     readonly_fields = [
@@ -84,6 +87,8 @@ class TicketAdmin(admin.ModelAdmin):
         "resolution_due",
         "resolved_at",
         "closed_at",
+        "satisfaction",
+        "satisfaction_comment",
         "created_at",
     ]
     inlines = [TicketMessageInline]

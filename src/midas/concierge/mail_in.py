@@ -17,7 +17,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from midas.concierge import threading
 
@@ -43,7 +43,7 @@ def deliver(raw: bytes, mail_from: str, rcpt_tos: list[str]) -> str:
         logger.info("mail-in: %s ticket=%s %s", outcome.status, outcome.ticket_id, outcome.reason)
         return outcome.status
     finally:
-        close_old_connections()
+        connections.close_all()  # this worker thread's own: mail-in keeps none open
 
 
 class Handler:

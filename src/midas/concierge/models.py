@@ -123,12 +123,24 @@ class Ticket(TimestampedModel):
     email_thread = models.JSONField(
         default=list, blank=True, help_text="Message-IDs of the thread's e-mails, oldest first"
     )
+    satisfaction = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The customer's 'how did we do' score, 1 to 5"
+    )
+    satisfaction_comment = models.TextField(blank=True)
+    satisfaction_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-last_message_at"], name="ticket_inbox"),
             models.Index(fields=["customer", "-last_message_at"], name="ticket_by_customer"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="ticket_satisfaction_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:

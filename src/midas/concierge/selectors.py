@@ -166,3 +166,51 @@ def rating_summary(asset: object) -> RatingSummary:
 
 def review_of_booking(booking: object) -> Review | None:
     return Review.objects.filter(booking=booking).first()
+
+
+# --- Support figures (for the insights and the launch report) -------------------------------
+
+
+@dataclass(frozen=True)
+class SupportFigures:
+    """Tickets opened in ``[start, end)`` and how they were served; satisfaction from the
+    "how did we do" scores given in the period and the reviews written in it."""
+
+    tickets_opened: int
+    first_responses: int  # of those opened, how many were answered
+    first_response_avg_minutes: float | None
+    first_response_on_target: int  # answered within CONCIERGE_FIRST_RESPONSE_MINUTES
+    resolved: int
+    satisfaction_avg: float | None  # tickets' scores, 1-5
+    satisfaction_count: int
+    review_avg: float | None  # reviews (any moderation state but rejected), 1-5
+    review_count: int
+
+
+def support_figures(*, start: dt.datetime, end: dt.datetime) -> SupportFigures:
+    opened = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
+    answered = list(
+        opened.filter(first_response_at__isnull=False).values_list(
+            "created_at", "first_response_at", "first_response_due"
+        )
+    )
+    minutes = [(first - created).total_seconds() / 60 for created, first, _ in answered]
+    scores = Ticket.objects.filter(
+        satisfaction_at__gte=start, satisfaction_at__lt=end, satisfaction__isnull=False
+    ).aggregate(avg=Avg("satisfaction"), n=Count("id"))
+    reviews = (
+        Review.objects.filter(created_at__gte=start, created_at__lt=end)
+        .exclude(status=ReviewStatus.REJECTED)
+        .aggregate(avg=Avg("rating"), n=Count("id"))
+    )
+    return SupportFigures(
+        tickets_opened=opened.count(),
+        first_responses=len(answered),
+        first_response_avg_minutes=round(sum(minutes) / len(minutes), 1) if minutes else None,
+        first_response_on_target=sum(1 for _, first, due in answered if first <= due),
+        resolved=opened.filter(resolved_at__isnull=False).count(),
+        satisfaction_avg=round(float(scores["avg"]), 2) if scores["avg"] is not None else None,
+        satisfaction_count=scores["n"],
+        review_avg=round(float(reviews["avg"]), 2) if reviews["avg"] is not None else None,
+        review_count=reviews["n"],
+    )

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from email.utils import getaddresses
 
 from django.conf import settings
+from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 SALT = "midas.concierge.reply-address"
@@ -71,3 +72,23 @@ def thread_headers(message_ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
     return {"In-Reply-To": ids[-1], "References": " ".join(ids)}
+
+
+# --- "How did we do?" links -----------------------------------------------------------------
+
+SATISFACTION_SALT = "midas.concierge.satisfaction"
+SATISFACTION_MAX_AGE = 30 * 24 * 60 * 60  # a resolved ticket's links work for 30 days
+
+
+def satisfaction_token(ticket_id: int) -> str:
+    """The signed id in a resolved ticket's "how did we do" links: no sign-in needed (a
+    visitor without an account can answer), and no other ticket can be rated with it."""
+    return signing.dumps(ticket_id, salt=SATISFACTION_SALT)
+
+
+def ticket_id_from_satisfaction_token(token: str) -> int | None:
+    try:
+        value = signing.loads(token, salt=SATISFACTION_SALT, max_age=SATISFACTION_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midas.concierge.views import customer, reviews
+from midas.concierge.views import customer, rate, reviews
 
 app_name = "concierge"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", customer.ticket_detail, name="ticket"),
     path("files/<int:pk>/", customer.attachment, name="file"),
     path("reviews/<str:ref>/", reviews.review, name="review"),
+    path("rate/<str:token>/", rate.rate, name="rate"),
 ]

@@ -15,6 +15,7 @@ from midas.concierge.services.tickets import (
     saved_reply_render,
     ticket_answer,
     ticket_open,
+    ticket_rate,
     ticket_reply,
     ticket_update,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "saved_reply_render",
     "ticket_answer",
     "ticket_open",
+    "ticket_rate",
     "ticket_reply",
     "ticket_update",
 ]

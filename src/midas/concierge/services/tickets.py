@@ -369,6 +369,8 @@ def _context(ticket: Ticket, message: TicketMessage | None) -> dict[str, Any]:
         "staff_url": settings.SITE_URL + reverse("concierge_staff:ticket", args=[ticket.pk]),
         "reply_marker": threading.REPLY_MARKER,
         "first_response_minutes": settings.CONCIERGE_FIRST_RESPONSE_MINUTES,
+        "rate_url": settings.SITE_URL
+        + reverse("concierge:rate", args=[threading.satisfaction_token(ticket.pk)]),
     }
 
 
@@ -401,3 +403,33 @@ def _tag_name(name: str) -> str:
     if not slug:
         raise AppError(ErrorCode.INVALID_INPUT, f"not a tag: {name!r}", field="tags")
     return slug
+
+
+@transaction.atomic
+def ticket_rate(
+    *, ticket: Ticket, score: int, comment: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """The customer's "how did we do" (1 to 5, and a word) on a resolved or closed ticket;
+    answering again replaces it. It feeds the satisfaction figure."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    if ticket.status not in (TicketStatus.RESOLVED, TicketStatus.CLOSED):
+        raise AppError(ErrorCode.INVALID_STATE, "A ticket is rated once it is resolved.")
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise AppError(ErrorCode.INVALID_INPUT, "Rate from 1 to 5.", field="score")
+    comment = (comment or "").replace("\x00", "").strip()
+    if len(comment) > 2000:
+        raise AppError(ErrorCode.INVALID_INPUT, "The comment is too long.", field="comment")
+    ticket.satisfaction = score
+    ticket.satisfaction_comment = comment
+    ticket.satisfaction_at = now
+    ticket.save(
+        update_fields=["satisfaction", "satisfaction_comment", "satisfaction_at", "updated_at"]
+    )
+    audit(
+        "concierge.ticket.rated",
+        actor=ticket.customer or f"email:{ticket.email}",
+        obj=ticket,
+        score=score,
+    )
+    return ticket
