@@ -82,16 +82,18 @@ DEFINITIONS: dict[str, tuple[str, str]] = {
     "satisfaction": (
         "Customer satisfaction",
         (
-            'Average rating (1–5) of reviews and the post-ticket "how did we do" score, from '
-            "the concierge."
+            "Average of the ratings given in the period, 1 to 5: reviews (not rejected) and "
+            'the "how did we do" scores of tickets, weighted by their numbers. All cities '
+            "and categories."
         ),
     ),
     "support": (
         "Support-ticket ratio",
-        "Customers who opened a ticket in the period, as a share of visitors.",
+        "Support tickets opened in the period as a share of visitors. All cities and categories.",
     ),
     "first_response": (
         "First response time",
-        "Average time from a ticket's opening to the concierge's first answer.",
+        "Average time from a ticket's opening to the concierge's first answer, for the "
+        "tickets opened in the period and answered.",
     ),
 }

@@ -257,15 +257,33 @@ def revenue_of(period: Period) -> dict[str, int]:
 
 
 def support_of(period: Period) -> dict | None:
-    """The concierge's figures, once ``midas.concierge.selectors.support_figures(start, end)``
-    exists (a dict: ``tickets``, ``customers``, ``first_response_s``, ``rating_avg``,
-    ``ratings``); None until then ("no data yet")."""
+    """The concierge's figures through its ``selectors.support_figures(start=, end=)``
+    (tickets opened, first-response average, "how did we do" scores and reviews); None
+    while the concierge has no such selector ("no data yet")."""
     try:
         from midas.concierge import selectors as concierge
-    except ImportError:
+    except ImportError:  # pragma: no cover - the concierge app is installed
         return None
     figures = getattr(concierge, "support_figures", None)
-    return figures(period.start_at, period.end_at) if callable(figures) else None
+    if not callable(figures):
+        return None
+    got = figures(start=period.start_at, end=period.end_at)
+    rated = [
+        (avg, n)
+        for avg, n in (
+            (got.satisfaction_avg, got.satisfaction_count),
+            (got.review_avg, got.review_count),
+        )
+        if avg is not None and n
+    ]
+    count = sum(n for _, n in rated)
+    minutes = got.first_response_avg_minutes
+    return {
+        "tickets": got.tickets_opened,
+        "first_response_s": None if minutes is None else minutes * 60,
+        "rating_avg": sum(avg * n for avg, n in rated) / count if count else None,
+        "ratings": count,
+    }
 
 
 def readings_of(period: Period, totals: Totals) -> Readings:
@@ -321,7 +339,7 @@ def _support(key: str) -> Callable[[Readings], float | None]:
         if r.support is None:
             return None
         if key == "ratio":
-            return _ratio(r.support.get("customers", 0), r.totals.visitors, 100)
+            return _ratio(r.support["tickets"], r.totals.visitors, 100)
         value = r.support.get(key)
         return None if value is None else float(value)
 

@@ -28,6 +28,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from midas.core.cache import breakers
+from midas.insights.prometheus import InsightsCollector
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -179,4 +180,5 @@ def render() -> bytes:
     database = CollectorRegistry(auto_describe=False)
     database.register(DatabaseCollector())
     database.register(CacheCollector())
+    database.register(InsightsCollector())  # the analytics' headline gauges (7 days)
     return generate_latest(per_process) + generate_latest(database)

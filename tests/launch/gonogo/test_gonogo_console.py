@@ -118,7 +118,8 @@ def test_report_page(client, executive):
     page = client.get("/ops/launch/report")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Registrations, first 24 h" in text and "needs analytics" in text
+    assert "Registrations, first 24 h" in text and "needs analytics" not in text
+    assert "Bounce rate" in text
     assert "launch day not set" in text
     window = client.get("/ops/launch/report?start=2027-01-04+06:00&end=2027-01-04+12:00")
     assert window.status_code == 200 and "2027-01-04 06:00" in window.content.decode()

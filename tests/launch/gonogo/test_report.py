@@ -1,5 +1,6 @@
 """The launch report: figures from real SLO rows, accounts, bookings, payments and feedback;
-smoke-test accounts left out; the rest "needs analytics"."""
+smoke-test accounts left out; the visitor metrics from the first-party analytics (their hand
+count: tests/insights/test_launch.py)."""
 
 from __future__ import annotations
 
@@ -158,9 +159,10 @@ def test_revenue_in_another_report_currency_converts_the_target_too(settings):
     assert unjudged.target == "$50,000+ (no USD rate into AED)"
 
 
-def test_satisfaction_from_beta_feedback_else_needs_analytics():
+def test_satisfaction_from_beta_feedback_else_from_insights():
     report = rows(launch_report(start=SOFT_LAUNCH, end=T0))
-    assert report["satisfaction"].verdict == NEEDS_ANALYTICS
+    assert report["satisfaction"].verdict == "no data"
+    assert report["satisfaction"].detail.startswith("no beta feedback ratings in the window; ")
     user = make_driver()
     for rating in (5, 5, 4):
         Feedback.objects.create(user=user, rating=rating, path="/")
@@ -173,12 +175,13 @@ def test_the_report_reads_as_one_line():
     add_minute(T0 - dt.timedelta(minutes=5), le_100=10)
     line = str(launch_report(start=SOFT_LAUNCH, end=T0))
     assert line.startswith("2027-01-04 11:00 → 2027-01-04 12:00: uptime no data no data; ")
-    assert "avg_response 0.10 s met" in line and "bounce" not in line
+    assert "avg_response 0.10 s met" in line and "bounce - no data" in line
 
 
-def test_what_midas_cannot_measure_needs_analytics():
+def test_nothing_needs_analytics_any_more_the_visitor_metrics_come_from_insights():
     got = rows(launch_report(start=SOFT_LAUNCH, end=T0))
-    assert {k for k, r in got.items() if r.verdict == NEEDS_ANALYTICS} == {
+    assert not [k for k, r in got.items() if r.verdict == NEEDS_ANALYTICS]
+    assert {k for k, r in got.items() if "first-party analytics" in r.detail} == {
         "conversion",
         "mobile_load",
         "satisfaction",
@@ -196,7 +199,7 @@ def test_command_prints_and_answers_json(capsys):
     call_command("launch", "report", "--from", SOFT_LAUNCH.isoformat(), "--to", T0.isoformat())
     out = capsys.readouterr().out
     assert "Launch report 2027-01-04 11:00 → 2027-01-04 12:00 UTC" in out
-    assert "Bounce rate (home page)" in out and "needs analytics" in out
+    assert "Bounce rate" in out and "needs analytics" not in out
     call_command("launch", "report", "--from", "2027-01-04T11:00", "--to", T0.isoformat(), "--json")
     body = json.loads(capsys.readouterr().out)
     assert body["start"] == SOFT_LAUNCH.isoformat()  # a naive time is UTC

@@ -3,14 +3,19 @@
 
 A registry of metrics, one function each ``(ReportWindow) -> (value, verdict, detail)``.
 Verdicts: ``met``, ``missed``, ``in progress`` (the metric's own period is not over and the
-target is not reached yet), ``no data`` (nothing measured in the window) and ``needs
-analytics`` (Midas does not collect what the metric needs: no first-party analytics, no
-support tickets). Smoke-test accounts and their bookings and payments are left out.
+target is not reached yet) and ``no data`` (nothing measured in the window). The visitor
+metrics (conversion, mobile load, bounce, session, pages, mobile share, return visitors) and
+the support figures come from the first-party analytics (``midas.insights``: its day
+rollups over the UTC days the window touches, rebuilt for today and yesterday first), the
+same source as the ``/ops/insights/`` dashboard. ``needs analytics`` is kept as a verdict
+name for readers of older reports; no metric gives it any more. Smoke-test accounts and
+their bookings and payments are left out.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -157,8 +162,41 @@ def error_rate(window: ReportWindow) -> tuple[str, str, str]:
     return f"{fig.error_rate_pct:.3f}%", MET if ok else MISSED, f"{fig.errors} of {fig.requests}"
 
 
-needs_analytics("conversion", "technical", "Conversion (visitor to booking)", "> 2%")
-needs_analytics("mobile_load", "technical", "Page load on mobile", "< 3 s")
+# --- from the first-party analytics (midas.insights) ---------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _insights(start: dt.datetime, end: dt.datetime):
+    """The insights metrics over the UTC days ``[start, end)`` touches (cleared per report)."""
+    from midas.insights.selectors import Period, period_metrics
+
+    first = start.astimezone(dt.UTC).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(dt.UTC).date()
+    return period_metrics(Period(first, last + DAY))
+
+
+def _from_insights(key: str, what: str = "") -> Callable[[ReportWindow], tuple[str, str, str]]:
+    def measure(window: ReportWindow) -> tuple[str, str, str]:
+        insights = _insights(window.start, window.end)
+        figure = insights.figure(key)
+        days = insights.period.label() + " (UTC days, first-party analytics)"
+        if figure.value is None:
+            return "-", NO_DATA, f"no data yet: {what or 'no visits recorded'}; {days}"
+        return figure.shown, MET if figure.met else MISSED, days
+
+    return measure
+
+
+def insights_metric(
+    key: str, group: str, label: str, target: str, source: str = "", what: str = ""
+) -> None:
+    METRICS.append(Metric(key, group, label, target, _from_insights(source or key, what)))
+
+
+insights_metric("conversion", "technical", "Conversion (visitor to booking)", "> 2%")
+insights_metric(
+    "mobile_load", "technical", "Page load on mobile", "< 3 s", what="no load time from phones"
+)
 
 
 # --- business (the data) --------------------------------------------------------------------
@@ -312,7 +350,8 @@ def satisfaction(window: ReportWindow) -> tuple[str, str, str]:
         created_at__gte=window.start, created_at__lt=window.end
     ).aggregate(n=Count("pk"), avg=Avg("rating"))
     if not agg["n"]:
-        return "-", NEEDS_ANALYTICS, "no beta feedback ratings in the window"
+        value, verdict, detail = _from_insights("satisfaction", "no ratings")(window)
+        return value, verdict, f"no beta feedback ratings in the window; {detail}"
     return (
         f"{agg['avg']:.2f} / 5",
         MET if agg["avg"] > 4.5 else MISSED,
@@ -320,15 +359,23 @@ def satisfaction(window: ReportWindow) -> tuple[str, str, str]:
     )
 
 
-needs_analytics("support", "business", "Support tickets", "< 5% of users")
+insights_metric(
+    "support", "business", "Support tickets", "< 5% of users", what="no support tickets"
+)
 
-# --- user experience: no first-party analytics yet ------------------------------------------
+# --- user experience (the first-party analytics) --------------------------------------------
 
-needs_analytics("bounce", "experience", "Bounce rate (home page)", "< 40%")
-needs_analytics("session", "experience", "Session duration", "> 3 min average")
-needs_analytics("pages", "experience", "Pages per session", "> 4 average")
-needs_analytics("mobile", "experience", "Mobile share of traffic", "> 50%")
-needs_analytics("return", "experience", "Return visitors, first week", "> 20%")
+insights_metric("bounce", "experience", "Bounce rate", "< 40%")
+insights_metric("session", "experience", "Session duration", "> 3 min average")
+insights_metric("pages", "experience", "Pages per session", "> 4 average")
+insights_metric("mobile", "experience", "Mobile share of traffic", "> 50%")
+insights_metric(
+    "return",
+    "experience",
+    "Return visitors, first week",
+    "> 20%",
+    what="no signed-in or agreeing visitors",
+)
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -344,6 +391,15 @@ def default_start(now: dt.datetime) -> tuple[dt.datetime, str]:
     if start >= now:
         return now - DAY, "launch day has not begun: the window is the last 24 h"
     return start, ""
+
+
+def _refresh_insights() -> None:
+    """Today's and yesterday's rollups rebuilt (the worker does it every 10 minutes), and the
+    previous report's figures forgotten."""
+    from midas.insights.services import rollup_recent
+
+    _insights.cache_clear()
+    rollup_recent()
 
 
 def launch_report(
@@ -365,6 +421,7 @@ def launch_report(
     if start >= end:
         raise AppError(ErrorCode.INVALID_RANGE, "The report's start must be before its end.")
     window = ReportWindow(start, end)
+    _refresh_insights()
     rows = []
     for entry in METRICS:
         if entry.measure is None:

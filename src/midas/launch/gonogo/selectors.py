@@ -1,11 +1,12 @@
 """Reads of the go/no-go decision (docs/explanation/launch-gonogo.md).
 
-``gonogo_evaluate(now=)`` reads the evidence — every checklist item required for GO and
-every live criterion of ``midas.launch.gonogo.criteria`` — and answers GO only when all
-pass; it records nothing (``gonogo.services.gonogo_record`` keeps it). Also: the records
-kept, and who may sign for a role (``may_sign``): the role's primary or backup contact
-(``LaunchContact.user``); when the role has no contact linked to an account, anyone holding
-``SIGN_OFF``. The system never signs.
+``gonogo_evaluate(now=)`` reads the evidence — every checklist item required for GO, every
+live criterion of ``midas.launch.gonogo.criteria``, the beta feedback and the soft launch's
+visitors (``gonogo.visitors``) — and answers GO only when all pass; it records nothing
+(``gonogo.services.gonogo_record`` keeps it). Also: the records kept, and who may sign for a
+role (``may_sign``): the role's primary or backup contact (``LaunchContact.user``); when the
+role has no contact linked to an account, anyone holding ``SIGN_OFF``. The system never
+signs.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from midas.launch.gonogo.criteria import (
     Result,
     evaluate_all,
 )
+from midas.launch.gonogo.visitors import VISITORS_OWNER, visitors_result
 from midas.launch.models import (
     ChecklistItem,
     Decision,
@@ -212,6 +214,7 @@ def criterion_keys() -> list[str]:
     return [
         *(c.key for c in CRITERIA),
         "feedback",
+        "visitors",
         "checklist",
         *(f"checklist:{key}" for key in items),
     ]
@@ -226,6 +229,8 @@ def owner_of(key: str) -> str:
             return entry.owner
     if key == "feedback":
         return FEEDBACK_OWNER
+    if key == "visitors":
+        return VISITORS_OWNER
     if key == "checklist":
         return CHECKLIST_OWNER
     if key.startswith("checklist:"):
@@ -238,7 +243,7 @@ def owner_of(key: str) -> str:
             return item.owner_role.key if item.owner_role else CHECKLIST_OWNER
     raise AppError(
         ErrorCode.INVALID_INPUT,
-        f"No criterion {key!r}: one of {', '.join(c.key for c in CRITERIA)}, feedback, "
+        f"No criterion {key!r}: one of {', '.join(c.key for c in CRITERIA)}, feedback, visitors, "
         "checklist:<item key>.",
         field="criterion",
     )
@@ -291,7 +296,12 @@ def gonogo_evaluate(*, now: dt.datetime | None = None) -> Evaluation:
 
     now = now or timezone.now()
     summary = feedback_summary()
-    results = [*checklist_results(), *evaluate_all(now=now), feedback_result(summary)]
+    results = [
+        *checklist_results(),
+        *evaluate_all(now=now),
+        visitors_result(now),
+        feedback_result(summary),
+    ]
     results, waivers = apply_waivers(results, now)
     reasons = [reason_of(r) for r in results if not r.ok]
     return Evaluation(
