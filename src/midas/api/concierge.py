@@ -20,6 +20,7 @@ from django.utils.crypto import constant_time_compare
 from ninja import Field, Path, Router, Schema, Status
 from ninja.pagination import paginate
 
+from midas.accounts.models import User
 from midas.accounts.ratelimit import Limit, by_user
 from midas.api.auth import BearerAuth
 from midas.api.pagination import LimitOffset
@@ -125,7 +126,7 @@ class InboundOut(Schema):
 @paginate(LimitOffset)
 def list_tickets(request: HttpRequest) -> QuerySet[Ticket]:
     """Your tickets, latest activity first."""
-    return selectors.tickets_of(request.auth)
+    return selectors.tickets_of(_customer(request))
 
 
 # What a client can do next with the ticket it opened (OpenAPI links, by operationId).
@@ -148,10 +149,10 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
     and here. With ``booking``, a concierge request about one of your bookings (a
     reference that is not yours is **404**)."""
     TICKET_CREATE.hit(by_user(request))
-    booking = booking_of_customer(payload.booking, request.auth) if payload.booking else None
+    booking = booking_of_customer(payload.booking, _customer(request)) if payload.booking else None
     ticket = services.ticket_open(
-        customer=request.auth,
-        email=request.auth.email,
+        customer=_customer(request),
+        email=_customer(request).email,
         subject=payload.subject,
         body=payload.body,
         kind=payload.kind,
@@ -164,7 +165,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
 @router.get("/tickets/{ticket_id}", response={200: TicketDetailOut, **errors(401, 404)})
 def get_ticket(request: HttpRequest, ticket_id: TicketId) -> Ticket:
     """One of your tickets with its conversation."""
-    return selectors.ticket_of_customer(ticket_id, request.auth)
+    return selectors.ticket_of_customer(ticket_id, _customer(request))
 
 
 @router.post(
@@ -174,10 +175,10 @@ def get_ticket(request: HttpRequest, ticket_id: TicketId) -> Ticket:
 def reply_ticket(request: HttpRequest, ticket_id: TicketId, payload: ReplyIn) -> Status:
     """Write again in one of your tickets (a resolved one opens again; a closed one is
     **409** ``invalid_state``: open a new ticket)."""
-    ticket = selectors.ticket_of_customer(ticket_id, request.auth)
+    ticket = selectors.ticket_of_customer(ticket_id, _customer(request))
     TICKET_REPLY.hit(by_user(request))
     services.ticket_reply(
-        ticket=ticket, user=request.auth, body=payload.body, channel=TicketChannel.API
+        ticket=ticket, user=_customer(request), body=payload.body, channel=TicketChannel.API
     )
     ticket.refresh_from_db()
     return Status(201, ticket)
@@ -209,6 +210,13 @@ def email_inbound(request: HttpRequest) -> dict[str, Any]:
     mail = inbound.from_sendgrid(fields, request.FILES)
     outcome = services.email_receive(mail=mail)
     return {"status": outcome.status, "ticket": outcome.ticket_id, "reason": outcome.reason}
+
+
+def _customer(request: HttpRequest) -> User:
+    """The signed-in customer ``BearerAuth`` put on the request."""
+    user = getattr(request, "auth", None)
+    assert isinstance(user, User)
+    return user
 
 
 def _basic_password(request: HttpRequest) -> str:

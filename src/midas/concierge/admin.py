@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from midas.accounts.models import User
 from midas.concierge import services
 from midas.concierge.models import (
     Review,
@@ -23,11 +24,17 @@ from midas.concierge.models import (
 )
 
 
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 class TicketMessageInline(admin.TabularInline):
     model = TicketMessage
     extra = 0
     can_delete = False
-    fields = ["created_at", "author", "user", "channel", "internal", "body"]
+    fields = ("created_at", "author", "user", "channel", "internal", "body")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -107,7 +114,7 @@ class TicketAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         services.ticket_update(
             ticket=obj,
-            by=request.user,
+            by=_staff(request),
             status=data["status"],
             priority=data["priority"],
             assignee=data["assignee"],
@@ -116,25 +123,25 @@ class TicketAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         services.ticket_update(
             ticket=form.instance,
-            by=request.user,
+            by=_staff(request),
             tags=[tag.name for tag in form.cleaned_data["tags"]],
         )
 
     @admin.action(description="Assign to me")
     def assign_to_me(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
-            services.ticket_update(ticket=ticket, by=request.user, assignee=request.user)
+            services.ticket_update(ticket=ticket, by=_staff(request), assignee=_staff(request))
         messages.success(request, f"{queryset.count()} ticket(s) assigned to you.")
 
     @admin.action(description="Mark resolved (e-mails the customer)")
     def mark_resolved(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
-            services.ticket_update(ticket=ticket, by=request.user, status=TicketStatus.RESOLVED)
+            services.ticket_update(ticket=ticket, by=_staff(request), status=TicketStatus.RESOLVED)
 
     @admin.action(description="Close")
     def mark_closed(self, request: HttpRequest, queryset: QuerySet[Ticket]) -> None:
         for ticket in queryset:
-            services.ticket_update(ticket=ticket, by=request.user, status=TicketStatus.CLOSED)
+            services.ticket_update(ticket=ticket, by=_staff(request), status=TicketStatus.CLOSED)
 
 
 @admin.register(SavedReply)
@@ -180,11 +187,11 @@ class ReviewAdmin(admin.ModelAdmin):
     @admin.action(description="Approve (show on the asset's page)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
         for review in queryset:
-            services.review_moderate(review=review, by=request.user, approve=True)
+            services.review_moderate(review=review, by=_staff(request), approve=True)
         messages.success(request, f"{queryset.count()} review(s) approved.")
 
     @admin.action(description="Reject")
     def reject(self, request: HttpRequest, queryset: QuerySet[Review]) -> None:
         for review in queryset:
-            services.review_moderate(review=review, by=request.user, approve=False)
+            services.review_moderate(review=review, by=_staff(request), approve=False)
         messages.success(request, f"{queryset.count()} review(s) rejected.")

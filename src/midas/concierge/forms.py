@@ -68,10 +68,12 @@ class TicketForm(ConciergeForm):
 
     def __init__(self, *args: Any, bookings: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["booking"].choices = [("", "None"), *bookings]
+        field = self.fields["booking"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "None"), *bookings]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("kind") in CONCIERGE_REQUESTS and not data.get("booking"):
             self.add_error("booking", "A concierge request goes with one of your bookings.")
         return data
@@ -148,4 +150,6 @@ class TriageForm(ConciergeForm):
 
     def __init__(self, *args: Any, staff: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [("", "Unassigned"), *staff]
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Unassigned"), *staff]

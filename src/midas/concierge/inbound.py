@@ -101,11 +101,11 @@ def from_mime(
     if body is not None:
         content = body.get_content()
         text = html_text(content) if body.get_content_type() == "text/html" else content
-    uploads = [
-        Upload(part.get_filename() or "file", part.get_payload(decode=True) or b"")
-        for part in message.iter_attachments()
-        if part.get_content_maintype() != "multipart"
-    ]
+    uploads = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        if part.get_content_maintype() != "multipart" and isinstance(payload, bytes):
+            uploads.append(Upload(part.get_filename() or "file", payload))
     return InboundEmail(
         sender=str(message.get("From", "")) or envelope_from,
         recipients=recipients,

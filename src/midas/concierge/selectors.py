@@ -8,6 +8,9 @@ from dataclasses import dataclass
 
 from django.db.models import Avg, Case, Count, IntegerField, Q, QuerySet, Value, When
 
+from midas.accounts.models import User
+from midas.bookings.models import Booking
+from midas.catalog.models import Asset
 from midas.concierge.models import (
     ACTIVE_STATUSES,
     Review,
@@ -22,12 +25,12 @@ from midas.concierge.models import (
 from midas.errors import AppError, ErrorCode
 
 
-def tickets_of(customer: object) -> QuerySet[Ticket]:
+def tickets_of(customer: User | None) -> QuerySet[Ticket]:
     """A customer's tickets, latest activity first."""
     return Ticket.objects.filter(customer=customer).select_related("booking")
 
 
-def ticket_of_customer(ticket_id: int, customer: object) -> Ticket:
+def ticket_of_customer(ticket_id: int, customer: User | None) -> Ticket:
     """The customer's ticket; someone else's, or none, is the same ``not_found``."""
     ticket = tickets_of(customer).filter(pk=ticket_id).first()
     if ticket is None:
@@ -40,7 +43,7 @@ def public_messages(ticket: Ticket) -> QuerySet[TicketMessage]:
     return ticket.messages.filter(internal=False).prefetch_related("attachments")
 
 
-def attachment_of_customer(attachment_id: int, customer: object) -> TicketAttachment:
+def attachment_of_customer(attachment_id: int, customer: User | None) -> TicketAttachment:
     found = (
         TicketAttachment.objects.filter(
             pk=attachment_id, message__internal=False, message__ticket__customer=customer
@@ -71,7 +74,7 @@ INBOX_VIEWS = {
 
 
 def inbox(
-    *, view: str, user: object, now: dt.datetime, tag: str = "", query: str = ""
+    *, view: str, user: User, now: dt.datetime, tag: str = "", query: str = ""
 ) -> QuerySet[Ticket]:
     """The staff inbox: one of ``INBOX_VIEWS``, optionally one tag and a search (subject,
     address, name, or ``#id``); the most urgent first."""
@@ -129,7 +132,7 @@ def timers(ticket: Ticket, now: dt.datetime) -> dict[str, Timer]:
     }
 
 
-def inbox_counts(*, user: object, now: dt.datetime) -> dict[str, int]:
+def inbox_counts(*, user: User, now: dt.datetime) -> dict[str, int]:
     return {view: inbox(view=view, user=user, now=now).count() for view in INBOX_VIEWS}
 
 
@@ -146,7 +149,7 @@ class RatingSummary:
     count: int
 
 
-def approved_reviews(asset: object, *, limit: int = 20) -> list[Review]:
+def approved_reviews(asset: Asset, *, limit: int = 20) -> list[Review]:
     return list(
         Review.objects.filter(asset=asset, status=ReviewStatus.APPROVED).order_by(
             "-created_at", "-id"
@@ -154,7 +157,7 @@ def approved_reviews(asset: object, *, limit: int = 20) -> list[Review]:
     )
 
 
-def rating_summary(asset: object) -> RatingSummary:
+def rating_summary(asset: Asset) -> RatingSummary:
     found = Review.objects.filter(asset=asset, status=ReviewStatus.APPROVED).aggregate(
         average=Avg("rating"), count=Count("id")
     )
@@ -164,7 +167,7 @@ def rating_summary(asset: object) -> RatingSummary:
     )
 
 
-def review_of_booking(booking: object) -> Review | None:
+def review_of_booking(booking: Booking) -> Review | None:
     return Review.objects.filter(booking=booking).first()
 
 
@@ -189,11 +192,13 @@ class SupportFigures:
 
 def support_figures(*, start: dt.datetime, end: dt.datetime) -> SupportFigures:
     opened = Ticket.objects.filter(created_at__gte=start, created_at__lt=end)
-    answered = list(
-        opened.filter(first_response_at__isnull=False).values_list(
+    answered = [
+        (created, first, due)
+        for created, first, due in opened.filter(first_response_at__isnull=False).values_list(
             "created_at", "first_response_at", "first_response_due"
         )
-    )
+        if first is not None
+    ]
     minutes = [(first - created).total_seconds() / 60 for created, first, _ in answered]
     scores = Ticket.objects.filter(
         satisfaction_at__gte=start, satisfaction_at__lt=end, satisfaction__isnull=False

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from midas.accounts.models import User
 from midas.accounts.ratelimit import Limit, by_ip, too_many_requests
 from midas.concierge.forms import ContactForm
 from midas.concierge.models import TicketChannel
@@ -38,7 +39,8 @@ DESCRIPTION = (
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def contact(request: HttpRequest) -> HttpResponse:
-    signed_in = request.user.is_authenticated
+    user = request.user
+    signed_in = isinstance(user, User) and user.is_authenticated
     form = ContactForm(request.POST or None, signed_in=signed_in)
     sent = None
     status = 200
@@ -51,7 +53,7 @@ def contact(request: HttpRequest) -> HttpResponse:
             try:
                 CONTACT.hit(by_ip(request))
                 ticket = ticket_open(
-                    customer=request.user if signed_in else None,
+                    customer=user if isinstance(user, User) and signed_in else None,
                     email=data.get("email", ""),
                     name=data.get("name", ""),
                     subject=data["subject"],

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from midas.accounts.models import User
 from midas.accounts.ratelimit import Limit, by_user, too_many_requests
 from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.concierge import selectors, services
@@ -36,9 +37,16 @@ def _page(
     return render(request, template, {"meta": meta, **context}, status=status)
 
 
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in user of a page behind ``login_required``."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 def _ticket(request: HttpRequest, pk: int) -> Any:
     try:
-        return selectors.ticket_of_customer(pk, request.user)
+        return selectors.ticket_of_customer(pk, signed_in(request))
     except AppError:
         raise Http404 from None
 
@@ -47,7 +55,7 @@ def _ticket(request: HttpRequest, pk: int) -> Any:
 @account_required
 @require_GET
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    tickets = selectors.tickets_of(request.user)
+    tickets = selectors.tickets_of(signed_in(request))
     return _page(request, "concierge/list.html", "Your conversations", {"tickets": tickets})
 
 
@@ -57,8 +65,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 def ticket_new(request: HttpRequest) -> HttpResponse:
     """A new ticket; ``?booking=REF&kind=chauffeur`` starts a concierge request about one
     booking."""
+    customer = signed_in(request)
     bookings = [
-        (b.reference, f"{b.reference} · {b.asset.name}") for b in bookings_of(request.user)[:50]
+        (b.reference, f"{b.reference} · {b.asset.name}") for b in bookings_of(customer)[:50]
     ]
     initial = {
         "booking": request.GET.get("booking", "").upper(),
@@ -72,12 +81,10 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             TICKET_CREATE.hit(by_user(request))
-            booking = (
-                booking_of_customer(data["booking"], request.user) if data["booking"] else None
-            )
+            booking = booking_of_customer(data["booking"], customer) if data["booking"] else None
             ticket = services.ticket_open(
-                customer=request.user,
-                email=request.user.email,
+                customer=customer,
+                email=customer.email,
                 subject=data["subject"],
                 body=data["body"],
                 kind=data["kind"],
@@ -107,7 +114,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             TICKET_REPLY.hit(by_user(request))
             services.ticket_reply(
                 ticket=ticket,
-                user=request.user,
+                user=signed_in(request),
                 body=form.cleaned_data["body"],
                 channel=TicketChannel.ACCOUNT,
                 attachments=uploads(form.cleaned_data["attachments"]),
@@ -134,7 +141,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, pk: int) -> FileResponse:
     try:
-        found = selectors.attachment_of_customer(pk, request.user)
+        found = selectors.attachment_of_customer(pk, signed_in(request))
     except AppError:
         raise Http404 from None
     return attachment_response(found)

@@ -15,6 +15,7 @@ from midas.bookings.selectors import booking_of_customer
 from midas.concierge import selectors
 from midas.concierge.services import review_submit
 from midas.concierge.services.reviews import COMMENT_MAX
+from midas.concierge.views.customer import signed_in
 from midas.core.meta import PageMeta
 from midas.errors import AppError
 from midas.flags.guards import flag_page
@@ -41,7 +42,7 @@ class ReviewForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request: HttpRequest, ref: str) -> HttpResponse:
     try:
-        booking = booking_of_customer(ref, request.user)
+        booking = booking_of_customer(ref, signed_in(request))
     except AppError:
         raise Http404 from None
     existing = selectors.review_of_booking(booking)
@@ -50,7 +51,7 @@ def review(request: HttpRequest, ref: str) -> HttpResponse:
         try:
             existing = review_submit(
                 booking=booking,
-                customer=request.user,
+                customer=signed_in(request),
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
             )

@@ -23,15 +23,15 @@ from django.views.decorators.http import require_GET, require_POST
 from midas.concierge import selectors, services
 from midas.concierge.forms import AnswerForm, TriageForm, uploads
 from midas.concierge.models import SavedReply, Ticket, TicketAttachment
-from midas.concierge.views.customer import attachment_response
+from midas.concierge.views.customer import attachment_response, signed_in
 from midas.errors import AppError
 
 PAGE_SIZE = 50
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
@@ -61,9 +61,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         view = "active"
     tag = request.GET.get("tag", "").strip()[:40]
     query = request.GET.get("q", "").strip()[:200]
-    tickets = selectors.inbox(view=view, user=request.user, now=now, tag=tag, query=query)
+    user = signed_in(request)
+    tickets = selectors.inbox(view=view, user=user, now=now, tag=tag, query=query)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = selectors.inbox_counts(user=request.user, now=now)
+    counts = selectors.inbox_counts(user=user, now=now)
     views = [(key, label, counts[key]) for key, label in selectors.INBOX_VIEWS.items()]
     context = _context(
         request, "Tickets", page=page, view=view, views=views, tag=tag, q=query, now=now
@@ -133,7 +134,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.ticket_answer(
                 ticket=found,
-                by=request.user,
+                by=signed_in(request),
                 body=data["body"],
                 internal=data["internal"],
                 status=data["status"],
@@ -162,7 +163,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.ticket_update(
                 ticket=found,
-                by=request.user,
+                by=signed_in(request),
                 status=data["status"],
                 priority=data["priority"],
                 assignee=assignee,
