@@ -286,3 +286,51 @@ def test_mail_in_leaves_out_a_file_that_is_not_an_image_nor_a_pdf(mail_in, custo
     last = ticket.messages.order_by("id").last()
     assert last.body.startswith("Here is the file\n\n[Not kept: photo.jpg is not an image or a PDF")
     assert not last.attachments.exists()
+
+
+def multipart(fields: dict[str, bytes], boundary: str = "xYzZY") -> tuple[bytes, str]:
+    """A multipart/form-data body of raw bytes, as SendGrid sends a field in the e-mail's
+    own charset (the test client would encode every value as UTF-8)."""
+    body = b""
+    for name, value in fields.items():
+        body += (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value
+            + b"\r\n"
+        )
+    body += f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.django_db
+def test_each_field_is_read_in_the_charset_sendgrid_names(client, customer):
+    ticket = open_ticket(customer)
+    fields = {
+        key: value.encode()
+        for key, value in sendgrid_fields(ticket.pk).items()
+        if key not in ("text", "html", "charsets")
+    }
+    fields["text"] = "Très bien, à vendredi. Grüße\n\n> Déjà".encode("iso-8859-1")
+    fields["charsets"] = json.dumps(
+        {"to": "UTF-8", "from": "UTF-8", "subject": "UTF-8", "text": "iso-8859-1"}
+    ).encode()
+    body, content_type = multipart(fields)
+    response = client.post(INBOUND, body, content_type=content_type, HTTP_AUTHORIZATION=basic())
+    assert response.json()["status"] == "threaded", response.content
+    assert ticket.messages.last().body == "Très bien, à vendredi. Grüße"
+
+
+@pytest.mark.django_db
+def test_a_raw_mime_message_keeps_its_own_bytes(client, customer):
+    ticket = open_ticket(customer)
+    address = threading.reply_address(ticket.pk)
+    mime = EmailMessage()
+    mime["From"], mime["To"], mime["Subject"] = "ada@example.com", address, "Re"
+    mime["Message-ID"] = "<raw-8bit@mail.example.com>"
+    mime.set_content("Ça marche, merci ✓", cte="8bit")
+    body, content_type = multipart(
+        {"email": mime.as_bytes(), "envelope": json.dumps({"to": [address]}).encode()}
+    )
+    response = client.post(INBOUND, body, content_type=content_type, HTTP_AUTHORIZATION=basic())
+    assert response.json()["status"] == "threaded"
+    assert ticket.messages.last().body == "Ça marche, merci ✓"

@@ -204,6 +204,9 @@ def email_inbound(request: HttpRequest) -> dict[str, Any]:
         raise AppError(ErrorCode.AUTH_REQUIRED, "wrong or missing credentials")
     if not (request.content_type or "").startswith("multipart/form-data"):
         raise AppError(ErrorCode.INVALID_INPUT, "send multipart/form-data")
+    # SendGrid posts each field in the charset the e-mail used (listed in ``charsets``): read
+    # them as Latin-1, which keeps every byte, and let ``from_sendgrid`` decode each one.
+    request.encoding = inbound.FORM_BYTES
     fields = {key: request.POST.get(key, "") for key in request.POST}
     if not (fields.get("email") or fields.get("to") or fields.get("envelope")):
         raise AppError(ErrorCode.INVALID_INPUT, "not an Inbound Parse post (no to/envelope)")

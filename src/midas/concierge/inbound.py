@@ -116,21 +116,36 @@ def from_mime(
     )
 
 
+FORM_BYTES = "iso-8859-1"  # the form is read in it: one character per byte, none lost
+
+
 def from_sendgrid(fields: Mapping[str, str], files: Mapping[str, Any]) -> InboundEmail:
-    """An e-mail from SendGrid Inbound Parse's multipart fields. ``files``: the uploaded
-    ``attachmentN`` parts (Django ``UploadedFile``); ``attachment-info`` names them."""
-    raw = fields.get("email")
-    envelope = _json(fields.get("envelope", ""))
+    """An e-mail from SendGrid Inbound Parse's multipart fields, read as ``FORM_BYTES``:
+    each is decoded here in the charset ``charsets`` gives it (UTF-8 when none). ``files``:
+    the uploaded ``attachmentN`` parts (Django ``UploadedFile``); ``attachment-info`` names
+    them."""
+    charsets = _json(fields.get("charsets", ""))
+
+    def field(name: str) -> str:
+        raw_value = fields.get(name, "").encode(FORM_BYTES, errors="replace")
+        charset = str(charsets.get(name) or "utf-8")
+        try:
+            return raw_value.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know
+            return raw_value.decode("utf-8", errors="replace")
+
+    raw = fields.get("email", "").encode(FORM_BYTES, errors="replace")
+    envelope = _json(field("envelope"))
     envelope_to = [str(a) for a in envelope.get("to", []) if isinstance(a, str)]
-    if raw:  # "POST the raw, full MIME message"
+    if raw:  # "POST the raw, full MIME message": its own bytes, parsed as MIME
         return from_mime(
-            raw.encode("utf-8", "surrogateescape"),
+            raw,
             envelope_from=str(envelope.get("from", "")),
             envelope_to=envelope_to,
         )
-    headers = HeaderParser(policy=policy.default).parsestr(fields.get("headers", ""))
-    text = fields.get("text", "") or html_text(fields.get("html", ""))
-    info = _json(fields.get("attachment-info", ""))
+    headers = HeaderParser(policy=policy.default).parsestr(field("headers"))
+    text = field("text") or html_text(field("html"))
+    info = _json(field("attachment-info"))
     uploads = []
     for key in sorted(files, key=_attachment_number):
         if not key.startswith("attachment"):
@@ -140,9 +155,9 @@ def from_sendgrid(fields: Mapping[str, str], files: Mapping[str, Any]) -> Inboun
         name = described.get("filename") or getattr(upload, "name", "") or key
         uploads.append(Upload(str(name), upload.read()))
     return InboundEmail(
-        sender=fields.get("from", "") or str(envelope.get("from", "")),
-        recipients=[*envelope_to, fields.get("to", ""), fields.get("cc", "")],
-        subject=fields.get("subject", ""),
+        sender=field("from") or str(envelope.get("from", "")),
+        recipients=[*envelope_to, field("to"), field("cc")],
+        subject=field("subject"),
         text=text,
         message_id=str(headers.get("Message-ID", "")).strip(),
         attachments=uploads,
