@@ -25,8 +25,9 @@
     navigator.sendBeacon("/insights/beacon", new Blob([JSON.stringify(body)], { type: "text/plain" }));
   }
 
+  // Leaving fires both pagehide and visibilitychange (in either order): one beacon.
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") { send(); } else { since = Date.now(); }
+    if (document.visibilityState === "hidden") { if (since) { send(); } } else { since = Date.now(); }
   });
   window.addEventListener("pagehide", function () { if (since) { send(); } });
 })();
