@@ -241,3 +241,11 @@ def test_midas_mail_in_is_a_command(capsys):
         main(["mail-in", "--help"])
     assert done.value.code == 0
     assert "--port" in capsys.readouterr().out
+
+
+def test_the_admin_ticket_list_leads_to_the_inbox(client):
+    from tests.factories import make_staff
+
+    client.force_login(make_staff(email="root@midas.example", is_superuser=True))
+    page = client.get(reverse("admin:concierge_ticket_changelist")).content.decode()
+    assert reverse("concierge_staff:inbox") in page
