@@ -334,3 +334,31 @@ def test_a_raw_mime_message_keeps_its_own_bytes(client, customer):
     response = client.post(INBOUND, body, content_type=content_type, HTTP_AUTHORIZATION=basic())
     assert response.json()["status"] == "threaded"
     assert ticket.messages.last().body == "Ça marche, merci ✓"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "header", ["Auto-Submitted: auto-replied", "Precedence: auto_reply", "X-Autoreply: yes"]
+)
+def test_an_out_of_office_answer_is_ignored(client, customer, staff, header):
+    ticket = open_ticket(customer)
+    ticket_update(ticket=ticket, by=staff, status="waiting")
+    fields = sendgrid_fields(ticket.pk)
+    fields["headers"] += header + "\n"
+    response = client.post(INBOUND, fields, HTTP_AUTHORIZATION=basic())
+    assert response.json()["status"] == "ignored"
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting" and ticket.messages.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_in_ignores_an_out_of_office(mail_in, customer):
+    ticket = open_ticket(customer)
+    address = threading.reply_address(ticket.pk)
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "ada@example.com", address, "Away"
+    message["Auto-Submitted"] = "auto-replied"
+    message.set_content("I am away until Monday.")
+    with smtplib.SMTP("127.0.0.1", mail_in, timeout=10) as smtp:
+        smtp.send_message(message)
+    assert ticket.messages.count() == 1

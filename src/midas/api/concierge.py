@@ -114,7 +114,7 @@ class TicketDetailOut(TicketOut):
 
 
 class InboundOut(Schema):
-    status: str  # threaded | duplicate | reopened_as_new | rejected
+    status: str  # threaded | duplicate | ignored | reopened_as_new | rejected
     ticket: int | None
     reason: str
 

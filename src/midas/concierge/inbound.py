@@ -33,6 +33,20 @@ class InboundEmail:
     text: str = ""
     message_id: str = ""
     attachments: list[Upload] = field(default_factory=list)
+    automatic: bool = False  # an out-of-office or other machine's answer (``is_automatic``)
+
+
+def is_automatic(headers: Any) -> bool:
+    """An answer no person wrote: ``Auto-Submitted`` other than ``no`` (RFC 3834),
+    ``Precedence: bulk/junk/list/auto_reply``, or the ``X-Autoreply``/``X-Autorespond``
+    headers some servers add."""
+    submitted = str(headers.get("Auto-Submitted", "") or "").strip().lower()
+    if submitted and submitted != "no":
+        return True
+    precedence = str(headers.get("Precedence", "") or "").strip().lower()
+    if precedence in {"bulk", "junk", "list", "auto_reply"}:
+        return True
+    return bool(headers.get("X-Autoreply") or headers.get("X-Autorespond"))
 
 
 # Where a mail program starts quoting what it answers (one line each).
@@ -113,6 +127,7 @@ def from_mime(
         text=text,
         message_id=str(message.get("Message-ID", "")).strip(),
         attachments=uploads,
+        automatic=is_automatic(message),
     )
 
 
@@ -161,6 +176,7 @@ def from_sendgrid(fields: Mapping[str, str], files: Mapping[str, Any]) -> Inboun
         text=text,
         message_id=str(headers.get("Message-ID", "")).strip(),
         attachments=uploads,
+        automatic=is_automatic(headers),
     )
 
 

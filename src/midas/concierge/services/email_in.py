@@ -20,7 +20,7 @@ from midas.concierge.services.tickets import (
 
 @dataclass(frozen=True)
 class InboundOutcome:
-    status: str  # threaded | duplicate | reopened_as_new | rejected
+    status: str  # threaded | duplicate | ignored | reopened_as_new | rejected
     ticket_id: int | None = None
     reason: str = ""
 
@@ -29,13 +29,16 @@ def email_receive(*, mail: InboundEmail, now: dt.datetime | None = None) -> Inbo
     """Land an e-mail answer in its ticket's thread, found by the reply address's token
     (To, Cc or the envelope); quoted text is cut off. Nothing else opens a thread: an
     unknown or forged address is ``rejected`` and nothing is written. The same Message-ID
-    twice is a ``duplicate``. An answer to a closed ticket opens a new one that names it."""
+    twice is a ``duplicate``; an automatic answer (out of office) is ``ignored``. An answer
+    to a closed ticket opens a new one that names it."""
     ticket_id = threading.ticket_id_from_recipients(mail.recipients)
     ticket = Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
     if ticket is None:
         return InboundOutcome("rejected", reason="no valid reply address among the recipients")
     if mail.message_id and ticket.messages.filter(message_id=mail.message_id).exists():
         return InboundOutcome("duplicate", ticket_id=ticket.pk)
+    if mail.automatic:  # an out-of-office must not reopen the ticket nor wake the team
+        return InboundOutcome("ignored", ticket_id=ticket.pk, reason="an automatic reply")
     body = reply_text(mail.text) or "(no text)"
     if ticket.status == TicketStatus.CLOSED:
         new = ticket_open(
