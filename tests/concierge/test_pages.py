@@ -249,3 +249,24 @@ def test_the_admin_ticket_list_leads_to_the_inbox(client):
     client.force_login(make_staff(email="root@midas.example", is_superuser=True))
     page = client.get(reverse("admin:concierge_ticket_changelist")).content.decode()
     assert reverse("concierge_staff:inbox") in page
+
+
+def test_the_inbox_costs_the_same_queries_for_3_or_30_tickets(
+    client, customer, staff, django_assert_max_num_queries
+):
+    from midas.concierge.services import ticket_update
+
+    def fill(n):
+        for i in range(n):
+            ticket = ticket_open(
+                customer=customer, email="", subject=f"t{i}", body="x", channel="account"
+            )
+            ticket_update(ticket=ticket, by=staff, tags=["vip", f"t{i}"], assignee=staff)
+
+    client.force_login(staff)
+    fill(3)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(reverse("concierge_staff:inbox")).status_code == 200
+    fill(27)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(reverse("concierge_staff:inbox")).status_code == 200
