@@ -65,6 +65,18 @@ CONCIERGE_MAIL_IN_PORT = env_int("CONCIERGE_MAIL_IN_PORT", 2525)
 # Customers of bookings returned this many days ago at most are invited to review them.
 CONCIERGE_REVIEW_INVITE_DAYS = env_int("CONCIERGE_REVIEW_INVITE_DAYS", 30)
 
+# Live chat (docs/explanation/chat.md). The bus that wakes open streams: auto = redis with
+# REDIS_URL, postgres on PostgreSQL, else poll (the messages table every CHAT_POLL_SECONDS).
+CHAT_BUS = env_str("CHAT_BUS", "auto")
+CHAT_BUS_PREFIX = env_str("CHAT_BUS_PREFIX", "midas")  # Redis channels <prefix>:chat:<id>
+CHAT_POLL_SECONDS = env_float("CHAT_POLL_SECONDS", 0.25)
+# `midas serve` starts the stream process (`midas chat-stream`, uvicorn) on this port for the
+# reverse proxy's /chat/events/; 0: the WSGI server serves the streams itself (a thread each).
+CHAT_STREAM_PORT = env_int("CHAT_STREAM_PORT", 0)
+CHAT_STREAM_MAX_SECONDS = env_int("CHAT_STREAM_MAX_SECONDS", 300)  # then the browser reconnects
+CHAT_HEARTBEAT_SECONDS = env_float("CHAT_HEARTBEAT_SECONDS", 15.0)
+CHAT_DUTY_SECONDS = env_int("CHAT_DUTY_SECONDS", 90)  # on duty this long after a heartbeat
+
 # The go-live control plane is the top layer: with MIDAS_LAUNCH=false the site serves, books
 # and pays without it (docs/architecture.md; CI runs the core's tests so).
 LAUNCH_INSTALLED = env_bool("MIDAS_LAUNCH", default=True)
@@ -87,6 +99,7 @@ INSTALLED_APPS = [
     "midas.payments",
     "midas.notifications",
     "midas.concierge",
+    "midas.concierge.chat",
     "midas.insights",
     "midas.ops",
     "midas.slo",
