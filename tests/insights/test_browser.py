@@ -21,6 +21,7 @@ def test_a_visit_and_its_beacon(browser, live_server, monkeypatch):  # noqa: F81
     # Headless Chromium's own user agent is a bot's: the pages get a desktop one, but a beacon
     # sent while the page unloads may still carry HeadlessChrome's, so it is let through here.
     monkeypatch.setattr(identity, "BOT_PATTERN", re.compile(r"bot|crawl|spider", re.I))
+    identity.agent_class.cache_clear()
     context = browser.new_context(user_agent=DESKTOP)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -38,6 +39,7 @@ def test_a_visit_and_its_beacon(browser, live_server, monkeypatch):  # noqa: F81
         time.sleep(0.1)
     context.close()
     RECORDER.flush()
+    identity.agent_class.cache_clear()
     assert foreign == [] and refused == []
     assert list(PageView.objects.order_by("at").values_list("path", "device")) == [
         ("/about/", "desktop"),

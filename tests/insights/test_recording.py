@@ -48,7 +48,7 @@ def test_a_page_view_is_buffered_and_written_in_one_batch(monkeypatch, demo):
                 client.get("/?utm_source=news&utm_medium=email&utm_campaign=launch").status_code
                 == 200
             )
-    assert not [q for q in during.captured_queries if "insights_pageview" in q["sql"]]
+    assert not [q for q in during.captured_queries if "insights_" in q["sql"]]  # no salt read
     assert RECORDER.pending() == 3
     with CaptureQueriesContext(connection) as flushing:
         assert RECORDER.flush() == 3
@@ -137,9 +137,13 @@ def test_visitor_ids_rotate_daily_and_old_salts_are_deleted(monkeypatch):
     assert len(a) == 16 and "198.51" not in a
     b = visitor_id(day=day2, ip="198.51.100.7", user_agent=DESKTOP)
     assert a != b
-    assert list(DailySalt.objects.values_list("day", flat=True)) == [day2]
-    SALTS.forget()  # another process reads the same day's salt from the database
+    assert list(DailySalt.objects.order_by("day").values_list("day", flat=True)) == [day1, day2]
+    SALTS.forget()  # another process reads the same days' salts from the database
     assert visitor_id(day=day2, ip="198.51.100.7", user_agent=DESKTOP) == b
+    assert visitor_id(day=day1, ip="198.51.100.7", user_agent=DESKTOP) == a  # kept a day more
+    day3 = day2 + dt.timedelta(days=1)
+    visitor_id(day=day3, ip="198.51.100.7", user_agent=DESKTOP)
+    assert list(DailySalt.objects.order_by("day").values_list("day", flat=True)) == [day2, day3]
 
 
 def test_return_visitor_id_only_with_consent_or_sign_in(django_user_model, demo):

@@ -1,8 +1,9 @@
 """Who a page view belongs to, privacy first (docs/explanation/insights.md).
 
 * ``visitor``: cookieless, ``sha256(daily salt + site + IP + user agent)`` cut to 16 hex
-  digits. The salt is random, kept in the database one UTC day and then deleted, so an id
-  links one person's views within a day and never across days (Plausible's scheme).
+  digits. The salt is random, one per UTC day, kept in the database until the day after and
+  then deleted, so an id links one person's views within a day and never across days
+  (Plausible's scheme).
 * a return-visitor id only where the visitor is signed in (their user id) or agreed on the
   privacy page (the ``midas_rv`` cookie, set by an explicit POST), and never when the browser
   sends Do-Not-Track (``DNT: 1``) or Global Privacy Control (``Sec-GPC: 1``): such views are
@@ -13,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -41,6 +43,12 @@ def is_bot(user_agent: str) -> bool:
     return not user_agent or bool(BOT_PATTERN.search(user_agent))
 
 
+@functools.lru_cache(maxsize=2048)
+def agent_class(user_agent: str) -> tuple[bool, str]:
+    """(a bot?, device class) of a user agent, remembered: the same few agents come back."""
+    return is_bot(user_agent), device_of(user_agent)
+
+
 def device_of(user_agent: str) -> str:
     if TABLET_PATTERN.search(user_agent):
         return "tablet"
@@ -51,7 +59,7 @@ def device_of(user_agent: str) -> str:
 
 def opted_out(request: HttpRequest) -> bool:
     """Do-Not-Track or Global Privacy Control: no return-visitor id, no user id."""
-    return request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+    return request.META.get("HTTP_DNT") == "1" or request.META.get("HTTP_SEC_GPC") == "1"
 
 
 def new_rv() -> str:
@@ -69,26 +77,29 @@ def site_host() -> str:
 
 
 class Salts:
-    """The day's salt, read once per process per day (one query), created by whichever
-    process asks first; creating it deletes every older salt."""
+    """The salts of the days asked, read once per process per day (one query), created by
+    whichever process asks first. Only today's and yesterday's exist: yesterday's is kept one
+    more day so that views buffered across midnight still get their day's id; creating a day's
+    salt deletes every salt older than the day before it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._day: dt.date | None = None
-        self._salt = b""
+        self._salts: dict[dt.date, bytes] = {}
 
     def of(self, day: dt.date) -> bytes:
-        if self._day == day:
-            return self._salt
+        salt = self._salts.get(day)
+        if salt is not None:
+            return salt
         with self._lock:
-            if self._day != day:
-                self._salt = salt_for(day).encode()
-                self._day = day
-            return self._salt
+            if day not in self._salts:
+                if len(self._salts) >= 2:
+                    self._salts.pop(min(self._salts))
+                self._salts[day] = salt_for(day).encode()
+            return self._salts[day]
 
     def forget(self) -> None:
         with self._lock:
-            self._day, self._salt = None, b""
+            self._salts.clear()
 
 
 def salt_for(day: dt.date) -> str:
@@ -102,7 +113,8 @@ def salt_for(day: dt.date) -> str:
             row = DailySalt.objects.create(day=day, salt=secrets.token_hex(32))
     except IntegrityError:  # another process made it first
         return DailySalt.objects.get(day=day).salt
-    DailySalt.objects.filter(day__lt=day).delete()  # yesterday's ids can never be remade
+    # the day before last can never be remade once this goes
+    DailySalt.objects.filter(day__lt=day - dt.timedelta(days=1)).delete()
     return row.salt
 
 

@@ -3,29 +3,33 @@
 Counted: a GET answered 200 with ``text/html``, to a browser (bots by user agent left out),
 on a public page (never ``/admin/``, ``/ops/``, ``/staff/``, ``/launch/``, ``/api/``, nor an
 htmx fragment), by someone who is not staff, and not our own traffic (the synthetic pass of
-probes and smoke runs: DESIGN.md invariant 9). The cost in the request is a hash and an
-append to the per-process buffer (``recorder``); ``benchmarks/insights_bench.py`` measures it.
+probes and smoke runs: DESIGN.md invariant 9). The cost in the request is a few header
+reads and an append to the per-process buffer (``recorder``), no query;
+``benchmarks/insights_bench.py`` measures it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from urllib.parse import urlsplit
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from midas.accounts.ratelimit import client_ip
+from midas.core.synthetic import HEADER as SYNTHETIC_HEADER
 from midas.core.synthetic import is_synthetic_request
 from midas.core.throttle import ThrottledLog
-from midas.insights.identity import device_of, is_bot, opted_out, rv_of, site_host, visitor_id
+from midas.insights.identity import agent_class, opted_out, rv_of, site_host
 from midas.insights.recorder import RECORDER
 
 logger = logging.getLogger(__name__)
 FAILURES = ThrottledLog(logger, level=logging.WARNING)
 
+SYNTHETIC_META = "HTTP_" + SYNTHETIC_HEADER.upper().replace("-", "_")
 NOT_COUNTED_PREFIXES = ("/admin/", "/ops/", "/staff/", "/launch/", "/api/", "/insights/")
 KIND_BY_VIEW = {
     "web:home": "home",
@@ -45,29 +49,42 @@ def counted(request: HttpRequest, response: HttpResponse) -> bool:
         return False
     if not response.get("Content-Type", "").startswith("text/html"):
         return False
-    if request.path.startswith(NOT_COUNTED_PREFIXES) or request.headers.get("HX-Request"):
+    meta = request.META
+    if request.path.startswith(NOT_COUNTED_PREFIXES) or meta.get("HTTP_HX_REQUEST"):
         return False
-    if is_bot(request.headers.get("User-Agent", "")) or is_synthetic_request(request):
+    if agent_class(meta.get("HTTP_USER_AGENT", ""))[0]:
+        return False
+    if SYNTHETIC_META in meta and is_synthetic_request(request):
         return False
     user = getattr(request, "user", None)
     return not (user is not None and user.is_authenticated and user.is_staff)
 
 
-def page_of(request: HttpRequest) -> tuple[str, str, str]:
-    """(kind, subject, location slug) of the page from its URL pattern."""
+def query_of(request: HttpRequest) -> Mapping[str, str]:
+    """The query string's values: the view's parsed ``request.GET`` when it read it, else a
+    plain parse (no ``QueryDict`` built for us alone), empty without a query string."""
+    parsed = request.__dict__.get("GET")
+    if parsed is not None:
+        return parsed
+    raw = request.META.get("QUERY_STRING", "")
+    return dict(parse_qsl(raw, keep_blank_values=True)) if raw else {}
+
+
+def page_of(request: HttpRequest, query: Mapping[str, str]) -> tuple[str, str, str]:
+    """(kind, subject, city slug) of the page from its URL pattern."""
     match = getattr(request, "resolver_match", None)
     name = match.view_name if match is not None else ""
     kind = KIND_BY_VIEW.get(name, "page")
     kwargs = match.kwargs if match is not None else {}
     subject = str(kwargs.get("slug") or kwargs.get("reference") or "")[:80]
-    if kind == "asset" and request.GET.get("start"):
+    if kind == "asset" and query.get("start"):
         kind = "quote"  # the asset page pricing the dates asked
-    city = request.GET.get("city") or request.GET.get("location") or ""  # listing | asset
+    city = query.get("city") or query.get("location") or ""  # listing | asset
     return kind, subject, city[:50]
 
 
 def referrer_host(request: HttpRequest) -> str:
-    referrer = request.headers.get("Referer", "")
+    referrer = request.META.get("HTTP_REFERER", "")
     if not referrer:
         return ""
     host = urlsplit(referrer).netloc.lower()[:100]
@@ -77,31 +94,30 @@ def referrer_host(request: HttpRequest) -> str:
 def build_view(request: HttpRequest) -> tuple:
     """The view's row as a tuple in ``VIEW_COLUMNS`` order (what the buffer holds)."""
     now = timezone.now()
-    day = now.astimezone(dt.UTC).date()
-    agent = request.headers.get("User-Agent", "")
+    agent = request.META.get("HTTP_USER_AGENT", "")
     user_id, rv = None, ""
     if not opted_out(request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             user_id = user.pk
         rv = rv_of(request)
-    kind, subject, location = page_of(request)
-    get = request.GET
+    query = query_of(request)
+    kind, subject, city = page_of(request, query)
     return (
         now,
-        day,
-        visitor_id(day=day, ip=client_ip(request), user_agent=agent),
+        now.astimezone(dt.UTC).date(),
+        (client_ip(request), agent),  # the day's visitor id, made at the flush
         user_id,
         rv,
         request.path[:300],
         kind,
         subject,
-        location,
-        device_of(agent),
+        city,
+        agent_class(agent)[1],
         referrer_host(request),
-        get.get("utm_source", "")[:100],
-        get.get("utm_medium", "")[:100],
-        get.get("utm_campaign", "")[:100],
+        query.get("utm_source", "")[:100],
+        query.get("utm_medium", "")[:100],
+        query.get("utm_campaign", "")[:100],
     )
 
 

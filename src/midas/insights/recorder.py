@@ -2,8 +2,10 @@
 ``midas.slo.recorder``).
 
 A request appends one tuple (a row's values, in ``VIEW_COLUMNS`` order) to a list under a
-lock: no model instance, no I/O. The buffer is written with one ``executemany`` INSERT per
-table when ``INSIGHTS_FLUSH_SECONDS`` (10) have passed
+lock: no model instance, no I/O, not even the visitor id: the buffer holds the (IP, user
+agent) pair in memory, and the flush turns it into the day's salted hash before anything is
+written (one salt read per process per day, never in a request). The buffer is written
+with one ``executemany`` INSERT per table when ``INSIGHTS_FLUSH_SECONDS`` (10) have passed
 or ``INSIGHTS_FLUSH_SIZE`` (500) rows wait, by the request that notices; the worker flushes
 its own buffer after each rollup, and every process flushes at exit (``atexit``). A flush that
 fails (database down) puts its rows back, up to ``MAX_KEPT`` (the oldest are dropped
@@ -35,6 +37,22 @@ def columns(model: type[models.Model]) -> list[models.Field]:
 
 VIEW_COLUMNS = tuple(f.attname for f in columns(PageView))
 ENGAGEMENT_COLUMNS = tuple(f.attname for f in columns(Engagement))
+
+
+VISITOR = 2  # the visitor column, in both tables
+
+
+def identified(rows: list[tuple]) -> list[tuple]:
+    """Rows whose visitor is still ``(ip, user agent)`` with it replaced by the day's id."""
+    from midas.insights.identity import visitor_id
+
+    return [
+        (*row[:VISITOR], visitor_id(day=row[1], ip=row[VISITOR][0], user_agent=row[VISITOR][1]),
+         *row[VISITOR + 1:])
+        if isinstance(row[VISITOR], tuple)
+        else row
+        for row in rows
+    ]  # fmt: skip
 
 
 def write_rows(model: type[models.Model], rows: list[tuple]) -> None:
@@ -124,9 +142,9 @@ class ViewRecorder:
             return 0
         try:
             if views:
-                write_rows(PageView, views)
+                write_rows(PageView, identified(views))
             if engagements:
-                write_rows(Engagement, engagements)
+                write_rows(Engagement, identified(engagements))
         except Exception as exc:  # the database is away: keep the rows for the next flush
             FLUSH_FAILURES.error(
                 "flush", f"could not write {len(views) + len(engagements)} page view(s)", exc=exc

@@ -3,14 +3,12 @@ and the time-on-page beacon (docs/explanation/insights.md)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -108,14 +106,14 @@ def beacon(request: HttpRequest) -> HttpResponse:
             _int(body, "t", required=True),
             _int(body, "l", required=False),
         )
-        if identity.is_bot(agent) or is_synthetic_request(request):
+        if identity.agent_class(agent)[0] or is_synthetic_request(request):
             return HttpResponse(status=204)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             return HttpResponse(status=204)
-        day = timezone.now().astimezone(dt.UTC).date()
-        visitor = identity.visitor_id(day=day, ip=client_ip(request), user_agent=agent)
-        engagement_record(visitor=visitor, path=path, visible_ms=visible or 0, load_ms=load)
+        engagement_record(
+            visitor=(client_ip(request), agent), path=path, visible_ms=visible or 0, load_ms=load
+        )
     except ValueError:
         return error(ErrorCode.INVALID_INPUT, "The beacon is not JSON.", 400)
     except AppError as exc:
