@@ -270,3 +270,13 @@ def test_the_inbox_costs_the_same_queries_for_3_or_30_tickets(
     fill(27)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(reverse("concierge_staff:inbox")).status_code == 200
+
+
+def test_the_ops_console_shows_the_inbox_at_a_glance(client, customer, staff, clock):
+    ticket_open(customer=customer, email="", subject="late", body="x", channel="account")
+    clock.advance(minutes=61)
+    client.force_login(staff)
+    page = client.get("/ops/").content.decode()
+    support = page.split('id="support"')[1].split("</section>")[0]
+    assert reverse("concierge_staff:inbox") in support
+    assert '<td class="num bad">1</td>' in support  # past a target

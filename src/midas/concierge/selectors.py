@@ -219,3 +219,16 @@ def support_figures(*, start: dt.datetime, end: dt.datetime) -> SupportFigures:
         review_avg=round(float(reviews["avg"]), 2) if reviews["avg"] is not None else None,
         review_count=reviews["n"],
     )
+
+
+def inbox_summary(*, now: dt.datetime) -> dict[str, int]:
+    """The inbox at a glance (one query): active tickets, unassigned, past a target."""
+    active = Q(status__in=ACTIVE_STATUSES)
+    late = active & (
+        Q(first_response_at__isnull=True, first_response_due__lt=now) | Q(resolution_due__lt=now)
+    )
+    return Ticket.objects.aggregate(
+        active=Count("id", filter=active),
+        unassigned=Count("id", filter=active & Q(assignee__isnull=True)),
+        late=Count("id", filter=late),
+    )

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from midas.backups.manifest import all_manifests
+from midas.concierge.selectors import inbox_summary
 from midas.jobs.selectors import heartbeat_age
 from midas.notifications.models import OutboxMessage, OutboxStatus
 from midas.notifications.selectors import outbox_counts
@@ -176,6 +177,7 @@ def console(request: HttpRequest) -> HttpResponse:
         ],
         "backups": all_manifests()[:BACKUPS_SHOWN],
         "outbox": outbox_counts(),
+        "support": inbox_summary(now=now),
         "failed_messages": list(
             OutboxMessage.objects.filter(status=OutboxStatus.FAILED)
             .only("pk", "to", "subject", "attempts", "last_error", "created_at")
