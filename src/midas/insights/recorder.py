@@ -59,7 +59,7 @@ def write_rows(model: type[models.Model], rows: list[tuple]) -> None:
     """One INSERT ... executemany for ``rows`` (tuples in the model's column order), each
     value prepared by its field as the ORM would (aware datetimes on SQLite included)."""
     fields = columns(model)
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # noqa: S608 - names from the model

@@ -45,8 +45,11 @@ def utc_today() -> dt.date:
 # --- the beacon --------------------------------------------------------------------------
 
 
-def engagement_record(*, visitor: str, path: str, visible_ms: int, load_ms: int | None) -> tuple:
-    """Buffer one beacon (validated by the view: a path, bounded integers)."""
+def engagement_record(
+    *, visitor: str | tuple[str, str], path: str, visible_ms: int, load_ms: int | None
+) -> tuple:
+    """Buffer one beacon; ``visitor`` is the day's id or the ``(ip, user agent)`` pair the
+    flush turns into it."""
     if not path.startswith("/") or len(path) > 300:
         raise AppError(ErrorCode.INVALID_INPUT, "The path must be a site path.", field="p")
     if not 0 <= visible_ms <= MAX_VISIBLE_MS:

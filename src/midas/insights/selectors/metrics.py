@@ -124,7 +124,12 @@ METRICS: list[Metric] = [
         _pct,
         Target(50, True, "> 50%"),
     ),
-    _m("return", lambda r: _ratio(*r.returners, 100), _pct, Target(20, True, "> 20%")),
+    _m(
+        "return",
+        lambda r: _ratio(r.returners[0], r.returners[1], 100),
+        _pct,
+        Target(20, True, "> 20%"),
+    ),
     _m(
         "mobile_load",
         lambda r: _ratio(r.totals.mobile_load_ms_sum, r.totals.mobile_loads, 0.001),
@@ -206,10 +211,11 @@ def period_metrics(period: Period) -> Insights:
                 metric.target,
             )
         )
-    funnel, last = [], None
+    funnel: list[FunnelStep] = []
+    last: int | None = None
     for label, name in FUNNEL:
         count = getattr(current_totals, name)
-        drop = None if last is None else _ratio(last - count, last, 100)
+        drop: float | None = None if last is None else _ratio(last - count, last, 100)
         funnel.append(FunnelStep(label, count, getattr(previous_totals, name), drop))
         last = count
     daily = []
