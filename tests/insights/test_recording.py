@@ -267,7 +267,9 @@ def test_retention_prunes_raw_rows_keeps_rollups(monkeypatch, settings, demo):
     assert DailyStat.objects.filter(day=T0.date()).exists()
 
 
-def test_privacy_erase_deletes_one_persons_rows(monkeypatch, django_user_model, demo, capsys):
+def test_privacy_erase_deletes_one_persons_rows(
+    monkeypatch, django_user_model, demo, capsys, caplog
+):
     pin_now(monkeypatch, T0)
     ana = django_user_model.objects.create_user(email="ana@example.com", password="x-Long-pass-1")
     client = browser()
@@ -281,7 +283,9 @@ def test_privacy_erase_deletes_one_persons_rows(monkeypatch, django_user_model, 
     RECORDER.flush()
     rollup_day(day=T0.date())
     assert DailyReturner.objects.count() == 2
-    call_command("privacy", "erase", "ANA@example.com")
+    with caplog.at_level("INFO", logger="midas.audit"):
+        call_command("privacy", "erase", "ANA@example.com")
+    assert f"insights.analytics.erased by=system:cli accounts=[{ana.pk}]" in caplog.text
     assert (
         "Erased 2 page view(s), 1 beacon(s) and 2 return-visitor day(s)" in capsys.readouterr().out
     )

@@ -22,7 +22,7 @@ def erase_people(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: Q
             messages.WARNING,
         )
         return
-    erased = analytics_erase(user_ids=user_ids, rvs=rvs)
+    erased = analytics_erase(user_ids=user_ids, rvs=rvs, actor=request.user)
     modeladmin.message_user(
         request,
         f"Erased {erased.views} page view(s), {erased.beacons} beacon(s) and "

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import groupby
@@ -14,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 from midas.insights.models import (
     DailyPage,
@@ -24,8 +24,6 @@ from midas.insights.models import (
     PageView,
 )
 from midas.insights.recorder import RECORDER
-
-logger = logging.getLogger(__name__)
 
 SESSION_GAP = dt.timedelta(minutes=30)  # a session ends after 30 minutes without a view
 MAX_VISIBLE_MS = 6 * 3600 * 1000
@@ -240,7 +238,7 @@ class Erased:
 
 
 @transaction.atomic
-def analytics_erase(*, user_ids: set[int], rvs: set[str]) -> Erased:
+def analytics_erase(*, user_ids: set[int], rvs: set[str], actor: object = None) -> Erased:
     """Delete every analytics row tied to these people: views carrying their user id or
     return-visitor cookie, every view and beacon of the same daily visitor ids (the views
     they made before signing in that day), and their return-visitor days."""
@@ -258,18 +256,23 @@ def analytics_erase(*, user_ids: set[int], rvs: set[str]) -> Erased:
         beacons += Engagement.objects.filter(day=day, visitor__in=visitors).delete()[0]
     idents = {f"u:{pk}" for pk in user_ids} | {f"c:{rv}" for rv in rvs}
     returner_days = DailyReturner.objects.filter(ident__in=idents).delete()[0]
-    logger.info(
+    audit(
         "insights.analytics.erased",
-        extra={"views": views, "beacons": beacons, "returner_days": returner_days},
+        actor=actor,
+        accounts=sorted(user_ids),
+        return_ids=len(rvs),
+        views=views,
+        beacons=beacons,
+        returner_days=returner_days,
     )
     return Erased(views, beacons, returner_days)
 
 
-def privacy_erase(*, email: str) -> Erased:
+def privacy_erase(*, email: str, actor: object = None) -> Erased:
     """``midas privacy erase EMAIL``: one account's analytics rows (see ``analytics_erase``)."""
     from midas.accounts.models import User
 
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
         raise AppError(ErrorCode.NOT_FOUND, f"No account has the e-mail address {email}.")
-    return analytics_erase(user_ids={user.pk}, rvs=set())
+    return analytics_erase(user_ids={user.pk}, rvs=set(), actor=actor)

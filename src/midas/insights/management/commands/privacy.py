@@ -19,7 +19,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            erased = privacy_erase(email=options["email"])
+            erased = privacy_erase(email=options["email"], actor="system:cli")
         except AppError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
         self.stdout.write(
