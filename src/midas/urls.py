@@ -33,6 +33,7 @@ urlpatterns = [
     path("staff/mailbox/", include("midas.notifications.urls")),
     path("staff/tickets/", include("midas.concierge.staff_urls")),
     path("support/", include("midas.concierge.urls")),
+    path("chat/", include("midas.concierge.chat.urls")),
     path("status", include("midas.status.urls")),
     path("", include("midas.ops.urls")),
     *launch,
