@@ -362,3 +362,13 @@ def test_mail_in_ignores_an_out_of_office(mail_in, customer):
     with smtplib.SMTP("127.0.0.1", mail_in, timeout=10) as smtp:
         smtp.send_message(message)
     assert ticket.messages.count() == 1
+
+
+@pytest.mark.django_db
+def test_sendgrid_needs_no_csrf_token(customer):
+    from django.test import Client
+
+    ticket = open_ticket(customer)
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(INBOUND, sendgrid_fields(ticket.pk), HTTP_AUTHORIZATION=basic())
+    assert response.status_code == 200 and response.json()["status"] == "threaded"

@@ -20,10 +20,11 @@ BUCKETS = 10_000
 
 ADMITTED, WAITING, REFUSED = "admitted", "waiting", "refused"  # VisitorState values
 
-# Paths the gate never closes: health and status, metrics, the payment webhook, static files,
-# the back office (its own login form), signing in and out (staff and beta testers must be
-# able to), robots.txt, and the gate's own pages under /launch/ (the opening-soon page, the
-# waitlist form, the invitation link and code, the feedback form, which checks for itself).
+# Paths the gate never closes: health and status, metrics, the payment webhook and the
+# inbound e-mail webhook (its own authentication), static files, the back office (its own
+# login form), signing in and out (staff and beta testers must be able to), robots.txt, and
+# the gate's own pages under /launch/ (the opening-soon page, the waitlist form, the
+# invitation link and code, the feedback form, which checks for itself).
 NEVER_GATED_EXACT = frozenset(
     {
         "/healthz",
@@ -32,6 +33,7 @@ NEVER_GATED_EXACT = frozenset(
         "/metrics",
         "/robots.txt",
         "/api/v1/payments/stripe/webhook",
+        "/api/v1/email/inbound",  # customers' e-mail answers to their tickets (SendGrid)
         "/account/login/",
         "/account/logout/",
         "/api/v1/auth/token",  # the API's sign-in: a beta tester's app gets its token
