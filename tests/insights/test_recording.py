@@ -340,3 +340,24 @@ def test_a_database_failure_keeps_the_rows_for_the_next_flush(monkeypatch):
     monkeypatch.undo()
     assert RECORDER.flush() == 1
     assert PageView.objects.get().at == T0
+
+
+def test_the_worker_jobs_roll_up_and_prune(monkeypatch, settings, demo):
+    from midas.insights.models import DailyStat
+    from midas.insights.tasks import insights_retention, insights_rollup
+    from midas.jobs.schedule import discover
+
+    jobs = discover()
+    assert jobs["insights_rollup"].every == dt.timedelta(minutes=10)
+    assert jobs["insights_retention"].every == dt.timedelta(hours=24)
+    clock = pin_now(monkeypatch, T0)
+    browser().get("/")  # buffered in this process: the job flushes it first
+    assert insights_rollup.call() == 1
+    assert DailyStat.objects.get(day=T0.date()).pageviews == 1
+    PageView.objects.filter(day=T0.date()).update(day=T0.date() - dt.timedelta(days=3))
+    DailyStat.objects.all().delete()
+    insights_rollup.call()  # a day the worker missed is caught up
+    assert DailyStat.objects.filter(day=T0.date() - dt.timedelta(days=3)).exists()
+    settings.INSIGHTS_RETENTION_DAYS = 1
+    clock.advance(days=1)
+    assert insights_retention.call() == 1

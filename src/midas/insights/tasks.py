@@ -1,7 +1,8 @@
 """Analytics jobs (django-tasks, scheduled by ``midas.jobs``).
 
 - ``insights_rollup`` (every 10 minutes): flush the worker's buffer,
-  rebuild today's and yesterday's day rollups, and any earlier day left without one;
+  rebuild today's and yesterday's day rollups, and any day of the week before left without
+  one (the worker was away);
 - ``insights_retention`` (daily): delete raw rows older than ``INSIGHTS_RETENTION_DAYS``.
 """
 
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django_tasks import task
 
 from midas.jobs.schedule import periodic
 
 ROLLUP_EVERY = dt.timedelta(minutes=10)  # how stale today's figures may be
+CATCH_UP = dt.timedelta(days=7)
 
 
 @periodic(every=ROLLUP_EVERY, name="insights_rollup")
@@ -23,7 +24,7 @@ def insights_rollup() -> int:
     from midas.insights.services import rollup_missing, rollup_recent, utc_today
 
     sessions = rollup_recent()
-    rollup_missing(since=utc_today() - dt.timedelta(days=settings.INSIGHTS_RETENTION_DAYS))
+    rollup_missing(since=utc_today() - CATCH_UP)  # days the worker was away
     return sessions
 
 
