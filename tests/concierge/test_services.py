@@ -216,3 +216,23 @@ def test_reply_addresses_are_tied_to_their_ticket(settings):
     assert threading.ticket_id_from_recipients([f"Midas <{address}>, x@y.z"]) == 12
     settings.SECRET_KEY = "another-key-entirely-" + "x" * 40
     assert threading.ticket_id_from_address(address) is None
+
+
+def test_a_visitors_tickets_join_the_account_that_proves_the_address(customer):
+    from midas.concierge.selectors import tickets_of
+    from tests.factories import make_customer
+
+    before = ticket_open(
+        email="new@example.com", name="New", subject="Hi", body="Hello", channel="contact"
+    )
+    unverified = make_customer("new@example.com", verified=False)
+    assert before.customer is None
+    assert list(tickets_of(unverified)) == []  # an address nobody proved reaches nothing
+    later = ticket_open(
+        email="new@example.com", name="New", subject="Again", body="Hello", channel="contact"
+    )
+    assert later.customer is None  # not linked to an unproved account either
+    unverified.email_verified_at = NOW
+    unverified.save(update_fields=["email_verified_at"])
+    assert set(tickets_of(unverified)) == {before, later}
+    assert list(tickets_of(customer)) == []

@@ -25,9 +25,20 @@ from midas.concierge.models import (
 from midas.errors import AppError, ErrorCode
 
 
+def mine(customer: User | None, prefix: str = "") -> Q:
+    """A customer's tickets: theirs, and those written from their address before they had
+    an account, once they have proved the address (``email_verified_at``)."""
+    if customer is None or not customer.pk:
+        return Q(pk__in=[])
+    found = Q(**{f"{prefix}customer": customer})
+    if customer.is_email_verified:
+        found |= Q(**{f"{prefix}customer__isnull": True, f"{prefix}email__iexact": customer.email})
+    return found
+
+
 def tickets_of(customer: User | None) -> QuerySet[Ticket]:
     """A customer's tickets, latest activity first."""
-    return Ticket.objects.filter(customer=customer).select_related("booking")
+    return Ticket.objects.filter(mine(customer)).select_related("booking")
 
 
 def ticket_of_customer(ticket_id: int, customer: User | None) -> Ticket:
@@ -45,13 +56,12 @@ def public_messages(ticket: Ticket) -> QuerySet[TicketMessage]:
 
 def attachment_of_customer(attachment_id: int, customer: User | None) -> TicketAttachment:
     found = (
-        TicketAttachment.objects.filter(
-            pk=attachment_id, message__internal=False, message__ticket__customer=customer
-        )
+        TicketAttachment.objects.filter(mine(customer, "message__ticket__"))
+        .filter(pk=attachment_id, message__internal=False)
         .select_related("message")
         .first()
     )
-    if found is None or customer is None:
+    if found is None:
         raise AppError(ErrorCode.NOT_FOUND, "no such file")
     return found
 

@@ -82,8 +82,10 @@ def ticket_open(
     files, refused = uploads_check(list(attachments), strict=strict)
     if refused:
         body += "\n\n[Not kept: " + "; ".join(refused) + "]"
-    if customer is None:
-        customer = User.objects.filter(email__iexact=email, is_active=True).first()
+    if customer is None:  # an account whose owner proved the address
+        customer = User.objects.filter(
+            email__iexact=email, is_active=True, email_verified_at__isnull=False
+        ).first()
     ticket = Ticket.objects.create(
         customer=customer,
         name=name,
