@@ -3,7 +3,8 @@
 Day D (2027-03-01, UTC), pinned clock; the assets: car A in Washington DC, yacht B in Dubai.
 
   V1 bob, phone, signed in  09:00 home, 09:02 A, 09:05 A with dates (quote), 09:08 checkout A,
-                            beacon 09:12 (load 1.5 s) — then 11:00 home (a new session: bounce)
+                            pays 09:10, 09:11 the confirmation, beacon 09:12 (load 1.5 s) —
+                            then 11:00 home (a new session: bounce)
   V2 desktop, anonymous     10:00 home, beacon 10:01 — bounce
   V3 tablet, anonymous      10:00 /collection/cars/, 10:10 B
   V4 ana, phone, signed in  12:00 /about/, beacon 12:01 (load 2.5 s) — bounce; back on D+3
@@ -11,9 +12,9 @@ Day D (2027-03-01, UTC), pinned clock; the assets: car A in Washington DC, yacht
   a bot and a staff member  not counted
   D-1: one anonymous desktop visitor, two pages (the previous period)
 
-Hand count for D: visitors 5, sessions 6, bounces 4 (66.7 %), page views 10 (1.67 per
+Hand count for D: visitors 5, sessions 6, bounces 4 (66.7 %), page views 11 (1.83 per
 session), session time 720 + 0 + 60 + 600 + 60 + 0 = 1440 s (4 min 00 s average), mobile
-visitors 2 of 5 (40 %), mobile load (1.5 + 2.5) / 2 = 2.00 s; funnel 6 → 2 → 1 → 1 → 0;
+visitors 2 of 5 (40 %), mobile load (1.5 + 2.5) / 2 = 2.00 s; funnel 6 → 2 → 1 → 1 → 1;
 return visitors 1 of 3 (ana came back; bob and the rv visitor did not): 33.3 %;
 registrations 2 (bob, ana), bookings 1 (bob's, paid 09:10), conversion 1 / 5 = 20 %.
 """
@@ -77,6 +78,8 @@ def play(monkeypatch) -> dict:
         assert v1.get(url).status_code == 200, url
     clock.set(at(D, 9, 10))
     booking = make_paid_booking(customer=bob, asset=car, now=at(D, 9, 10), days_ahead=19)
+    clock.set(at(D, 9, 11))
+    assert v1.get(f"/bookings/{booking.reference}/confirmation/").status_code == 200
     clock.set(at(D, 9, 12))
     beacon(v1, car.get_absolute_url(), 240_000, 1500)
 

@@ -35,7 +35,7 @@ def test_the_launch_report_fills_every_success_metric_from_insights(played):
         "mobile_load": ("2.00 s", "met"),
         "bounce": ("66.7%", "missed"),
         "session": ("4 min 00 s", "met"),
-        "pages": ("1.67", "missed"),
+        "pages": ("1.83", "missed"),
         "mobile": ("40.0%", "missed"),
         "return": ("33.3%", "met"),
         "registrations": ("2", "missed"),
