@@ -70,6 +70,7 @@ def render_nginx_conf(
     listen: str,
     upstreams: list[str],
     static_root: Path,
+    stream_upstreams: list[str] | None = None,
     forwarded_proto: str = "https",
     server_name: str = HOST_NAME,
 ) -> str:
@@ -85,6 +86,11 @@ def render_nginx_conf(
         "SERVER_NAME": server_name,
         "UPSTREAM_SERVERS": "\n        ".join(
             f"server {address} max_fails=3 fail_timeout=10s;" for address in upstreams
+        ),
+        # the live chat's streams: the app servers serve them unless stream processes run
+        "STREAM_SERVERS": "\n        ".join(
+            f"server {address} max_fails=3 fail_timeout=10s;"
+            for address in (stream_upstreams or upstreams)
         ),
         "STATIC_ROOT": str(static_root).rstrip("/") + "/",
         "FORWARDED_PROTO": forwarded_proto,

@@ -19,6 +19,8 @@ midas insights rollup [--day D] | prune        first-party analytics: day rollup
 midas privacy erase EMAIL                      delete one person's analytics rows
 midas migrate                                  apply migrations (the deploy guard applies)
 midas mail-in [--host H] [--port P]            receive e-mail answers to support tickets (SMTP)
+midas chat-stream [--host H] [--port P]        the live chat's event streams (uvicorn, ASGI;
+                                              `serve` starts it when CHAT_STREAM_PORT is set)
 midas manage ...                               any Django management command
 """
 
@@ -140,12 +142,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from midas.jobs.process import start_worker_process, stop_worker_process
 
     worker = None if args.no_worker else start_worker_process()
+    stream = start_chat_stream(args.host)
     try:
         server.run(args.host, args.port, args.workers)
     finally:
+        if stream is not None:
+            from midas.concierge.chat.process import stop_stream_process
+
+            stop_stream_process(stream)
         if worker is not None:
             stop_worker_process(worker)
     return 0
+
+
+def start_chat_stream(host: str):
+    """The live chat's stream process (uvicorn) on ``CHAT_STREAM_PORT``, for a reverse proxy
+    that sends ``/chat/events/`` there; with 0 (the default) the WSGI server serves the
+    streams itself and nothing is started (docs/explanation/chat.md)."""
+    from django.conf import settings
+
+    if not settings.CHAT_STREAM_PORT:
+        return None
+    from midas.concierge.chat.process import start_stream_process
+
+    tell(f"Live chat streams (/chat/events/) on port {settings.CHAT_STREAM_PORT}.\n")
+    return start_stream_process(host, settings.CHAT_STREAM_PORT)
 
 
 def cmd_manage(argv: list[str], *, prog: str = "midas manage") -> int:
@@ -183,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("incident", help="list and acknowledge incidents", add_help=False)
     sub.add_parser("migrate", help="apply migrations (refused in a freeze)", add_help=False)
     sub.add_parser("mail-in", help="receive e-mail answers to support tickets", add_help=False)
+    sub.add_parser("chat-stream", help="the live chat's event streams (ASGI)", add_help=False)
     return parser
 
 
@@ -195,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_manage(argv, prog="midas")
     if argv and argv[0] == "mail-in":  # the command's module is mail_in
         return cmd_manage(["mail_in", *argv[1:]], prog="midas")
+    if argv and argv[0] == "chat-stream":
+        return cmd_manage(["chat_stream", *argv[1:]], prog="midas")
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return cmd_serve(args)
