@@ -113,7 +113,7 @@ def ticket_open(
     staff_notify(template="staff_new_ticket", context=_context(ticket, first))
     audit(
         "concierge.ticket.opened",
-        actor=customer or f"email:{email}",
+        actor=customer or "visitor",  # no address in the logs
         obj=ticket,
         kind=kind,
         channel=channel,
@@ -430,7 +430,7 @@ def ticket_rate(
     )
     audit(
         "concierge.ticket.rated",
-        actor=ticket.customer or f"email:{ticket.email}",
+        actor=ticket.customer or "visitor",
         obj=ticket,
         score=score,
     )
