@@ -361,3 +361,11 @@ def test_the_worker_jobs_roll_up_and_prune(monkeypatch, settings, demo):
     settings.INSIGHTS_RETENTION_DAYS = 1
     clock.advance(days=1)
     assert insights_retention.call() == 1
+
+
+def test_insights_off_records_nothing(settings, demo):
+    settings.INSIGHTS_ENABLED = False
+    client = browser()
+    assert client.get("/").status_code == 200
+    assert beacon(client, {"p": "/", "t": 1000}).status_code == 204
+    assert RECORDER.pending() == 0

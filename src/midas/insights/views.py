@@ -106,6 +106,8 @@ def beacon(request: HttpRequest) -> HttpResponse:
             _int(body, "t", required=True),
             _int(body, "l", required=False),
         )
+        if not settings.INSIGHTS_ENABLED:
+            return HttpResponse(status=204)
         if identity.agent_class(agent)[0] or is_synthetic_request(request):
             return HttpResponse(status=204)
         user = getattr(request, "user", None)
