@@ -100,3 +100,40 @@ def test_roll_up_now(monkeypatch, client):
     response = client.post("/ops/insights/refresh", {"query": "days=7"})
     assert response.status_code == 302 and response["Location"] == "/ops/insights/?days=7"
     assert DailyStat.objects.filter(day=D).get().sessions == 1
+
+
+HAND_COUNT = {  # tests/insights/scenario.py
+    "visitors": "5",
+    "sessions": "6",
+    "bounce": "66.7%",
+    "session": "4 min 00 s",
+    "pages": "1.83",
+    "mobile": "40.0%",
+    "return": "33.3%",
+    "mobile_load": "2.00 s",
+    "conversion": "20.00%",
+    "registrations": "2",
+    "bookings": "1",
+    "satisfaction": "no data yet",
+    "support": "no data yet",
+    "first_response": "no data yet",
+}
+
+
+def test_every_number_on_the_page_is_the_hand_count(played, staff_client):
+    from django.utils.html import escape
+
+    from midas.insights.selectors import BY_KEY
+
+    page = staff_client.get("/ops/insights/", DAY_QUERY).content.decode()
+    for key, value in HAND_COUNT.items():
+        row = f'<tr id="metric-{key}"><th scope="row">{escape(BY_KEY[key].label)}</th>'
+        assert f'{row}<td class="num">{escape(value)}</td>' in page, key
+    revenue = played["booking"].total_minor / 100
+    assert f"USD {revenue:,.2f}" in page or f"${revenue:,.2f}" in page
+    funnel = [("Visits", 6, "–"), ("Asset viewed", 2, "66.7%"), ("Quote", 1, "50.0%")]
+    for label, sessions, drop in funnel:
+        assert (
+            f'<tr><th scope="row">{label}</th><td class="num">{sessions}</td>'
+            f'<td class="num">{drop}</td>'
+        ) in page
