@@ -32,6 +32,7 @@ urlpatterns = [
     path("bookings/", include("midas.bookings.urls")),
     path("staff/mailbox/", include("midas.notifications.urls")),
     path("staff/tickets/", include("midas.concierge.staff_urls")),
+    path("staff/chat/", include("midas.concierge.chat.staff_urls")),
     path("support/", include("midas.concierge.urls")),
     path("chat/", include("midas.concierge.chat.urls")),
     path("status", include("midas.status.urls")),

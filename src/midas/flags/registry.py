@@ -38,7 +38,8 @@ register("booking", "Creating bookings: the checkout page, POST bookings and the
 register("payments", "Paying for bookings: the pay page and POST bookings/{ref}/pay.")
 register(
     "live_chat",
-    "Live chat with the concierge. Off: the feature does not exist yet; nothing reads it.",
+    "Live chat with the concierge: the chat panel on the public pages and its endpoints "
+    "(/chat/...); the staff console (/staff/chat/) works whatever the state.",
     FlagState.OFF,
 )
 register(

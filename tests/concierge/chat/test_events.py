@@ -119,7 +119,10 @@ def test_a_line_reaches_an_open_stream_live(server, staff):
     assert ids[0] not in message_ids(events)
     assert "has joined" in bodies[0] and "Here now" in bodies[1]
     statuses = [e["data"] for e in events if e.get("event") == "status"]
-    assert statuses == ['{"status":"waiting"}', '{"status":"active"}', '{"status":"closed"}']
+    # the status is a snapshot read after each batch: "active" may be skipped when the close
+    # lands before the stream reads it (the lines themselves are never skipped)
+    assert statuses[0] == '{"status":"waiting"}' and statuses[-1] == '{"status":"closed"}'
+    assert set(statuses) <= {'{"status":"waiting"}', '{"status":"active"}', '{"status":"closed"}'}
 
 
 async def _threaded(iterator):
