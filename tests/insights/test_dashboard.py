@@ -45,6 +45,9 @@ def test_the_dashboard_shows_the_hand_count_against_the_targets(played, staff_cl
     assert "&lt; 40%" in page and '<span class="fail">fail</span>' in page
     assert '<span class="pass">pass</span>' in page
     assert page.count("<svg") == 3 and "<script" not in page and "style=" not in page
+    # the charts say what their axes are: days and the funnel's steps, percentages on hover
+    assert page.count(">Day (UTC)</text>") == 2 and ">Step</text>" in page
+    assert "Hour (UTC)" not in page and " ms bounce rate" not in page
     assert "Sessions of a single page view" in page  # each definition next to its number
 
 

@@ -95,6 +95,7 @@ def charts(insights: Insights) -> dict:
                 ("sessions", "#2f4858", [d.get("sessions", 0) for d in days]),
             ],
             y_label="count",
+            x_label="Day (UTC)",
         ),
         "rates": line_chart(
             "Bounce rate and mobile share per day (%)",
@@ -104,12 +105,15 @@ def charts(insights: Insights) -> dict:
                 ("mobile share", "#2e7d32", share("mobile_visitors", "visitors")),
             ],
             y_label="%",
+            x_label="Day (UTC)",
+            unit="%",
         ),
         "funnel": bar_chart(
             "Funnel: sessions reaching each step",
             [s.label for s in insights.funnel],
             [("sessions", "#2f4858", [s.sessions for s in insights.funnel])],
             y_label="sessions",
+            x_label="Step",
         ),
     }
 

@@ -28,6 +28,7 @@ def _frame(
     top: float,
     body: list[str],
     legend: Sequence[tuple[str, str]],
+    x_label: str,
 ) -> SafeString:
     t = escape(title)
     parts = [
@@ -61,7 +62,8 @@ def _frame(
                 f"{escape(label)}</text>"
             )
     parts.append(
-        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - 4}" text-anchor="middle">Hour (UTC)</text>'
+        f'<text x="{LEFT + PLOT_W / 2:.1f}" y="{HEIGHT - 4}" text-anchor="middle">'
+        f"{escape(x_label)}</text>"
     )
     x = LEFT
     for name, colour in legend:
@@ -95,6 +97,7 @@ def bar_chart(
     series: Sequence[tuple[str, str, Sequence[float]]],
     *,
     y_label: str,
+    x_label: str = "Hour (UTC)",
 ) -> SafeString:
     """Side-by-side bars per slot; ``series`` is ``(name, colour, values)``. A zero value
     draws no bar."""
@@ -115,7 +118,7 @@ def bar_chart(
                 f'height="{height:.1f}" fill="{colour}"><title>{escape(labels[index])}: '
                 f"{escape(_fmt(value))} {escape(name)}</title></rect>"
             )
-    return _frame(title, y_label, labels, top, body, [(n, c) for n, c, _ in series])
+    return _frame(title, y_label, labels, top, body, [(n, c) for n, c, _ in series], x_label)
 
 
 def line_chart(
@@ -124,8 +127,11 @@ def line_chart(
     series: Sequence[tuple[str, str, Sequence[float | None]]],
     *,
     y_label: str,
+    x_label: str = "Hour (UTC)",
+    unit: str = "ms",
 ) -> SafeString:
-    """One line per series; a slot without a value (None) breaks the line."""
+    """One line per series; a slot without a value (None) breaks the line; ``unit`` follows
+    each point's value on hover."""
     top = _nice_top(
         max(
             (max((v for v in values if v is not None), default=0) for _, _, values in series),
@@ -146,7 +152,7 @@ def line_chart(
             pen_down = True
             points.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{colour}">'
-                f"<title>{escape(labels[index])}: {escape(_fmt(value))} ms "
+                f"<title>{escape(labels[index])}: {escape(_fmt(value))} {escape(unit)} "
                 f"{escape(name)}</title></circle>"
             )
         if d:
@@ -155,4 +161,4 @@ def line_chart(
                 f'stroke-width="2"/>'
             )
         body.extend(points)
-    return _frame(title, y_label, labels, top, body, [(n, c) for n, c, _ in series])
+    return _frame(title, y_label, labels, top, body, [(n, c) for n, c, _ in series], x_label)
