@@ -11,8 +11,9 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.test import AsyncClient
 
-from midas.concierge.chat import bus, selectors
+from midas.concierge.chat import bus
 from midas.concierge.chat.services import chat_say, chat_start
+from midas.concierge.chat.stream import Reader
 from midas.concierge.chat.views.visitor import COOKIE
 from tests.concierge.chat.conftest import Collector, in_thread, message_ids
 from tests.redis_server import RedisServer
@@ -41,15 +42,6 @@ def backend(request, settings):
     return request.param
 
 
-def has_after(conversation_id: int):
-    async def check(after: int) -> bool:
-        return await sync_to_async(selectors.has_messages_after, thread_sensitive=False)(
-            conversation_id, after
-        )
-
-    return check
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_commit_wakes_its_conversations_listeners_only(backend):
     mine, _ = chat_start(name="Nina", email="nina@example.com", body="first")
@@ -57,19 +49,20 @@ def test_a_commit_wakes_its_conversations_listeners_only(backend):
     last = mine.messages.get().pk
 
     async def scenario() -> tuple[bool, bool, float]:
+        reader = Reader()
         async with (
-            bus.subscribe(mine.pk, has_after(mine.pk)) as sub,
-            bus.subscribe(other.pk, has_after(other.pk)) as other_sub,
+            bus.subscribe(mine.pk, reader) as sub,
+            bus.subscribe(other.pk, reader) as other_sub,
         ):
             hub = sub.hub
-            if hub is not None:  # wait until the listening connection is up
-                for _ in range(200):
-                    if hub.connected:
-                        break
-                    await asyncio.sleep(0.01)
-                assert hub.connected
-                await sub.wait(last, 0.01)  # the "connected" wake-up of every stream
-                await other_sub.wait(last, 0.01)
+            assert hub is not None and other_sub.hub is hub  # one per event loop
+            for _ in range(200):  # wait until the listening connection is up
+                if hub.connected:
+                    break
+                await asyncio.sleep(0.01)
+            assert hub.connected
+            await sub.wait(last, 0.01)  # the "connected" wake-up of every stream
+            await other_sub.wait(last, 0.01)
             loop = asyncio.get_running_loop()
             started = loop.time()
             waiting = asyncio.create_task(sub.wait(last, 5.0))

@@ -10,8 +10,12 @@ Three backends, chosen by ``settings.CHAT_BUS`` (``auto``: the first that applie
   streams keeps one ``redis.asyncio`` connection subscribed to ``midas:chat:*``.
 - ``postgres`` (PostgreSQL without Redis): ``pg_notify('midas_chat', 'C:M')``; one psycopg 3
   async connection per event loop ``LISTEN``s.
-- ``poll`` (SQLite): nothing is published; each stream asks the database every
-  ``CHAT_POLL_SECONDS`` (250 ms) whether its conversation has a message after its last id.
+- ``poll`` (SQLite): nothing is published; each event loop that holds streams asks the
+  database every ``CHAT_POLL_SECONDS`` (250 ms), in one query for all its streams, which
+  messages have an id above the highest it has seen, and wakes their conversations. SQLite
+  commits one writer at a time, so ids commit in order and a high-water mark misses none;
+  were a smaller id to commit late (``CHAT_BUS=poll`` forced on PostgreSQL), the stream's
+  own read after each heartbeat would still find it.
 
 While a listening connection is down (Redis or PostgreSQL restarting) the streams poll the
 database every second, and every stream is woken when it comes back.
@@ -24,12 +28,20 @@ import contextlib
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import connection
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Reader(Protocol):
+    """Runs a blocking database read off the event loop (``stream.Reader``)."""
+
+    async def __call__(self, fn: Callable[..., T], *args: Any) -> T: ...
+
 
 PG_CHANNEL = "midas_chat"
 OUTAGE_POLL_SECONDS = 1.0  # how often streams look at the database while the bus is down
@@ -101,8 +113,10 @@ class Hub:
     """One listening connection for all the streams of one event loop: started by the first
     subscriber, stopped with the last."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, reader: Reader) -> None:
         self.kind = kind
+        self.reader = reader
+        self.high = 0  # poll: the highest message id seen
         self.waiters: dict[int, set[asyncio.Event]] = {}
         self.connected = False
         self.task: asyncio.Task[None] | None = None
@@ -112,6 +126,7 @@ class Hub:
         self.url = redis_url() if kind == "redis" else ""
         self.prefix = channel_prefix()
         self.pg_params = _pg_params() if kind == "postgres" else {}
+        self.poll_seconds = poll_seconds()
 
     def add(self, conversation_id: int) -> asyncio.Event:
         event = asyncio.Event()
@@ -146,9 +161,11 @@ class Hub:
 
     async def _run(self) -> None:
         delay = 0.1
-        listen: Callable[[], Awaitable[None]] = (
-            self._listen_redis if self.kind == "redis" else self._listen_postgres
-        )
+        listen: Callable[[], Awaitable[None]] = {
+            "redis": self._listen_redis,
+            "postgres": self._listen_postgres,
+            "poll": self._poll,
+        }[self.kind]
         while True:
             try:
                 await listen()
@@ -165,6 +182,20 @@ class Hub:
     def _up(self) -> None:
         self.connected = True
         self.wake_all()  # whatever was published while away is in the database: read it
+
+    async def _poll(self) -> None:
+        from midas.concierge.chat import selectors
+
+        if not self.connected:
+            self.high = await self.reader(selectors.last_message_id)
+            self._up()
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            for message_id, conversation_id in await self.reader(
+                selectors.messages_since, self.high
+            ):
+                self.high = max(self.high, message_id)
+                self.wake(conversation_id)
 
     async def _listen_redis(self) -> None:
         import redis.asyncio as aioredis
@@ -234,32 +265,29 @@ _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, Hub]] = (
 )
 
 
-def _hub(kind: str) -> Hub:
+def _hub(kind: str, reader: Reader) -> Hub:
     loop = asyncio.get_running_loop()
     hubs = _hubs.setdefault(loop, {})
     hub = hubs.get(kind)
     if hub is None:
-        hub = hubs[kind] = Hub(kind)
+        hub = hubs[kind] = Hub(kind, reader)
     return hub
 
 
 class Subscription:
-    """``async with subscribe(C) as sub: woken = await sub.wait(after, timeout)``: True when
-    conversation C may have messages after ``after`` (read them), False on timeout."""
+    """``async with subscribe(C, reader) as sub: woken = await sub.wait(after, timeout)``: True
+    when conversation C may have messages after ``after`` (read them), False on timeout."""
 
-    def __init__(
-        self, conversation_id: int, kind: str, has_after: Callable[[int], Awaitable[bool]]
-    ) -> None:
+    def __init__(self, conversation_id: int, kind: str, reader: Reader) -> None:
         self.conversation_id = conversation_id
         self.kind = kind
-        self.has_after = has_after
+        self.reader = reader
         self.hub: Hub | None = None
         self.event: asyncio.Event | None = None
 
     async def __aenter__(self) -> Subscription:
-        if self.kind != "poll":
-            self.hub = _hub(self.kind)
-            self.event = self.hub.add(self.conversation_id)
+        self.hub = _hub(self.kind, self.reader)
+        self.event = self.hub.add(self.conversation_id)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -267,8 +295,7 @@ class Subscription:
             await self.hub.remove(self.conversation_id, self.event)
 
     async def wait(self, after: int, timeout: float) -> bool:
-        if self.hub is None or self.event is None:
-            return await self._poll(after, timeout, poll_seconds())
+        assert self.hub is not None and self.event is not None, "use async with"
         if not self.hub.connected and not self.event.is_set():
             return await self._poll(after, timeout, OUTAGE_POLL_SECONDS)
         try:
@@ -279,13 +306,16 @@ class Subscription:
         return True
 
     async def _poll(self, after: int, timeout: float, every: float) -> bool:
+        """While the hub is away: this stream asks the database itself, every ``every``."""
+        from midas.concierge.chat import selectors
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
             if self.event is not None and self.event.is_set():
                 self.event.clear()
                 return True
-            if await self.has_after(after):
+            if await self.reader(selectors.has_messages_after, self.conversation_id, after):
                 return True
             left = deadline - loop.time()
             if left <= 0:
@@ -293,7 +323,5 @@ class Subscription:
             await asyncio.sleep(min(every, left))
 
 
-def subscribe(
-    conversation_id: int, has_after: Callable[[int], Awaitable[bool]], *, kind: str | None = None
-) -> Subscription:
-    return Subscription(conversation_id, kind or backend(), has_after)
+def subscribe(conversation_id: int, reader: Reader, *, kind: str | None = None) -> Subscription:
+    return Subscription(conversation_id, kind or backend(), reader)

@@ -87,6 +87,16 @@ def has_messages_after(conversation_id: int, after: int) -> bool:
     return ChatMessage.objects.filter(conversation_id=conversation_id, id__gt=after).exists()
 
 
+def last_message_id() -> int:
+    return ChatMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def messages_since(high: int, *, limit: int = 1000) -> list[tuple[int, int]]:
+    """``(id, conversation id)`` of the messages above ``high`` (the poll bus's one query)."""
+    rows = ChatMessage.objects.filter(id__gt=high).order_by("id")
+    return list(rows.values_list("id", "conversation_id")[:limit])
+
+
 def status_of(conversation_id: int) -> str:
     return (
         Conversation.objects.filter(pk=conversation_id).values_list("status", flat=True).first()

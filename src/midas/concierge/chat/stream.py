@@ -103,12 +103,9 @@ async def events(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds
 
-    async def has_after(last: int) -> bool:
-        return await reader(selectors.has_messages_after, conversation_id, last)
-
     yield f"retry: {RETRY_MS}\n\n"
     status = ""
-    async with bus.subscribe(conversation_id, has_after) as subscription:
+    async with bus.subscribe(conversation_id, reader) as subscription:
         while True:
             batch = await reader(selectors.messages_after, conversation_id, after)
             for message in batch:

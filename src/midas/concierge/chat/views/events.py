@@ -13,6 +13,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from midas.concierge.chat import selectors, stream
@@ -29,13 +30,14 @@ def _last_id(request: HttpRequest) -> int:
         return 0
 
 
-def _access(request: HttpRequest, user: Any, pk: int) -> None:
+def _access(request: HttpRequest, pk: int) -> None:
+    user = request.user  # the session is read here, in the reader's thread
     staff = bool(user.is_authenticated and user.is_active and user.is_staff)
     if not staff and not flag_on(request, "live_chat"):
         raise Http404
     selectors.conversation_for(
         pk,
-        user=user if user.is_authenticated else None,
+        user=user if user.is_authenticated else None,  # type: ignore[arg-type]
         token=request.COOKIES.get(COOKIE, ""),
         staff=staff,
     )
@@ -44,17 +46,26 @@ def _access(request: HttpRequest, user: Any, pk: int) -> None:
 async def conversation_events(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
-    user = await request.auser()
+    asgi = isinstance(request, ASGIRequest)
+    # Every database read of a stream, the access check included, runs on the reader's few
+    # threads (ASGI: the process's pool of 4; WSGI: one of the stream's own): 200 streams
+    # opening at once never open 200 database connections (PostgreSQL allows 100).
+    reader = stream.Reader(own=not asgi)
     try:
-        await sync_to_async(_access)(request, user, pk)
-    except AppError as exc:
+        await reader(_access, request, pk)
+    except (AppError, Http404) as exc:
+        reader.close()
+        if isinstance(exc, Http404):
+            raise
         return JsonResponse(exc.as_dict(), status=exc.status)
+    finally:
+        # whatever the middleware read in this request's own thread goes back now, not when
+        # the stream ends minutes later
+        await sync_to_async(connections.close_all)()
     after = _last_id(request)
-    if isinstance(request, ASGIRequest):
-        reader = stream.Reader()
+    if asgi:
         body: Any = stream.events(pk, after, reader=reader)
     else:
-        reader = stream.Reader(own=True)
         body = stream.blocking(stream.events(pk, after, reader=reader), reader)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"
