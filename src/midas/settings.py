@@ -69,6 +69,7 @@ CONCIERGE_REVIEW_INVITE_DAYS = env_int("CONCIERGE_REVIEW_INVITE_DAYS", 30)
 # REDIS_URL, postgres on PostgreSQL, else poll (the messages table every CHAT_POLL_SECONDS).
 CHAT_BUS = env_str("CHAT_BUS", "auto")
 CHAT_BUS_PREFIX = env_str("CHAT_BUS_PREFIX", "midas")  # Redis channels <prefix>:chat:<id>
+CHAT_REDIS_URL = env_str("CHAT_REDIS_URL")  # the bus on another Redis than REDIS_URL
 CHAT_POLL_SECONDS = env_float("CHAT_POLL_SECONDS", 0.25)
 # `midas serve` starts the stream process (`midas chat-stream`, uvicorn) on this port for the
 # reverse proxy's /chat/events/; 0: the WSGI server serves the streams itself (a thread each).

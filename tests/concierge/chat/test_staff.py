@@ -115,3 +115,15 @@ def test_the_public_pages_carry_the_panel_only_with_the_flag_on(
     page = Client().get("/").content
     assert b'id="chat-panel"' in page and b"chat/chat.js" in page
     assert b"<script>" not in page and b'style="' not in page
+
+
+def test_the_back_office_shows_conversations_read_only(conversation):
+    from midas.accounts.models import User
+
+    admin_user = User.objects.create_superuser("root@midas.example", "x" * 20)
+    client = Client()
+    client.force_login(admin_user)
+    assert client.get("/admin/chat/conversation/").status_code == 200
+    page = client.get(f"/admin/chat/conversation/{conversation.pk}/change/")
+    assert page.status_code == 200 and b"Hi" in page.content
+    assert client.get("/admin/chat/conversation/add/").status_code == 403

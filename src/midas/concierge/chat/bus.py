@@ -54,7 +54,7 @@ def backend() -> str:
         if chosen not in {"redis", "postgres", "poll"}:
             raise ValueError(f"CHAT_BUS must be auto, redis, postgres or poll, not {chosen!r}")
         return chosen
-    if settings.REDIS_URL:
+    if redis_url():
         return "redis"
     if connection.vendor == "postgresql":
         return "postgres"
