@@ -10,8 +10,31 @@ import subprocess
 import sys
 
 
-def run(host: str, port: int) -> None:
+def exit_with_parent(parent_pid: int, *, every: float = 2.0) -> None:
+    """Stop this process (SIGTERM to itself: uvicorn's graceful stop) once ``parent_pid``
+    is gone, so a killed ``midas serve`` leaves no stream process behind."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            except PermissionError:  # alive, someone else's: a reused pid is still alive
+                pass
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def run(host: str, port: int, *, parent_pid: int | None = None) -> None:
     import uvicorn
+
+    if parent_pid:
+        exit_with_parent(parent_pid)
 
     uvicorn.run(
         "midas.asgi:application",
@@ -28,7 +51,10 @@ def run(host: str, port: int) -> None:
 
 def start_stream_process(host: str, port: int) -> subprocess.Popen:
     """``midas chat-stream`` in its own process group (as the worker: one Ctrl-C, from us)."""
-    command = [sys.executable, "-m", "midas", "chat-stream", "--host", host, "--port", str(port)]
+    command = [
+        *(sys.executable, "-m", "midas", "chat-stream", "--host", host, "--port", str(port)),
+        *("--parent-pid", str(os.getpid())),
+    ]
     return subprocess.Popen(command, start_new_session=True)
 
 

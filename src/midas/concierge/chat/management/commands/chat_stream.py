@@ -14,8 +14,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=settings.CHAT_STREAM_PORT or 8010)
+        parser.add_argument(
+            "--parent-pid", type=int, default=None, help="exit when this process is gone"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from midas.concierge.chat.process import run
 
-        run(options["host"], options["port"])
+        run(options["host"], options["port"], parent_pid=options["parent_pid"])
