@@ -80,9 +80,13 @@ def test_another_site_is_never_kept_as_the_page():
     conversation, _ = start_anonymous(page="https://evil.example/")
     assert conversation.page == ""
     chat_page(conversation=conversation, page="//evil.example/x")
-    chat_page(conversation=conversation, page="/cars/rolls-royce/")
+    chat_page(conversation=conversation, page="/\\evil.example/x")
+    chat_page(conversation=conversation, page="/cars/rolls-royce/?city=dubai")
     conversation.refresh_from_db()
-    assert conversation.page == "/cars/rolls-royce/"
+    assert conversation.page == "/cars/rolls-royce/?city=dubai"
+    chat_page(conversation=conversation, page="/account/password/reset/MQ/s3cret-token/")
+    conversation.refresh_from_db()
+    assert conversation.page == "/account/"  # a secret in a path never reaches the concierge
 
 
 def test_a_visitor_reaches_only_their_own_conversation(customer):

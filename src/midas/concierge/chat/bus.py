@@ -145,10 +145,10 @@ class Hub:
         self.count -= 1
         if self.count <= 0 and self.task is not None:
             task, self.task = self.task, None
+            self.connected = False  # before the await: a new subscriber starts a new task
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-            self.connected = False
 
     def wake(self, conversation_id: int) -> None:
         for event in self.waiters.get(conversation_id, ()):

@@ -45,11 +45,27 @@ def _text(value: str, name: str, limit: int) -> str:
     return value
 
 
+# the pages whose links carry a secret in their path (accounts' verify and reset, the
+# concierge's rating link, the launch's invitations and acknowledgements)
+SECRET_PATHS = ("/account/", "/support/rate/", "/launch/")
+
+
 def _page(page: str) -> str:
-    """A same-site path only (never another site's address), cut to its limit."""
+    """A same-site path only (never another site's address, nor ``/\\host``, which browsers
+    read as ``//host``), cut to its limit. Under ``SECRET_PATHS`` only the prefix is kept:
+    a verification, password-reset, rating or invitation link carries its secret in the
+    path."""
     page = (page or "").strip()
-    if not page.startswith("/") or page.startswith("//") or any(c < " " for c in page):
+    if (
+        not page.startswith("/")
+        or page.startswith("//")
+        or "\\" in page
+        or any(c < " " or c == "\x7f" for c in page)
+    ):
         return ""
+    for prefix in SECRET_PATHS:
+        if page.startswith(prefix):
+            return prefix
     return page[:PAGE_MAX]
 
 

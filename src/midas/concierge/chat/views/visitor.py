@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from midas.accounts.models import User
-from midas.accounts.ratelimit import Limit, by_ip, by_user
+from midas.accounts.ratelimit import Limit, by_ip
 from midas.concierge.chat import selectors, services
 from midas.concierge.chat.models import Conversation
 from midas.errors import AppError, ErrorCode
@@ -115,7 +115,7 @@ def start(request: HttpRequest) -> HttpResponse:
     token = request.COOKIES.get(COOKIE, "")
     open_one = selectors.open_conversation(user=user, token=token)
     if open_one is not None:
-        CHAT_SAY.hit(by_user(request) if user else f"chat:{open_one.pk}")
+        CHAT_SAY.hit(f"chat:{open_one.pk}")
         services.chat_say(conversation=open_one, body=data.get("body", ""), by=user)
         return JsonResponse(conversation_data(open_one), status=200)
     CHAT_START.hit(by_ip(request))
