@@ -4,6 +4,7 @@ and a line said through the WSGI server reaches the stream process's browser in 
     .venv/bin/python benchmarks/chat_bench.py                       # SQLite: the poll bus
     .venv/bin/python benchmarks/chat_bench.py --redis-url redis://127.0.0.1:6379/15
     .venv/bin/python benchmarks/chat_bench.py --database-url postgres://postgres@127.0.0.1:5432/postgres
+    .venv/bin/python benchmarks/chat_bench.py --wsgi --streams 12   # no stream process
 
 1. A scratch site (``MIDAS_ENV=production``; SQLite, or a scratch PostgreSQL database):
    migrate, the demo collection, static files, ``live_chat`` on, one member of staff on duty,
@@ -184,34 +185,45 @@ class Streams:
             self.loop.run_until_complete(asyncio.gather(*self.tasks, return_exceptions=True))
 
     async def _one(self, conversation: dict) -> None:
-        try:
-            reader, writer = await asyncio.open_connection(HOST, self.port)
-            writer.write(
-                (
-                    f"GET /chat/events/{conversation['id']} HTTP/1.1\r\n"
-                    f"Host: {HOST}:{self.port}\r\nAccept: text/event-stream\r\n"
-                    f"Cookie: midas_chat={conversation['token']}\r\n\r\n"
-                ).encode()
-            )
-            await writer.drain()
-            status_line = await reader.readline()
-            if b" 200 " not in status_line:
-                self.failed.append(status_line.decode(errors="replace").strip())
-                return
-            counted = False
-            while True:
-                line = await reader.readline()
-                if not line:
+        """One visitor's EventSource: reconnects after the stream's ``retry`` with the last
+        id it saw (a stream ends after CHAT_STREAM_MAX_SECONDS, or at once when a WSGI
+        process's streams are all taken)."""
+        last, retry, counted = 0, 2.0, False
+        while True:
+            try:
+                reader, writer = await asyncio.open_connection(HOST, self.port)
+                writer.write(
+                    (
+                        f"GET /chat/events/{conversation['id']} HTTP/1.1\r\n"
+                        f"Host: {HOST}:{self.port}\r\nAccept: text/event-stream\r\n"
+                        f"Last-Event-ID: {last}\r\nConnection: close\r\n"
+                        f"Cookie: midas_chat={conversation['token']}\r\n\r\n"
+                    ).encode()
+                )
+                await writer.drain()
+                status_line = await reader.readline()
+                if b" 200 " not in status_line:
+                    self.failed.append(status_line.decode(errors="replace").strip())
                     return
-                if line.startswith(b"event: status") and not counted:
-                    counted = True
-                    self.ready += 1
-                if line.startswith(b'data: {"id"'):
-                    now = time.perf_counter()
-                    message_id = json.loads(line[6:])["id"]
-                    self.arrived.setdefault(message_id, now)
-        except (OSError, asyncio.IncompleteReadError) as exc:
-            self.failed.append(repr(exc))
+                while True:
+                    line = await reader.readline()
+                    if not line:
+                        break
+                    if line.startswith(b"retry: "):
+                        retry = int(line[7:]) / 1000
+                    if line.startswith(b"event: status") and not counted:
+                        counted = True
+                        self.ready += 1
+                    if line.startswith(b'data: {"id"'):
+                        now = time.perf_counter()
+                        message_id = json.loads(line[6:])["id"]
+                        last = max(last, message_id)
+                        self.arrived.setdefault(message_id, now)
+                writer.close()
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                self.failed.append(repr(exc))
+                return
+            await asyncio.sleep(retry)
 
     def close(self) -> None:
         for task in self.tasks:
@@ -312,21 +324,33 @@ def bench(args: argparse.Namespace) -> int:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        with stream_log.open("wb") as log:
-            stream = subprocess.Popen(
-                [sys.executable, "-m", "midas", "chat-stream", "--port", str(stream_port)],
-                env=env,
-                cwd=scratch,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        if args.wsgi:  # the embedded default: gunicorn serves the streams, a thread each
+            stream_port, stream_log = web_port, web_log
+        else:
+            with stream_log.open("wb") as log:
+                stream = subprocess.Popen(
+                    [sys.executable, "-m", "midas", "chat-stream", "--port", str(stream_port)],
+                    env=env,
+                    cwd=scratch,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
         wait_until_up(f"http://{HOST}:{web_port}/", web, web_log)
-        wait_until_up(f"http://{HOST}:{stream_port}/healthz", stream, stream_log)
+        if stream is not None:
+            wait_until_up(f"http://{HOST}:{stream_port}/healthz", stream, stream_log)
         pages = data["pages"]
-        print(f"gunicorn :{web_port}, chat-stream :{stream_port}; pages {pages}")
+        where = (
+            "gunicorn itself (CHAT_STREAM_PORT=0)" if args.wsgi else f"chat-stream :{stream_port}"
+        )
+        print(f"gunicorn :{web_port}, streams on {where}; pages {pages}")
 
-        results: dict = {"bus": bus, "streams": args.streams, "machine": platform.machine()}
+        results: dict = {
+            "bus": bus,
+            "streams": args.streams,
+            "streams_on": "wsgi" if args.wsgi else "chat-stream",
+            "machine": platform.machine(),
+        }
         load_pages(web_port, pages, args.clients, 2)  # warm-up: every worker, every cache
         results["pages_alone"] = load_pages(web_port, pages, args.clients, args.duration)
         print(f"pages alone ({args.clients} clients):          {results['pages_alone']}")
@@ -355,7 +379,10 @@ def bench(args: argparse.Namespace) -> int:
             )
         )
         pages_thread.start()
-        results["delivery"] = deliver(web_port, streams, data["conversations"], args.messages)
+        try:
+            results["delivery"] = deliver(web_port, streams, data["conversations"], args.messages)
+        except (OSError, RuntimeError) as exc:  # the WSGI default, its threads all streaming
+            results["delivery"] = {"error": repr(exc)}
         pages_thread.join()
         results["pages_during_delivery"] = loaded
         print(f"delivery across processes ({bus} bus):   {results['delivery']}")
@@ -363,7 +390,8 @@ def bench(args: argparse.Namespace) -> int:
         streams.close()
 
         RESULTS.mkdir(parents=True, exist_ok=True)
-        output = args.output or RESULTS / f"chat-{bus}-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        label = f"{bus}-wsgi" if args.wsgi else bus
+        output = args.output or RESULTS / f"chat-{label}-{time.strftime('%Y%m%d-%H%M%S')}.json"
         output.write_text(json.dumps(results, indent=2))
         print(f"written to {output}")
         return 0
@@ -386,6 +414,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch DB on")
     parser.add_argument("--redis-url", help="Redis for the cache and the chat's bus")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument(
+        "--wsgi",
+        action="store_true",
+        help="no stream process: gunicorn serves the streams (the embedded default)",
+    )
     parser.add_argument("--output", type=Path)
     return parser.parse_args(argv)
 

@@ -74,6 +74,9 @@ CHAT_POLL_SECONDS = env_float("CHAT_POLL_SECONDS", 0.25)
 # `midas serve` starts the stream process (`midas chat-stream`, uvicorn) on this port for the
 # reverse proxy's /chat/events/; 0: the WSGI server serves the streams itself (a thread each).
 CHAT_STREAM_PORT = env_int("CHAT_STREAM_PORT", 0)
+# With CHAT_STREAM_PORT=0, each WSGI process holds at most this many streams open (a thread
+# each); past it a stream answers what is new and the browser comes back 3 s later.
+CHAT_WSGI_STREAMS = env_int("CHAT_WSGI_STREAMS", 2)
 CHAT_STREAM_MAX_SECONDS = env_int("CHAT_STREAM_MAX_SECONDS", 300)  # then the browser reconnects
 CHAT_HEARTBEAT_SECONDS = env_float("CHAT_HEARTBEAT_SECONDS", 15.0)
 CHAT_DUTY_SECONDS = env_int("CHAT_DUTY_SECONDS", 90)  # on duty this long after a heartbeat

@@ -12,6 +12,9 @@ from midas.flags.services import flag_write
 
 @pytest.fixture(autouse=True)
 def streams_close_their_connections():
+    from midas.concierge.chat.stream import WSGI_SLOTS
+
+    WSGI_SLOTS.open = 0
     yield
     from asgiref.sync import SyncToAsync
     from django.db import connections

@@ -144,3 +144,27 @@ def test_a_quiet_stream_sends_heartbeats_and_ends_after_its_time(settings):
     events = parse(b"".join(response.streaming_content).decode())  # ends by itself
     assert [e for e in events if e.get("comment") == "keep-alive"]
     assert message_ids(events) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wsgi_process_with_its_streams_taken_answers_what_is_new_and_ends(settings):
+    """The embedded default keeps pages served: past CHAT_WSGI_STREAMS a stream is a poll."""
+    from midas.concierge.chat.stream import WSGI_SLOTS
+
+    conversation, token, ids = anonymous("second")
+    client = Client()
+    client.cookies[COOKIE] = token
+    settings.CHAT_WSGI_STREAMS = 0
+    response = client.get(f"/chat/events/{conversation.pk}?after={ids[0]}")
+    events = parse(b"".join(response.streaming_content).decode())  # ends at once: open chat
+    assert events[0] == {"retry": "3000"}
+    assert message_ids(events) == [ids[1]]
+    assert events[-1] == {"event": "status", "data": '{"status":"waiting"}'}
+    settings.CHAT_WSGI_STREAMS = 1
+    settings.CHAT_STREAM_MAX_SECONDS = 0.5
+    response = client.get(f"/chat/events/{conversation.pk}?after={ids[1]}")
+    chunks = iter(response.streaming_content)
+    assert next(chunks) == b"retry: 2000\n\n"
+    assert WSGI_SLOTS.open == 1  # a real stream holds the slot while it is open
+    b"".join(chunks)
+    assert WSGI_SLOTS.open == 0  # and gives it back at its end

@@ -29,6 +29,33 @@ from midas.concierge.chat.models import ConversationStatus
 
 T = TypeVar("T")
 RETRY_MS = 2000
+POLL_RETRY_MS = 3000  # a WSGI process's streams all taken: answer what is new, come back then
+
+
+class WsgiSlots:
+    """How many streams a WSGI process holds open at once (``CHAT_WSGI_STREAMS``): each holds
+    one of gunicorn's threads, and a worker whose threads all stream serves no page at all
+    (gunicorn gives a worker connections whatever its threads are doing). Past the limit a
+    stream answers what is new and ends at once, and the browser comes back after
+    ``POLL_RETRY_MS``: the chat goes on at a few seconds' delay, the pages keep a thread."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.open = 0
+
+    def take(self) -> bool:
+        with self.lock:
+            if self.open >= int(getattr(settings, "CHAT_WSGI_STREAMS", 2)):
+                return False
+            self.open += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.open = max(0, self.open - 1)
+
+
+WSGI_SLOTS = WsgiSlots()
 _shared: ThreadPoolExecutor | None = None
 
 
@@ -97,13 +124,14 @@ async def events(
     reader: Reader,
     max_seconds: float | None = None,
     heartbeat: float | None = None,
+    retry_ms: int = RETRY_MS,
 ) -> AsyncIterator[str]:
     max_seconds = settings.CHAT_STREAM_MAX_SECONDS if max_seconds is None else max_seconds
     heartbeat = settings.CHAT_HEARTBEAT_SECONDS if heartbeat is None else heartbeat
     loop = asyncio.get_running_loop()
     deadline = loop.time() + max_seconds
 
-    yield f"retry: {RETRY_MS}\n\n"
+    yield f"retry: {retry_ms}\n\n"
     status = ""
     async with bus.subscribe(conversation_id, reader) as subscription:
         while True:
@@ -143,3 +171,21 @@ def blocking(chunks: AsyncIterator[str], reader: Reader) -> Iterator[str]:
         finally:
             loop.close()
             reader.close()
+
+
+def wsgi_events(conversation_id: int, after: int, *, reader: Reader) -> Iterator[str]:
+    """The stream under WSGI, within the process's ``WSGI_SLOTS``: a slot is taken when the
+    server starts sending (never for a response it drops unsent) and given back at the end;
+    with none free, what is new now, and the browser comes back after ``POLL_RETRY_MS``."""
+    slot = WSGI_SLOTS.take()
+    try:
+        if slot:
+            chunks = events(conversation_id, after, reader=reader)
+        else:
+            chunks = events(
+                conversation_id, after, reader=reader, max_seconds=0, retry_ms=POLL_RETRY_MS
+            )
+        yield from blocking(chunks, reader)
+    finally:
+        if slot:
+            WSGI_SLOTS.give_back()

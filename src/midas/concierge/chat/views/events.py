@@ -66,7 +66,7 @@ async def conversation_events(request: HttpRequest, pk: int) -> HttpResponse:
     if asgi:
         body: Any = stream.events(pk, after, reader=reader)
     else:
-        body = stream.blocking(stream.events(pk, after, reader=reader), reader)
+        body = stream.wsgi_events(pk, after, reader=reader)
     response = StreamingHttpResponse(body, content_type="text/event-stream")
     response["Cache-Control"] = "no-cache, no-store"
     response["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
