@@ -246,7 +246,7 @@ class Hub:
 
 
 def _pg_params() -> dict[str, Any]:
-    db = settings.DATABASES["default"]
+    db: dict[str, Any] = dict(settings.DATABASES["default"])
     params: dict[str, Any] = {"dbname": connection.settings_dict["NAME"]}
     for key, name in (
         ("USER", "user"),

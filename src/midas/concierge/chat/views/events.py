@@ -15,6 +15,7 @@ from asgiref.sync import sync_to_async
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from midas.concierge.chat import selectors, stream
 from midas.concierge.chat.views.visitor import COOKIE
@@ -43,7 +44,7 @@ def _access(request: HttpRequest, pk: int) -> None:
     )
 
 
-async def conversation_events(request: HttpRequest, pk: int) -> HttpResponse:
+async def conversation_events(request: HttpRequest, pk: int) -> HttpResponseBase:
     if request.method != "GET":
         return HttpResponse(status=405, headers={"Allow": "GET"})
     asgi = isinstance(request, ASGIRequest)

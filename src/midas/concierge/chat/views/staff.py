@@ -82,8 +82,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
         lines=lines,
         last_id=lines[-1].pk if lines else 0,
         bookings=bookings,
-        mine=found.taken_by_id == request.user.pk,
-        on_duty=selectors.on_duty().filter(user=request.user).exists(),
+        mine=found.taken_by_id == signed_in(request).pk,
+        on_duty=selectors.on_duty().filter(user=signed_in(request)).exists(),
     )
     return render(request, "chat/staff/conversation.html", context)
 
