@@ -49,7 +49,7 @@ RECONNECT_MAX_SECONDS = 5.0
 
 
 def backend() -> str:
-    chosen = str(getattr(settings, "CHAT_BUS", "auto") or "auto")
+    chosen = settings.CHAT_BUS or "auto"
     if chosen != "auto":
         if chosen not in {"redis", "postgres", "poll"}:
             raise ValueError(f"CHAT_BUS must be auto, redis, postgres or poll, not {chosen!r}")
@@ -62,15 +62,15 @@ def backend() -> str:
 
 
 def redis_url() -> str:
-    return str(getattr(settings, "CHAT_REDIS_URL", "") or settings.REDIS_URL)
+    return settings.CHAT_REDIS_URL or settings.REDIS_URL
 
 
 def channel_prefix() -> str:
-    return f"{getattr(settings, 'CHAT_BUS_PREFIX', 'midas')}:chat:"
+    return f"{settings.CHAT_BUS_PREFIX}:chat:"
 
 
 def poll_seconds() -> float:
-    return float(getattr(settings, "CHAT_POLL_SECONDS", 0.25))
+    return float(settings.CHAT_POLL_SECONDS)
 
 
 # --- Publishing (sync, after the commit) ---------------------------------------------------

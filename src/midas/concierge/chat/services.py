@@ -287,7 +287,7 @@ def chat_page(*, conversation: Conversation, page: str) -> None:
 
 
 def duty_seconds() -> int:
-    return int(getattr(settings, "CHAT_DUTY_SECONDS", 90))
+    return settings.CHAT_DUTY_SECONDS
 
 
 @transaction.atomic

@@ -45,7 +45,7 @@ class WsgiSlots:
 
     def take(self) -> bool:
         with self.lock:
-            if self.open >= int(getattr(settings, "CHAT_WSGI_STREAMS", 2)):
+            if self.open >= settings.CHAT_WSGI_STREAMS:
                 return False
             self.open += 1
             return True
