@@ -80,6 +80,7 @@ CHAT_WSGI_STREAMS = env_int("CHAT_WSGI_STREAMS", 2)
 CHAT_STREAM_MAX_SECONDS = env_int("CHAT_STREAM_MAX_SECONDS", 300)  # then the browser reconnects
 CHAT_HEARTBEAT_SECONDS = env_float("CHAT_HEARTBEAT_SECONDS", 15.0)
 CHAT_DUTY_SECONDS = env_int("CHAT_DUTY_SECONDS", 90)  # on duty this long after a heartbeat
+CHAT_ANSWER_TARGET_SECONDS = env_int("CHAT_ANSWER_TARGET_SECONDS", 120)  # a person answers by
 
 # The go-live control plane is the top layer: with MIDAS_LAUNCH=false the site serves, books
 # and pays without it (docs/architecture.md; CI runs the core's tests so).

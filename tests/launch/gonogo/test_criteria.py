@@ -285,3 +285,41 @@ def test_an_expired_override_does_not_cover_a_later_deploy(system_actor):
     ReleaseSeen.objects.create(release="r43", first_seen_at=T0 - dt.timedelta(hours=1))
     assert not criteria.freeze(T0).ok
     assert LaunchEvent.objects.count() == 1
+
+
+def test_support_keeps_up_until_someone_waits_past_a_target(settings, monkeypatch):
+    """The go/no-go shows the support figures of the last 24 hours, and refuses a GO while
+    a customer waits past a target: a ticket without a first response, a chat unanswered."""
+    from midas.concierge.chat.services import chat_say, chat_start, chat_take
+    from midas.concierge.services import ticket_answer, ticket_open
+    from tests.launch.conftest import make_staff
+    from tests.pinned import pin_now
+
+    settings.CONCIERGE_FIRST_RESPONSE_MINUTES = 60
+    settings.CHAT_ANSWER_TARGET_SECONDS = 120
+    clock = pin_now(monkeypatch, T0 - dt.timedelta(hours=3))
+    staff = make_staff("cs@midas.example")
+    quiet = by_key()["support"]
+    assert quiet.ok and quiet.value.startswith("0 ticket(s), 0/0 first responses on target")
+
+    answered = ticket_open(email="ada@example.com", subject="Hi", body="Hello", channel="contact")
+    clock.advance(minutes=61)
+    ticket_answer(ticket=answered, by=staff, body="Hello!")  # after 61 minutes: late
+    ticket_open(email="bob@example.com", subject="Chauffeur", body="At DCA?", channel="contact")
+    clock.set(T0 - dt.timedelta(minutes=30))
+    chat, _ = chat_start(name="Nina", email="nina@example.com", body="Hi")
+    clock.advance(minutes=1)
+    chat_take(conversation=chat, by=staff)
+    chat_say(conversation=chat, body="Hello!", by=staff, staff=True)
+    clock.set(T0 - dt.timedelta(minutes=5))
+    chat_start(name="Leo", email="leo@example.com", body="Anyone?")
+    clock.set(T0)
+
+    result = by_key()["support"]
+    assert not result.ok
+    assert result.value == (
+        "2 ticket(s), 0/1 first responses on target; 2 chat(s), 1/1 answered on target"
+    )
+    assert result.detail == (
+        "1 ticket(s) past a target (/staff/tickets/); 1 chat(s) waiting unanswered (/staff/chat/)"
+    )

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from midas.accounts.models import User
 from midas.concierge.chat.models import (
+    Author,
     ChatMessage,
     Conversation,
     ConversationStatus,
@@ -134,4 +137,38 @@ def recent_closed(*, limit: int = 20) -> QuerySet[Conversation]:
         Conversation.objects.filter(status=ConversationStatus.CLOSED)
         .select_related("customer", "taken_by")
         .order_by("-last_message_at")[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class ChatFigures:
+    """Conversations started in a period and how fast a person answered them
+    (``CHAT_ANSWER_TARGET_SECONDS``); ``waiting_late``: waiting now, unanswered past it."""
+
+    started: int
+    answered: int
+    answered_on_target: int
+    answer_avg_seconds: float | None
+    waiting_late: int
+
+
+def chat_figures(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> ChatFigures:
+    target = dt.timedelta(seconds=settings.CHAT_ANSWER_TARGET_SECONDS)
+    rows = list(
+        Conversation.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(answered_at=Min("messages__created_at", filter=Q(messages__author=Author.STAFF)))
+        .values_list("created_at", "answered_at")
+    )
+    waits = [answered - created for created, answered in rows if answered is not None]
+    unanswered = Conversation.objects.filter(
+        status=ConversationStatus.WAITING, created_at__lt=now - target
+    ).exclude(messages__author=Author.STAFF)
+    return ChatFigures(
+        started=len(rows),
+        answered=len(waits),
+        answered_on_target=sum(1 for wait in waits if wait <= target),
+        answer_avg_seconds=(
+            round(sum(w.total_seconds() for w in waits) / len(waits), 1) if waits else None
+        ),
+        waiting_late=unanswered.count(),
     )

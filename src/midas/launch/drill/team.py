@@ -118,8 +118,13 @@ class Team:
         from midas.concierge.inbound import InboundEmail
         from midas.notifications.models import OutboxMessage
 
-        ticket_open, ticket_answer, email_receive = part(
-            "concierge", "midas.concierge.services", "ticket_open", "ticket_answer", "email_receive"
+        ticket_open, ticket_answer, ticket_update, email_receive = part(
+            "concierge",
+            "midas.concierge.services",
+            "ticket_open",
+            "ticket_answer",
+            "ticket_update",
+            "email_receive",
         )
         users = get_user_model().objects
         guest = users.get(email="guest@drill.midas.example")
@@ -145,9 +150,11 @@ class Team:
                 message_id=f"<rehearsal-{ticket.pk}@drill.midas.example>",
             )
         )
+        if outcome.status == "threaded":  # "Perfect, thank you": the lead resolves it
+            ticket_update(ticket=ticket, by=lead, status="resolved")
         self.note(
             f"customer-service rehearsal: ticket #{ticket.pk} answered by the lead, the "
-            f"customer's e-mail reply {outcome.status}",
+            f"customer's e-mail reply {outcome.status}, resolved",
             who=lead.email,
             ok=sent is not None and outcome.status == "threaded",
         )

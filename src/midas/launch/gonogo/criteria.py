@@ -274,6 +274,38 @@ def no_critical_incident(now: dt.datetime) -> Result:
     )
 
 
+@criterion("support", "Customer service keeps up", owner="cs_lead")
+def support(now: dt.datetime) -> Result:
+    """Nobody waits past a target right now: no active ticket past its first-response time,
+    no chat waiting unanswered past ``CHAT_ANSWER_TARGET_SECONDS``; the value sums up the
+    last 24 hours (tickets, first responses on target, chats answered on target)."""
+    from midas.concierge.chat.selectors import chat_figures
+    from midas.concierge.selectors import inbox_summary, support_figures
+
+    day = now - dt.timedelta(hours=24)
+    tickets = support_figures(start=day, end=now)
+    chats = chat_figures(start=day, end=now, now=now)
+    late_tickets = inbox_summary(now=now)["late"]
+    value = (
+        f"{tickets.tickets_opened} ticket(s), {tickets.first_response_on_target}/"
+        f"{tickets.first_responses} first responses on target; {chats.started} chat(s), "
+        f"{chats.answered_on_target}/{chats.answered} answered on target"
+    )
+    late = []
+    if late_tickets:
+        late.append(f"{late_tickets} ticket(s) past a target (/staff/tickets/)")
+    if chats.waiting_late:
+        late.append(f"{chats.waiting_late} chat(s) waiting unanswered (/staff/chat/)")
+    return Result(
+        "support",
+        "Customer service keeps up",
+        value,
+        "nobody waiting past a target",
+        not late,
+        "; ".join(late),
+    )
+
+
 @criterion("backup", "Backup fresh and verified", owner="devops")
 def backup(now: dt.datetime) -> Result:
     """The newest verified backup of this database (manifest ``verified_at`` set by

@@ -318,9 +318,11 @@ def support_ready(now: dt.datetime) -> CheckResult:
 
 @plan_check(
     "support_operational",
-    "Someone on the rota now, the inbox staffed, no open ticket past its first-response time",
+    "Someone on the rota now, the inbox staffed, no open ticket past its first-response time, "
+    "no chat waiting unanswered past its target",
 )
 def support_operational(now: dt.datetime) -> CheckResult:
+    from midas.concierge.chat.selectors import chat_figures
     from midas.concierge.models import Ticket, TicketStatus
     from midas.launch.plan.selectors import on_shift
 
@@ -334,6 +336,9 @@ def support_operational(now: dt.datetime) -> CheckResult:
     ).count()
     if late:
         problems.append(f"{late} ticket(s) past their first-response time (/staff/tickets/)")
+    chats = chat_figures(start=now - dt.timedelta(hours=24), end=now, now=now)
+    if chats.waiting_late:
+        problems.append(f"{chats.waiting_late} chat(s) waiting unanswered (/staff/chat/)")
     if problems:
         return CheckResult(False, "; ".join(problems))
     waiting = Ticket.objects.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN]).count()
