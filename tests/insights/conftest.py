@@ -32,11 +32,3 @@ def sandbox_payments(settings, tmp_path):
     settings.PAYMENT_PROVIDER = "sandbox"
     settings.PAYMENT_SANDBOX_PATH = str(tmp_path / "payments-sandbox.sqlite3")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def no_concierge_hook(monkeypatch):
-    """The support figures start as "no data yet" (tests install their own hook)."""
-    from midas.concierge import selectors
-
-    monkeypatch.delattr(selectors, "support_figures", raising=False)

@@ -118,7 +118,7 @@ HAND_COUNT = {  # tests/insights/scenario.py
     "registrations": "2",
     "bookings": "1",
     "satisfaction": "no data yet",
-    "support": "no data yet",
+    "support": "0.0%",
     "first_response": "no data yet",
 }
 
@@ -140,3 +140,22 @@ def test_every_number_on_the_page_is_the_hand_count(played, staff_client):
             f'<tr><th scope="row">{label}</th><td class="num">{sessions}</td>'
             f'<td class="num">{drop}</td>'
         ) in page
+
+
+def test_the_support_rows_are_the_hand_count_of_real_tickets(played, staff_client, monkeypatch):
+    """Day D's support (tests/insights/test_metrics.py ``support_day``): 1 ticket of 5
+    visitors, answered in 12 min 30 s, rated 4 of 5 — on the dashboard and in the report."""
+    from django.utils.html import escape
+
+    from midas.insights.selectors import BY_KEY
+    from tests.insights.test_metrics import support_day
+
+    support_day(played, monkeypatch)
+    page = staff_client.get("/ops/insights/", DAY_QUERY).content.decode()
+    for key, value in {
+        "support": "20.0%",
+        "first_response": "12 min 30 s",
+        "satisfaction": "4.00",
+    }.items():
+        row = f'<tr id="metric-{key}"><th scope="row">{escape(BY_KEY[key].label)}</th>'
+        assert f'{row}<td class="num">{escape(value)}</td>' in page, key

@@ -47,7 +47,7 @@ class Readings:
     registrations: int
     bookings: int
     revenue: dict[str, int]  # minor units per currency
-    support: dict | None  # concierge figures, when its hook exists
+    support: dict | None  # the concierge's figures (tickets, first response, ratings)
 
 
 STAT_FIELDS = [
@@ -171,18 +171,12 @@ def revenue_of(period: Period) -> dict[str, int]:
     return {r["currency"].upper(): int(r["total"]) for r in totals if r["total"]}
 
 
-def support_of(period: Period) -> dict | None:
-    """The concierge's figures through its ``selectors.support_figures(start=, end=)``
-    (tickets opened, first-response average, "how did we do" scores and reviews); None
-    while the concierge has no such selector ("no data yet")."""
-    try:
-        from midas.concierge import selectors as concierge
-    except ImportError:  # pragma: no cover - the concierge app is installed
-        return None
-    figures = getattr(concierge, "support_figures", None)
-    if not callable(figures):
-        return None
-    got = figures(start=period.start_at, end=period.end_at)
+def support_of(period: Period) -> dict:
+    """The concierge's figures (``concierge.selectors.support_figures``): tickets opened,
+    the first-response average, the "how did we do" scores and the reviews."""
+    from midas.concierge.selectors import support_figures
+
+    got = support_figures(start=period.start_at, end=period.end_at)
     rated = [
         (avg, n)
         for avg, n in (
