@@ -144,7 +144,7 @@ def test_every_number_on_the_page_is_the_hand_count(played, staff_client):
 
 def test_the_support_rows_are_the_hand_count_of_real_tickets(played, staff_client, monkeypatch):
     """Day D's support (tests/insights/test_metrics.py ``support_day``): 1 ticket of 5
-    visitors, answered in 12 min 30 s, rated 4 of 5 — on the dashboard and in the report."""
+    visitors, answered in 12 min 30 s, rated 4 of 5; a review of 5 — on the dashboard."""
     from django.utils.html import escape
 
     from midas.insights.selectors import BY_KEY
@@ -155,7 +155,7 @@ def test_the_support_rows_are_the_hand_count_of_real_tickets(played, staff_clien
     for key, value in {
         "support": "20.0%",
         "first_response": "12 min 30 s",
-        "satisfaction": "4.00",
+        "satisfaction": "4.50",
     }.items():
         row = f'<tr id="metric-{key}"><th scope="row">{escape(BY_KEY[key].label)}</th>'
         assert f'{row}<td class="num">{escape(value)}</td>' in page, key

@@ -46,6 +46,18 @@ def test_the_launch_report_fills_every_success_metric_from_insights(played):
 
 
 @launch_only
+def test_the_launch_report_counts_the_days_tickets_and_ratings(played, monkeypatch):
+    from midas.launch.gonogo.report import launch_report
+    from tests.insights.test_metrics import support_day
+
+    support_day(played, monkeypatch)
+    report = launch_report(start=at(D, 0), end=at(D + dt.timedelta(days=1), 0))
+    got = {r.key: (r.value, r.verdict) for r in report.rows}
+    assert got["support"] == ("20.0%", "missed")  # 1 ticket of 5 visitors
+    assert got["satisfaction"] == ("4.50", "missed")  # (4 + 5) / 2, not above 4.5
+
+
+@launch_only
 def test_the_report_command_says_it(played, capsys):
     call_command(
         "launch", "report", "--from", at(D, 0).isoformat(), "--to", at(D, 23).isoformat(), "--json"

@@ -142,30 +142,47 @@ def test_smoke_test_accounts_and_their_bookings_are_left_out(played):
 
 def support_day(played, monkeypatch) -> None:
     """Day D's support, by hand: bob opens a ticket at 09:20; the concierge answers at
-    09:32:30 (12 min 30 s) and resolves it; bob rates the help 4 of 5. The period's figures:
-    1 ticket of 5 visitors (20 %), first response 12 min 30 s, satisfaction 4.00."""
+    09:32:30 (12 min 30 s) and resolves it; bob rates the help 4 of 5. Ana, back from a yacht
+    trip she booked ten days before (returned on D-3), reviews it at 15:00: 5 of 5. The
+    period's figures: 1 ticket of 5 visitors (20 %), first response 12 min 30 s,
+    satisfaction (4 + 5) / 2 = 4.50 (not above 4.5: missed)."""
+    from midas.bookings.services import booking_mark_picked_up, booking_mark_returned
     from midas.concierge.services import ticket_answer, ticket_open, ticket_rate, ticket_update
-    from tests.factories import make_staff
+    from midas.concierge.services.reviews import review_submit
+    from midas.flags.services import flag_write
+    from tests.factories import make_paid_booking, make_staff
     from tests.pinned import pin_now
 
-    clock = pin_now(monkeypatch, at(D, 9, 20))
+    staff = make_staff(email="concierge@midas.example")
+    clock = pin_now(monkeypatch, at(D - dt.timedelta(days=10), 12))
+    trip = make_paid_booking(
+        customer=played["ana"], asset=played["yacht"], now=clock(), days_ahead=5
+    )
+    clock.set(at(D - dt.timedelta(days=5), 12))
+    trip = booking_mark_picked_up(booking=trip, by=staff)
+    clock.set(at(D - dt.timedelta(days=3), 12))
+    trip = booking_mark_returned(booking=trip, by=staff)
+
+    clock.set(at(D, 9, 20))
     bob = played["bob"]
     ticket = ticket_open(
         email=bob.email, customer=bob, subject="Delivery", body="To the hotel?", channel="account"
     )
-    staff = make_staff(email="concierge@midas.example")
     clock.set(at(D, 9, 32) + dt.timedelta(seconds=30))
     ticket_answer(ticket=ticket, by=staff, body="Yes, at 10:00.")
     clock.set(at(D, 9, 40))
     ticket_update(ticket=ticket, by=staff, status="resolved")
     ticket_rate(ticket=ticket, score=4)
+    clock.set(at(D, 15))
+    flag_write(key="reviews", state="on")
+    review_submit(booking=trip, customer=played["ana"], rating=5, comment="Superb crew.")
 
 
 def test_support_and_satisfaction_from_real_tickets(played, monkeypatch):
     support_day(played, monkeypatch)
     got = {f.key: f for f in period_metrics(Period(D, D + DAY)).figures}
     assert got["support"].shown == "20.0%" and got["support"].met is False  # 1 of 5 visitors
-    assert got["satisfaction"].shown == "4.00" and got["satisfaction"].met is False
+    assert got["satisfaction"].shown == "4.50" and got["satisfaction"].met is False
     assert got["first_response"].shown == "12 min 30 s"
     before = {f.key: f for f in period_metrics(Period(D - DAY, D)).figures}  # one visitor
     assert before["support"].shown == "0.0%"  # no ticket opened: evidence, not "no data"
