@@ -29,7 +29,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from midas.notifications.slack import PostResult, _not_before, _retry_after, _scrub
+from midas.notifications.slack import PostResult, _not_before, _retry_after, _scrub, record_result
 
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -120,7 +120,7 @@ def send_claimed(
     """Post the claimed PagerDuty rows one by one, oldest first (a trigger before its
     acknowledge). Returns False when PagerDuty could not be reached or rate-limited us: the
     rest of this claim is then recorded as not tried and waits its turn."""
-    from midas.notifications.delivery import record_failure, record_success
+    from midas.notifications.delivery import record_failure
 
     key = settings.PAGERDUTY_ROUTING_KEY
     held: PostResult | None = None
@@ -156,19 +156,8 @@ def send_claimed(
                 routing_key=key,
                 timeout=settings.PAGERDUTY_TIMEOUT,
             )
-        if result.outcome == "sent":
-            record_success(attempt, now=now)
-            report.sent += 1
+        if record_result(attempt, result, error=_error(result), now=now, rand=rand, report=report):
             continue
-        record_failure(
-            attempt,
-            error=_error(result),
-            now=now,
-            rand=rand,
-            report=report,
-            permanent=result.outcome == "permanent",
-            not_before=_not_before(result, now),
-        )
         if result.outcome == "retry" and (result.status is None or result.status == 429):
             held = result
     return held is None

@@ -181,7 +181,7 @@ def send_claimed(
     """Post the claimed Slack rows one by one. Returns False when Slack could not be reached
     or rate-limited us: the rest of this claim is then recorded as not tried (retried after
     the backoff, or after Retry-After) rather than hammered."""
-    from midas.notifications.delivery import record_failure, record_success
+    from midas.notifications.delivery import record_failure
 
     url = settings.SLACK_WEBHOOK_URL
     timeout = settings.SLACK_TIMEOUT
@@ -202,22 +202,35 @@ def send_claimed(
             result = PostResult("retry", None, "SLACK_WEBHOOK_URL is not set")
         else:
             result = post(attempt.message.body_text, url=url, timeout=timeout)
-        if result.outcome == "sent":
-            record_success(attempt, now=now)
-            report.sent += 1
+        if record_result(attempt, result, error=result.error, now=now, rand=rand, report=report):
             continue
-        record_failure(
-            attempt,
-            error=result.error,
-            now=now,
-            rand=rand,
-            report=report,
-            permanent=result.outcome == "permanent",
-            not_before=_not_before(result, now),
-        )
         if result.outcome == "retry" and (result.status is None or result.status == 429):
             held = result
     return held is None
+
+
+def record_result(
+    attempt: Any, result: PostResult, *, error: str, now: Any, rand: Any, report: Any
+) -> bool:
+    """Book one post's outcome on its attempt (Slack, PagerDuty, SMS alike): sent; or failed
+    — given up when permanent, else retried after the backoff or the service's Retry-After.
+    True when sent."""
+    from midas.notifications.delivery import record_failure, record_success
+
+    if result.outcome == "sent":
+        record_success(attempt, now=now)
+        report.sent += 1
+        return True
+    record_failure(
+        attempt,
+        error=error,
+        now=now,
+        rand=rand,
+        report=report,
+        permanent=result.outcome == "permanent",
+        not_before=_not_before(result, now),
+    )
+    return False
 
 
 def _not_before(result: PostResult, now: dt.datetime | None) -> dt.datetime | None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 
-from midas.notifications.slack import PostResult, _not_before, _retry_after
+from midas.notifications.slack import PostResult, _not_before, _retry_after, record_result
 
 BODY_LIMIT = 1600  # Twilio's limit on Body
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")  # "+" and 7 to 15 digits, no leading zero
@@ -140,7 +140,7 @@ def send_claimed(
     """Post the claimed SMS rows one by one. Returns False when Twilio could not be reached,
     rate-limited us or refused our credentials: the rest of this claim is then recorded as
     not tried and waits its turn."""
-    from midas.notifications.delivery import record_failure, record_success
+    from midas.notifications.delivery import record_failure
 
     held: PostResult | None = None
     for attempt in sorted(attempts, key=lambda a: (a.message.created_at, a.message.pk)):
@@ -170,19 +170,8 @@ def send_claimed(
                 sender=sender(),
                 timeout=settings.TWILIO_TIMEOUT,
             )
-        if result.outcome == "sent":
-            record_success(attempt, now=now)
-            report.sent += 1
+        if record_result(attempt, result, error=_error(result), now=now, rand=rand, report=report):
             continue
-        record_failure(
-            attempt,
-            error=_error(result),
-            now=now,
-            rand=rand,
-            report=report,
-            permanent=result.outcome == "permanent",
-            not_before=_not_before(result, now),
-        )
         if result.outcome == "retry" and result.status in (None, 401, 403, 429):
             held = result
     return held is None
