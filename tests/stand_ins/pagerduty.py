@@ -37,17 +37,15 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-import threading
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from django.utils import timezone
 
-from tests.stand_ins.slack import Recorded
+from tests.stand_ins.server import StandIn
 
 ANSWERS: dict[int, tuple[dict[str, Any], dict[str, str]]] = {
     429: (
@@ -147,45 +145,15 @@ def webhook_body(
     return json.dumps({"event": event}, ensure_ascii=False).encode("utf-8")
 
 
-class PagerDutyStandIn:
+class PagerDutyStandIn(StandIn):
     path = "/v2/enqueue"
 
     def __init__(self) -> None:
-        self.requests: list[Recorded] = []
+        super().__init__()
         self.accepted: list[dict[str, Any]] = []  # the events answered 202, in order
         self.alerts: dict[str, str] = {}  # dedup_key -> triggered | acknowledged | resolved
         self._script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
-        self._lock = threading.Lock()
         self.webhooks: list[tuple[str, str, int]] = []  # (event_type, incident_key, answer)
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status, answer, headers = stand_in._answer(self.path, dict(self.headers), body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
 
     def script(self, *answers: int | tuple[int, dict[str, Any], dict[str, str]]) -> None:
         """The next answers, in order: a status (with PagerDuty's usual body), or
@@ -199,24 +167,22 @@ class PagerDutyStandIn:
                     self._script.append(answer)
 
     def _answer(self, path: str, headers: dict[str, str], body: bytes):
-        with self._lock:
-            self.requests.append(Recorded(path=path, headers=headers, body=body))
-            if path != self.path:
-                return 404, {"status": "error", "message": "Not Found"}, {}
-            if self._script:
-                return self._script.pop(0)
-            try:
-                event = json.loads(body)
-            except ValueError:
-                return 400, {"status": "invalid event", "message": "Bad JSON"}, {}
-            found = problems(event)
-            if found:
-                answer = {"status": "invalid event", "message": "Event object is invalid"}
-                return 400, {**answer, "errors": found}, {}
-            key = event.get("dedup_key") or uuid.uuid4().hex
-            self._apply(event["event_action"], key)
-            self.accepted.append(event)
-            return 202, {"status": "success", "message": "Event processed", "dedup_key": key}, {}
+        if path != self.path:
+            return 404, {"status": "error", "message": "Not Found"}, {}
+        if self._script:
+            return self._script.pop(0)
+        try:
+            event = json.loads(body)
+        except ValueError:
+            return 400, {"status": "invalid event", "message": "Bad JSON"}, {}
+        found = problems(event)
+        if found:
+            answer = {"status": "invalid event", "message": "Event object is invalid"}
+            return 400, {**answer, "errors": found}, {}
+        key = event.get("dedup_key") or uuid.uuid4().hex
+        self._apply(event["event_action"], key)
+        self.accepted.append(event)
+        return 202, {"status": "success", "message": "Event processed", "dedup_key": key}, {}
 
     def _apply(self, action: str, key: str) -> None:
         state = self.alerts.get(key)
@@ -288,18 +254,3 @@ class PagerDutyStandIn:
             return status, json.loads(text or b"{}")
         except ValueError:
             return status, {"raw": text.decode("utf-8", "replace")}
-
-    def start(self) -> PagerDutyStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self) -> PagerDutyStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

@@ -10,11 +10,9 @@ that records every request and answers from a script (200 ``ok`` by default).
 
 from __future__ import annotations
 
-import json
-import threading
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from tests.stand_ins.server import Recorded, StandIn
+
+__all__ = ["ANSWERS", "Recorded", "SlackStandIn"]
 
 # Slack's documented answers to an incoming-webhook POST.
 ANSWERS: dict[int, tuple[str, dict[str, str]]] = {
@@ -29,52 +27,16 @@ ANSWERS: dict[int, tuple[str, dict[str, str]]] = {
 }
 
 
-@dataclass
-class Recorded:
-    path: str
-    headers: dict[str, str]
-    body: bytes
+class SlackStandIn(StandIn):
+    content_type = "text/html"
 
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-class SlackStandIn:
     def __init__(self, path: str = "/services/T0TEST/B0TEST/standin-secret-token") -> None:
         self.path = path
-        self.requests: list[Recorded] = []
+        super().__init__()
         self._script: list[tuple[int, str, dict[str, str]]] = []
-        self._lock = threading.Lock()
-        stand_in = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status, text, headers = stand_in._record(self.path, dict(self.headers), body)
-                payload = text.encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}{self.path}"
+    def encode(self, answer: str) -> bytes:
+        return answer.encode()
 
     def script(self, *answers: int | tuple[int, str] | tuple[int, str, dict[str, str]]) -> None:
         """The next answers, in order: a status (with Slack's usual body), or
@@ -88,24 +50,7 @@ class SlackStandIn:
                     status, text, *rest = answer
                     self._script.append((status, text, dict(rest[0]) if rest else {}))
 
-    def _record(self, path: str, headers: dict[str, str], body: bytes):
-        with self._lock:
-            self.requests.append(Recorded(path=path, headers=headers, body=body))
-            if path != self.path:
-                return 404, "no_service", {}
-            return self._script.pop(0) if self._script else (200, "ok", {})
-
-    def start(self) -> SlackStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def _answer(self, path: str, headers: dict[str, str], body: bytes):
+        if path != self.path:
+            return 404, "no_service", {}
+        return self._script.pop(0) if self._script else (200, "ok", {})

@@ -25,18 +25,15 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import json
 import re
-import threading
 import urllib.parse
 import uuid
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from django.utils import timezone
 
-from tests.stand_ins.slack import Recorded
+from tests.stand_ins.server import Recorded, StandIn
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
@@ -60,7 +57,7 @@ ANSWERS: dict[int, tuple[dict[str, Any], dict[str, str]]] = {
 }
 
 
-class TwilioStandIn:
+class TwilioStandIn(StandIn):
     def __init__(
         self,
         *,
@@ -68,43 +65,17 @@ class TwilioStandIn:
         auth_token: str = "standin-auth-token-0123456789abcdef",  # noqa: S107 - a test's
         undeliverable: tuple[str, ...] = (),
     ) -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.undeliverable = set(undeliverable)
-        self.requests: list[Recorded] = []
         self.messages: list[dict[str, str]] = []  # the forms answered 201, in order
         self._script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
-        self._lock = threading.Lock()
-        stand_in = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                status, answer, headers = stand_in._answer(self.path, dict(self.headers), body)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
 
     @property
     def url(self) -> str:
         """What ``TWILIO_API_URL`` is set to (Twilio's is ``https://api.twilio.com``)."""
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.base_url
 
     def script(self, *answers: int | tuple[int, dict[str, Any], dict[str, str]]) -> None:
         """The next answers, in order: a status (with Twilio's usual error body), or
@@ -133,24 +104,22 @@ class TwilioStandIn:
         return user == account == self.account_sid and password == self.auth_token
 
     def _answer(self, path: str, headers: dict[str, str], body: bytes):
-        with self._lock:
-            self.requests.append(Recorded(path=path, headers=headers, body=body))
-            match = PATH.match(path)
-            if match is None:
-                return 404, error(404, 20404, "The requested resource was not found"), {}
-            if self._script:
-                return self._script.pop(0)
-            if not self._authorized(headers, urllib.parse.unquote(match["account"])):
-                return 401, error(401, 20003, "Authenticate"), {}
-            content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if content_type != "application/x-www-form-urlencoded":
-                return 400, error(400, 21602, "Message body is required."), {}
-            form = dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
-            refusal = self._refusal(form)
-            if refusal is not None:
-                return 400, error(400, *refusal), {}
-            self.messages.append(form)
-            return 201, self._resource(form), {}
+        match = PATH.match(path)
+        if match is None:
+            return 404, error(404, 20404, "The requested resource was not found"), {}
+        if self._script:
+            return self._script.pop(0)
+        if not self._authorized(headers, urllib.parse.unquote(match["account"])):
+            return 401, error(401, 20003, "Authenticate"), {}
+        content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type != "application/x-www-form-urlencoded":
+            return 400, error(400, 21602, "Message body is required."), {}
+        form = dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        refusal = self._refusal(form)
+        if refusal is not None:
+            return 400, error(400, *refusal), {}
+        self.messages.append(form)
+        return 201, self._resource(form), {}
 
     def _refusal(self, form: dict[str, str]) -> tuple[int, str] | None:
         to = form.get("To", "")
@@ -202,18 +171,3 @@ class TwilioStandIn:
             "to": form["To"],
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
-
-    def start(self) -> TwilioStandIn:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
-
-    def __enter__(self) -> TwilioStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
