@@ -37,6 +37,12 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+class ServiceTier(models.TextChoices):
+    STANDARD = "standard", "Standard"
+    PREMIUM = "premium", "Premium"
+    VVIP = "vvip", "VVIP"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A customer or a member of staff. The email address is the login."""
 
@@ -53,6 +59,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     email_verified_at = models.DateTimeField(null=True, blank=True)
     is_beta = models.BooleanField(
         "beta tester", default=False, help_text="Admitted to the beta phase of the launch"
+    )
+    service_tier = models.CharField(
+        max_length=10, choices=ServiceTier.choices, default=ServiceTier.STANDARD
+    )
+    legacy_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="The account's id on the old site"
+    )
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer deleted the account (anonymised)"
     )
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)

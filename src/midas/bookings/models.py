@@ -127,6 +127,14 @@ class Booking(TimestampedModel):
     start = models.DateTimeField()
     end = models.DateTimeField()
     extras = models.JSONField(default=list, blank=True)
+    guests = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Guests or passengers, where the asset counts them"
+    )
+    trip = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="A jet's route: origin, destination, legs and flight time, as quoted",
+    )
     currency = models.CharField(max_length=3)
     quote_lines = models.JSONField(default=list, help_text="The quote's lines at checkout")
     total_minor = models.PositiveBigIntegerField()
@@ -138,6 +146,13 @@ class Booking(TimestampedModel):
     refund_minor = models.PositiveBigIntegerField(default=0)
     idempotency_key = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
+    terms_version = models.CharField(
+        max_length=20, blank=True, help_text="The terms the customer accepted at checkout"
+    )
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    legacy_reference = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="The booking's id on the old site"
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -14,7 +14,7 @@ from django.db import models
 from django.templatetags.static import static
 from django.urls import reverse
 
-from midas.catalog.specs import display_specs, validate_specs
+from midas.catalog.specs import SUBCATEGORIES, display_specs, validate_specs
 from midas.core.models import TimestampedModel
 
 BASIS_POINTS = 10_000  # 100% = 10,000 bp
@@ -98,7 +98,17 @@ class Asset(TimestampedModel):
     slug = models.SlugField(unique=True, max_length=80)
     name = models.CharField(max_length=120)
     brand = models.CharField(max_length=80)
+    model_name = models.CharField(
+        "model", max_length=80, blank=True, help_text="The maker's model, e.g. Chiron, Cullinan"
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="assets")
+    subcategory = models.CharField(
+        "body style / class",
+        max_length=20,
+        blank=True,
+        help_text="Hypercar, SUV, sedan, convertible; motor or mega yacht; light, midsize or "
+        "heavy jet; villa or penthouse",
+    )
     home_location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="home_assets"
     )
@@ -118,6 +128,12 @@ class Asset(TimestampedModel):
     min_duration = models.PositiveIntegerField(
         default=1, validators=[MinValueValidator(1)], help_text="Minimum number of units"
     )
+    max_duration = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Maximum number of units in one booking; empty for the house limit",
+    )
     security_deposit_minor = models.PositiveBigIntegerField(default=0)
     delivery_fee_minor = models.PositiveBigIntegerField(
         default=0, help_text="Charged when delivered away from the home location"
@@ -133,6 +149,9 @@ class Asset(TimestampedModel):
     )
     is_active = models.BooleanField(default=True)
     is_featured = models.BooleanField(default=False)
+    legacy_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="The item's id on the old site"
+    )
 
     objects = AssetQuerySet.as_manager()
 
@@ -152,6 +171,14 @@ class Asset(TimestampedModel):
             problems = validate_specs(self.category.slug, self.specs)
             if problems:
                 errors["specs"] = problems
+            if self.subcategory and self.subcategory not in SUBCATEGORIES.get(
+                self.category.slug, {}
+            ):
+                errors["subcategory"] = [
+                    f"not a kind of {self.category.singular.lower()}: {self.subcategory!r}"
+                ]
+        if self.max_duration and self.max_duration < self.min_duration:
+            errors["max_duration"] = ["must not be below the minimum"]
         if self.home_location_id and self.currency != self.home_location.currency:
             errors.setdefault("currency", []).append(
                 f"must be the home location's currency ({self.home_location.currency})"
@@ -304,6 +331,31 @@ class AddOn(TimestampedModel):
         if self.pricing_units and asset.pricing_unit not in self.pricing_units:
             return False
         return self.pricing == AddOnPricing.PERCENT or asset.currency in self.amounts
+
+
+class ExchangeRate(models.Model):
+    """How many units of ``currency`` one US dollar buys, for showing prices side by side.
+
+    Display only: a charge is always made in the asset's own currency. AED is pegged
+    (3.6725); others are kept by staff and say when they were last set.
+    """
+
+    currency = models.CharField(max_length=3, unique=True, help_text="ISO 4217")
+    per_usd = models.DecimalField(
+        max_digits=14, decimal_places=6, help_text="Units of this currency per 1 USD"
+    )
+    pegged = models.BooleanField(default=False, help_text="A fixed, official peg")
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(per_usd__gt=0), name="rate_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"USD 1 = {self.currency} {self.per_usd.normalize()}"
 
 
 class CatalogVersion(models.Model):

@@ -44,6 +44,21 @@ SPECS: dict[str, tuple[SpecField, ...]] = {
 }
 
 
+# The kinds within each category (the old site's filters), by slug: label.
+SUBCATEGORIES: dict[str, dict[str, str]] = {
+    "cars": {
+        "hypercar": "Hypercar",
+        "supercar": "Supercar",
+        "suv": "SUV",
+        "sedan": "Sedan",
+        "convertible": "Convertible",
+    },
+    "yachts": {"motor": "Motor yacht", "mega": "Megayacht", "sailing": "Sailing yacht"},
+    "jets": {"light": "Light jet", "midsize": "Midsize jet", "heavy": "Heavy jet"},
+    "villas": {"villa": "Villa", "penthouse": "Penthouse", "estate": "Estate"},
+}
+
+
 def validate_specs(category_slug: str, specs: object) -> list[str]:
     """Return the problems with ``specs`` for a category (empty when valid)."""
     fields = SPECS.get(category_slug)

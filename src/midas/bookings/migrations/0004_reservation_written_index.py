@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('bookings', '0003_booking'),
-        ('catalog', '0003_catalogversion'),
+        ("bookings", "0003_booking"),
+        ("catalog", "0003_catalogversion"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(condition=models.Q(('status', 'active')), fields=['updated_at'], name='reservation_active_written'),
+            model_name="reservation",
+            index=models.Index(
+                condition=models.Q(("status", "active")),
+                fields=["updated_at"],
+                name="reservation_active_written",
+            ),
         ),
     ]
