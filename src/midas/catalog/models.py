@@ -14,7 +14,7 @@ from django.db import models
 from django.templatetags.static import static
 from django.urls import reverse
 
-from midas.catalog.specs import SUBCATEGORIES, display_specs, validate_specs
+from midas.catalog.specs import SUBCATEGORIES, capacity_of, display_specs, validate_specs
 from midas.core.models import TimestampedModel
 
 BASIS_POINTS = 10_000  # 100% = 10,000 bp
@@ -189,6 +189,11 @@ class Asset(TimestampedModel):
     @property
     def spec_rows(self) -> list[tuple[str, str]]:
         return display_specs(self.category.slug, self.specs)
+
+    @property
+    def capacity(self) -> int | None:
+        """Seats, guests or passengers (``catalog.specs.CAPACITY_SPEC``)."""
+        return capacity_of(self.category.slug, self.specs)
 
     @property
     def requires_request(self) -> bool:

@@ -44,6 +44,24 @@ SPECS: dict[str, tuple[SpecField, ...]] = {
 }
 
 
+# The spec that says how many people an asset of each category takes: seats in a car,
+# guests aboard a yacht or in a villa, passengers on a jet. Quotes, bookings and the guests
+# filter all read capacity through this table.
+CAPACITY_SPEC: dict[str, str] = {
+    "cars": "seats",
+    "yachts": "guests",
+    "villas": "guests",
+    "jets": "passengers",
+}
+
+
+def capacity_of(category_slug: str, specs: dict) -> int | None:
+    """How many people the asset takes, or None when its category does not count them."""
+    key = CAPACITY_SPEC.get(category_slug)
+    value = specs.get(key) if key else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 # The kinds within each category (the old site's filters), by slug: label.
 SUBCATEGORIES: dict[str, dict[str, str]] = {
     "cars": {
