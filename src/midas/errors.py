@@ -41,6 +41,8 @@ class ErrorCode(StrEnum):
     PAYMENT_REQUIRES_ACTION = "payment_requires_action"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
     WEBHOOK_INVALID = "webhook_invalid"
+    CHANGE_NOT_ALLOWED = "change_not_allowed"  # a booking change outside the policy (409)
+    PRICE_CHANGED = "price_changed"  # the change's price moved since it was shown (409)
     INVALID_SIGNATURE = "invalid_signature"  # a webhook whose signature does not verify (401)
     # launch
     FEATURE_DISABLED = "feature_disabled"  # a feature flag is off (503)
@@ -65,6 +67,8 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.PAYMENT_DECLINED: 402,
     ErrorCode.PAYMENT_PROVIDER_ERROR: 502,
     ErrorCode.WEBHOOK_INVALID: 400,
+    ErrorCode.CHANGE_NOT_ALLOWED: 409,
+    ErrorCode.PRICE_CHANGED: 409,
     ErrorCode.INVALID_SIGNATURE: 401,
     ErrorCode.FEATURE_DISABLED: 503,
     ErrorCode.GONOGO_REQUIRED: 409,
