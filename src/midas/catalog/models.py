@@ -378,3 +378,12 @@ class CatalogVersion(models.Model):
 
     def __str__(self) -> str:
         return f"catalogue version {self.value}"
+
+
+# Airports, jet profiles, length discounts and service-tier rules live in their own module.
+from midas.catalog.pricing_models import (  # noqa: E402, F401
+    Airport,
+    JetProfile,
+    LengthDiscount,
+    TierRule,
+)
