@@ -173,3 +173,63 @@ class Booking(TimestampedModel):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class BookingChangeKind(models.TextChoices):
+    DATES = "dates", "Dates or guests changed"
+    REFUND = "refund", "Refund by staff"
+
+
+class BookingChangeStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting the difference"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Not applied"  # the slot was taken meanwhile, or superseded: refunded
+
+
+class BookingChange(TimestampedModel):
+    """One change to a booking after checkout, as staff see it in the history: new dates
+    (and guests) with the price difference charged or refunded, or a custom refund given by
+    staff with its reason. Written by ``bookings.services.change`` only."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="changes")
+    kind = models.CharField(max_length=8, choices=BookingChangeKind.choices)
+    status = models.CharField(max_length=16, choices=BookingChangeStatus.choices)
+    by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="booking_changes",
+        null=True,
+        blank=True,
+        help_text="Who asked: the customer or a staff member",
+    )
+    by_staff = models.BooleanField(default=False)
+    reason = models.CharField(max_length=200, blank=True)
+    old_start = models.DateTimeField()
+    old_end = models.DateTimeField()
+    new_start = models.DateTimeField()
+    new_end = models.DateTimeField()
+    old_guests = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_guests = models.PositiveSmallIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    old_total_minor = models.PositiveBigIntegerField(default=0)
+    new_total_minor = models.PositiveBigIntegerField(default=0)
+    new_quote_lines = models.JSONField(default=list, blank=True)
+    new_security_deposit_minor = models.PositiveBigIntegerField(default=0)
+    charge_minor = models.PositiveBigIntegerField(
+        default=0, help_text="The difference the customer pays (a dearer period)"
+    )
+    refund_minor = models.PositiveBigIntegerField(
+        default=0, help_text="What goes back to the card (a cheaper period, a staff refund)"
+    )
+    waived_minor = models.PositiveBigIntegerField(
+        default=0, help_text="A difference staff chose not to charge"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    failure = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["booking", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.kind} {self.status}"
