@@ -22,6 +22,9 @@ class ErrorCode(StrEnum):
     LOCATION_NOT_SERVED = "location_not_served"
     UNKNOWN_EXTRA = "unknown_extra"
     ASSET_INACTIVE = "asset_inactive"
+    OVER_CAPACITY = "over_capacity"  # more guests or passengers than the asset takes (422)
+    ABOVE_MAX_DURATION = "above_max_duration"  # longer than the asset's maximum (422)
+    ROUTE_INVALID = "route_invalid"  # a jet's route: missing, unknown airport, out of range
     SLOT_UNAVAILABLE = "slot_unavailable"
     LOCK_TIMEOUT = "lock_timeout"
     IMPORT_INVALID = "import_invalid"
@@ -30,6 +33,7 @@ class ErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     EMAIL_NOT_VERIFIED = "email_not_verified"
     EMAIL_TAKEN = "email_taken"
+    ACCOUNT_DELETION_BLOCKED = "account_deletion_blocked"  # upcoming bookings, a deposit (409)
     ACCOUNT_LOCKED = "account_locked"
     RATE_LIMITED = "rate_limited"
     NOT_ELIGIBLE = "not_eligible"
@@ -37,6 +41,7 @@ class ErrorCode(StrEnum):
     # bookings and payments
     INVALID_STATE = "invalid_state"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
+    TERMS_NOT_ACCEPTED = "terms_not_accepted"  # a booking without the terms accepted (422)
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_REQUIRES_ACTION = "payment_requires_action"
     PAYMENT_PROVIDER_ERROR = "payment_provider_error"
@@ -44,6 +49,10 @@ class ErrorCode(StrEnum):
     CHANGE_NOT_ALLOWED = "change_not_allowed"  # a booking change outside the policy (409)
     PRICE_CHANGED = "price_changed"  # the change's price moved since it was shown (409)
     INVALID_SIGNATURE = "invalid_signature"  # a webhook whose signature does not verify (401)
+    # catalogue photos (midas.catalog.photos)
+    PHOTO_NOT_AN_IMAGE = "photo_not_an_image"  # not a picture Pillow can read (422)
+    PHOTO_UNSUPPORTED_FORMAT = "photo_unsupported_format"  # e.g. GIF, TIFF (415)
+    PHOTO_TOO_LARGE = "photo_too_large"  # past PHOTO_MAX_BYTES or PHOTO_MAX_PIXELS (413)
     # launch
     FEATURE_DISABLED = "feature_disabled"  # a feature flag is off (503)
     GONOGO_REQUIRED = "gonogo_required"  # needs a GO after the last rollback and NO-GO (409)
@@ -60,6 +69,7 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.EMAIL_NOT_VERIFIED: 403,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.EMAIL_TAKEN: 409,
+    ErrorCode.ACCOUNT_DELETION_BLOCKED: 409,
     ErrorCode.ACCOUNT_LOCKED: 429,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.INVALID_STATE: 409,
@@ -70,6 +80,8 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.CHANGE_NOT_ALLOWED: 409,
     ErrorCode.PRICE_CHANGED: 409,
     ErrorCode.INVALID_SIGNATURE: 401,
+    ErrorCode.PHOTO_UNSUPPORTED_FORMAT: 415,
+    ErrorCode.PHOTO_TOO_LARGE: 413,
     ErrorCode.FEATURE_DISABLED: 503,
     ErrorCode.GONOGO_REQUIRED: 409,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
