@@ -301,6 +301,36 @@ WHITENOISE_MAX_AGE = 3600
 # MEDIA_ROOT; never served as public files: the pages that may show one stream it.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
+# Asset photos (docs/how-to/photos.md): Django's "photos" storage, the filesystem under
+# MEDIA_ROOT/photos served at PHOTOS_URL by midas.catalog.photos.views (immutable names,
+# cached for a year), or an S3-compatible bucket when PHOTOS_S3_BUCKET is set (credentials
+# from boto3's own chain, as for backups). PHOTOS_URL may then be a CDN in front of it.
+PHOTOS_S3_BUCKET = env_str("PHOTOS_S3_BUCKET")
+PHOTOS_S3_ENDPOINT_URL = env_str("PHOTOS_S3_ENDPOINT_URL")  # MinIO, R2, ...; empty: AWS
+PHOTOS_S3_REGION = env_str("PHOTOS_S3_REGION")
+PHOTOS_URL = env_str("PHOTOS_URL", "" if PHOTOS_S3_BUCKET else "/media/photos/")
+STORAGES["photos"] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PHOTOS_S3_BUCKET,
+            "endpoint_url": PHOTOS_S3_ENDPOINT_URL or None,
+            "region_name": PHOTOS_S3_REGION or None,
+            "custom_domain": PHOTOS_URL.split("://", 1)[-1].rstrip("/") or None,
+            "querystring_auth": False,  # variants are public; originals are never linked
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+    if PHOTOS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "photos", "base_url": PHOTOS_URL},
+    }
+)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 25 * 1024 * 1024)  # one upload
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 60_000_000)  # past it: a decompression bomb
+PHOTO_WIDTHS = [int(w) for w in env_list("PHOTO_WIDTHS", ["480", "800", "1200", "1600", "2000"])]
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -14,6 +14,8 @@ from django.db import models
 from django.templatetags.static import static
 from django.urls import reverse
 
+from midas.catalog.photos.display import photo_url
+from midas.catalog.photos.storage import photo_storage
 from midas.catalog.specs import SUBCATEGORIES, capacity_of, display_specs, validate_specs
 from midas.core.models import TimestampedModel
 
@@ -199,16 +201,41 @@ class Asset(TimestampedModel):
     def requires_request(self) -> bool:
         return self.booking_mode == BookingMode.REQUEST
 
+    @property
+    def gallery(self) -> list[AssetImage]:
+        """The published images from ``images`` (prefetched by the selectors): the photos,
+        cover first, or the drawings when there is no photo."""
+        shown = [image for image in self.images.all() if image.alt]
+        return [image for image in shown if image.is_photo] or shown
+
+
+class AssetImageQuerySet(models.QuerySet["AssetImage"]):
+    def published(self) -> AssetImageQuerySet:
+        """What the pages show: an image without alt text is not published."""
+        return self.exclude(alt="")
+
 
 class AssetImage(models.Model):
+    """A drawing (a static ``src``) or an uploaded photo (``original`` and its ``variants``,
+    made by ``midas.catalog.photos``). ``width``/``height``: the largest variant's."""
+
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="images")
     src = models.CharField(
-        max_length=300, help_text="A static file path (midas/art/...) or an absolute URL"
+        max_length=300,
+        blank=True,
+        help_text="A static file path (midas/art/...) or an absolute URL; empty for a photo",
     )
-    alt = models.CharField(max_length=200)
+    alt = models.CharField(
+        max_length=200, blank=True, help_text="Required: an image without it is not shown"
+    )
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     position = models.PositiveSmallIntegerField(default=0)
+    original = models.FileField(storage=photo_storage, max_length=300, blank=True)
+    variants = models.JSONField(default=list, blank=True, help_text="midas.catalog.photos")
+    placeholder = models.TextField(blank=True, help_text="A tiny blurred data: URI")
+
+    objects = AssetImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -217,7 +244,13 @@ class AssetImage(models.Model):
         return self.alt
 
     @property
+    def is_photo(self) -> bool:
+        return bool(self.original)
+
+    @property
     def url(self) -> str:
+        if self.is_photo:
+            return photo_url(self)
         if self.src.startswith(("/", "http://", "https://")):
             return self.src
         return static(self.src)
