@@ -5,6 +5,7 @@ midas serve [--host 127.0.0.1] [--port 8000]   migrate, demo data, staff account
 midas worker                                   background jobs, schedule, outbox delivery
 midas mailbox list [--to ADDR] | show [ID]     the local mailbox (EMAIL_URL=mailbox://)
 midas inventory import FILE | export ...       the catalogue in CSV or JSON
+midas legacy import DIR [--dry-run]            the old site's inventory, accounts, bookings
 midas slo [--window 1h] [--json]              uptime, errors, response times vs targets
 midas maintenance on --message "..." [--retry-after S] | off | status
                                               the maintenance page for customers
@@ -35,6 +36,7 @@ import sys
 # `midas X ...` = `midas manage X ...` (each keeps its own arguments and help)
 PASS_THROUGH = {
     "inventory",
+    "legacy",
     "worker",
     "mailbox",
     "maintenance",
@@ -194,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
+    sub.add_parser("legacy", help="import the old site's data", add_help=False)
     sub.add_parser("worker", help="run background jobs and the scheduler", add_help=False)
     sub.add_parser("mailbox", help="list or show messages in the local mailbox", add_help=False)
     sub.add_parser("backup", help="database backups, here and in S3", add_help=False)

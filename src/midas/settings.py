@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "midas.jobs",
     "midas.backups",
     "midas.flags",
+    "midas.legacy",
     *(["midas.launch"] if LAUNCH_INSTALLED else []),
     "midas.web",
 ]
@@ -266,6 +267,16 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Django's default first (new hashes, and old ones upgraded on sign-in); bcrypt last, for the
+# accounts brought over from the old site (bcryptjs "$2a$" hashes stored as "bcrypt$...").
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "django.contrib.auth.hashers.BCryptPasswordHasher",
 ]
 LOGIN_URL = "accounts:login"
 # Behind N reverse proxies the client address is the Nth from the right in X-Forwarded-For;

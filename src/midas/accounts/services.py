@@ -241,7 +241,9 @@ def account_request_password_reset(email: str, *, now: dt.datetime | None = None
     way: the caller gives the same answer whether or not the account exists."""
     now = now or timezone.now()
     user = selectors.user_by_email(email)
-    if user is None or not user.is_active or not user.has_usable_password():
+    if user is None or not user.is_active:
+        return
+    if not user.has_usable_password() and not user.legacy_id:  # imported accounts may
         return
     try:
         ratelimit.EMAIL_LINKS_PER_ACCOUNT.hit(f"user:{user.pk}")
@@ -253,10 +255,31 @@ def account_request_password_reset(email: str, *, now: dt.datetime | None = None
     audit("accounts.user.password_reset_requested", actor=user, obj=user)
 
 
+@transaction.atomic
+def account_invite_to_set_password(*, user: User, now: dt.datetime | None = None) -> None:
+    """Email an account that has no usable password (brought over from the old site, where
+    it signed in with Google) a link to choose one: the reset page, with a link that stays
+    valid for ``tokens.SET_PASSWORD_MAX_AGE``."""
+    now = now or timezone.now()
+    if not user.is_active or user.has_usable_password():
+        return
+    _send_link(
+        user, "set_password", tokens.SET_PASSWORD, "accounts:password_reset_confirm", now=now
+    )
+    audit("accounts.user.set_password_invited", actor="system", obj=user)
+
+
 def password_reset_user(token: str, *, now: dt.datetime | None = None) -> User:
     """The account a reset link is for; raises ``invalid_input`` when the link is bad,
     expired or already used (so the page can say so before asking for a password)."""
-    user, fresh = tokens.PASSWORD_RESET.read(token, now=now or timezone.now())
+    now = now or timezone.now()
+    try:
+        user, fresh = tokens.PASSWORD_RESET.read(token, now=now)
+    except AppError as reset_error:  # or the invitation an imported account was sent
+        try:
+            user, fresh = tokens.SET_PASSWORD.read(token, now=now)
+        except AppError:
+            raise reset_error from None
     if not fresh:
         raise AppError(ErrorCode.INVALID_INPUT, "This link has already been used.", field="token")
     return user

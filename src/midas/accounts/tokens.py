@@ -5,8 +5,8 @@ per purpose (a verification token never resets a password). The fingerprint is a
 the account state the link may act on, so a link dies once it has been used:
 
 - verification: the email address (a changed address needs a new link);
-- password reset: the password hash and the last sign-in (Django's own rule: a new
-  password, or signing in, spends every reset link sent before).
+- password reset (and the invitation to set one): the password hash and the last sign-in
+  (Django's own rule: a new password, or signing in, spends every reset link sent before).
 
 Time is passed in (``now``), so tests expire links without waiting.
 """
@@ -24,6 +24,9 @@ from midas.errors import AppError, ErrorCode
 
 VERIFY_EMAIL_MAX_AGE = dt.timedelta(days=3)
 PASSWORD_RESET_MAX_AGE = dt.timedelta(hours=1)
+# an account brought over from the old site without a password (it signed in with Google)
+# is invited to choose one: the invitation waits longer than a reset someone asked for
+SET_PASSWORD_MAX_AGE = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,4 @@ class LinkToken:
 
 VERIFY_EMAIL = LinkToken("verify_email", VERIFY_EMAIL_MAX_AGE)
 PASSWORD_RESET = LinkToken("password_reset", PASSWORD_RESET_MAX_AGE)
+SET_PASSWORD = LinkToken("set_password", SET_PASSWORD_MAX_AGE)

@@ -62,10 +62,13 @@ def ticket_open(
     attachments: Sequence[Upload] = (),
     strict: bool = True,
     message_id: str = "",
+    acknowledge: bool = True,
     now: dt.datetime | None = None,
 ) -> Ticket:
     """Open a ticket with its first message; the customer gets an acknowledgement with the
-    ticket's reply address, the team a notice. A booking must be the customer's own."""
+    ticket's reply address (unless ``acknowledge`` is False: a ticket staff open for
+    themselves, e.g. the old site's import), the team a notice. A booking must be the
+    customer's own."""
     now = now or timezone.now()
     if customer is not None:
         email, name = customer.email, name or customer.full_name
@@ -109,7 +112,8 @@ def ticket_open(
         message_id=message_id,
         now=now,
     )
-    _email_customer(ticket, template="ticket_received", message=first)
+    if acknowledge:
+        _email_customer(ticket, template="ticket_received", message=first)
     staff_notify(template="staff_new_ticket", context=_context(ticket, first))
     audit(
         "concierge.ticket.opened",
