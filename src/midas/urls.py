@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from midas.accounts.forms import StaffLoginForm
 from midas.api.routes import api
+from midas.catalog.photos.views import photo_file
 from midas.slo.views import metrics
 
 admin.site.site_header = "Midas back office"
@@ -26,6 +27,8 @@ launch = (
 handler500 = "midas.ops.errors.server_error"
 
 urlpatterns = [
+    # before the admin's own: the photos panel's endpoints (midas.catalog.photos.admin)
+    path("admin/catalog/asset/<int:asset_id>/photos/", include("midas.catalog.photos.admin")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("account/", include("midas.accounts.urls")),
@@ -41,6 +44,7 @@ urlpatterns = [
     path("ops/insights/", include("midas.insights.console_urls")),
     path("ops/", include("midas.ops.console.urls")),
     path("metrics", metrics, name="metrics"),
+    path("media/photos/<path:name>", photo_file, name="photo-file"),  # catalog.photos.views
     path("", include("midas.insights.urls")),
     path("", include("midas.web.urls")),
 ]

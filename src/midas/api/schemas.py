@@ -175,7 +175,7 @@ class AssetSummaryOut(Schema):
 
     @staticmethod
     def resolve_image(obj: Any) -> AssetImage | None:
-        images = list(obj.images.all())  # prefetched
+        images = obj.gallery  # prefetched: the cover photo, or else the first drawing
         return images[0] if images else None
 
 
@@ -223,6 +223,10 @@ class AssetDetailOut(Schema):
     @staticmethod
     def resolve_category(obj: Any) -> str:
         return obj.category.slug
+
+    @staticmethod
+    def resolve_images(obj: Any) -> list[AssetImage]:
+        return obj.gallery  # the published photos, cover first, or else the drawings
 
     @staticmethod
     def resolve_spec_rows(obj: Any) -> list[dict[str, str]]:

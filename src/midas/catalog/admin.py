@@ -20,6 +20,7 @@ from midas.catalog.models import (
     Location,
     SeasonalRate,
 )
+from midas.catalog.photos.admin import PhotoInline
 from midas.catalog.services import catalog_version_bump
 from midas.catalog.specs import SPECS
 from midas.money import format_money
@@ -99,6 +100,11 @@ class AssetImageInline(admin.TabularInline):
     fields = ["position", "preview", "src", "alt", "width", "height"]
     readonly_fields = ["preview"]
 
+    verbose_name_plural = "drawings (shown while the asset has no photo)"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AssetImage]:
+        return super().get_queryset(request).filter(original="")  # photos: PhotoInline
+
     @admin.display(description="Image")
     def preview(self, obj: AssetImage) -> str:
         if not obj.pk:
@@ -118,7 +124,7 @@ class AssetAdmin(CatalogAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["delivery_locations"]
     readonly_fields = ["rate", "deposit", "delivery_fee", *TIMESTAMPS]
-    inlines = [AssetImageInline]
+    inlines = [PhotoInline, AssetImageInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "brand", "category", "home_location"]}),
         ("Listing", {"fields": ["is_active", "is_featured", "summary", "description"]}),

@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "prices up front and a concierge at every step."
         ),
         path=reverse("web:home"),
-        image=featured[0].images.all()[0].url if featured and featured[0].images.all() else "",
+        image=featured[0].gallery[0].url if featured and featured[0].gallery else "",
     )
     return render(
         request,
@@ -149,7 +149,7 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
     served = selectors.served_locations(item)
     addons = addon_options(item, offered_addons(item))
     result = quote_for_page(item, QuoteRequest.from_query(request.GET), served, now)
-    images = list(item.images.all())
+    images = item.gallery  # the photos, cover first, or else the drawings
     meta = PageMeta(
         title=f"{item.name} · {item.category.singular} in {item.home_location.city}",
         description=(item.summary or item.description[:150] or item.name),

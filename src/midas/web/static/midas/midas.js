@@ -58,6 +58,15 @@
     current.parentNode.parentNode.scrollLeft = current.parentNode.offsetLeft - 20;
   }
 
+  /* Photos below the fold show their tiny blurred placeholder until they load (set from
+     here: the CSP allows no style attribute in the markup). */
+  Array.prototype.forEach.call(document.querySelectorAll("img[data-placeholder]"), function (img) {
+    if (img.complete) return;
+    img.style.backgroundImage = 'url("' + img.getAttribute("data-placeholder") + '")';
+    img.style.backgroundSize = "cover";
+    img.addEventListener("load", function () { img.style.backgroundImage = ""; }, { once: true });
+  });
+
   /* The quote form: live prices from the API, the server's page as the fallback. */
   var form = document.querySelector("[data-quote-form]");
   if (!form) return;
