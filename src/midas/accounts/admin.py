@@ -38,8 +38,8 @@ class UserAdmin(DjangoUserAdmin):
         "is_beta",
         ("email_verified_at", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["email", "first_name", "last_name", "phone", "licence_number"]
-    readonly_fields = ["last_login", "date_joined", "email_verified_at"]
+    search_fields = ["email", "first_name", "last_name", "phone", "licence_number", "=legacy_id"]
+    readonly_fields = ["last_login", "date_joined", "email_verified_at", "legacy_id"]
     fieldsets = (
         (None, {"fields": ("email", "password", "email_verified_at")}),
         ("Profile", {"fields": ("first_name", "last_name", "phone", "date_of_birth")}),
@@ -50,6 +50,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Old site", {"fields": ("legacy_id",)}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     inlines = [ApiTokenInline]

@@ -80,6 +80,7 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
         "customer__first_name",
         "customer__last_name",
         "asset__name",
+        "=legacy_reference",  # the old site's booking id, as the customer quotes it
     ]
     list_select_related = ["customer", "asset", "location"]
     ordering = ["-created_at"]
@@ -108,6 +109,7 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
                     ("cancelled_at", "cancellation_reason"),
                     "refund",
                     "idempotency_key",
+                    "legacy_reference",
                 ]
             },
         ),
@@ -129,6 +131,7 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
         "ledger",
         "created_at",
         "confirmed_at",
+        "legacy_reference",
         "cancelled_at",
         "cancellation_reason",
         "refund",

@@ -112,7 +112,11 @@ def inbox(
             tickets = tickets.filter(pk=int(query.lstrip("#")))
         else:
             tickets = tickets.filter(
-                Q(subject__icontains=query) | Q(email__icontains=query) | Q(name__icontains=query)
+                Q(subject__icontains=query)
+                | Q(email__icontains=query)
+                | Q(name__icontains=query)
+                | Q(booking__reference__iexact=query)
+                | Q(booking__legacy_reference__iexact=query)  # the old site's booking id
             )
     rank = Case(
         *(When(priority=value, then=Value(n)) for n, value in enumerate(PRIORITY_ORDER)),

@@ -105,7 +105,7 @@ def plan_bookings(
     rows: list[dict[str, Any]],
     *,
     users: dict[str, UserPlan],
-    deleted: set[str],
+    missing: dict[str, str],
     assets: dict[str, list[AssetPlan]],
     locations: dict[str, Location],
     report: Report,
@@ -135,10 +135,10 @@ def plan_bookings(
         payment_status = str(payment.get("status") or "").lower()
         currency = str(pricing.get("currency") or "").upper()
         reason = ""
-        if customer_id in deleted or (customer_id not in users):
+        if customer_id in missing:
+            reason = f"{missing[customer_id]} ({customer_id})"
+        elif customer_id not in users:
             reason = f"deleted customer ({customer_id or 'none'}): not in the users export"
-            if customer_id in deleted:
-                reason = f"deleted customer ({customer_id}): the account was deleted"
         elif item_id not in assets:
             reason = f"unknown item {item_id!r}: not in inventory.json"
         elif currency not in currencies:

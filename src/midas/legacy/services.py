@@ -31,11 +31,11 @@ def legacy_plan(source: Source, *, now: dt.datetime, dry_run: bool = True) -> Pl
     report = Report(now=now, dry_run=dry_run, problems=list(source.problems))
     locations = Location.objects.in_bulk(field_name="slug")
     assets = plan_items(source.inventory, locations, report)
-    users, deleted = plan_users(source.users, report)
+    users, missing = plan_users(source.users, report)
     bookings = plan_bookings(
         source.bookings,
         users=users,
-        deleted=deleted,
+        missing=missing,
         assets=assets,
         locations=locations,
         report=report,

@@ -63,11 +63,13 @@ def _when(value: Any) -> dt.datetime:
     return value if isinstance(value, dt.datetime) else dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
-def plan_users(rows: list[dict[str, Any]], report: Report) -> tuple[dict[str, UserPlan], set[str]]:
-    """``(old id -> plan, old ids of deleted accounts)``; every old id of a merged
-    duplicate maps to the plan of the account kept."""
+def plan_users(
+    rows: list[dict[str, Any]], report: Report
+) -> tuple[dict[str, UserPlan], dict[str, str]]:
+    """``(old id -> plan, old id -> why the account is not imported)``; every old id of a
+    merged duplicate maps to the plan of the account kept."""
     by_email: dict[str, list[dict[str, Any]]] = {}
-    deleted: set[str] = set()
+    missing: dict[str, str] = {}
     for row in rows:
         oid = str(row.get("_id") or "")
         email = str(row.get("email") or "").strip()
@@ -77,12 +79,13 @@ def plan_users(rows: list[dict[str, Any]], report: Report) -> tuple[dict[str, Us
             continue
         status = str(row.get("status") or "active").lower()
         if status in DELETED or row.get("deletedAt"):
-            deleted.add(oid)
+            missing[oid] = "deleted customer: the account was deleted on the old site"
             report.skip("accounts", where, "deleted on the old site: not imported")
             continue
         try:
             validate_email(email)
         except ValidationError:
+            missing[oid] = f"the customer's account was not imported (malformed e-mail {email!r})"
             report.skip("accounts", where, f"malformed e-mail {email!r}")
             continue
         by_email.setdefault(email.lower(), []).append(row)
@@ -120,7 +123,7 @@ def plan_users(rows: list[dict[str, Any]], report: Report) -> tuple[dict[str, Us
         report.count("accounts", plan.outcome)
         for oid in [plan.legacy_id, *plan.merged]:
             plans[oid] = plan
-    return plans, deleted
+    return plans, missing
 
 
 def _plan(row: dict[str, Any], email: str, report: Report) -> UserPlan:
