@@ -128,3 +128,26 @@ def cancellation_preview(
         paid,
         currency,
     )
+
+
+# --- Changing the dates -------------------------------------------------------------------
+
+
+def change_cutoff(category_slug: str) -> dt.timedelta:
+    """Until when before the start a customer may change a booking online: as long as a
+    cancellation would still be refunded in full (the policy's first tier), so moving the
+    dates is never worse for either side than cancelling and booking again. Staff may change
+    a booking until it starts."""
+    return dt.timedelta(hours=policy_for(category_slug).tiers[0].min_hours)
+
+
+def describe_change_policy(category_slug: str) -> list[str]:
+    """The change policy in words (the pages, the emails and the API show it)."""
+    span = _span(policy_for(category_slug).tiers[0].min_hours)
+    return [
+        f"You can change the dates or guests of a confirmed booking online until {span} "
+        "before the start.",
+        "A dearer period is paid before the change is made; a cheaper one is refunded to "
+        "your card in full.",
+        f"Less than {span} before the start, our concierge can help.",
+    ]

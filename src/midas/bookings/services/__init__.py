@@ -4,12 +4,19 @@
 - ``create``: ``booking_create`` (checkout: a held or requested booking);
 - ``lifecycle``: approve, decline, confirm payment, pick-up, return, expiry, reminders;
 - ``cancel``: ``booking_cancel`` with its refund;
+- ``change``: ``booking_change`` (new dates or guests, the difference charged or refunded)
+  and ``booking_refund_custom`` (staff give back an amount, with a reason);
 - ``notices``: what the emails say (called inside the transactions above).
 
 Money moves through ``midas.payments.services`` (pay, deposits, refunds, sync).
 """
 
 from midas.bookings.services.cancel import booking_cancel
+from midas.bookings.services.change import (
+    booking_change,
+    booking_change_preview,
+    booking_refund_custom,
+)
 from midas.bookings.services.create import (
     booking_create,
     booking_create_or_replay,
@@ -31,6 +38,8 @@ from midas.bookings.services.slots import check_range, new_reference, release, r
 __all__ = [
     "booking_approve",
     "booking_cancel",
+    "booking_change",
+    "booking_change_preview",
     "booking_confirm_payment",
     "booking_create",
     "booking_create_or_replay",
@@ -39,6 +48,7 @@ __all__ = [
     "booking_mark_picked_up",
     "booking_mark_refunded",
     "booking_mark_returned",
+    "booking_refund_custom",
     "booking_remind_approvals",
     "booking_send_reminders",
     "check_range",

@@ -102,3 +102,45 @@ def release(*, reservation: Reservation, now: dt.datetime | None = None) -> Rese
         locked.save(update_fields=["status", "released_at", "updated_at"])
         catalog_version_bump()  # calendars changed: cached pages render afresh
     return locked
+
+
+def move(
+    *, reservation: Reservation, start: dt.datetime, end: dt.datetime, note: str = ""
+) -> Reservation:
+    """Move an active booking reservation to ``[start, end)`` (plus the buffer) in place, in
+    the caller's transaction, or raise: the old span is freed and the new one taken in the
+    same write, so the two are never both free nor both held.
+
+    The same rule as ``reserve``: on SQLite the surrounding IMMEDIATE transaction holds the
+    write lock from before the check; on PostgreSQL the exclusion constraint judges the
+    update (a savepoint keeps a refusal from poisoning the caller's transaction). Raises
+    ``slot_unavailable`` or ``lock_timeout``; nothing is written then."""
+    check_range(start, end)
+    locked = Reservation.objects.select_for_update().select_related("asset").get(pk=reservation.pk)
+    if locked.status != ReservationStatus.ACTIVE:
+        raise AppError(ErrorCode.INVALID_STATE, "this booking no longer holds its dates")
+    asset = locked.asset
+    occupied_until = end + dt.timedelta(minutes=asset.turnaround_minutes)
+    unavailable = AppError(
+        ErrorCode.SLOT_UNAVAILABLE, f"{asset.name} is not available for those dates"
+    )
+    try:
+        if overlapping([asset.pk], start, occupied_until).exclude(pk=locked.pk).exists():
+            raise unavailable
+        with transaction.atomic():
+            locked.start, locked.end, locked.occupied_until = start, end, occupied_until
+            if note:
+                locked.note = note[:200]
+            locked.save(update_fields=["start", "end", "occupied_until", "note", "updated_at"])
+    except IntegrityError as exc:
+        if db_errors.violates_exclusion(exc, NO_OVERLAP):
+            raise unavailable from exc
+        raise
+    except OperationalError as exc:
+        if db_errors.is_lock_timeout(exc):
+            raise AppError(
+                ErrorCode.LOCK_TIMEOUT, "the calendar is busy; please try again"
+            ) from exc
+        raise
+    catalog_version_bump()  # calendars changed: cached pages render afresh
+    return locked

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
 from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.services.change import change_id
 from midas.bookings.services.lifecycle import require_state
 from midas.bookings.services.notices import booking_url
 from midas.errors import AppError, ErrorCode
@@ -185,7 +186,8 @@ def payment_complete_challenge(
         raise AppError(
             ErrorCode.INVALID_STATE, "this payment is authenticated with the card's bank"
         )
-    if payment.booking.status != BookingStatus.HELD and payment.kind == PaymentKind.CHARGE:
+    paying_for = payment.kind == PaymentKind.CHARGE and change_id(payment) is None
+    if payment.booking.status != BookingStatus.HELD and paying_for:
         # nothing to pay for any more: withdraw the payment rather than fail it
         result = provider.cancel(payment.provider_ref, f"{payment.idempotency_key}:abandon")
         row = payment_apply(payment=payment, result=result, now=now)

@@ -34,6 +34,7 @@ from midas.payments.services.ledger import child_key, payment_call, payment_open
 
 K = PaymentKind
 HOLDING_STATES = (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+CHANGE_RELEASE = ":release:change-"  # the key of a release made by a booking change
 
 
 def hold_lead() -> dt.timedelta:
@@ -87,7 +88,9 @@ def _open_hold(*, booking: Booking, now: dt.datetime) -> Payment | None:
     booking = lock_booking(booking.pk)
     if booking.status not in HOLDING_STATES:
         return None
-    holds = Payment.objects.filter(booking=booking, kind=K.DEPOSIT_HOLD)
+    every = Payment.objects.filter(booking=booking, kind=K.DEPOSIT_HOLD)
+    # a hold released because the booking's dates or deposit changed no longer counts
+    holds = every.exclude(children__idempotency_key__contains=CHANGE_RELEASE)
     if holds.filter(status__in=(PaymentStatus.SUCCEEDED, *IN_FLIGHT)).exists():
         return None
     attempts = holds.count()
@@ -98,7 +101,7 @@ def _open_hold(*, booking: Booking, now: dt.datetime) -> Payment | None:
         booking=booking,
         kind=K.DEPOSIT_HOLD,
         amount_minor=booking.security_deposit_minor,
-        idempotency_key=f"booking:{booking.reference}:deposit:{attempts + 1}",
+        idempotency_key=f"booking:{booking.reference}:deposit:{every.count() + 1}",
         provider=charge.provider,
     )
 

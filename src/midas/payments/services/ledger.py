@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking, set_lock_timeout
 from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.services.change import booking_change_paid
 from midas.bookings.services.lifecycle import booking_confirm_payment, booking_mark_refunded
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.core.audit import audit
@@ -238,6 +239,8 @@ def _after_move(booking: Booking, row: Payment, now: dt.datetime, note: str = ""
 def _charge_succeeded(booking: Booking, row: Payment, now: dt.datetime) -> None:
     """A rental payment went through: confirm the booking, or give the money back when the
     booking no longer wants it (its hold expired, it was cancelled, it was paid twice)."""
+    if booking_change_paid(booking=booking, payment=row, now=now):
+        return  # the difference of a change: the change is made, or the charge refunded
     others = succeeded_charges(booking).exclude(pk=row.pk).exists()
     if not others and booking.status == BookingStatus.HELD:
         booking_confirm_payment(booking=booking, payment=row, now=now)
