@@ -11,6 +11,7 @@ admin.site.site_header = "Midas back office"
 admin.site.site_title = "Midas"
 admin.site.index_title = "Run the collection"
 admin.site.login_form = StaffLoginForm  # announces staff sign-ins (accounts.signals)
+admin.site.index_template = "admin/midas_index.html"  # links to the staff consoles
 
 # The go-live control plane is the top layer: the site serves, books and pays without it.
 launch = (

@@ -22,6 +22,9 @@ from midas.bookings.booking_admin import BookingAdmin  # registers the Booking a
 from midas.bookings.models import Block, Reservation, ReservationKind
 from midas.bookings.selectors import overlapping
 from midas.bookings.services import check_range, release, reserve
+from midas.catalog.forms import ZonedSplitDateTime
+from midas.catalog.models import Asset, Location
+from midas.catalog.zones import NonexistentLocalTime, from_wall_clock, local_text, zone_label
 from midas.errors import AppError
 
 BLOCK_DETAIL_FIELDS = ["reference", "asset", "kind", "status", "start_local", "end_local"]
@@ -30,11 +33,23 @@ BLOCK_KINDS = [(k.value, k.label) for k in ReservationKind if k != ReservationKi
 
 
 def local(value: dt.datetime | None, obj: Reservation) -> str:
-    """An instant in the asset's city, e.g. ``2026-12-01 10:00 (Asia/Dubai)``."""
-    if value is None:
-        return "—"
-    tz = obj.asset.home_location.tz
-    return f"{value.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+    """An instant in the asset's city, e.g. ``2026-12-01 10:00 Dubai time (GST, UTC+4)``."""
+    return local_text(value, obj.asset.home_location)
+
+
+def assets_by_city() -> list[tuple[str, Any]]:
+    """The block form's asset list: every asset, grouped by its city with the city's zone
+    (the start and end are typed in it)."""
+    groups: dict[int, tuple[str, list[tuple[int, str]]]] = {}
+    assets = Asset.objects.select_related("home_location", "category")
+    for asset in assets.order_by("home_location__position", "home_location__city", "name"):
+        home = asset.home_location
+        label = f"{home.city} — times in {zone_label(home)}"
+        inactive = "" if asset.is_active else " (not live)"
+        groups.setdefault(home.pk, (label, []))[1].append(
+            (asset.pk, f"{asset.name} · {asset.category.singular}{inactive}")
+        )
+    return [("", "---------"), *groups.values()]
 
 
 class ReservationDisplay:
@@ -77,14 +92,33 @@ class ReservationAdmin(ReservationDisplay, admin.ModelAdmin):
 
 class BlockForm(forms.ModelForm):
     kind = forms.ChoiceField(choices=BLOCK_KINDS, initial=ReservationKind.MAINTENANCE)
+    asset = forms.ModelChoiceField(
+        queryset=Asset.objects.select_related("home_location"),
+        help_text="Grouped by city; the start and end are typed in the city's time.",
+    )
+    start = forms.SplitDateTimeField(
+        label="Start (city time)", widget=ZonedSplitDateTime(zone="In the asset's city time")
+    )
+    end = forms.SplitDateTimeField(
+        label="End (city time)",
+        widget=ZonedSplitDateTime(zone="In the asset's city time"),
+        help_text="Exclusive: the first moment the asset is free again.",
+    )
 
     class Meta:
         model = Block
         fields = ["asset", "kind", "start", "end", "note"]
-        help_texts = {
-            "start": "In the asset's city time.",
-            "end": "Exclusive: the first moment the asset is free again (city time).",
-        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "asset" not in self.fields:  # a placed block's page: read-only
+            return
+        self.fields["asset"].choices = assets_by_city()
+        asset = self.data.get("asset") if self.is_bound else None
+        home = Location.objects.filter(home_assets__pk=asset).first() if asset else None
+        if home is not None:  # typed again after an error: name the zone they were read in
+            for name in ("start", "end"):
+                self.fields[name].widget.zone = f"In {zone_label(home)}"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -92,9 +126,12 @@ class BlockForm(forms.ModelForm):
         if not (asset and start and end):
             return data
         # The fields read wall-clock times; they are times in the asset's city.
-        tz = asset.home_location.tz
         for name, value in (("start", start), ("end", end)):
-            data[name] = timezone.localtime(value).replace(tzinfo=None).replace(tzinfo=tz)
+            wall_clock = timezone.localtime(value).replace(tzinfo=None)
+            try:
+                data[name] = from_wall_clock(wall_clock, asset.home_location)
+            except NonexistentLocalTime as exc:
+                raise ValidationError({name: str(exc)}) from exc
         self.instance.start, self.instance.end = data["start"], data["end"]
         try:
             check_range(data["start"], data["end"])
@@ -119,7 +156,6 @@ class BlockAdmin(ReservationDisplay, admin.ModelAdmin):
     date_hierarchy = "start"
     search_fields = ["reference", "asset__name", "asset__slug", "note"]
     list_select_related = ["asset__home_location"]
-    autocomplete_fields = ["asset"]
     actions = ["release_blocks"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Block]:

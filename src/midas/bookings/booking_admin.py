@@ -19,6 +19,7 @@ from django.utils.html import format_html, format_html_join
 
 from midas.bookings.booking_actions import ACTIONS, BookingActions
 from midas.bookings.models import Booking, BookingStatus
+from midas.catalog.zones import local_text
 from midas.money import format_money
 from midas.payments.models import Payment
 from midas.payments.selectors import active_hold, ledger_totals
@@ -35,11 +36,8 @@ DEPOSIT_BUTTONS = [("capture_deposit", "Capture deposit"), ("release_deposit", "
 
 
 def local(value: dt.datetime | None, booking: Booking) -> str:
-    """An instant in the booking's city, e.g. ``2026-12-01 10:00 (Asia/Dubai)``."""
-    if value is None:
-        return "—"
-    tz = booking.location.tz
-    return f"{value.astimezone(tz):%Y-%m-%d %H:%M} ({tz.key})"
+    """An instant in the booking's city, e.g. ``2026-12-01 10:00 Dubai time (GST, UTC+4)``."""
+    return local_text(value, booking.location)
 
 
 class PaymentInline(admin.TabularInline):

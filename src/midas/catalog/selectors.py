@@ -155,11 +155,12 @@ def locations_with_counts() -> list[Location]:
     )
 
 
-def asset_for_page(slug: str) -> Asset | None:
-    """An active asset with its category, home, delivery cities and images; else ``None``."""
+def asset_for_page(slug: str, *, include_inactive: bool = False) -> Asset | None:
+    """An active asset with its category, home, delivery cities and images; else ``None``.
+    ``include_inactive`` (staff previewing an asset not yet live) finds it either way."""
+    assets = Asset.objects.all() if include_inactive else Asset.objects.active()
     return (
-        Asset.objects.active()
-        .select_related("category", "home_location")
+        assets.select_related("category", "home_location")
         .prefetch_related(
             Prefetch("images", queryset=AssetImage.objects.order_by("position", "id")),
             Prefetch("delivery_locations", queryset=Location.objects.order_by("position", "city")),

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
@@ -142,7 +143,8 @@ def card_query(filters: AssetSearch) -> str:
 @require_GET
 @cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
-    item = selectors.asset_for_page(slug)
+    # staff may preview an asset that is not live (from its admin page); customers get 404
+    item = selectors.asset_for_page(slug, include_inactive=request.user.is_staff)
     if item is None:
         raise Http404("No such asset")
     now = timezone.now()
@@ -158,7 +160,7 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
         image_alt=images[0].alt if images else "",
         kind="product",
     )
-    return render(
+    response = render(
         request,
         "web/asset.html",
         {
@@ -173,6 +175,10 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
             **asset_reviews(request, item, absolute(images[0].url) if images else ""),
         },
     )
+    if not item.is_active:  # a staff preview: never stored, never indexed
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 def quoted_month(result: QuoteResult) -> str | None:
