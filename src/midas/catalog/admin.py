@@ -32,6 +32,7 @@ from midas.catalog.models import (
     Location,
     SeasonalRate,
 )
+from midas.catalog.photos.admin import PhotoInline
 from midas.catalog.services import catalog_version_bump
 from midas.catalog.specs import SPECS, SUBCATEGORIES
 from midas.catalog.zones import zone_label
@@ -112,6 +113,7 @@ class AssetImageInline(admin.TabularInline):
     verbose_name_plural = "drawings (shown while the asset has no photo)"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AssetImage]:
+        return super().get_queryset(request).filter(original="")  # photos: PhotoInline
 
     @admin.display(description="Image")
     def preview(self, obj: AssetImage) -> str:
