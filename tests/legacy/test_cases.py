@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from midas.accounts.models import User
 from midas.bookings.models import Booking, BookingStatus, Reservation
+from midas.bookings.services import booking_cancel
 from midas.catalog.models import Asset
 from midas.concierge.models import Ticket
 from midas.concierge.selectors import inbox
@@ -263,3 +264,21 @@ def test_the_concierge_finds_a_ticket_by_the_old_booking_id(cities, pinned, tmp_
     staff = User.objects.create_superuser("desk2@example.com", PASSWORD)
     found = inbox(view="all", user=staff, now=timezone.now(), query="midas-old-88")
     assert list(found) == [ticket]
+
+
+def test_cancelling_an_imported_booking_never_calls_a_card(cities, pinned, tmp_path):
+    legacy_import(
+        write_site(
+            tmp_path,
+            users=[old_user(16, "e@example.com")],
+            bookings=[old_booking("MIDAS-OLD-99", 16)],
+        )
+    )
+    booking = Booking.objects.get()
+    booking_cancel(booking=booking, by=booking.customer, reason="plans changed")
+    booking.refresh_from_db()
+    assert booking.status in (BookingStatus.CANCELLED, BookingStatus.REFUNDED)
+    assert booking.reservation.status == "released"
+    refund = Payment.objects.get(booking=booking, kind="refund")
+    assert (refund.provider, refund.status) == ("legacy", "failed")
+    assert "old site's Stripe account (pi_MIDAS-OLD-99)" in refund.failure_message

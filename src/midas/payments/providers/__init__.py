@@ -1,4 +1,5 @@
-"""The payment providers, by name: ``sandbox`` (offline, the default) and ``stripe``.
+"""The payment providers, by name: ``sandbox`` (offline, the default) and ``stripe``; and
+``legacy``, the old site's payments recorded by its import, which takes no calls.
 
 ``get_provider()`` gives the one chosen by settings: ``stripe`` when
 ``settings.PAYMENT_PROVIDER == "stripe"`` (a ``STRIPE_SECRET_KEY`` is set), else
@@ -17,6 +18,7 @@ from midas.payments.interface import PaymentProvider
 PROVIDERS: dict[str, str] = {
     "sandbox": "midas.payments.providers.sandbox.SandboxProvider",
     "stripe": "midas.payments.providers.stripe.StripeProvider",
+    "legacy": "midas.payments.providers.legacy.LegacyProvider",  # the old site's payments
 }
 
 
