@@ -419,7 +419,7 @@ def test_guests_beyond_the_capacity_are_refused():
             by=booking.customer,
             now=NOW,
         )
-    assert (error.value.code, error.value.field) == (ErrorCode.INVALID_INPUT, "guests")
+    assert (error.value.code, error.value.field) == (ErrorCode.OVER_CAPACITY, "guests")
     outcome = booking_change(
         booking=booking,
         start=booking.start,

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -157,35 +156,21 @@ def may_change(booking: Booking, now: dt.datetime) -> bool:
     return True
 
 
-def _check_guests(booking: Booking, guests: int | None) -> None:
-    if guests is None:
-        return
-    if guests < 1:
-        raise AppError(ErrorCode.INVALID_INPUT, "at least one guest", field="guests")
-    capacity = booking.asset.capacity
-    if capacity is not None and guests > capacity:
-        raise AppError(
-            ErrorCode.INVALID_INPUT,
-            f"{booking.asset.name} takes at most {capacity}",
-            field="guests",
-        )
-
-
-def _quote(booking: Booking, start: dt.datetime, end: dt.datetime, guests: int | None, now):
-    kwargs: dict[str, Any] = {
-        "asset": booking.asset,
-        "start": start,
-        "end": end,
-        "now": now,
-        "location": booking.location,
-        "extras": list(booking.extras),
-    }
-    accepts = inspect.signature(quote).parameters
-    if "guests" in accepts and guests is not None:
-        kwargs["guests"] = guests
-    if "customer" in accepts:
-        kwargs["customer"] = booking.customer
-    return quote(**kwargs)
+def _quote(
+    booking: Booking, start: dt.datetime, end: dt.datetime, guests: int | None, now: dt.datetime
+) -> Quote:
+    """The new period priced as at checkout: the same place, extras and customer (their
+    service tier), the guests checked against the capacity (``over_capacity``)."""
+    return quote(
+        asset=booking.asset,
+        start=start,
+        end=end,
+        now=now,
+        location=booking.location,
+        extras=list(booking.extras),
+        guests=guests,
+        customer=booking.customer,
+    )
 
 
 def _net_paid(booking: Booking) -> int:
@@ -213,8 +198,12 @@ def booking_change_preview(
     if waive_difference and not by_staff:
         raise AppError(ErrorCode.FORBIDDEN, "only our concierge team may waive a difference")
     check_changeable(booking, by_staff=by_staff, now=now)
+    if booking.trip:
+        raise AppError(
+            ErrorCode.CHANGE_NOT_ALLOWED,
+            "a flight priced by its route is changed by our concierge: please contact us",
+        )
     guests = booking.guests if guests is None else guests
-    _check_guests(booking, guests)
     if (start, end, guests) == (booking.start, booking.end, booking.guests):
         raise AppError(ErrorCode.INVALID_INPUT, "those are the booking's dates already")
     priced = _quote(booking, start, end, guests, now)
