@@ -257,6 +257,9 @@ PAYMENT_GRACE_MINUTES = env_int("PAYMENT_GRACE_MINUTES", 10)  # a hold mid-payme
 DEPOSIT_HOLD_LEAD_DAYS = env_int("DEPOSIT_HOLD_LEAD_DAYS", 5)  # deposit hold before the start
 DEPOSIT_HOLD_ATTEMPTS = env_int("DEPOSIT_HOLD_ATTEMPTS", 3)
 DEPOSIT_RELEASE_DAYS = env_int("DEPOSIT_RELEASE_DAYS", 2)  # deposit released after the return
+# The rental terms' version, shown on /terms/ and recorded on each booking whose customer
+# accepted them at checkout. Change it with the terms' text (web/terms.html).
+TERMS_VERSION = "2026-12-07"
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

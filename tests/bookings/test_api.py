@@ -53,7 +53,8 @@ def api(client, db):
 
 
 def book(api, asset_slug="aventador", start=10, end=12, **headers):
-    return api.post(URL, {"asset": asset_slug, "start": day(start), "end": day(end)}, **headers)
+    body = {"asset": asset_slug, "start": day(start), "end": day(end), "accept_terms": True}
+    return api.post(URL, body, **headers)
 
 
 def test_create_holds_and_answers_201_with_the_booking(api, asset):
@@ -106,7 +107,7 @@ def test_idempotency_key_201_then_200_then_409_for_another_request(api, asset):
     ],
 )
 def test_bad_requests_are_4xx_with_a_code(api, asset, body, status, code):
-    response = api.post(URL, body)
+    response = api.post(URL, {"accept_terms": True, **body})
     assert response.status_code == status, response.content
     assert response.json()["code"] == code
     assert not Booking.objects.exists()

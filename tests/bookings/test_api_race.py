@@ -33,6 +33,7 @@ def test_fifty_concurrent_bookings_for_one_slot_exactly_one_is_held():
             "asset": asset.slug,
             "start": (start + dt.timedelta(minutes=10 * i)).isoformat(),
             "end": (start + dt.timedelta(days=2)).isoformat(),
+            "accept_terms": True,
         }
         response = Client().post(
             "/api/v1/bookings",

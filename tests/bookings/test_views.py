@@ -67,7 +67,7 @@ def checkout_url(asset, **query: str) -> str:
 
 def book(client: Client, asset, key: str = "web-test-key-1", **extra: str):
     start, end = local_times(asset)
-    data = {"start": start, "end": end, "idempotency_key": key, **extra}
+    data = {"start": start, "end": end, "idempotency_key": key, "accept_terms": "yes", **extra}
     return client.post(reverse("bookings:checkout", args=[asset.slug]), data)
 
 
@@ -164,7 +164,7 @@ def test_a_taken_slot_is_explained_not_booked(signed_in, car):
     start, end = local_times(car, days_ahead=local_days_ahead)
     response = signed_in.post(
         reverse("bookings:checkout", args=[car.slug]),
-        {"start": start, "end": end, "idempotency_key": "web-k"},
+        {"start": start, "end": end, "idempotency_key": "web-k", "accept_terms": "yes"},
     )
     assert response.status_code in (200, 409)
     assert "Already booked for part of these times" in response.content.decode()

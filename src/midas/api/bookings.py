@@ -28,6 +28,7 @@ from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
+from midas.bookings.services.terms import terms_accepted
 from midas.bookings.services.cancel import CANCELLABLE
 from midas.core.ranges import parse_instant
 from midas.errors import AppError, ErrorCode
@@ -64,7 +65,15 @@ TIERS = ("full", "partial", "none", "unpaid", "staff_override")
 
 
 class BookingIn(QuoteIn):
-    """What to book: the same fields as a quote (the price is the server's, never sent)."""
+    """What to book: the same fields as a quote (the price is the server's, never sent),
+    and the customer's explicit acceptance of the rental terms (``/terms/``)."""
+
+    accept_terms: bool = Field(
+        False,
+        strict=True,
+        description="true: the customer read and accepts the rental terms (/terms/); the "
+        "booking records their version. Otherwise 422 terms_not_accepted.",
+    )
 
 
 class BookingOut(Schema):
@@ -86,6 +95,8 @@ class BookingOut(Schema):
     security_deposit: int = Field(description="Held on the card, not charged")
     extras: list[str]
     refund: int = Field(description="What a cancellation refunds (or refunded)")
+    terms_version: str = Field(description="The rental terms accepted at checkout")
+    terms_accepted_at: Instant | None
     confirmed_at: Instant | None
     cancelled_at: Instant | None
     created_at: Instant
@@ -263,8 +274,10 @@ def create_booking(
     request-to-book assets, the requested one) and its ``reference``; the hold lapses at
     ``hold_expires_at`` unless paid. **409** ``slot_unavailable`` when the dates are taken.
     With an ``Idempotency-Key`` header, repeating the request returns the same booking
-    (**200**); the same key with a different request is **409** ``idempotency_conflict``."""
+    (**200**); the same key with a different request is **409** ``idempotency_conflict``.
+    Without ``"accept_terms": true``, **422** ``terms_not_accepted``."""
     flag_require(request, "booking")
+    terms_version = terms_accepted(payload.accept_terms)
     BOOKING_CREATE.hit(by_user(request))
     asset = selectors.asset_by_slug(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
@@ -277,6 +290,7 @@ def create_booking(
         location=place,
         extras=payload.extras,
         idempotency_key=idempotency_key,
+        terms_version=terms_version,
     )
     return Status(201 if created else 200, booking)
 

@@ -36,6 +36,11 @@ class CheckoutForm(AppErrorForm):
     extras) travels in hidden fields and is read and priced again by the server."""
 
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+    accept_terms = forms.BooleanField(
+        required=True,
+        label="I have read and accept the rental terms",
+        error_messages={"required": "Please read and accept the rental terms to book."},
+    )
 
     def clean_idempotency_key(self) -> str:
         key = self.cleaned_data["idempotency_key"].strip()

@@ -83,7 +83,7 @@ def test_booking_off_and_on(client, car, customer, coordinator_actor):
     assert_unavailable_page(client.get(checkout_url(car)))
     page = client.get(car.get_absolute_url(), {"start": start, "end": end}).content.decode()
     assert "data-book" not in page and 'data-feature-off="booking"' in page
-    body = {"asset": car.slug, "start": start[:10], "end": end[:10]}
+    body = {"asset": car.slug, "start": start[:10], "end": end[:10], "accept_terms": True}
     assert_api_disabled(api_post(client, "/api/v1/bookings", body, user=customer))
     assert not Booking.objects.exists()
 

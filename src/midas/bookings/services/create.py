@@ -85,6 +85,7 @@ def booking_create(
     extras: Sequence[str] = (),
     idempotency_key: str = "",
     now: dt.datetime | None = None,
+    terms_version: str = "",
 ) -> Booking:
     """Hold ``asset`` for ``customer`` over ``[start, end)``: see ``booking_create_or_replay``."""
     booking, _ = booking_create_or_replay(
@@ -96,6 +97,7 @@ def booking_create(
         extras=extras,
         idempotency_key=idempotency_key,
         now=now,
+        terms_version=terms_version,
     )
     return booking
 
@@ -110,6 +112,7 @@ def booking_create_or_replay(
     extras: Sequence[str] = (),
     idempotency_key: str = "",
     now: dt.datetime | None = None,
+    terms_version: str = "",
 ) -> tuple[Booking, bool]:
     """``(booking, created)``. ``created`` is False when ``idempotency_key`` replays an
     earlier request of this customer.
@@ -117,7 +120,8 @@ def booking_create_or_replay(
     Instant-book assets are **held** for ``HOLD_MINUTES``, awaiting payment; request-to-book
     assets are **requested**, their slot kept for ``REQUEST_HOLD_HOURS`` while staff decide.
     Raises ``AppError``: the quote's rules, ``not_eligible``, ``slot_unavailable``,
-    ``lock_timeout``, ``idempotency_conflict``.
+    ``lock_timeout``, ``idempotency_conflict``. ``terms_version``: the rental terms the
+    customer accepted (``services.terms``), recorded with the time.
     """
     now = now or timezone.now()
     key = (idempotency_key or "").strip()
@@ -136,7 +140,8 @@ def booking_create_or_replay(
     priced = quote(asset=asset, start=start, end=end, now=now, location=location, extras=extras)
     check_eligibility(user=customer, asset=asset, start=start, end=end)
     try:
-        return _hold(customer=customer, priced=priced, key=key, now=now), True
+        held = _hold(customer=customer, priced=priced, key=key, now=now, terms=terms_version)
+        return held, True
     except (AppError, IntegrityError) as exc:
         # A concurrent request with the same key may have won the slot (or the key): if it
         # committed, this request is its replay.
@@ -150,7 +155,9 @@ def booking_create_or_replay(
 
 @conflict_on_lock_timeout
 @transaction.atomic
-def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime) -> Booking:
+def _hold(
+    *, customer: User, priced: Quote, key: str, now: dt.datetime, terms: str = ""
+) -> Booking:
     asset = priced.asset
     requested = asset.requires_request
     reference = _free_reference()
@@ -174,6 +181,8 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime) -> Booki
         security_deposit_minor=priced.security_deposit,
         hold_expires_at=now + hold,
         idempotency_key=key,
+        terms_version=terms,
+        terms_accepted_at=now if terms else None,
     )
     for attempt in range(REFERENCE_ATTEMPTS):
         try:

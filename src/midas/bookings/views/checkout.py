@@ -24,6 +24,7 @@ from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import describe_policy
 from midas.bookings.quoting import QuoteRequest, QuoteResult, quote_for_page
 from midas.bookings.services import booking_create
+from midas.bookings.services.terms import current_terms_version, terms_accepted
 from midas.bookings.views.common import page, to_login
 from midas.catalog import selectors as catalog
 from midas.catalog.models import Asset
@@ -102,6 +103,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
                     extras=result.quote.extras,
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     now=now,
+                    terms_version=terms_accepted(form.cleaned_data["accept_terms"]),
                 )
             except AppError as exc:
                 if exc.code == ErrorCode.RATE_LIMITED:
@@ -140,6 +142,7 @@ def review(
         "profile_url": profile,
         "hidden": quote_query(result.request),
         "hold_minutes": settings.HOLD_MINUTES,
+        "terms_version": current_terms_version(),
     }
     title = "Request to book" if asset.requires_request else "Review and book"
     return page(request, "bookings/checkout.html", title, context, status=status)

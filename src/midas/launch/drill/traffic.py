@@ -137,6 +137,7 @@ def customer_journey(*, email: str, password: str, asset_slug: str, start: dt.da
             "asset": asset_slug,
             "start": start.isoformat(),
             "end": (start + dt.timedelta(days=7)).isoformat(),
+            "accept_terms": True,  # a customer ticks the terms box
         },
         content_type="application/json",
         **auth,

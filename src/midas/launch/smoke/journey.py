@@ -145,7 +145,7 @@ class Journey:
             answer = self.http.call(
                 "POST",
                 f"{API}/bookings",
-                json_body={"asset": slug, "start": start, "end": end},
+                json_body={"asset": slug, "start": start, "end": end, "accept_terms": True},
                 token=self.token,
             )
             if answer.status in (200, 201) and isinstance(answer.body, dict):
