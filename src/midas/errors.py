@@ -34,7 +34,6 @@ class ErrorCode(StrEnum):
     EMAIL_NOT_VERIFIED = "email_not_verified"
     EMAIL_TAKEN = "email_taken"
     ACCOUNT_DELETION_BLOCKED = "account_deletion_blocked"  # upcoming bookings, a deposit (409)
-    ACCOUNT_DELETION_BLOCKED = "account_deletion_blocked"  # upcoming bookings, a deposit (409)
     ACCOUNT_LOCKED = "account_locked"
     RATE_LIMITED = "rate_limited"
     NOT_ELIGIBLE = "not_eligible"
@@ -42,7 +41,6 @@ class ErrorCode(StrEnum):
     # bookings and payments
     INVALID_STATE = "invalid_state"
     IDEMPOTENCY_CONFLICT = "idempotency_conflict"
-    TERMS_NOT_ACCEPTED = "terms_not_accepted"  # a booking without the terms accepted (422)
     TERMS_NOT_ACCEPTED = "terms_not_accepted"  # a booking without the terms accepted (422)
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_REQUIRES_ACTION = "payment_requires_action"
@@ -71,7 +69,6 @@ STATUS_BY_CODE: dict[ErrorCode, int] = {
     ErrorCode.EMAIL_NOT_VERIFIED: 403,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.EMAIL_TAKEN: 409,
-    ErrorCode.ACCOUNT_DELETION_BLOCKED: 409,
     ErrorCode.ACCOUNT_DELETION_BLOCKED: 409,
     ErrorCode.ACCOUNT_LOCKED: 429,
     ErrorCode.RATE_LIMITED: 429,
