@@ -246,3 +246,148 @@ def test_in_production_every_line_of_midas_serve_and_gunicorn_is_json(tmp_path):
     assert any(message.startswith("GET /account/verify/*** ") for message in access), access
     booting = [line["message"] for line in by_logger["gunicorn.error"]]
     assert any(message.startswith("Booting worker with pid") for message in booting), booting
+
+
+# --- SITE_URL follows `midas serve`; `midas mailbox` outside the project; closed pipes ---
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This process's environment without a database, SITE_URL or var directory chosen."""
+    drop = ("DATABASE_URL", "SITE_URL", "MIDAS_VAR_DIR", "MIDAS_ENV", "LOG_FORMAT")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("PYTEST")}
+    return {**env, **extra}
+
+
+def midas(*argv: str, env: dict, cwd, **streams) -> subprocess.CompletedProcess:
+    streams = streams or {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    return subprocess.run(
+        [sys.executable, "-m", "midas", *argv],
+        env=env,
+        cwd=cwd,
+        text=True,
+        timeout=120,
+        check=False,
+        **streams,
+    )
+
+
+def closed_pipe() -> int:
+    """The write end of a pipe whose reader is gone (as `| head` once it has its lines)."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+def test_serve_on_another_port_sends_links_to_that_port_and_a_closed_pipe_is_quiet(tmp_path):
+    port = free_port()
+    env = clean_env(MIDAS_VAR_DIR=str(tmp_path / "var"), WEB_CONCURRENCY="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "midas", "serve", "--port", str(port), "--no-demo"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc)
+        body = json.dumps(
+            {
+                "email": "lin@example.com",
+                "password": "velvet-harbour-1912",
+                "first_name": "Lin",
+                "last_name": "Ma",
+                "date_of_birth": "1988-04-02",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/auth/register",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            assert response.status == 201
+        deadline = time.monotonic() + 60
+        shown = midas("mailbox", "show", "--to", "lin@example.com", env=env, cwd=tmp_path)
+        while shown.returncode != 0 and time.monotonic() < deadline:  # the worker delivers
+            time.sleep(0.5)
+            shown = midas("mailbox", "show", "--to", "lin@example.com", env=env, cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert f"http://127.0.0.1:{port}/account/verify/" in shown.stdout
+        assert "127.0.0.1:8000" not in shown.stdout
+
+        # `midas mailbox list | head`: the reader went away; no traceback, SIGPIPE's status
+        pipe = closed_pipe()
+        try:
+            listed = midas(
+                "mailbox", "list", env=env, cwd=tmp_path, stdout=pipe, stderr=subprocess.PIPE
+            )
+        finally:
+            os.close(pipe)
+        assert listed.stderr == ""
+        assert listed.returncode == 141
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+
+
+def test_site_url_set_explicitly_is_kept_and_a_wildcard_bind_links_to_loopback(monkeypatch):
+    from midas.cli import follow_serve_address
+
+    monkeypatch.delenv("MIDAS_ENV", raising=False)
+    monkeypatch.setenv("SITE_URL", "https://midas.example")
+    follow_serve_address("127.0.0.1", 8123)
+    assert os.environ["SITE_URL"] == "https://midas.example"
+
+    monkeypatch.delenv("SITE_URL")
+    follow_serve_address("0.0.0.0", 8123)  # noqa: S104
+    assert os.environ["SITE_URL"] == "http://127.0.0.1:8123"
+    monkeypatch.delenv("SITE_URL")
+    follow_serve_address("::1", 9000)
+    assert os.environ["SITE_URL"] == "http://[::1]:9000"
+
+    monkeypatch.delenv("SITE_URL")
+    monkeypatch.setenv("MIDAS_ENV", "production")  # production: SITE_URL is the public https
+    follow_serve_address("127.0.0.1", 8123)
+    assert "SITE_URL" not in os.environ
+
+
+def test_mailbox_outside_the_project_says_so_and_creates_nothing(tmp_path):
+    listed = midas("mailbox", "list", env=clean_env(), cwd=tmp_path)
+    assert listed.returncode == 1
+    assert "Traceback" not in listed.stderr and "no such table" not in listed.stderr
+    assert "No mailbox here yet" in listed.stderr
+    assert str(tmp_path / "var" / "midas.sqlite3") in listed.stderr
+    assert list(tmp_path.iterdir()) == []  # no stray ./var/
+
+
+def test_mailbox_on_a_database_never_migrated_says_so_without_a_traceback(tmp_path):
+    import sqlite3
+
+    var = tmp_path / "var"
+    var.mkdir()
+    sqlite3.connect(var / "midas.sqlite3").close()  # an empty database file
+    shown = midas("mailbox", "show", env=clean_env(), cwd=tmp_path)
+    assert shown.returncode == 1
+    assert "Traceback" not in shown.stderr
+    assert "No mailbox here yet" in shown.stderr and "midas migrate" in shown.stderr
+
+
+def test_every_command_that_prints_ends_quietly_when_its_reader_is_gone(tmp_path):
+    for argv in (["--help"], ["manage", "help"]):
+        pipe = closed_pipe()
+        try:
+            done = midas(
+                *argv,
+                env=clean_env(MIDAS_VAR_DIR=str(tmp_path / "var")),
+                cwd=tmp_path,
+                stdout=pipe,
+                stderr=subprocess.PIPE,
+            )
+        finally:
+            os.close(pipe)
+        assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, argv
+        assert done.returncode in (0, 141), (argv, done.returncode, done.stderr)

@@ -131,9 +131,31 @@ def ensure_staff_account(*, out=sys.stdout) -> None:
     )
 
 
+WILDCARD_HOSTS = {"0.0.0.0", "::", ""}  # noqa: S104 (names, not a bind)
+
+
+def serve_site_url(host: str, port: int) -> str:
+    """The address ``midas serve --host --port`` answers on, for links in e-mails: a wildcard
+    bind (0.0.0.0, ::) is reached on the loopback address from this machine."""
+    host = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+def follow_serve_address(host: str, port: int) -> None:
+    """In development ``SITE_URL`` follows ``--host``/``--port`` unless it is set: every link
+    in the e-mails (verify, pay, manage) then points at the server that sent them. Set in the
+    environment before Django starts, so the worker and stream processes inherit it."""
+    production = os.environ.get("MIDAS_ENV", "").strip() == "production"
+    if os.environ.get("SITE_URL", "").strip() or production:
+        return
+    os.environ["SITE_URL"] = serve_site_url(host, port)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in LOOPBACK and "ALLOWED_HOSTS" not in os.environ:
         os.environ["ALLOWED_HOSTS"] = ",".join([*LOOPBACK, "[::1]", args.host])
+    follow_serve_address(args.host, args.port)
     setup_django()
     prepare_site(load_demo=not args.no_demo)
     from midas import server
@@ -211,8 +233,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+SQLITE_FILE = "midas.sqlite3"  # settings.SQLITE_DEFAULT_URL, in the var directory
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command ended by SIGPIPE
+
+
+def mailbox_missing(*, err=sys.stderr) -> bool:
+    """``midas mailbox`` only reads: outside the project folder (no var directory, no SQLite
+    database where ``midas serve`` keeps it) it says so instead of creating ``./var/`` and an
+    empty database to fail on. True when it told the reader there is no mailbox."""
+    if os.environ.get("DATABASE_URL", "").strip():
+        return False  # a server database: the command itself says when it has no mailbox
+    from midas.config import var_dir_path
+
+    database = var_dir_path() / SQLITE_FILE
+    if database.is_file():
+        return False
+    err.write(
+        f"No mailbox here yet: there is no Midas database at {database}.\n"
+        "Run this in the project folder (where `midas serve` keeps var/), or set "
+        "MIDAS_VAR_DIR to that var folder.\n"
+    )
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The ``midas`` command. Output cut short by its reader (``midas mailbox list | head``)
+    ends it quietly, as well-behaved CLIs do, instead of with a BrokenPipeError traceback."""
+    try:
+        code = run(argv)
+        sys.stdout.flush()  # inside the try: a pipe closed early fails here, not at exit
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush goes nowhere, silently
+        return SIGPIPE_EXIT
+    return code
+
+
+def run(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    asks_help = "-h" in argv or "--help" in argv
+    if argv and argv[0] == "mailbox" and not asks_help and mailbox_missing():
+        return 1
     # pass-through commands keep their own arguments and help
     if argv and argv[0] == "manage":
         return cmd_manage(argv[1:])

@@ -107,9 +107,14 @@ def env_rate_limits(name: str) -> dict[str, tuple[int, int]]:
     return limits
 
 
+def var_dir_path() -> Path:
+    """Where local state lives (``MIDAS_VAR_DIR``, else ``./var``), without creating it."""
+    return Path(env_str("MIDAS_VAR_DIR") or Path.cwd() / "var").resolve()
+
+
 def var_dir() -> Path:
     """Where local state lives: the SQLite file, the dev secret key, collected static files."""
-    path = Path(env_str("MIDAS_VAR_DIR") or Path.cwd() / "var").resolve()
+    path = var_dir_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -7,6 +7,7 @@ midas mailbox show [ID] [--to ADDRESS] [--html]     newest message (for ADDRESS)
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from midas.notifications.printing import format_line, format_message
 from midas.notifications.selectors import latest_message, mailbox_message, mailbox_messages
@@ -26,10 +27,18 @@ class Command(BaseCommand):
         show.add_argument("--html", action="store_true", help="print the HTML body too")
 
     def handle(self, *args, **options) -> None:
-        if options["action"] == "list":
-            self._list(to=options["to"], limit=options["limit"])
-        else:
-            self._show(pk=options["id"], to=options["to"], html=options["html"])
+        try:
+            if options["action"] == "list":
+                self._list(to=options["to"], limit=options["limit"])
+            else:
+                self._show(pk=options["id"], to=options["to"], html=options["html"])
+        except DatabaseError as exc:  # no such table: a database nothing was migrated into
+            if not any(tell in str(exc) for tell in ("no such table", "does not exist")):
+                raise
+            raise CommandError(
+                "No mailbox here yet: this database has no mailbox table (start the site "
+                "once with `midas serve`, or `midas migrate`)."
+            ) from exc
 
     def _list(self, *, to: str, limit: int) -> None:
         if limit < 1:
