@@ -168,8 +168,10 @@ def test_assets_bad_filters(client, catalogue: Catalogue, params, status, code):
 
 
 def test_assets_filter_by_price_in_whole_major_units(client, catalogue: Catalogue):
-    # aventador USD 1,000 / day, sea-breeze USD 2,500 / hour, chiron AED 9,000 / day
-    assert slugs(client.get("/api/v1/assets", {"price_min": 2500})) == ["chiron", "sea-breeze"]
+    # aventador USD 1,000 / day, sea-breeze USD 2,500 / hour, chiron AED 9,000 / day; compared
+    # as USD a day (catalog.display_prices): 1,000, 20,000 (8 hours) and ≈ 2,450.65
+    assert slugs(client.get("/api/v1/assets", {"price_min": 2450})) == ["chiron", "sea-breeze"]
+    assert slugs(client.get("/api/v1/assets", {"price_min": 2451})) == ["sea-breeze"]
     assert slugs(client.get("/api/v1/assets", {"price_max": 1000})) == ["aventador"]
     both = {"price_min": 1000, "price_max": 1000, "city": "houston"}
     assert slugs(client.get("/api/v1/assets", both)) == ["aventador"]
@@ -179,12 +181,12 @@ def test_assets_sort(client, catalogue: Catalogue):
     by_default = slugs(client.get("/api/v1/assets"))
     assert by_default == slugs(client.get("/api/v1/assets", {"sort": "catalogue"}))
     assert by_default == ["chiron", "aventador", "sea-breeze"]  # category, dearest first
-    assert slugs(client.get("/api/v1/assets", {"sort": "price"})) == [
-        "aventador",
-        "sea-breeze",
-        "chiron",
+    assert slugs(client.get("/api/v1/assets", {"sort": "price"})) == [  # USD a day
+        "aventador",  # USD 1,000 / day
+        "chiron",  # AED 9,000 / day ≈ USD 2,451
+        "sea-breeze",  # USD 2,500 / hour: 8 hours ≈ USD 20,000
     ]
-    assert slugs(client.get("/api/v1/assets", {"sort": "-price"}))[0] == "chiron"
+    assert slugs(client.get("/api/v1/assets", {"sort": "-price"}))[0] == "sea-breeze"
     assert slugs(client.get("/api/v1/assets", {"sort": "name"})) == [
         "aventador",
         "chiron",
@@ -198,7 +200,8 @@ def test_assets_sort_offers_every_order_of_the_search():
     from midas.api.catalog import AssetFilters
     from midas.catalog.selectors import Sort
 
-    literal = AssetFilters.model_fields["sort"].annotation
+    annotation = AssetFilters.model_fields["sort"].annotation  # optional: by q, see the doc
+    literal = next(arg for arg in get_args(annotation) if arg is not type(None))
     assert set(get_args(literal)) == set(Sort.ALL)
 
 

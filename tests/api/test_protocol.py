@@ -106,7 +106,12 @@ def test_openapi_schema_lists_every_path(client):
     assert filters["schema"]["dependentRequired"] == {"start": ["end"], "end": ["start"]}
     params = set(filters["schema"]["properties"])
     assert params == {
+        "q",
         "category",
+        "make",
+        "subcategory",
+        "guests",
+        "currency",
         "city",
         "start",
         "end",

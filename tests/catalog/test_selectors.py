@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from midas.catalog.models import Asset
+from midas.catalog.models import Asset, ExchangeRate
 from midas.catalog.selectors import (
     Sort,
     asset_for_page,
@@ -64,10 +64,13 @@ def test_price_bounds_are_whole_major_units(dc):
 
 
 def test_price_bounds_respect_three_decimal_currencies():
+    ExchangeRate.objects.create(currency="KWD", per_usd="0.307")
     kuwait = make_location(slug="kuwait", city="Kuwait", country="KW", currency="KWD")
     asset = make_asset("cars", kuwait, base_rate_minor=1_500_000)  # KWD 1,500.000
-    assert slugs(matching(price_min=1500, price_max=1500)) == [asset.slug]
-    assert slugs(matching(price_min=1501)) == []
+    # prices compare per day in a display currency (catalog.display_prices): here KWD
+    assert slugs(matching(price_min=1500, price_max=1500, currency="KWD")) == [asset.slug]
+    assert slugs(matching(price_min=1501, currency="KWD")) == []
+    assert slugs(matching(price_min=4885, price_max=4886)) == [asset.slug]  # ≈ USD 4,885.99
 
 
 def test_sorts(dc):

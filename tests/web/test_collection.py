@@ -253,8 +253,9 @@ def test_the_page_and_the_api_find_the_same_assets_in_the_same_order(
 
 def test_the_same_search_excludes_the_busy_car_and_the_prices_outside(client, fleet, soon):
     dates = {"start": f"{soon:%Y-%m-%d}", "end": f"{soon + dt.timedelta(days=1):%Y-%m-%d}"}
-    query = {"category": "cars", "city": "dubai", "price_min": 1000, "sort": "name", **dates}
-    expected = ["Dear Car", "Delivered Car"]  # not Busy (booked), not Cheap (USD 500)
+    # prices compare as USD a day: Cheap is AED 500 (≈ USD 136), Busy AED 2,000 (≈ USD 545)
+    query = {"category": "cars", "city": "dubai", "price_min": 500, "sort": "name", **dates}
+    expected = ["Dear Car", "Delivered Car"]  # not Busy (booked), not Cheap (too cheap)
     assert page_names(client, query) == api_names(client, query) == expected
     later = {
         "start": f"{soon + dt.timedelta(days=3):%Y-%m-%d}",

@@ -22,34 +22,62 @@ from midas.api.schemas import (
 )
 from midas.bookings.selectors import busy_periods, is_free
 from midas.catalog.models import Asset, Category, Location
+from midas.catalog.search import MAX_QUERY_LENGTH
 from midas.catalog.selectors import MAX_PRICE
+from midas.catalog.specs import SUBCATEGORIES
 
 router = Router(tags=["catalogue"])
 
-# 404 an unknown slug (with its field); 422 end not after start, a window over 400 days,
-# price_max below price_min
+# 404 an unknown slug, make or display currency (with its field); 422 end not after start,
+# a window over 400 days, price_max below price_min
 ERRORS = errors(404, 422)
 
 
 Price = Annotated[
     int,
-    Field(ge=0, le=MAX_PRICE, description="Whole major units per pricing unit (USD 1,000 / day)"),
+    Field(
+        ge=0,
+        le=MAX_PRICE,
+        description="Whole major units of `currency` per day, approximate: an hourly rate "
+        "counts 8 hours, a trip its minimum; converted through the exchange-rate table",
+    ),
 ]
+BodyStyle = Literal[tuple(kind for kinds in SUBCATEGORIES.values() for kind in kinds)]  # type: ignore[valid-type]
 
 
 class AssetFilters(Schema):
     """The collection page's filters (``midas.bookings.search.AssetSearch``)."""
 
+    q: str | None = Field(
+        None,
+        max_length=MAX_QUERY_LENGTH,
+        description="Words to find in names, makes, models, features and descriptions; "
+        "every word must match (as a prefix), a make misspelt by a letter or two still does",
+    )
     category: Slug | None = None
+    make: Slug | None = Field(None, description="A make (brand) as a slug: rolls-royce")
+    subcategory: BodyStyle | None = Field(
+        None, description="Body style or class (catalog.specs.SUBCATEGORIES): suv, mega..."
+    )
+    guests: int | None = Field(
+        None, ge=1, le=500, description="At least this many seats, guests or passengers"
+    )
     city: Slug | None = None
     start: InstantText | None = None
     end: InstantText | None = None
     price_min: Price | None = None
     price_max: Price | None = None
-    sort: Literal["catalogue", "featured", "price", "-price", "name"] = Field(
-        "catalogue",
-        description="catalogue (by category, dearest first), featured, price (low to high), "
-        "-price (high to low) or name",
+    currency: str = Field(
+        "USD",
+        pattern=r"^[A-Z]{3}$",
+        description="The currency of price_min/price_max and of each asset's approx_day_price "
+        "(a currency of the exchange-rate table); charges are always in the asset's currency",
+    )
+    sort: Literal["catalogue", "featured", "price", "-price", "name", "relevance"] | None = Field(
+        None,
+        description="catalogue (by category, dearest first; the default without q), featured, "
+        "price (low to high), -price (high to low), both by the approximate day price, name, "
+        "or relevance (best match first; the default with q)",
     )
 
 
@@ -81,8 +109,9 @@ def list_categories(request: HttpRequest) -> QuerySet[Category]:
 def list_assets(
     request: HttpRequest, filters: Query[AssetFilters]
 ) -> QuerySet[Asset] | list[Asset]:
-    """Active assets; by category, by city served, by price, free for ``[start, end)``,
-    in the order asked: the collection page's search."""
+    """Active assets; by words, category, make, body style, guests, city served, price
+    (approximate per day in ``currency``), free for ``[start, end)``, in the order asked:
+    the collection page's search."""
     return selectors.catalogue_assets(**filters.dict())
 
 

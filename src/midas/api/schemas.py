@@ -16,6 +16,7 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 from midas.bookings.pricing import offered_addons
 from midas.catalog.models import AddOnPricing, AssetImage, BookingMode, PricingUnit
+from midas.money import minor_per_major
 
 SLUG = r"^[-a-zA-Z0-9_]+$"
 SLUG_MAX = 80
@@ -151,6 +152,11 @@ def image_url(image: AssetImage, context: dict[str, Any] | None) -> str:
     return request.build_absolute_uri(url) if request is not None else url
 
 
+class ApproxPriceOut(Schema):
+    amount: int = Field(description="Minor units, rounded")
+    currency: str
+
+
 class AssetSummaryOut(Schema):
     slug: str
     name: str
@@ -164,6 +170,10 @@ class AssetSummaryOut(Schema):
     booking_mode: str = Field(json_schema_extra=one_of(*BookingMode.values))
     is_featured: bool
     image: ImageOut | None
+    approx_day_price: ApproxPriceOut | None = Field(
+        description="The rate as an approximate amount per day in the display currency asked "
+        "(`currency`), for comparing; never charged (null without an exchange rate)"
+    )
 
     @staticmethod
     def resolve_category(obj: Any) -> str:
@@ -172,6 +182,13 @@ class AssetSummaryOut(Schema):
     @staticmethod
     def resolve_base_rate(obj: Any) -> int:
         return obj.base_rate_minor
+
+    @staticmethod
+    def resolve_approx_day_price(obj: Any) -> dict[str, object] | None:
+        major, currency = getattr(obj, "day_price", None), getattr(obj, "day_price_currency", "")
+        if major is None or not currency:
+            return None
+        return {"amount": round(major * minor_per_major(currency)), "currency": currency}
 
     @staticmethod
     def resolve_image(obj: Any) -> AssetImage | None:

@@ -12,8 +12,9 @@ from django.db.models import QuerySet
 
 from midas.bookings.ranges import MAX_WINDOW, read_window
 from midas.bookings.search import AssetSearch, require_both_dates, search_assets
+from midas.catalog.display_prices import DEFAULT_CURRENCY, display_rates
 from midas.catalog.models import Asset, Category, Location
-from midas.catalog.selectors import Sort
+from midas.catalog.selectors import Sort, makes_by_slug
 from midas.errors import AppError, ErrorCode
 
 __all__ = [
@@ -60,10 +61,16 @@ def catalogue_assets(
     end: str | None = None,
     price_min: int | None = None,
     price_max: int | None = None,
-    sort: str = Sort.CATALOGUE,
+    sort: str | None = None,
+    q: str | None = None,
+    make: str | None = None,
+    subcategory: str | None = None,
+    guests: int | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> QuerySet[Asset] | list[Asset]:
     """``GET /assets``: the catalogue search (``midas.bookings.search``, the collection
-    page's too) with the category and city read from their slugs (404 with the field)."""
+    page's too) with the category, city, make and display currency read from their slugs
+    and codes (404 with the field)."""
     require_both_dates(start, end)  # before the slugs, as ever
     search = AssetSearch(
         category=category_by_slug(category) if category is not None else None,
@@ -72,6 +79,27 @@ def catalogue_assets(
         end=end,
         price_min=price_min,
         price_max=price_max,
-        sort=sort,
+        sort=sort or (Sort.RELEVANCE if (q or "").strip() else Sort.CATALOGUE),
+        text=q or "",
+        make=make_by_slug(make) if make is not None else None,
+        subcategory=subcategory,
+        guests=guests,
+        currency=display_currency(currency),
     )
     return search_assets(search)
+
+
+def make_by_slug(slug: str) -> str:
+    brand = makes_by_slug().get(slug)
+    if brand is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no make {slug!r}", field="make")
+    return brand
+
+
+def display_currency(code: str) -> str:
+    """``code`` when the exchange-rate table has it (the default costs no query)."""
+    if code == DEFAULT_CURRENCY:
+        return code
+    if code not in display_rates():
+        raise AppError(ErrorCode.NOT_FOUND, f"no exchange rate for {code!r}", field="currency")
+    return code

@@ -1,5 +1,6 @@
-"""The catalogue search, one for the pages and the API alike: category, city, price,
-order and, with dates, only the assets free for ``[start, end)``.
+"""The catalogue search, one for the pages and the API alike: text, category, make, body
+style, guests, city, price (approximate per day in a display currency), order and, with
+dates, only the assets free for ``[start, end)``.
 
 The catalogue half (filters and order) is ``midas.catalog.selectors.matching``; this module
 adds availability, which is the bookings' to know. The collection page builds an
@@ -18,8 +19,10 @@ from django.db.models import QuerySet
 
 from midas.bookings.ranges import read_window
 from midas.bookings.selectors import busy_asset_ids
+from midas.catalog.display_prices import DEFAULT_CURRENCY
 from midas.catalog.models import Asset, Category, Location
 from midas.catalog.selectors import Sort, matching
+from midas.catalog.specs import SUBCATEGORIES
 from midas.errors import AppError, ErrorCode
 
 UTC = zoneinfo.ZoneInfo("UTC")
@@ -31,10 +34,14 @@ Instant = str | dt.date | dt.datetime  # see AssetSearch
 class AssetSearch:
     """What a visitor or a client narrowed the collection to.
 
-    Prices are whole major units per pricing unit (USD 1,000 / day), both bounds included.
-    ``start`` and ``end`` are ``[start, end)``: an aware datetime is taken as it is; a bare
-    date (local midnight) or date-time is read in ``location``'s time zone, else in each
-    asset's home zone. An unknown ``sort`` is ``Sort.FEATURED``.
+    Prices are whole major units of ``currency`` per day, approximate (an hourly rate counts
+    8 hours, rates converted through ``catalog.ExchangeRate``: ``catalog.display_prices``),
+    both bounds included. ``text`` is searched in names, makes, models, features and
+    descriptions; ``make`` is a brand as stored; ``guests`` is at least that many seats,
+    guests or passengers. ``start`` and ``end`` are ``[start, end)``: an aware datetime is
+    taken as it is; a bare date (local midnight) or date-time is read in ``location``'s time
+    zone, else in each asset's home zone. An unknown ``sort`` is ``Sort.FEATURED``; no ``sort`` is
+    ``Sort.RELEVANCE`` with text, else ``Sort.FEATURED``.
     """
 
     category: Category | None = None
@@ -43,11 +50,22 @@ class AssetSearch:
     end: Instant | None = None
     price_min: int | None = None
     price_max: int | None = None
-    sort: str = Sort.FEATURED
+    sort: str = ""
+    text: str = ""
+    make: str | None = None
+    subcategory: str | None = None
+    guests: int | None = None
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def has_dates(self) -> bool:
         return self.start is not None and self.end is not None
+
+    @property
+    def order(self) -> str:
+        if self.sort:
+            return self.sort
+        return Sort.RELEVANCE if self.text.strip() else Sort.FEATURED
 
     def check(self) -> None:
         """Refuse what cannot be searched (``AppError``): one date without the other, a
@@ -58,6 +76,13 @@ class AssetSearch:
         if low is not None and high is not None and high < low:
             raise AppError(
                 ErrorCode.INVALID_RANGE, "price_max must not be below price_min", field="price_max"
+            )
+        kinds = {kind for named in SUBCATEGORIES.values() for kind in named}
+        if self.subcategory and self.subcategory not in kinds:
+            raise AppError(
+                ErrorCode.INVALID_INPUT,
+                f"no body style {self.subcategory!r}",
+                field="subcategory",
             )
         if self.start is not None and self.end is not None:
             read_window(self.start, self.end, self.location.tz if self.location else UTC)
@@ -86,7 +111,12 @@ def search_assets(search: AssetSearch) -> QuerySet[Asset] | list[Asset]:
         location=search.location,
         price_min=search.price_min,
         price_max=search.price_max,
-        sort=search.sort,
+        sort=search.order,
+        text=search.text,
+        make=search.make,
+        subcategory=search.subcategory,
+        guests=search.guests,
+        currency=search.currency,
     )
     if search.start is None or search.end is None:
         return assets

@@ -12,11 +12,17 @@ it shows.
 from __future__ import annotations
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.expressions import RawSQL
+from django.utils.text import slugify
 
+from midas.catalog import display_prices
 from midas.catalog.models import Asset, AssetImage, CatalogVersion, Category, Location
+from midas.catalog.search import ranked_asset_ids
+from midas.catalog.specs import CAPACITY_SPEC
 from midas.money import EXPONENTS, minor_per_major
 
 
@@ -26,23 +32,28 @@ class Sort:
     PRICE_ASC = "price"
     PRICE_DESC = "-price"
     NAME = "name"
+    RELEVANCE = "relevance"  # best match first: with a text query only
 
     CHOICES = (  # what the collection page offers
+        (RELEVANCE, "Best match"),
         (FEATURED, "Featured"),
         (PRICE_ASC, "Price: low to high"),
         (PRICE_DESC, "Price: high to low"),
         (NAME, "Name"),
     )
-    ALL = (CATALOGUE, FEATURED, PRICE_ASC, PRICE_DESC, NAME)
+    ALL = (CATALOGUE, FEATURED, PRICE_ASC, PRICE_DESC, NAME, RELEVANCE)
 
 
-ORDERINGS: dict[str, tuple[str, ...]] = {
+# Prices sort by the approximate day price in the display currency (display_prices): AED and
+# USD, hours and days compared like with like; an asset without a figure comes last.
+ORDERINGS: dict[str, tuple[object, ...]] = {
     Sort.CATALOGUE: ("category__position", "-base_rate_minor", "name"),
     Sort.FEATURED: ("-is_featured", "category__position", "-base_rate_minor", "name"),
-    Sort.PRICE_ASC: ("base_rate_minor", "name"),
-    Sort.PRICE_DESC: ("-base_rate_minor", "name"),
+    Sort.PRICE_ASC: (F("day_price").asc(nulls_last=True), "name"),
+    Sort.PRICE_DESC: (F("day_price").desc(nulls_last=True), "name"),
     Sort.NAME: ("name", "brand"),
 }
+MAX_RANKED = 500  # a text query orders at most this many matches by rank
 
 MAX_PRICE = 100_000_000  # whole major units; keeps minor amounts inside 64 bits
 
@@ -76,6 +87,19 @@ def price_bound(field_lookup: str, major: int) -> Q:
     return condition
 
 
+def capacity_at_least(guests: int) -> Q:
+    """Assets taking at least ``guests`` people, read in SQL from the spec that counts them
+    in each category (``specs.CAPACITY_SPEC``: seats, guests, passengers)."""
+    condition = Q(pk__in=[])
+    for category, key in CAPACITY_SPEC.items():
+        condition |= Q(category__slug=category, **{f"specs__{key}__gte": guests})
+    return condition
+
+
+def by_rank(ids: list[int]) -> Case:
+    return Case(*[When(pk=pk, then=Value(n)) for n, pk in enumerate(ids)], default=Value(len(ids)))
+
+
 def matching(
     *,
     category: Category | None = None,
@@ -83,22 +107,42 @@ def matching(
     price_min: int | None = None,
     price_max: int | None = None,
     sort: str = Sort.FEATURED,
+    text: str = "",
+    make: str | None = None,
+    subcategory: str | None = None,
+    guests: int | None = None,
+    currency: str = display_prices.DEFAULT_CURRENCY,
 ) -> QuerySet[Asset]:
     """Active card-ready assets of ``category``, serving ``location`` (home or delivery),
-    whose base rate lies within ``[price_min, price_max]`` (whole major units per pricing
-    unit), in the ``sort`` order (an unknown one is featured).
+    matching ``text`` (``catalog.search``), of the ``make`` (a brand as stored), the
+    ``subcategory`` and taking ``guests``, whose approximate day price in ``currency``
+    (``day_price``, annotated on each) lies within ``[price_min, price_max]`` whole major
+    units, in the ``sort`` order (an unknown one is featured; relevance without text is
+    featured).
 
     The catalogue's half of the search: ``midas.bookings.search`` adds availability.
     """
-    assets = card_assets()
+    assets = card_assets().annotate(
+        day_price=display_prices.day_price(currency), day_price_currency=Value(currency)
+    )
     if category is not None:
         assets = assets.filter(category=category)
     if location is not None:
         assets = assets.filter(serving(location))
-    if price_min is not None:
-        assets = assets.filter(price_bound("gte", price_min))
-    if price_max is not None:
-        assets = assets.filter(price_bound("lte", price_max))
+    if make:
+        assets = assets.filter(brand=make)
+    if subcategory:
+        assets = assets.filter(subcategory=subcategory)
+    if guests is not None:
+        assets = assets.filter(capacity_at_least(guests))
+    if price_min is not None or price_max is not None:
+        assets = assets.filter(display_prices.price_range(price_min, price_max))
+    ranked: list[int] = []
+    if text.strip():
+        ranked = ranked_asset_ids(text)[:MAX_RANKED]
+        assets = assets.filter(pk__in=ranked)
+    if sort == Sort.RELEVANCE and ranked:
+        return assets.order_by(by_rank(ranked), "name")
     return assets.order_by(*ORDERINGS.get(sort, ORDERINGS[Sort.FEATURED]))
 
 
@@ -140,6 +184,49 @@ def categories_with_covers() -> list[Category]:
 
 def nav_categories() -> list[Category]:
     return list(Category.objects.all())
+
+
+SEPARATOR = "\x1f"  # between the makes aggregated in listing_categories (unit separator)
+MAKES_SQL = {
+    "sqlite": "SELECT group_concat(brand, char(31)) FROM catalog_asset "
+    "WHERE catalog_asset.category_id = catalog_category.id AND catalog_asset.is_active",
+    "postgresql": "SELECT string_agg(brand, chr(31)) FROM catalog_asset "
+    "WHERE catalog_asset.category_id = catalog_category.id AND catalog_asset.is_active",
+}
+RATES_SQL = {
+    "sqlite": "SELECT group_concat(currency || '=' || per_usd, ',') FROM catalog_exchangerate",
+    "postgresql": "SELECT string_agg(currency || '=' || per_usd::text, ',') "
+    "FROM catalog_exchangerate",
+}
+
+
+def listing_categories() -> tuple[list[Category], dict[str, Decimal]]:
+    """The categories, each with ``makes`` (the brands of its active assets, sorted), and the
+    display currencies' rates: one query, so the collection page's make filter and currency
+    choice cost nothing on top of its navigation."""
+    vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
+    categories = list(
+        Category.objects.annotate(
+            makes_text=RawSQL(f"({MAKES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
+            rates_text=RawSQL(f"({RATES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
+        )
+    )
+    for category in categories:
+        category.makes = sorted(set(filter(None, (category.makes_text or "").split(SEPARATOR))))
+    rates = display_prices.parse_rates(categories[0].rates_text if categories else None)
+    return categories, rates or {display_prices.DEFAULT_CURRENCY: Decimal(1)}
+
+
+def make_choices(categories: list[Category]) -> dict[str, str]:
+    """slug: brand, over ``categories`` (from ``listing_categories``), by name."""
+    brands = sorted({brand for category in categories for brand in category.makes})
+    return {slugify(brand): brand for brand in brands}
+
+
+def makes_by_slug() -> dict[str, str]:
+    """slug: brand of the active catalogue (one query), for the API's ``make``."""
+    brands = Asset.objects.active().order_by().values_list("brand", flat=True).distinct()
+    return {slugify(brand): brand for brand in sorted(brands)}
 
 
 def nav_locations() -> list[Location]:

@@ -11,11 +11,15 @@ import datetime as dt
 from django import forms
 
 from midas.bookings.search import AssetSearch
+from midas.catalog.display_prices import DEFAULT_CURRENCY
 from midas.catalog.models import Category, Location
-from midas.catalog.selectors import MAX_PRICE, Sort
+from midas.catalog.search import MAX_QUERY_LENGTH
+from midas.catalog.selectors import MAX_PRICE, Sort, make_choices
+from midas.catalog.specs import SUBCATEGORIES
 from midas.core.ranges import require_range
 from midas.errors import AppError
 
+MAX_GUESTS = 500
 MAX_SPAN = dt.timedelta(days=365)
 HORIZON = dt.timedelta(days=3 * 365)  # nothing is booked further ahead than this
 
@@ -28,7 +32,18 @@ class DateInput(forms.DateInput):
 
 
 class CollectionFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=MAX_QUERY_LENGTH,
+        label="Search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Make, model, feature"}),
+    )
     category = forms.ChoiceField(required=False, label="Collection")
+    make = forms.ChoiceField(required=False, label="Make")
+    subcategory = forms.ChoiceField(required=False, label="Body style / class")
+    guests = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_GUESTS, label="Guests / passengers"
+    )
     city = forms.ChoiceField(required=False, label="City")
     start = forms.DateField(required=False, label="From", widget=DateInput())
     end = forms.DateField(required=False, label="Until", widget=DateInput())
@@ -46,10 +61,26 @@ class CollectionFilterForm(forms.Form):
         categories: list[Category],
         locations: list[Location],
         today: dt.date,
+        category: Category | None = None,
+        currency: str = DEFAULT_CURRENCY,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["price_min"].label = f"Min {currency} / day"
+        self.fields["price_max"].label = f"Max {currency} / day"
         self.categories = {cat.slug: cat for cat in categories}
+        # makes and body styles of the category shown (every category's on /collection/);
+        # categories from selectors.listing_categories carry their makes
+        shown = [category] if category is not None else categories
+        self.makes = make_choices([c for c in shown if hasattr(c, "makes")])
+        self.fields["make"].choices = [("", "Any make"), *self.makes.items()]
+        kinds: list[tuple[str, object]] = [("", "Any")]
+        for cat in shown:
+            options = list(SUBCATEGORIES.get(cat.slug, {}).items())
+            kinds.extend(options if category is not None else [(cat.name, options)])
+        self.fields["subcategory"].choices = kinds
+        self.fields["guests"].widget.attrs.update({"inputmode": "numeric", "step": "1"})
         self.locations = {loc.slug: loc for loc in locations}
         self.fields["category"].choices = [("", "Everything")] + [
             (cat.slug, cat.name) for cat in categories
@@ -98,7 +129,7 @@ class CollectionFilterForm(forms.Form):
 
     def filters(self, category: Category | None = None) -> AssetSearch:
         """The filters from the fields that validated (call after ``is_valid()``); a
-        category from the URL wins over the form's."""
+        category from the URL wins over the form's. Prices are in the form's currency."""
         data = getattr(self, "cleaned_data", {})
         start, end = data.get("start"), data.get("end")
         return AssetSearch(
@@ -108,5 +139,10 @@ class CollectionFilterForm(forms.Form):
             end=end if start and end else None,
             price_min=data.get("price_min"),
             price_max=data.get("price_max"),
-            sort=data.get("sort") or Sort.FEATURED,
+            sort=data.get("sort") or "",
+            text=data.get("q") or "",
+            make=self.makes.get(data.get("make") or ""),
+            subcategory=data.get("subcategory") or None,
+            guests=data.get("guests"),
+            currency=self.currency,
         )

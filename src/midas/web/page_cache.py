@@ -3,11 +3,11 @@
 ``@cache_for_anonymous`` wraps exactly the views that may use it (home, the listings without
 dates, the asset page without a quote, the static pages, sitemap.xml). A response is stored
 for ``PAGE_CACHE_SECONDS`` (60) under a key made of the catalogue version, the Accept-Encoding
-class and the full URL (scheme, host, path and query string). The version is read from the
-database once per request and moved on by every write that changes what these pages show
-(``midas.catalog.services.catalog_version_bump``), so an edit or a reservation shows on the
-next request in every worker process, whatever cache each one has; the time limit is the
-backstop for what no write announces (the date turning, a crash).
+class, the display currency cookie and the full URL (scheme, host, path and query string).
+The version is read from the database once per request and moved on by every write that
+changes what these pages show (``midas.catalog.services.catalog_version_bump``), so an
+edit or a reservation shows on the next request in every worker process, whatever cache each
+one has; the time limit is the backstop for what no write announces (the date turning, a crash).
 
 Only what no visitor can tell apart is stored: a GET without a session, messages or
 ``Authorization`` header from an anonymous user, answered 200 without a cookie, a CSRF token,
@@ -29,6 +29,8 @@ from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
+from midas.catalog.display_prices import CODE as CURRENCY_CODE
+from midas.catalog.display_prices import COOKIE as CURRENCY_COOKIE
 from midas.catalog.selectors import catalog_version
 
 HEADER = "X-Cache"
@@ -69,10 +71,17 @@ def encoding_class(request: HttpRequest) -> str:
     return "gzip" if "gzip" in accepted else "identity"
 
 
+def variant(request: HttpRequest) -> str:
+    """What besides the URL changes a page for an anonymous visitor: the display currency
+    chosen (a cookie; anything but a currency code counts as none)."""
+    chosen = request.COOKIES.get(CURRENCY_COOKIE, "").upper()
+    return chosen if CURRENCY_CODE.fullmatch(chosen) else "-"
+
+
 def page_key(request: HttpRequest, version: int) -> str:
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"{KEY_PREFIX}:{version}:{encoding_class(request)}:{digest}"
+    return f"{KEY_PREFIX}:{version}:{encoding_class(request)}:{variant(request)}:{digest}"
 
 
 def reusable(request: HttpRequest, response: HttpResponse) -> bool:

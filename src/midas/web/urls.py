@@ -12,6 +12,7 @@ urlpatterns = [
     path("collection/", views.collection, name="collection"),
     path("collection/<slug:slug>/", views.collection, name="category"),
     path("assets/<slug:slug>/", views.asset, name="asset"),
+    path("currency/", views.display_currency, name="display_currency"),
     path("about/", views.page, {"name": "about"}, name="about"),
     path("contact/", contact.contact, name="contact"),
     path("faq/", views.page, {"name": "faq"}, name="faq"),

@@ -9,13 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
 from midas.bookings.quoting import QuoteRequest, QuoteResult, addon_options, quote_for_page
 from midas.bookings.search import AssetSearch, search_assets
-from midas.catalog import selectors
+from midas.catalog import display_prices, selectors
 from midas.core.meta import PageMeta
 from midas.core.site import SITE_NAME
 from midas.core.urls import absolute_url as absolute
@@ -26,6 +27,7 @@ from midas.web.page_cache import cache_for_anonymous
 from midas.web.reviews import asset_reviews
 
 PAGE_SIZE = 12
+CURRENCY_COOKIE_SECONDS = 365 * 24 * 3600
 COLLECTION_DESCRIPTION = (
     "Exotic cars, superyachts, private jets and villas to rent in Dubai, Washington DC, "
     "Houston, Atlanta, Maryland and Northern Virginia."
@@ -76,8 +78,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_for_anonymous(unless=has_dates)
 def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    categories = selectors.nav_categories()
+    categories, rates = selectors.listing_categories()  # with their makes; the rates
     locations = selectors.nav_locations()
+    currency = display_prices.choose(request.COOKIES.get(display_prices.COOKIE), rates)
     category = None
     if slug is not None:
         category = next((c for c in categories if c.slug == slug), None)
@@ -95,6 +98,8 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         categories=categories,
         locations=locations,
         today=timezone.localdate(),
+        category=category,
+        currency=currency,
     )
     form.is_valid()
     filters = form.filters(category)
@@ -125,8 +130,31 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "card_query": card_query(filters),
             "nav_categories": categories,
             "nav_locations": locations,
+            "currency": currency,
+            "currencies": sorted(rates),
         },
     )
+
+
+@require_GET
+def display_currency(request: HttpRequest) -> HttpResponse:
+    """Remember the display currency chosen (a cookie; prices only: charges stay in the
+    location's currency) and go back to the page it was chosen on."""
+    back = request.GET.get("next") or reverse("web:collection")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("web:collection")
+    response = redirect(back)
+    rates = display_prices.display_rates()
+    chosen = (request.GET.get("currency") or "").strip().upper()
+    if chosen in rates:
+        response.set_cookie(
+            display_prices.COOKIE,
+            chosen,
+            max_age=CURRENCY_COOKIE_SECONDS,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
 
 
 def card_query(filters: AssetSearch) -> str:

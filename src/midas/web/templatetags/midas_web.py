@@ -47,3 +47,14 @@ def hours(count: int) -> str:
 def main_end(context: template.Context) -> str:
     """What other apps add at the end of ``<main>`` (``midas.web.extensions``)."""
     return mark_safe("".join(render(context) for render in extensions.MAIN_END))  # noqa: S308
+
+
+@register.filter
+def approx_money(major: object, currency: str) -> str:
+    """An approximate amount in whole major units: ``2395.8|approx_money:"USD"`` is
+    "USD 2,396" (the display prices of ``catalog.display_prices``)."""
+    try:
+        whole = round(float(major))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return f"{currency} {whole:,}"
