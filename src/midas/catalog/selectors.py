@@ -162,21 +162,31 @@ def featured_assets(limit: int = 6) -> list[Asset]:
 
 def categories_with_covers() -> list[Category]:
     """Categories with ``asset_count`` (active) and ``cover``: an unsaved ``AssetImage``
-    of their first featured or dearest active asset, or ``None``."""
-    first_image = AssetImage.objects.filter(
-        asset__category=OuterRef("pk"), asset__is_active=True
-    ).order_by("-asset__is_featured", "-asset__base_rate_minor", "asset__name", "position", "id")
+    of their first featured or dearest active asset (its cover photo, else its first
+    drawing: ``Asset.gallery``), or ``None``."""
+    first_image = (
+        AssetImage.objects.published()
+        .filter(asset__category=OuterRef("pk"), asset__is_active=True)
+        .order_by(
+            "-asset__is_featured",
+            "-asset__base_rate_minor",
+            "asset__name",
+            Case(When(original="", then=Value(1)), default=Value(0)),  # photos first
+            "position",
+            "id",
+        )
+    )
+    cover = ("src", "alt", "original", "variants", "width", "height")
     categories = list(
         Category.objects.annotate(
             asset_count=Count("assets", filter=Q(assets__is_active=True), distinct=True),
-            cover_src=Subquery(first_image.values("src")[:1]),
-            cover_alt=Subquery(first_image.values("alt")[:1]),
+            **{f"cover_{name}": Subquery(first_image.values(name)[:1]) for name in cover},
         ).order_by("position", "name")  # Meta.ordering is not applied to aggregations
     )
     for category in categories:
         category.cover = (
-            AssetImage(src=category.cover_src, alt=category.cover_alt, width=1200, height=800)
-            if category.cover_src
+            AssetImage(**{name: getattr(category, f"cover_{name}") for name in cover})
+            if category.cover_width
             else None
         )
     return categories

@@ -81,6 +81,13 @@ def test_cards_and_the_home_page_use_the_cover(client, asset, photos):
     hero = home[home.index('<figure class="hero-figure">') :]
     assert 'fetchpriority="high"' in tags(hero, "img")[0]
     assert attr(tags(hero, "img")[0], "alt") == "Chiron, front three-quarter"
+    tiles = home[home.index('class="tile') :]
+    tile = tags(tiles, "img")[0]  # the cars tile shows the dearest featured car's cover
+    assert photos[0].variants[-1]["name"] in attr(tile, "srcset")
+    assert 'loading="lazy"' in tile and (attr(tile, "width"), attr(tile, "height")) == (
+        "2000",
+        "1333",
+    )
     og = re.search(r'<meta property="og:image" content="([^"]+)"', home).group(1)
     assert og.endswith("-2000.jpg")
 
