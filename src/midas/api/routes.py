@@ -50,6 +50,7 @@ api.add_router("", quotes.router)
 api.add_router("", "midas.api.auth.router")
 api.add_router("", payments.router)
 api.add_router("", "midas.api.bookings.router")
+api.add_router("", "midas.api.booking_changes.router")
 api.add_router("", "midas.api.concierge.router")
 api.add_router("", "midas.api.concierge.inbound_router")
 
