@@ -28,7 +28,7 @@ from midas.accounts.models import ServiceTier, User
 from midas.legacy.report import Report
 
 BCRYPT = re.compile(r"^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$")
-# old role -> (is_staff, Midas staff groups by name: the groups of midas.launch.actors.GROUPS,
+# old role -> (is_staff, Midas staff groups by name: the launch's actors.GROUPS names,
 # created when missing). Superuser rights are never given by an import.
 ROLES: dict[str, tuple[bool, tuple[str, ...]]] = {
     "customer": (False, ()),
