@@ -322,6 +322,7 @@ MEDIA_URL = "/media/"
 PHOTOS_S3_BUCKET = env_str("PHOTOS_S3_BUCKET")
 PHOTOS_S3_ENDPOINT_URL = env_str("PHOTOS_S3_ENDPOINT_URL")  # MinIO, R2, ...; empty: AWS
 PHOTOS_S3_REGION = env_str("PHOTOS_S3_REGION")
+PHOTOS_S3_PATH_STYLE = env_bool("PHOTOS_S3_PATH_STYLE", default=False)  # MinIO usually needs it
 PHOTOS_URL = env_str("PHOTOS_URL", "" if PHOTOS_S3_BUCKET else "/media/photos/")
 STORAGES["photos"] = (
     {
@@ -330,6 +331,7 @@ STORAGES["photos"] = (
             "bucket_name": PHOTOS_S3_BUCKET,
             "endpoint_url": PHOTOS_S3_ENDPOINT_URL or None,
             "region_name": PHOTOS_S3_REGION or None,
+            "addressing_style": "path" if PHOTOS_S3_PATH_STYLE else None,
             "custom_domain": PHOTOS_URL.split("://", 1)[-1].rstrip("/") or None,
             "querystring_auth": False,  # variants are public; originals are never linked
             "file_overwrite": False,
