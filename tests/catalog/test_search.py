@@ -329,3 +329,26 @@ def test_an_asset_in_a_currency_without_a_rate_sorts_last_and_is_not_price_filte
     assert slugs(matching(sort=Sort.PRICE_ASC))[-1] == odd.slug
     assert slugs(matching(sort=Sort.PRICE_DESC))[-1] == odd.slug
     assert odd.slug not in slugs(matching(price_min=0))
+
+
+# --- the demo collection ---------------------------------------------------------------------
+
+
+def test_the_demo_collection_has_models_and_body_styles_to_find():
+    from midas.catalog.demo import load_demo_collection
+
+    load_demo_collection()
+    active = Asset.objects.active()
+    assert not active.filter(subcategory="").exists()
+    assert not active.exclude(category__slug="villas").filter(model_name="").exists()
+    rolls = active.filter(brand="Rolls-Royce").count()
+    found = list(Asset.objects.in_bulk(ranked_asset_ids("rols royce")).values())
+    first = [Asset.objects.get(pk=pk).brand for pk in ranked_asset_ids("rols royce")[:rolls]]
+    assert rolls >= 5 and first == ["Rolls-Royce"] * rolls and len(found) >= rolls
+    assert {a.model_name for a in matching(make="Rolls-Royce", subcategory="suv")} == {"Cullinan"}
+    assert matching(text="lamborgini").count() == active.filter(brand="Lamborghini").count()
+    # AED 1,100 an hour (the Phantom) no longer sorts between USD 1,000 and 1,200 a day
+    order = slugs(matching(sort=Sort.PRICE_ASC))
+    phantom = order.index("rolls-royce-phantom-chauffeured-dubai")
+    assert phantom > order.index("porsche-911-turbo-s-houston")  # USD 1,200 / day
+    assert phantom > order.index("range-rover-sv-maryland")  # USD 1,000 / day

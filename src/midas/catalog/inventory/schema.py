@@ -39,6 +39,7 @@ ADDON_FIELDS = (
 )
 ASSET_FIELDS = (
     *("slug", "name", "brand", "pricing_unit", "base_rate_minor", "currency", "min_duration"),
+    *("model_name", "subcategory"),
     *("security_deposit_minor", "delivery_fee_minor", "turnaround_minutes", "min_notice_hours"),
     *("max_advance_days", "min_renter_age", "booking_mode", "is_active", "is_featured"),
     *("summary", "description", "features", "specs"),
