@@ -19,7 +19,9 @@ from midas.bookings.services import booking_cancel
 from midas.catalog.models import Asset
 from midas.concierge.models import Ticket
 from midas.concierge.selectors import inbox
+from midas.concierge.services.reviews import review_invitations_send
 from midas.concierge.services.tickets import ticket_open
+from midas.flags.services import flag_write
 from midas.legacy import applying
 from midas.legacy.services import legacy_import
 from midas.notifications.models import OutboxMessage
@@ -282,3 +284,24 @@ def test_cancelling_an_imported_booking_never_calls_a_card(cities, pinned, tmp_p
     refund = Payment.objects.get(booking=booking, kind="refund")
     assert (refund.provider, refund.status) == ("legacy", "failed")
     assert "old site's Stripe account (pi_MIDAS-OLD-99)" in refund.failure_message
+
+
+def test_old_history_gets_no_review_invitation(cities, pinned, tmp_path):
+    ended = old_booking(
+        "MIDAS-OLD-REVIEW",
+        17,
+        status="completed",
+        startDate=date("2026-11-20T09:00:00Z"),
+        endDate=date("2026-11-25T09:00:00Z"),
+    )
+    legacy_import(write_site(tmp_path, users=[old_user(17, "f@example.com")], bookings=[ended]))
+    assert Booking.objects.get().status == BookingStatus.COMPLETED
+    flag_write(key="reviews", state="on")
+    assert review_invitations_send() == 0
+    assert not OutboxMessage.objects.filter(to="f@example.com").exists()
+
+
+def test_the_command_needs_midas_locations_first(db, tmp_path):
+    site = write_site(tmp_path, users=[old_user(18, "g@example.com")])
+    with pytest.raises(CommandError, match="Midas has no locations yet"):
+        call_command("legacy", "import", str(site), "--dry-run")

@@ -14,7 +14,7 @@ from midas.legacy import applying
 from midas.legacy.bookings import BookingsPlan, plan_bookings
 from midas.legacy.items import AssetPlan, plan_items
 from midas.legacy.report import Report
-from midas.legacy.source import Source, read_source
+from midas.legacy.source import Source, SourceError, read_source
 from midas.legacy.users import UserPlan, plan_users
 
 
@@ -30,6 +30,11 @@ def legacy_plan(source: Source, *, now: dt.datetime, dry_run: bool = True) -> Pl
     """What importing ``source`` would do at ``now``: reads the database, writes nothing."""
     report = Report(now=now, dry_run=dry_run, problems=list(source.problems))
     locations = Location.objects.in_bulk(field_name="slug")
+    if not locations:
+        raise SourceError(
+            "Midas has no locations yet: load the six cities and the categories first "
+            "(midas inventory import, or the demo)"
+        )
     assets = plan_items(source.inventory, locations, report)
     users, missing = plan_users(source.users, report)
     bookings = plan_bookings(
