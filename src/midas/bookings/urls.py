@@ -1,6 +1,6 @@
 from django.urls import path
 
-from midas.bookings.views import checkout, manage, payment
+from midas.bookings.views import change, checkout, manage, payment
 
 app_name = "bookings"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path(REF + "requested/", manage.requested, name="requested"),
     path(REF + "calendar.ics", manage.calendar_file, name="calendar"),
     path(REF + "cancel/", manage.cancel, name="cancel"),
+    path(REF + "change/", change.change, name="change"),
 ]

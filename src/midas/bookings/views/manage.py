@@ -20,6 +20,7 @@ from midas.bookings.models import BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.selectors import bookings_of
 from midas.bookings.services import booking_cancel
+from midas.bookings.services.change import may_change
 from midas.bookings.views.common import (
     PAID_STATES,
     access_booking,
@@ -74,6 +75,7 @@ def detail(request: HttpRequest, reference: str) -> HttpResponse:
         "booking": booking,
         "minutes_left": hold_minutes_left(booking, now),
         "can_cancel": may_cancel(booking, now),
+        "can_change": may_change(booking, now),
         "has_calendar": booking.status in PAID_STATES,
         "policy": describe_policy(booking.asset.category.slug),
         **booking_story(booking),

@@ -1,0 +1,173 @@
+"""The customer changes a booking's dates (and guests): form → preview → confirm (→ pay).
+
+``GET /bookings/<ref>/change/``: the form, filled with the booking's dates in the city's
+time, and the change policy. ``POST`` with ``step=preview``: the new quote, the difference
+and what happens to the money (nothing is written). ``POST`` with ``step=confirm``: the
+change, through ``booking_change`` (the same service as the API and the back office); a
+dearer period is paid with the card given on the preview. Another customer's booking is a
+404; a booking that cannot be changed online says why and links to the concierge.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from midas.bookings.forms import AppErrorForm, CardForm
+from midas.bookings.models import Booking
+from midas.bookings.policies import describe_change_policy
+from midas.bookings.quoting import local_value
+from midas.bookings.services import booking_change, booking_change_preview
+from midas.bookings.services.change import ChangePreview, check_changeable
+from midas.bookings.views.common import access_booking, page, to_login
+from midas.bookings.views.payment import TEST_CARDS
+from midas.core.ranges import parse_instant
+from midas.errors import AppError
+
+DATE_INPUT = {"type": "datetime-local", "step": "900"}
+
+
+class ChangeForm(AppErrorForm):
+    """The new dates in the location's local time (as the quote form takes them)."""
+
+    start = forms.CharField(label="New start", widget=forms.DateTimeInput(attrs=DATE_INPUT))
+    end = forms.CharField(label="New end", widget=forms.DateTimeInput(attrs=DATE_INPUT))
+    guests = forms.IntegerField(label="Guests", min_value=1, max_value=500, required=False)
+    expected_difference = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: object, booking: Booking, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.booking = booking
+        if booking.asset.capacity is None:
+            del self.fields["guests"]
+        else:
+            self.fields["guests"].max_value = booking.asset.capacity
+            self.fields["guests"].help_text = f"At most {booking.asset.capacity}"
+
+    def clean(self) -> dict:
+        data = super().clean()
+        tz = self.booking.location.tz
+        for name in ("start", "end"):
+            if data.get(name):
+                try:
+                    data[name] = parse_instant(data[name], tz, field=name)
+                except AppError as exc:
+                    self.add_error(name, exc.message)
+        return data
+
+
+def _initial(booking: Booking) -> dict[str, object]:
+    return {
+        "start": local_value(booking.start, booking.location),
+        "end": local_value(booking.end, booking.location),
+        "guests": booking.guests,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def change(request: HttpRequest, reference: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return to_login(request, request.get_full_path())
+    booking = access_booking(request, reference)
+    now = timezone.now()
+    try:
+        check_changeable(booking, by_staff=False, now=now)
+    except AppError as exc:
+        messages.info(request, f"This booking cannot be changed online: {exc.message}.")
+        return redirect("bookings:detail", reference=booking.reference)
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    form = ChangeForm(request.POST or None, booking=booking, initial=_initial(booking))
+    card = CardForm(request.POST if step == "confirm" else None)
+    preview: ChangePreview | None = None
+    status = 200
+    if step and form.is_valid():
+        data = form.cleaned_data
+        try:
+            preview = booking_change_preview(
+                booking=booking,
+                start=data["start"],
+                end=data["end"],
+                guests=data.get("guests"),
+                by=request.user,
+                now=now,
+            )
+            if step == "confirm":
+                return _confirm(request, booking, form, card, preview)
+        except AppError as exc:
+            form.add_app_error(exc)
+            status = exc.status
+            preview = preview if exc.code == "price_changed" else None
+    elif step:
+        status = 400
+    return _page(request, booking, form, card, preview, status)
+
+
+def _confirm(
+    request: HttpRequest, booking: Booking, form: ChangeForm, card: CardForm, preview: ChangePreview
+) -> HttpResponse:
+    data = form.cleaned_data
+    if data.get("expected_difference") != preview.difference:
+        form.add_error(
+            None,
+            "The price has changed since you looked: please check the new difference below "
+            "before you confirm.",
+        )
+        return _page(request, booking, form, card, preview, 409)
+    method = ""
+    if preview.charge_minor:
+        if not card.is_valid():
+            return _page(request, booking, form, card, preview, 400)
+        method = card.cleaned_data["card_number"]
+    outcome = booking_change(
+        booking=booking,
+        start=preview.start,
+        end=preview.end,
+        guests=preview.guests,
+        by=request.user,
+        payment_method=method,
+        expected_difference=preview.difference,
+        return_url=request.build_absolute_uri(f"/bookings/{booking.reference}/"),
+        now=timezone.now(),
+    )
+    if outcome.status == "requires_action":
+        return redirect(outcome.action_url)
+    if outcome.status == "declined":
+        card.add_error(None, outcome.message)
+        return _page(request, booking, form, card, preview, 402)
+    if outcome.status == "changed":
+        text = f"Booking {booking.reference} is changed."
+        if preview.charge_minor:
+            text += f" {preview.money(preview.charge_minor)} was charged to your card."
+        elif preview.refund_minor:
+            text += f" {preview.money(preview.refund_minor)} is on its way back to your card."
+        messages.success(request, text)
+    else:
+        messages.info(request, outcome.message)
+    return redirect("bookings:detail", reference=booking.reference)
+
+
+def _page(
+    request: HttpRequest,
+    booking: Booking,
+    form: ChangeForm,
+    card: CardForm,
+    preview: ChangePreview | None,
+    status: int,
+) -> HttpResponse:
+    context = {
+        "booking": booking,
+        "form": form,
+        "card": card,
+        "preview": preview,
+        "test_cards": TEST_CARDS,
+        "change_policy": describe_change_policy(booking.asset.category.slug),
+    }
+    return page(
+        request, "bookings/change.html", f"Change {booking.reference}", context, status=status
+    )
