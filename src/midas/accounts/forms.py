@@ -131,6 +131,14 @@ class ChangePasswordForm(SetPasswordForm):
     field_order = ["old_password", "new_password"]
 
 
+class DeleteAccountForm(AccountForm):
+    """Deleting one's account: the password confirms it is really them."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=_password("current-password")
+    )
+
+
 class ProfileForm(AccountForm):
     first_name = forms.CharField(max_length=150, widget=_text("given-name"))
     last_name = forms.CharField(max_length=150, widget=_text("family-name"))

@@ -13,6 +13,8 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("delete/", views.delete_account, name="delete"),
+    path("deleted/", views.account_deleted, name="deleted"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/<str:token>/",

@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from midas.accounts import forms, ratelimit, services
+from midas.accounts import deletion, forms, ratelimit, services
 from midas.accounts.authentication import check_credentials
 from midas.core.meta import PageMeta
 from midas.errors import AppError, ErrorCode
@@ -327,6 +327,35 @@ def password_change(request: HttpRequest) -> HttpResponse:
         {"form": form},
         status=status,
     )
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@account_required
+@GET_POST
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete one's account: what happens, what blocks it, then the password to confirm."""
+    form = forms.DeleteAccountForm(request.POST or None)
+    blockers = deletion.deletion_blockers(request.user)
+    if request.method == "POST" and form.is_valid() and not blockers:
+        try:
+            deletion.account_delete(user=request.user, password=form.cleaned_data["password"])
+        except AppError as exc:
+            if exc.code == ErrorCode.ACCOUNT_DELETION_BLOCKED:
+                blockers = deletion.deletion_blockers(request.user)
+            form.add_app_error(exc)
+        else:
+            logout(request)
+            return redirect("accounts:deleted")
+    status = 409 if blockers and request.method == "POST" else 400 if form.errors else 200
+    context = {"form": form, "blockers": blockers}
+    return _page(request, "accounts/delete.html", "Delete your account", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    return _page(request, "accounts/deleted.html", "Your account is deleted")
 
 
 def send_to_login(request: HttpRequest) -> HttpResponseRedirect:
