@@ -5,6 +5,8 @@ midas serve [--host 127.0.0.1] [--port 8000]   migrate, demo data, staff account
 midas worker                                   background jobs, schedule, outbox delivery
 midas mailbox list [--to ADDR] | show [ID]     the local mailbox (EMAIL_URL=mailbox://)
 midas inventory import FILE | export ...       the catalogue in CSV or JSON
+midas demo photos DIR                          photos from a folder onto the assets its file
+                                              names name (docs/how-to/photos.md)
 midas legacy import DIR [--dry-run]            the old site's inventory, accounts, bookings
 midas slo [--window 1h] [--json]              uptime, errors, response times vs targets
 midas maintenance on --message "..." [--retry-after S] | off | status
@@ -36,6 +38,7 @@ import sys
 # `midas X ...` = `midas manage X ...` (each keeps its own arguments and help)
 PASS_THROUGH = {
     "inventory",
+    "demo",
     "legacy",
     "worker",
     "mailbox",
@@ -219,6 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("manage", help="run a Django management command", add_help=False)
     sub.add_parser("inventory", help="import or export the catalogue (CSV or JSON)", add_help=False)
     sub.add_parser("legacy", help="import the old site's data", add_help=False)
+    sub.add_parser("demo", help="demo data: photos from a folder", add_help=False)
     sub.add_parser("worker", help="run background jobs and the scheduler", add_help=False)
     sub.add_parser("mailbox", help="list or show messages in the local mailbox", add_help=False)
     sub.add_parser("backup", help="database backups, here and in S3", add_help=False)
