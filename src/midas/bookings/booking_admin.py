@@ -18,6 +18,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 
 from midas.bookings.booking_actions import ACTIONS, BookingActions
+from midas.bookings.booking_changes_admin import (
+    CHANGE_ACTIONS,
+    BookingChangeActions,
+    BookingChangeInline,
+)
 from midas.bookings.models import Booking, BookingStatus
 from midas.catalog.zones import local_text
 from midas.money import format_money
@@ -29,10 +34,15 @@ B = BookingStatus
 BUTTONS: dict[str, list[tuple[str, str]]] = {
     B.REQUESTED: [("approve_requests", "Approve request"), ("decline_requests", "Decline")],
     B.HELD: [("cancel_bookings", "Cancel")],
-    B.CONFIRMED: [("mark_picked_up", "Mark picked up"), ("cancel_bookings", "Cancel with refund")],
+    B.CONFIRMED: [
+        ("mark_picked_up", "Mark picked up"),
+        ("change_dates", "Change dates"),
+        ("cancel_bookings", "Cancel with refund"),
+    ],
     B.IN_PROGRESS: [("mark_returned", "Mark returned")],
 }
 DEPOSIT_BUTTONS = [("capture_deposit", "Capture deposit"), ("release_deposit", "Release deposit")]
+REFUND_BUTTONS = [("refund_amount", "Refund an amount")]
 
 
 def local(value: dt.datetime | None, booking: Booking) -> str:
@@ -67,7 +77,7 @@ class PaymentInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(BookingActions, admin.ModelAdmin):
+class BookingAdmin(BookingActions, BookingChangeActions, admin.ModelAdmin):
     list_display = ["reference", "customer", "asset", "status", "start_local", "end_local"]
     list_display += ["total", "created_at"]
     list_filter = ["status", "asset__category", "location", "created_at"]
@@ -82,9 +92,9 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
     ]
     list_select_related = ["customer", "asset", "location"]
     ordering = ["-created_at"]
-    inlines = [PaymentInline]
+    inlines = [PaymentInline, BookingChangeInline]
     change_form_template = "admin/bookings/booking/change_form.html"
-    actions = ACTIONS
+    actions = [*ACTIONS, *CHANGE_ACTIONS]
     fieldsets = [
         (
             None,
@@ -215,5 +225,7 @@ class BookingAdmin(BookingActions, admin.ModelAdmin):
             buttons = list(BUTTONS.get(booking.status, []))
             if active_hold(booking) is not None:
                 buttons += DEPOSIT_BUTTONS
+            if ledger_totals(booking).net_paid > 0:
+                buttons += REFUND_BUTTONS
         context = {**(extra_context or {}), "booking_actions": buttons}
         return super().change_view(request, object_id, form_url, context)

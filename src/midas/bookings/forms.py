@@ -195,3 +195,48 @@ class DeclineForm(forms.Form):
     reason = forms.CharField(
         label="Reason (shown to the customer)", max_length=REASON_MAX, required=True
     )
+
+
+class StaffChangeForm(forms.Form):
+    """Change a booking's dates (and guests) from the back office; times in its city."""
+
+    start = forms.CharField(
+        label="New start",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "900"}),
+    )
+    end = forms.CharField(
+        label="New end", widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "900"})
+    )
+    guests = forms.IntegerField(label="Guests", min_value=1, max_value=500, required=False)
+    waive_difference = forms.BooleanField(
+        label="Waive a dearer difference",
+        required=False,
+        help_text="Unticked, a dearer change is paid by the customer from their booking page.",
+    )
+    reason = forms.CharField(label="Reason (shown to the customer)", max_length=REASON_MAX)
+    expected_difference = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class StaffRefundForm(forms.Form):
+    """Refund a custom amount of what the customer paid, with a reason."""
+
+    amount = forms.CharField(
+        label="Amount to refund",
+        max_length=24,
+        help_text="In the booking's currency, e.g. 250 or 250.50; at most what was paid and "
+        "not yet refunded.",
+    )
+    reason = forms.CharField(label="Reason (shown to the customer)", max_length=REASON_MAX)
+
+    def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+
+    def clean_amount(self) -> int:
+        try:
+            minor = parse_amount(self.cleaned_data["amount"], self.currency)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Enter an amount in {self.currency}: {exc}.") from exc
+        if minor <= 0:
+            raise forms.ValidationError("Refund more than nothing.")
+        return minor
