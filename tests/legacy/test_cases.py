@@ -5,6 +5,7 @@ overlapping upcoming bookings, and a failure half-way that must leave nothing wr
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -27,7 +28,7 @@ from midas.legacy.services import legacy_import
 from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment
 from tests.factories import PASSWORD, make_customer
-from tests.legacy.conftest import date, oid, old_booking, old_user, write_site
+from tests.legacy.conftest import REAL, date, oid, old_booking, old_user, write_site
 
 pytestmark = pytest.mark.django_db
 
@@ -305,3 +306,22 @@ def test_the_command_needs_midas_locations_first(db, tmp_path):
     site = write_site(tmp_path, users=[old_user(18, "g@example.com")])
     with pytest.raises(CommandError, match="Midas has no locations yet"):
         call_command("legacy", "import", str(site), "--dry-run")
+
+
+def test_a_later_export_updates_what_the_import_owns_and_keeps_staff_edits(
+    cities, pinned, tmp_path
+):
+    inventory = json.loads((REAL / "inventory.json").read_text())
+    legacy_import(write_site(tmp_path / "one", users=[], inventory=inventory))
+    yacht = Asset.objects.get(legacy_id="icon-280-superyacht-001@dubai")
+    assert yacht.base_rate_minor == 5_000_000 and yacht.is_active
+    yacht.description = "Written by staff."
+    yacht.is_active = False  # staff took it off sale
+    yacht.save()
+
+    inventory["categories"]["yachts"]["items"][0]["pricing"]["daily"]["aed"] = 55000
+    text = legacy_import(write_site(tmp_path / "two", users=[], inventory=inventory)).render()
+    assert "items: 0 new, 57 unchanged, 1 updated, 0 skipped" in text
+    yacht.refresh_from_db()
+    assert yacht.base_rate_minor == 5_500_000
+    assert yacht.description == "Written by staff." and not yacht.is_active

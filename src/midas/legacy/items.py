@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.text import slugify
 
-from midas.catalog.models import Asset, Location, PricingUnit
+from midas.catalog.models import Asset, Category, Location, PricingUnit
 from midas.catalog.specs import SUBCATEGORIES
 from midas.legacy.places import Place, find_place
 from midas.legacy.report import Report
@@ -85,6 +85,8 @@ def plan_items(
 ) -> dict[str, list[AssetPlan]]:
     """Old item id -> the assets it becomes. Bad items are reported and left out."""
     existing = {a.legacy_id: a for a in Asset.objects.exclude(legacy_id="")}
+    known = set(Category.objects.values_list("slug", flat=True))
+    slugs: set[str] = set()
     plans: dict[str, list[AssetPlan]] = {}
     for section, body in (inventory.get("categories") or {}).items():
         for index, item in enumerate((body or {}).get("items") or []):
@@ -94,6 +96,9 @@ def plan_items(
             if category is None:
                 report.skip("items", where, f"unknown category {section!r}")
                 continue
+            if category not in known:
+                report.skip("items", where, f"Midas has no category {category!r} yet")
+                continue
             if not item_id or not str(item.get("name") or "").strip():
                 report.skip("items", where, "no id or no name")
                 continue
@@ -101,6 +106,10 @@ def plan_items(
                 report.skip("items", where, "the same id twice: the first one is kept")
                 continue
             plans[item_id] = _plan_item(item, item_id, category, where, locations, existing, report)
+            for plan in plans[item_id]:  # two old ids may make one slug: the second is told apart
+                if plan.existing is None and plan.slug in slugs:
+                    plan.slug = f"{plan.slug[:70]}-{len(slugs)}"
+                slugs.add(plan.slug)
     return plans
 
 

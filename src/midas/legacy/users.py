@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models.functions import Lower
 
 from midas.accounts.models import ServiceTier, User
 from midas.legacy.report import Report
@@ -89,7 +90,8 @@ def plan_users(
             report.skip("accounts", where, f"malformed e-mail {email!r}")
             continue
         by_email.setdefault(email.lower(), []).append(row)
-    existing = {u.email.lower(): u for u in User.objects.filter(email__in=list(by_email))}
+    addresses = User.objects.annotate(address=Lower("email")).filter(address__in=list(by_email))
+    existing = {u.email.lower(): u for u in addresses}
     linked = {u.legacy_id: u for u in User.objects.exclude(legacy_id="")}
     plans: dict[str, UserPlan] = {}
     for email, same in by_email.items():
