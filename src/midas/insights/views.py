@@ -27,11 +27,21 @@ def error(code: ErrorCode, message: str, status: int, **extra: str) -> JsonRespo
     return JsonResponse({"error": {"code": str(code), "message": message, **extra}}, status=status)
 
 
+def email_provider() -> str:
+    """The e-mail provider's name for the privacy policy: SendGrid when EMAIL_URL goes
+    through its SMTP relay, else the SMTP server's host; nothing for the local mailbox."""
+    if "smtp" not in settings.EMAIL_BACKEND:
+        return ""
+    host = settings.EMAIL_HOST.lower()
+    return "SendGrid" if host.endswith("sendgrid.net") else host
+
+
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
     meta = PageMeta(
-        title="Privacy",
-        description="What Midas records about your visits, why, for how long, and your choices.",
+        title="Privacy policy",
+        description="What Midas keeps about you, why, for how long, who else handles it "
+        "(Stripe, our e-mail provider, our hosting) and your rights, incl. deleting your account.",
         path=request.path,
     )
     return render(
@@ -42,6 +52,12 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "remembered": bool(identity.rv_of(request)),
             "opted_out": identity.opted_out(request),
             "retention_days": settings.INSIGHTS_RETENTION_DAYS,
+            "deposit_release_days": settings.DEPOSIT_RELEASE_DAYS,
+            "backup_days": settings.BACKUP_KEEP_DAILY,
+            "backup_weeks": settings.BACKUP_KEEP_WEEKLY,
+            "backup_months": settings.BACKUP_KEEP_MONTHLY,
+            "backups_offsite": bool(settings.BACKUP_S3_URL),
+            "email_provider": email_provider(),
         },
     )
 

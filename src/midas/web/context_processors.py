@@ -25,4 +25,5 @@ def site(request: HttpRequest) -> dict[str, object]:
         "nav_categories": SimpleLazyObject(nav_categories),
         "nav_locations": SimpleLazyObject(nav_locations),
         "concierge": concierge(),
+        "TERMS_VERSION": settings.TERMS_VERSION,  # the terms page, checkout
     }
