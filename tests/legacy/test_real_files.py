@@ -179,3 +179,13 @@ def test_a_wrong_password_is_refused(cities, pinned, client):
     )
     assert response.status_code == 400
     assert User.objects.get(email=DANIEL).password.startswith("bcrypt$")
+
+
+def test_every_imported_booking_page_opens_for_its_customer(cities, pinned):
+    legacy_import(REAL)
+    for booking in Booking.objects.exclude(legacy_reference="").select_related("customer"):
+        client = Client()
+        client.force_login(booking.customer)
+        page = client.get(reverse("bookings:detail", args=[booking.reference]))
+        assert page.status_code == 200, (booking.legacy_reference, booking.status)
+        assert booking.reference in page.content.decode()
