@@ -125,9 +125,10 @@ class AssetImageInline(admin.TabularInline):
 def spec_fieldsets(categories: list[str]) -> list[tuple[str, dict[str, Any]]]:
     """One fieldset per category's specifications (the asset form's script shows the chosen
     category's only)."""
+    names = dict(Category.objects.filter(slug__in=categories).values_list("slug", "name"))
     return [
         (
-            f"Specifications: {slug}",
+            f"Specifications: {names.get(slug, slug)}",
             {
                 "fields": [spec_field_name(slug, spec.key) for spec in SPECS[slug]],
                 "classes": ["spec-group", f"spec-{slug}"],
@@ -156,6 +157,7 @@ class AssetAdmin(CatalogAdmin):
         js = ["catalog/asset_form.js"]
 
     def get_fieldsets(self, request: HttpRequest, obj: Asset | None = None) -> Any:
+        saved = obj is not None  # the preview link and the rate as read need a saved asset
         return [
             (
                 None,
@@ -171,7 +173,15 @@ class AssetAdmin(CatalogAdmin):
             ),
             (
                 "Listing",
-                {"fields": ["preview", "is_active", "is_featured", "summary", "description"]},
+                {
+                    "fields": [
+                        *(["preview"] if saved else []),
+                        "is_active",
+                        "is_featured",
+                        "summary",
+                        "description",
+                    ]
+                },
             ),
             *spec_fieldsets(self.spec_categories(request, obj)),
             ("Features", {"fields": ["features"]}),
@@ -180,7 +190,7 @@ class AssetAdmin(CatalogAdmin):
                 {
                     "fields": [
                         "pricing_unit",
-                        ("base_rate_minor", "rate"),
+                        ("base_rate_minor", "rate") if saved else "base_rate_minor",
                         ("min_duration", "max_duration"),
                         "security_deposit_minor",
                     ]
@@ -226,8 +236,6 @@ class AssetAdmin(CatalogAdmin):
 
     @admin.display(description="Preview")
     def preview(self, obj: Asset) -> str:
-        if not obj.pk:
-            return "Save the asset to preview its page."
         note = "" if obj.is_active else " — not live: only staff can open it, customers get 404"
         return format_html(
             '<a href="{}" target="_blank" rel="noopener">Preview as a customer sees it</a>{}',
