@@ -65,7 +65,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
     if minor != minor.to_integral_value():
         digits = exponent(currency)
         raise ValidationError(
-            f"{currency} amounts have at most {digits} decimal place{'s' * (digits != 1)}.",
+            f"{currency} amounts have at most {digits} decimal place{'s' * (digits != 1)}."
+            if digits
+            else f"{currency} amounts are whole numbers.",
             code="too_many_decimals",
         )
     return int(minor)
