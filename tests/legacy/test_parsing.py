@@ -67,6 +67,8 @@ def test_car_specs():
     assert notes == ["specification 'topSpeed' '480+ km/h' read as its lower bound"]
     assert missing == ["seats"]  # reported, never invented
     assert read_specs("cars", {"topSpeed": "200 mph"})[0] == {"top_speed_kmh": 322}
+    hybrid = read_specs("cars", {"engine": "4.0L Twin-Turbo V8 + Electric Motors"})
+    assert hybrid[0] == {"engine": "4.0L Twin-Turbo V8 + Electric Motors"} and hybrid[1] == []
 
 
 def test_yacht_jet_and_villa_specs():

@@ -163,7 +163,7 @@ def read_specs(category: str, old: dict[str, Any]) -> tuple[dict[str, Any], list
         except Unreadable:
             notes.append(f"specification {name!r} ({value!r}) could not be read: not carried over")
             continue
-        if isinstance(value, str) and re.search(r"\d\s*\+", value):
+        if isinstance(value, str) and name != "engine" and re.search(r"\d\s*\+", value):
             notes.append(f"specification {name!r} {value!r} read as its lower bound")
     missing = [f.key for f in SPECS.get(category, ()) if f.key not in specs]
     return specs, notes, missing
