@@ -68,7 +68,7 @@ def _iso_date_text(value: object) -> object:
     number or the date-time pydantic would also take for one."""
     if isinstance(value, str) and ISO_DATE.fullmatch(value):
         return value
-    raise ValueError("use an ISO 8601 date, e.g. 1990-05-17")
+    raise ValueError("write the date as year-month-day, e.g. 1990-05-17")
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]

@@ -68,6 +68,7 @@ def _parse_text(value: str, field: str) -> dt.datetime:
     except ValueError as exc:
         raise AppError(
             ErrorCode.INVALID_INPUT,
-            f"{field} must be an ISO 8601 date or date-time, got {text[:40]!r}",
+            f"{field} must be a date like 2027-03-12, or a date and time like "
+            f"2027-03-12T10:00; got {text[:40]!r}",
             field=field,
         ) from exc

@@ -18,6 +18,7 @@ from midas.catalog.selectors import MAX_PRICE, Sort, make_choices
 from midas.catalog.specs import SUBCATEGORIES
 from midas.core.ranges import require_range
 from midas.errors import AppError
+from midas.web.local_dates import earliest_local_day
 
 MAX_GUESTS = 500
 MAX_SPAN = dt.timedelta(days=365)
@@ -91,7 +92,7 @@ class CollectionFilterForm(forms.Form):
         ]
         for name in ("price_min", "price_max"):
             self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
-        earliest = today - dt.timedelta(days=1)  # today somewhere west of UTC
+        earliest = earliest_local_day(self.locations, self.data.get("city"), default=today)
         self.fields["start"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
         self.fields["end"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
 
