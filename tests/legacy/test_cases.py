@@ -330,3 +330,14 @@ def test_a_later_export_updates_what_the_import_owns_and_keeps_staff_edits(
     yacht.refresh_from_db()
     assert yacht.base_rate_minor == 5_500_000
     assert yacht.description == "Written by staff." and not yacht.is_active
+
+
+def test_a_google_account_may_ask_for_a_new_link_later(cities, pinned, tmp_path, client):
+    legacy_import(write_site(tmp_path, users=[old_user(19, "late@example.com", password="")]))
+    pinned.advance(days=20)  # the invitation's link has expired
+    response = client.post("/account/password/reset/", {"email": "late@example.com"})
+    assert response.status_code == 200
+    templates = list(
+        OutboxMessage.objects.filter(to="late@example.com").values_list("template", flat=True)
+    )
+    assert sorted(templates) == ["password_reset", "set_password"]
