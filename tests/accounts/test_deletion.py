@@ -14,9 +14,9 @@ from django.urls import reverse
 from midas.accounts.authentication import api_token_issue
 from midas.accounts.models import ApiToken, User
 from midas.bookings.models import Booking, BookingStatus
-from midas.concierge.chat.models import ChatMessage, Conversation
+from midas.concierge.chat.models import ChatMessage
 from midas.concierge.chat.services import chat_start
-from midas.concierge.models import Ticket, TicketMessage
+from midas.concierge.models import TicketMessage
 from midas.concierge.services.tickets import ticket_open
 from midas.insights.models import PageView
 from midas.notifications.models import OutboxMessage
