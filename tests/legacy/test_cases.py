@@ -341,3 +341,23 @@ def test_a_google_account_may_ask_for_a_new_link_later(cities, pinned, tmp_path,
         OutboxMessage.objects.filter(to="late@example.com").values_list("template", flat=True)
     )
     assert sorted(templates) == ["password_reset", "set_password"]
+
+
+def test_bookings_midas_cannot_hold_are_reported_not_imported(cities, pinned, tmp_path):
+    bookings = [
+        old_booking(  # the yacht was offered at three marinas, none in Maryland
+            "OLD-WHERE", 20, location={"pickup": {"type": "marina", "city": "Maryland"}}
+        ),
+        old_booking(  # longer than any reservation may last
+            "OLD-LONG",
+            20,
+            startDate=date("2027-01-10T09:00:00Z"),
+            endDate=date("2028-06-01T09:00:00Z"),
+        ),
+    ]
+    text = legacy_import(
+        write_site(tmp_path, users=[old_user(20, "h@example.com")], bookings=bookings)
+    ).render()
+    assert "bookings.jsonl OLD-WHERE: icon-280-superyacht-001 was not offered in maryland" in text
+    assert "bookings.jsonl OLD-LONG: longer than a Midas booking may last (399 days)" in text
+    assert not Booking.objects.exists() and Ticket.objects.count() == 1

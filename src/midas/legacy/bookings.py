@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.models import MAX_OCCUPANCY, Booking, BookingStatus
 from midas.bookings.selectors import overlapping
 from midas.catalog.models import Location
 from midas.legacy.items import AssetPlan, legacy_asset_id, to_minor
@@ -265,7 +265,11 @@ def _resolve_overlaps(result: BookingsPlan, report: Report) -> None:
                     kept.append(plan)
                 continue
             clash = next((k for k in kept if _overlap(k, plan)), None)
-            if clash is not None:
+            if plan.end - plan.start > MAX_OCCUPANCY - dt.timedelta(days=1):
+                plan.handed_over = (
+                    f"longer than a Midas booking may last ({MAX_OCCUPANCY.days - 1} days)"
+                )
+            elif clash is not None:
                 plan.handed_over = f"overlaps {clash.legacy_reference}, booked before it"
             elif (
                 plan.asset.existing is not None
