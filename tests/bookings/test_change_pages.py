@@ -62,6 +62,9 @@ def test_preview_then_confirm_a_cheaper_period(signed_in, booking):
     assert done.redirect_chain[-1][0] == f"/bookings/{booking.reference}/"
     page = done.content.decode()
     assert "is changed" in page and "on its way back to your card" in page
+    assert (
+        "Dates changed" in page and "Now Thu 14 Jan 2027, 07:00 to Sat 16 Jan 2027, 07:00" in page
+    )
     changed = Booking.objects.get(pk=booking.pk)
     assert changed.end == booking.end - DAY
     assert ledger_totals(changed).net_paid == changed.total_minor

@@ -13,8 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.models import (
+    Booking,
+    BookingChangeKind,
+    BookingChangeStatus,
+    BookingStatus,
+)
 from midas.bookings.selectors import booking_of_customer
+from midas.bookings.templatetags.bookings import local
 from midas.core.meta import PageMeta
 from midas.errors import AppError
 from midas.money import format_money
@@ -142,6 +148,7 @@ def timeline(booking: Booking, payments: list[Payment]) -> list[Event]:
         ]
         at = max([booking.confirmed_at, *paid_at])
         steps.append((at, Event(booking.confirmed_at, "Confirmed", "", "good")))
+    steps += _change_steps(booking)
     if booking.status in (B.IN_PROGRESS, B.COMPLETED):
         steps.append(
             (max(booking.start, booking.confirmed_at or created), Event(None, "Handed over to you"))
@@ -162,6 +169,24 @@ def timeline(booking: Booking, payments: list[Payment]) -> list[Event]:
         why = booking.cancellation_reason
         steps.append((booking.cancelled_at, Event(booking.cancelled_at, "Cancelled", why, "bad")))
     return [event for _, event in sorted(steps, key=lambda step: step[0])]
+
+
+def _change_steps(booking: Booking) -> list[tuple[dt.datetime, Event]]:
+    """Dates (or guests) changed, or a paid change that could not be made."""
+    steps = []
+    for change in booking.changes.filter(kind=BookingChangeKind.DATES).exclude(
+        status=BookingChangeStatus.AWAITING_PAYMENT
+    ):
+        place = booking.location
+        new = f"{local(change.new_start, place)} to {local(change.new_end, place)}"
+        if change.status == BookingChangeStatus.APPLIED:
+            at = change.applied_at or change.updated_at
+            steps.append((at, Event(at, "Dates changed", f"Now {new}", "good")))
+        elif change.charge_minor and change.failure != "superseded by a newer change":
+            at = change.updated_at
+            why = f"{new}: {change.failure}; the difference is refunded"
+            steps.append((at, Event(at, "Change not made", why, "bad")))
+    return steps
 
 
 @dataclass(frozen=True)
