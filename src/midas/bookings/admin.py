@@ -113,7 +113,9 @@ class BlockForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "asset" not in self.fields:  # a placed block's page: read-only
             return
-        self.fields["asset"].choices = assets_by_city()
+        picker = self.fields["asset"]
+        assert isinstance(picker, forms.ModelChoiceField)
+        picker.choices = assets_by_city()
         asset = self.data.get("asset") if self.is_bound else None
         home = Location.objects.filter(home_assets__pk=asset).first() if asset else None
         if home is not None:  # typed again after an error: name the zone they were read in
@@ -121,7 +123,8 @@ class BlockForm(forms.ModelForm):
                 self.fields[name].widget.zone = f"In {zone_label(home)}"
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         asset, start, end = data.get("asset"), data.get("start"), data.get("end")
         if not (asset and start and end):
             return data

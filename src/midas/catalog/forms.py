@@ -18,6 +18,7 @@ from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from midas.catalog.models import (
     BASIS_POINTS,
@@ -85,7 +86,7 @@ class LabelledInput(forms.TextInput):
         super().__init__(**kwargs)
         self.before, self.after = before, after
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         field = super().render(name, value, attrs, renderer)
         return format_html(
             '<span class="labelled-input">{}{}{}</span>',
@@ -114,7 +115,7 @@ class MoneyField(forms.CharField):
 
     def to_python(self, value: Any) -> Decimal | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if not text:
             return None
         return parse_amount(text, self.currency)
 
@@ -149,7 +150,7 @@ class BasisPointsField(forms.CharField):
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
         text = super().to_python(value)
-        if text in self.empty_values:
+        if not text:
             return None
         text = self.normalise(text)
         if text.startswith("-"):
@@ -294,7 +295,8 @@ class MoneyForm(forms.ModelForm):
                 field.set_currency(currency)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         currency = self.currency_for(data)
         for name in self.money_fields:
             value = data.get(name)
@@ -378,7 +380,7 @@ class AssetForm(MoneyForm):
             for key, value in (self.instance.specs or {}).items():
                 self.initial.setdefault(spec_field_name(category.slug, key), value)
 
-    def chosen(self, name: str, model: type) -> Any:
+    def chosen(self, name: str, model: Any) -> Any:
         """The category or home city the form is about: typed (bound), else the saved one."""
         if name not in self.fields:
             return getattr(self.instance, name, None) if self.instance.pk else None
@@ -386,7 +388,7 @@ class AssetForm(MoneyForm):
         if raw in (None, "") and self.instance.pk:
             return getattr(self.instance, name)
         try:
-            return model.objects.filter(pk=raw).first() if raw not in (None, "") else None
+            return model._default_manager.filter(pk=raw).first() if raw not in (None, "") else None
         except (ValueError, TypeError):
             return None
 
@@ -401,7 +403,8 @@ class AssetForm(MoneyForm):
         return str(location.currency)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("security_deposit_minor", "delivery_fee_minor"):
             if name in self.fields and data.get(name) is None and name not in self.errors:
                 data[name] = 0
@@ -425,7 +428,7 @@ class AssetForm(MoneyForm):
         problems = getattr(errors, "error_dict", {}).pop("specs", [])
         if problems and not any(name.startswith("spec__") for name in self.errors):
             errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(problems)
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]
 
 
 AssetForm.base_fields.update(SPEC_FIELDS)
@@ -477,7 +480,8 @@ class SeasonalRateForm(MoneyForm):
         return currency
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         multiplier, fixed = data.get("multiplier_bp"), data.get("override_rate_minor")
         if "multiplier_bp" in self.errors or "override_rate_minor" in self.errors:
             return data
@@ -499,7 +503,7 @@ class AmountsWidget(forms.Widget):
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
         return not any(f"{name}_{c}" in data for c in self.currencies)
 
-    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: Any = None, renderer: Any = None) -> SafeString:
         value = value if isinstance(value, dict) else {}
         rows = []
         for code in self.currencies:
@@ -588,7 +592,8 @@ class AddOnForm(forms.ModelForm):
             field.set_currencies(sorted(known))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("pricing") == AddOnPricing.PERCENT and "amounts" in self.fields:
             data["amounts"] = {}
         return data
@@ -606,7 +611,8 @@ class LocationForm(forms.ModelForm):
         fields += ["service_fee_bp", "tagline", "position"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("tax_rate_bp", "service_fee_bp"):
             if data.get(name) is None and name not in self.errors:
                 data[name] = 0
