@@ -159,3 +159,21 @@ def test_someone_elses_booking_is_404(client, booking):
 def test_signed_out_goes_to_sign_in(client, booking):
     response = client.get(url(booking))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_difference_confirmed_with_the_bank_comes_back_to_the_booking(signed_in, booking):
+    dates = {"start": "2027-01-14T07:00", "end": "2027-01-18T07:00"}
+    preview = signed_in.post(url(booking), {"step": "preview", **dates}).content.decode()
+    difference = preview.split('name="expected_difference" value="')[1].split('"')[0]
+    card = {"card_number": "4000 0025 0000 3155", "expiry": "12 / 30", "cvc": "123"}
+    asked = signed_in.post(
+        url(booking), {"step": "confirm", "expected_difference": difference, **dates, **card}
+    )
+    assert asked.status_code == 302 and "/pay/challenge/" in asked["Location"]
+    assert Booking.objects.get(pk=booking.pk).end == booking.end  # not before it is paid
+    challenge = signed_in.get(asked["Location"])
+    assert challenge.status_code == 200
+    done = signed_in.post(asked["Location"] + "answer/", {"answer": "approve"}, follow=True)
+    assert done.redirect_chain[-1][0] == f"/bookings/{booking.reference}/"
+    assert f"Booking {booking.reference} is changed." in done.content.decode()
+    assert Booking.objects.get(pk=booking.pk).end == booking.end + DAY

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from midas.bookings.forms import CardForm
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import describe_policy
+from midas.bookings.services.change import change_id, change_outcome
 from midas.bookings.views.common import (
     access_booking,
     hold_minutes_left,
@@ -229,4 +230,19 @@ def challenge_answer(request: HttpRequest, reference: str, payment_id: int) -> H
     except AppError as exc:
         messages.error(request, exc.message[:1].upper() + exc.message[1:] + ".")
         return redirect(detail_url(payment.booking))
+    if change_id(outcome.payment) is not None:
+        return follow_change(request, outcome.payment)
     return follow(request, outcome)
+
+
+def follow_change(request: HttpRequest, payment: Payment) -> HttpResponse:
+    """Back from the bank for a change's difference: the booking's page says how it went."""
+    outcome = change_outcome(payment, now=timezone.now())
+    reference = outcome.booking.reference
+    if outcome.status == "changed":
+        messages.success(request, f"Booking {reference} is changed.")
+    elif outcome.status == "declined":
+        messages.error(request, f"Your payment did not go through. {outcome.message}")
+    else:
+        messages.info(request, outcome.message or "Your payment is being processed.")
+    return redirect(detail_url(outcome.booking))
