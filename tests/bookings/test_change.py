@@ -577,3 +577,43 @@ def test_a_custom_refund_spans_the_charges_after_a_dearer_change():
     assert (totals.paid, totals.refunded) == (paid, paid)
     assert Payment.objects.filter(kind=PaymentKind.REFUND).count() == 2
     assert_reconciles(booking)
+
+
+def test_a_difference_confirmed_later_by_a_webhook_makes_the_change():
+    from midas.payments.services import payment_sync
+
+    booking = make_paid_booking(days_ahead=10)
+    outcome = booking_change(
+        booking=booking,
+        start=booking.start,
+        end=booking.end + DAY,
+        by=booking.customer,
+        payment_method=AUTHENTICATE,
+        now=NOW,
+    )
+    charge = Payment.objects.filter(kind=PaymentKind.CHARGE).order_by("id").last()
+    SandboxProvider().complete_challenge(charge.provider_ref, approve=True)  # at the bank
+    assert Booking.objects.get(pk=booking.pk).end == booking.end  # not told yet
+    payment_sync(provider="sandbox", provider_ref=charge.provider_ref)  # the webhook
+    payment_sync(provider="sandbox", provider_ref=charge.provider_ref)  # and its retry
+    fresh = Booking.objects.get(pk=booking.pk)
+    assert fresh.end == booking.end + DAY
+    assert BookingChange.objects.get(pk=outcome.change.pk).status == BookingChangeStatus.APPLIED
+    assert len(outbox(template="booking_changed")) == 1
+    assert ledger_totals(fresh).net_paid == fresh.total_minor
+    assert_reconciles(fresh)
+
+
+def test_a_flight_priced_by_its_route_is_changed_by_the_concierge():
+    booking = make_paid_booking(days_ahead=10)
+    Booking.objects.filter(pk=booking.pk).update(trip={"origin": "DXB", "destination": "IAD"})
+    booking.refresh_from_db()
+    with pytest.raises(AppError) as error:
+        booking_change(
+            booking=booking,
+            start=booking.start + DAY,
+            end=booking.end + DAY,
+            by=make_staff(),
+            now=NOW,
+        )
+    assert error.value.code == ErrorCode.CHANGE_NOT_ALLOWED
