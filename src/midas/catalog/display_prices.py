@@ -18,21 +18,11 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.db.models import (
-    Case,
-    F,
-    FloatField,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import FloatField, Q
+from django.db.models.expressions import RawSQL
 
-from midas.catalog.models import ExchangeRate, PricingUnit
+from midas.catalog.models import Asset, ExchangeRate, PricingUnit
 from midas.money import EXPONENTS, minor_per_major
 
 DEFAULT_CURRENCY = "USD"
@@ -43,39 +33,41 @@ CODE = re.compile(r"[A-Z]{3}")
 SLACK = 0.005
 
 
-def day_factor() -> Case:
-    """How many pricing units make a day: 8 hours; a day; a night; a trip counts once at its
-    minimum number of trips (usually 1)."""
-    return Case(
-        When(pricing_unit=PricingUnit.HOUR, then=Value(HOURS_PER_DAY)),
-        When(pricing_unit=PricingUnit.TRIP, then=F("min_duration")),
-        default=Value(1),
-        output_field=IntegerField(),
+FLOAT = {"postgresql": "double precision"}  # else SQLite's REAL
+
+
+def day_price_sql(vendor: str) -> str:
+    """The SQL of ``day_price`` (two parameters: the display currency, twice). Written out
+    once per database rather than built from expressions: Django took ten times longer to
+    compile the expression than the database to run it (docs/explanation/search.md)."""
+    real = FLOAT.get(vendor, "REAL")
+    asset = Asset._meta.db_table
+    rates = ExchangeRate._meta.db_table
+    per_day = (
+        f"CASE {asset}.pricing_unit WHEN '{PricingUnit.HOUR.value}' THEN {HOURS_PER_DAY} "
+        f"WHEN '{PricingUnit.TRIP.value}' THEN {asset}.min_duration ELSE 1 END"
+    )
+    exponents = " ".join(
+        f"WHEN '{code}' THEN {minor_per_major(code)}" for code in sorted(EXPONENTS)
+    )
+    minor = f"CASE {asset}.currency {exponents} ELSE {minor_per_major('')} END"
+    amount = f"CAST({asset}.base_rate_minor AS {real}) * {per_day} / {minor}"
+    # names and constants of our own only; the display currency is a parameter
+    display_rate = f"(SELECT CAST(per_usd AS {real}) FROM {rates} WHERE currency = %s)"  # noqa: S608
+    own_rate = f"(SELECT CAST(r.per_usd AS {real}) FROM {rates} AS r "  # noqa: S608
+    own_rate += f"WHERE r.currency = {asset}.currency)"
+    return (
+        f"(CASE WHEN {asset}.currency = %s THEN {amount} "
+        f"ELSE {amount} * {display_rate} / {own_rate} END)"
     )
 
 
-def minor_units() -> Case:
-    """Minor units per major unit of the asset's currency (100, or per EXPONENTS)."""
-    whens = [When(currency=code, then=Value(minor_per_major(code))) for code in EXPONENTS]
-    return Case(*whens, default=Value(minor_per_major("")), output_field=IntegerField())
-
-
-def rate_of(currency: Combinable | str) -> Subquery:
-    """``per_usd`` of ``currency`` (an expression or a code), as a float; NULL if none."""
-    target = currency if not isinstance(currency, str) else Value(currency)
-    rates = ExchangeRate.objects.filter(currency=target).values("per_usd")[:1]
-    return Subquery(rates, output_field=FloatField())
-
-
-def day_price(display: str) -> Combinable:
-    """The asset's rate per day in major units of ``display``, approximate (a float)."""
-    amount = Cast("base_rate_minor", FloatField()) * Cast(day_factor(), FloatField())
-    per_major = Cast(minor_units(), FloatField())
-    own_rate = Cast(rate_of(OuterRef("currency")), FloatField())
-    display_rate = Cast(rate_of(display), FloatField())
-    converted = amount * display_rate / (per_major * own_rate)
-    exact = amount / per_major  # no conversion: nothing lost to the rates
-    return Case(When(currency=display, then=exact), default=converted, output_field=FloatField())
+def day_price(display: str) -> RawSQL:
+    """The asset's rate per day in major units of ``display``, approximate (a float):
+    exact when the asset is priced in ``display``; NULL when its currency has no rate.
+    It names ``catalog_asset`` itself: annotate the outer query's assets, not a subquery's."""
+    sql = day_price_sql(connection.vendor)
+    return RawSQL(sql, [display, display], output_field=FloatField())  # noqa: S611
 
 
 def price_range(low: int | None, high: int | None) -> Q:
