@@ -212,11 +212,11 @@ def test_a_failure_half_way_leaves_nothing_written(cities, pinned, tmp_path, mon
     real = applying._booking
     calls = []
 
-    def second_one_fails(plan):
+    def second_one_fails(plan, **kwargs):
         calls.append(plan.legacy_reference)
         if len(calls) == 2:
             raise RuntimeError("the disk is full")
-        real(plan)
+        real(plan, **kwargs)
 
     monkeypatch.setattr(applying, "_booking", second_one_fails)
     with pytest.raises(RuntimeError):

@@ -24,7 +24,7 @@ from midas.legacy.services import legacy_import
 from midas.notifications.models import OutboxMessage
 from midas.payments.models import Payment, PaymentKind, PaymentStatus
 from tests.factories import make_driver
-from tests.legacy.conftest import REAL
+from tests.legacy.conftest import EXPORT_NOW, REAL
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,7 @@ def test_the_dry_run_reports_and_writes_nothing(cities, pinned):
     assert "bugatti-chiron-001: missing required specification seats: imported inactive" in text
     assert "'480+ km/h' read as its lower bound" in text
     assert "palm-jumeirah-villa-001: missing required specifications bathrooms, guests" in text
+    assert "booking(s) created after now by the old site's clock: dated now instead" in text
     assert not Asset.objects.exclude(legacy_id="").exists()
     assert not User.objects.exists() and not Booking.objects.exists()
 
@@ -90,6 +91,7 @@ def test_the_real_run_imports_and_a_second_run_changes_nothing(cities, pinned):
     assert upcoming.count() == Reservation.objects.filter(status=ReservationStatus.ACTIVE).count()
     assert all(b.reservation_id for b in upcoming)
     assert not Booking.objects.filter(status=BookingStatus.COMPLETED, reservation__isnull=False)
+    assert not Booking.objects.filter(created_at__gt=EXPORT_NOW).exists()
     # money settled on the old system, in the ledger, never charged again
     kept = Booking.objects.get(legacy_reference=CLASH_KEPT)
     charge = Payment.objects.get(booking=kept, kind=PaymentKind.CHARGE)

@@ -43,7 +43,7 @@ def apply(
         _user(plan, now=now)
     new_bookings = [b for b in bookings.plans if b.existing is None]
     for booking in new_bookings:
-        _booking(booking)
+        _booking(booking, now=now)
     for booking in bookings.handed_over:
         _ticket(booking, now=now)
     if written:
@@ -98,7 +98,7 @@ def _user(plan: UserPlan, *, now: dt.datetime) -> None:
         account_invite_to_set_password(user=user, now=now)
 
 
-def _booking(plan: BookingPlan) -> None:
+def _booking(plan: BookingPlan, *, now: dt.datetime) -> None:
     asset = plan.asset.existing
     customer = plan.customer.existing
     assert asset is not None and customer is not None  # written just before
@@ -124,14 +124,15 @@ def _booking(plan: BookingPlan) -> None:
         quote_lines=plan.lines,
         total_minor=plan.total_minor,
         security_deposit_minor=0,  # held and settled on the old system
-        confirmed_at=plan.created_at if plan.paid_minor else None,
-        cancelled_at=plan.created_at if cancelled else None,
+        confirmed_at=min(plan.created_at, now) if plan.paid_minor else None,
+        cancelled_at=min(plan.created_at, now) if cancelled else None,
         cancellation_reason="Cancelled on the old site" if cancelled else "",
         refund_minor=plan.refunded_minor,
         notes=plan.notes,
         legacy_reference=plan.legacy_reference,
     )
-    Booking.objects.filter(pk=booking.pk).update(created_at=plan.created_at)
+    created = min(plan.created_at, now)  # the old site's clock was sometimes ahead
+    Booking.objects.filter(pk=booking.pk).update(created_at=created)
     charge = None
     if plan.paid_minor:
         charge = Payment.objects.create(
@@ -156,6 +157,7 @@ def _booking(plan: BookingPlan) -> None:
             idempotency_key=f"legacy:{plan.legacy_reference}:refund",
             parent=charge,
         )
+    Payment.objects.filter(booking=booking).update(created_at=created)  # paid when booked
     plan.existing = booking
 
 

@@ -117,6 +117,7 @@ def plan_bookings(
     result = BookingsPlan()
     seen: set[str] = set()
     other_currency: list[str] = []
+    future_created: list[str] = []
     for row in rows:
         ref = str(row.get("bookingId") or row.get("_id") or "")
         where = f"bookings.jsonl {ref or '(no id)'}"
@@ -187,6 +188,9 @@ def plan_bookings(
                 BookingStatus.IN_PROGRESS if status == "in-progress" else BookingStatus.CONFIRMED
             )
         deposit = to_minor(pricing.get("securityDeposit") or 0) or 0
+        created = row.get("createdAt") if isinstance(row.get("createdAt"), dt.datetime) else now
+        if created > now:  # the old site's clock was wrong: written as made now
+            future_created.append(ref)
         notes = [
             f"Imported from the old site: {ref} ({status}, booked via "
             f"{row.get('source') or 'the website'}).",
@@ -209,9 +213,7 @@ def plan_bookings(
             status=new_status,
             start=start,
             end=end,
-            created_at=row.get("createdAt")
-            if isinstance(row.get("createdAt"), dt.datetime)
-            else now,
+            created_at=created,
             currency=currency,
             total_minor=total,
             paid_minor=paid,
@@ -227,6 +229,11 @@ def plan_bookings(
         if plan.existing is not None:
             plan.outcome = "unchanged"
         result.plans.append(plan)
+    if future_created:
+        report.notes.append(
+            f"bookings.jsonl: {len(future_created)} booking(s) created after now by the old "
+            f"site's clock: dated now instead, e.g. {', '.join(future_created[:3])}"
+        )
     if other_currency:
         report.notes.append(
             f"bookings.jsonl: {len(other_currency)} booking(s) paid in the other currency than "
