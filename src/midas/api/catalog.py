@@ -42,7 +42,7 @@ Price = Annotated[
         "counts 8 hours, a trip its minimum; converted through the exchange-rate table",
     ),
 ]
-BodyStyle = Literal[tuple(kind for kinds in SUBCATEGORIES.values() for kind in kinds)]  # type: ignore[valid-type]
+BODY_STYLES = sorted(kind for kinds in SUBCATEGORIES.values() for kind in kinds)
 
 
 class AssetFilters(Schema):
@@ -56,8 +56,10 @@ class AssetFilters(Schema):
     )
     category: Slug | None = None
     make: Slug | None = Field(None, description="A make (brand) as a slug: rolls-royce")
-    subcategory: BodyStyle | None = Field(
-        None, description="Body style or class (catalog.specs.SUBCATEGORIES): suv, mega..."
+    subcategory: str | None = Field(
+        None,
+        pattern=f"^({'|'.join(BODY_STYLES)})$",
+        description=f"Body style or class: {', '.join(BODY_STYLES)}",
     )
     guests: int | None = Field(
         None, ge=1, le=500, description="At least this many seats, guests or passengers"

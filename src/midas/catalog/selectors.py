@@ -12,11 +12,12 @@ it shows.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Combinable, RawSQL
 from django.utils.text import slugify
 
 from midas.catalog import display_prices
@@ -46,7 +47,7 @@ class Sort:
 
 # Prices sort by the approximate day price in the display currency (display_prices): AED and
 # USD, hours and days compared like with like; an asset without a figure comes last.
-ORDERINGS: dict[str, tuple[object, ...]] = {
+ORDERINGS: dict[str, tuple[str | Combinable, ...]] = {
     Sort.CATALOGUE: ("category__position", "-base_rate_minor", "name"),
     Sort.FEATURED: ("-is_featured", "category__position", "-base_rate_minor", "name"),
     Sort.PRICE_ASC: (F("day_price").asc(nulls_last=True), "name"),
@@ -210,26 +211,38 @@ RATES_SQL = {
 }
 
 
-def listing_categories() -> tuple[list[Category], dict[str, Decimal]]:
-    """The categories, each with ``makes`` (the brands of its active assets, sorted), and the
-    display currencies' rates: one query, so the collection page's make filter and currency
-    choice cost nothing on top of its navigation."""
+@dataclass(frozen=True)
+class Listing:
+    """What the collection page's navigation and filters need, read in one query."""
+
+    categories: list[Category]
+    makes: dict[str, list[str]]  # category slug: the brands of its active assets, sorted
+    rates: dict[str, Decimal]  # display currency: units per US dollar
+
+
+def listing_categories() -> Listing:
+    """The categories, the makes of each (its active assets' brands) and the display
+    currencies' rates: one query, so the collection page's make filter and currency choice
+    cost nothing on top of its navigation."""
     vendor = "postgresql" if connection.vendor == "postgresql" else "sqlite"
-    categories = list(
-        Category.objects.annotate(
-            makes_text=RawSQL(f"({MAKES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
-            rates_text=RawSQL(f"({RATES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
-        )
+    rows = Category.objects.annotate(
+        makes_text=RawSQL(f"({MAKES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
+        rates_text=RawSQL(f"({RATES_SQL[vendor]})", []),  # noqa: S611 - constant SQL
     )
-    for category in categories:
-        category.makes = sorted(set(filter(None, (category.makes_text or "").split(SEPARATOR))))
-    rates = display_prices.parse_rates(categories[0].rates_text if categories else None)
-    return categories, rates or {display_prices.DEFAULT_CURRENCY: Decimal(1)}
+    categories: list[Category] = []
+    makes: dict[str, list[str]] = {}
+    rates_text = None
+    for row in rows:
+        categories.append(row)
+        makes[row.slug] = sorted(set(filter(None, (row.makes_text or "").split(SEPARATOR))))
+        rates_text = row.rates_text
+    rates = display_prices.parse_rates(rates_text)
+    return Listing(categories, makes, rates or {display_prices.DEFAULT_CURRENCY: Decimal(1)})
 
 
-def make_choices(categories: list[Category]) -> dict[str, str]:
-    """slug: brand, over ``categories`` (from ``listing_categories``), by name."""
-    brands = sorted({brand for category in categories for brand in category.makes})
+def make_choices(makes: dict[str, list[str]], slugs: list[str]) -> dict[str, str]:
+    """slug: brand, over the categories ``slugs`` (``Listing.makes``), by name."""
+    brands = sorted({brand for slug in slugs for brand in makes.get(slug, [])})
     return {slugify(brand): brand for brand in brands}
 
 

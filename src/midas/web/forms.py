@@ -7,6 +7,7 @@ still shows a page (never a 500).
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django import forms
 
@@ -30,6 +31,10 @@ class DateInput(forms.DateInput):
 
     def __init__(self) -> None:
         super().__init__(format="%Y-%m-%d")
+
+
+def choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class CollectionFilterForm(forms.Form):
@@ -64,6 +69,7 @@ class CollectionFilterForm(forms.Form):
         today: dt.date,
         category: Category | None = None,
         currency: str = DEFAULT_CURRENCY,
+        makes: dict[str, list[str]] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -71,16 +77,16 @@ class CollectionFilterForm(forms.Form):
         self.fields["price_min"].label = f"Min {currency} / day"
         self.fields["price_max"].label = f"Max {currency} / day"
         self.categories = {cat.slug: cat for cat in categories}
-        # makes and body styles of the category shown (every category's on /collection/);
-        # categories from selectors.listing_categories carry their makes
+        # makes (selectors.Listing.makes) and body styles of the category shown (every
+        # category's on /collection/)
         shown = [category] if category is not None else categories
-        self.makes = make_choices([c for c in shown if hasattr(c, "makes")])
-        self.fields["make"].choices = [("", "Any make"), *self.makes.items()]
+        self.makes = make_choices(makes or {}, [cat.slug for cat in shown])
+        choice(self, "make").choices = [("", "Any make"), *self.makes.items()]
         kinds: list[tuple[str, object]] = [("", "Any")]
         for cat in shown:
             options = list(SUBCATEGORIES.get(cat.slug, {}).items())
             kinds.extend(options if category is not None else [(cat.name, options)])
-        self.fields["subcategory"].choices = kinds
+        choice(self, "subcategory").choices = kinds
         self.fields["guests"].widget.attrs.update({"inputmode": "numeric", "step": "1"})
         self.locations = {loc.slug: loc for loc in locations}
         self.fields["category"].choices = [("", "Everything")] + [

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from midas.bookings.pricing import offered_addons
@@ -78,9 +78,10 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_for_anonymous(unless=has_dates)
 def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    categories, rates = selectors.listing_categories()  # with their makes; the rates
+    listing = selectors.listing_categories()  # with their makes and the rates
+    categories = listing.categories
     locations = selectors.nav_locations()
-    currency = display_prices.choose(request.COOKIES.get(display_prices.COOKIE), rates)
+    currency = display_prices.choose(request.COOKIES.get(display_prices.COOKIE), listing.rates)
     category = None
     if slug is not None:
         category = next((c for c in categories if c.slug == slug), None)
@@ -100,6 +101,7 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         today=timezone.localdate(),
         category=category,
         currency=currency,
+        makes=listing.makes,
     )
     form.is_valid()
     filters = form.filters(category)
@@ -131,7 +133,7 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "nav_categories": categories,
             "nav_locations": locations,
             "currency": currency,
-            "currencies": sorted(rates),
+            "currencies": sorted(listing.rates),
         },
     )
 
