@@ -19,6 +19,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from midas.accounts.models import User
 from midas.api.auth import BearerAuth
 from midas.api.bookings import BookingDetailOut, Ref
 from midas.api.schemas import NO_NUL, InstantText, QuoteLineOut, errors, one_of
@@ -101,6 +102,13 @@ class ChangeOut(Schema):
     booking: BookingDetailOut
 
 
+def _customer(request: HttpRequest) -> User:
+    """The signed-in customer ``BearerAuth`` put on the request."""
+    user = getattr(request, "auth", None)
+    assert isinstance(user, User)
+    return user
+
+
 def _quote_out(preview: ChangePreview) -> dict[str, Any]:
     return {
         "start": preview.start.astimezone(dt.UTC).isoformat(),
@@ -134,14 +142,14 @@ def change_booking(request: HttpRequest, ref: Ref, payload: ChangeIn) -> Status:
     ``price_changed`` (``expected_difference`` no longer holds), ``invalid_state`` (not
     confirmed). Dates in the past or not bookable: **422** with the quote's code."""
     flag_require(request, "booking")
-    booking = booking_of_customer(ref, request.auth)
+    booking = booking_of_customer(ref, _customer(request))
     now = timezone.now()
     check_changeable(booking, by_staff=False, now=now)  # the state first: nothing to parse
     tz = booking.location.tz
     start = parse_instant(payload.start, tz, field="start")
     end = parse_instant(payload.end, tz, field="end")
     preview = booking_change_preview(
-        booking=booking, start=start, end=end, guests=payload.guests, by=request.auth, now=now
+        booking=booking, start=start, end=end, guests=payload.guests, by=_customer(request), now=now
     )
     if payload.preview:
         body = {
@@ -169,7 +177,7 @@ def change_booking(request: HttpRequest, ref: Ref, payload: ChangeIn) -> Status:
         start=start,
         end=end,
         guests=payload.guests,
-        by=request.auth,
+        by=_customer(request),
         payment_method=(payload.card_number or payload.payment_method or "").strip(),
         expected_difference=payload.expected_difference,
         return_url=payload.return_url,

@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
+from midas.accounts.models import User
 from midas.bookings.forms import StaffChangeForm, StaffRefundForm
 from midas.bookings.models import Booking, BookingChange
 from midas.bookings.services import booking_change, booking_change_preview, booking_refund_custom
@@ -29,6 +30,13 @@ from midas.payments.selectors import ledger_totals
 CHANGE_ACTIONS = ["change_dates", "refund_amount"]
 
 
+def staff_member(request: HttpRequest) -> User:
+    """The signed-in staff member (the admin lets no one else in)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
 class BookingChangeInline(admin.TabularInline):
     """Every change of the booking, read-only: who, when, from what to what, the money."""
 
@@ -39,7 +47,8 @@ class BookingChangeInline(admin.TabularInline):
     verbose_name = "change"
     verbose_name_plural = "Changes (dates, guests, refunds by staff)"
     fields = ["created_at", "kind", "status", "by", "dates", "money", "reason", "failure"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "kind", "status", "by", "dates", "money", "reason"]
+    readonly_fields += ["failure"]
     ordering = ["-created_at", "-id"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -105,7 +114,7 @@ class BookingChangeActions:
                     start=start,
                     end=end,
                     guests=data["guests"],
-                    by=request.user,
+                    by=staff_member(request),
                     waive_difference=data["waive_difference"],
                 )
                 if preview.charge_minor:
@@ -121,7 +130,7 @@ class BookingChangeActions:
                         start=start,
                         end=end,
                         guests=data["guests"],
-                        by=request.user,
+                        by=staff_member(request),
                         expected_difference=data["expected_difference"],
                         waive_difference=data["waive_difference"],
                         reason=data["reason"],
@@ -175,7 +184,7 @@ class BookingChangeActions:
             amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
             try:
                 booking_refund_custom(
-                    booking=booking, amount_minor=amount, by=request.user, reason=reason
+                    booking=booking, amount_minor=amount, by=staff_member(request), reason=reason
                 )
             except AppError as exc:
                 form.add_error("amount" if exc.field == "amount_minor" else None, exc.message)

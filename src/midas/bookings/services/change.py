@@ -421,10 +421,11 @@ def _swap(booking: Booking, change: BookingChange, now: dt.datetime) -> None:
     from midas.payments.selectors import refundable_minor, succeeded_charges
     from midas.payments.services.ledger import child_key, payment_open
 
-    if booking.reservation_id is None:
+    reservation = booking.reservation if booking.reservation_id else None
+    if reservation is None:
         raise AppError(ErrorCode.INVALID_STATE, "this booking holds no dates to move")
     booking.reservation = move(
-        reservation=booking.reservation,
+        reservation=reservation,
         start=change.new_start,
         end=change.new_end,
         note=f"booking {booking.reference}",
@@ -563,7 +564,10 @@ def change_outcome(row: Payment, *, now: dt.datetime) -> ChangeOutcome:
     from midas.payments.models import PaymentStatus
     from midas.payments.services.checkout import challenge_path
 
-    change = BookingChange.objects.select_related("booking").get(pk=change_id(row))
+    pk = change_id(row)
+    if pk is None:
+        raise AppError(ErrorCode.INVALID_INPUT, "this payment is not a change's")
+    change = BookingChange.objects.select_related("booking").get(pk=pk)
     if row.status == PaymentStatus.SUCCEEDED:
         return _after(change, now=now)
     booking = Booking.objects.select_related("asset", "location", "customer").get(

@@ -10,6 +10,8 @@ dearer period is paid with the card given on the preview. Another customer's boo
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from midas.accounts.models import User
 from midas.bookings.forms import AppErrorForm, CardForm
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_change_policy
@@ -40,17 +43,19 @@ class ChangeForm(AppErrorForm):
     guests = forms.IntegerField(label="Guests", min_value=1, max_value=500, required=False)
     expected_difference = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: object, booking: Booking, **kwargs: object) -> None:
+    def __init__(self, *args: Any, booking: Booking, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.booking = booking
-        if booking.asset.capacity is None:
+        capacity = booking.asset.capacity
+        if capacity is None:
             del self.fields["guests"]
         else:
-            self.fields["guests"].max_value = booking.asset.capacity
-            self.fields["guests"].help_text = f"At most {booking.asset.capacity}"
+            guests = self.fields["guests"]
+            guests.widget.attrs["max"] = str(capacity)
+            guests.help_text = f"At most {capacity}"
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         tz = self.booking.location.tz
         for name in ("start", "end"):
             if data.get(name):
@@ -59,6 +64,13 @@ class ChangeForm(AppErrorForm):
                 except AppError as exc:
                     self.add_error(name, exc.message)
         return data
+
+
+def customer(request: HttpRequest) -> User:
+    """The signed-in customer (the views send anyone else to sign in first)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def _initial(booking: Booking) -> dict[str, object]:
@@ -94,7 +106,7 @@ def change(request: HttpRequest, reference: str) -> HttpResponse:
                 start=data["start"],
                 end=data["end"],
                 guests=data.get("guests"),
-                by=request.user,
+                by=customer(request),
                 now=now,
             )
             if step == "confirm":
@@ -129,7 +141,7 @@ def _confirm(
         start=preview.start,
         end=preview.end,
         guests=preview.guests,
-        by=request.user,
+        by=customer(request),
         payment_method=method,
         expected_difference=preview.difference,
         return_url=request.build_absolute_uri(f"/bookings/{booking.reference}/"),
