@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -228,7 +229,7 @@ class StaffRefundForm(forms.Form):
     )
     reason = forms.CharField(label="Reason (shown to the customer)", max_length=REASON_MAX)
 
-    def __init__(self, *args: object, currency: str, **kwargs: object) -> None:
+    def __init__(self, *args: Any, currency: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
 
