@@ -361,3 +361,12 @@ def test_bookings_midas_cannot_hold_are_reported_not_imported(cities, pinned, tm
     assert "bookings.jsonl OLD-WHERE: icon-280-superyacht-001 was not offered in maryland" in text
     assert "bookings.jsonl OLD-LONG: longer than a Midas booking may last (399 days)" in text
     assert not Booking.objects.exists() and Ticket.objects.count() == 1
+
+
+def test_staff_find_an_old_item_s_assets_by_its_old_id(cities, pinned, tmp_path):
+    legacy_import(write_site(tmp_path, users=[]))
+    client = Client()
+    client.force_login(User.objects.create_superuser("desk3@example.com", PASSWORD))
+    html = client.get(reverse("admin:catalog_asset_changelist"), {"q": "bugatti-chiron-001"})
+    text = html.content.decode()
+    assert "5 results" in text  # Dubai, Washington DC, Atlanta, Maryland, Northern Virginia

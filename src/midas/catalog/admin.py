@@ -147,7 +147,7 @@ class AssetAdmin(CatalogAdmin):
     list_filter = ["category", "home_location", "is_active", "is_featured", "booking_mode"]
     list_filter += ["pricing_unit"]
     list_select_related = ["category", "home_location"]
-    search_fields = ["name", "brand", "model_name", "slug", "summary"]
+    search_fields = ["name", "brand", "model_name", "slug", "summary", "legacy_id"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["delivery_locations"]
     readonly_fields = ["rate", "preview", *TIMESTAMPS]
