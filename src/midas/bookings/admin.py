@@ -9,6 +9,7 @@ themselves, with their actions and payment ledger, are in ``booking_admin``.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django import forms
@@ -24,7 +25,13 @@ from midas.bookings.selectors import overlapping
 from midas.bookings.services import check_range, release, reserve
 from midas.catalog.forms import ZonedSplitDateTime
 from midas.catalog.models import Asset, Location
-from midas.catalog.zones import NonexistentLocalTime, from_wall_clock, local_text, zone_label
+from midas.catalog.zones import (
+    NonexistentLocalTime,
+    from_wall_clock,
+    local_text,
+    offset_seconds,
+    zone_label,
+)
 from midas.errors import AppError
 
 BLOCK_DETAIL_FIELDS = ["reference", "asset", "kind", "status", "start_local", "end_local"]
@@ -116,6 +123,18 @@ class BlockForm(forms.ModelForm):
         picker = self.fields["asset"]
         assert isinstance(picker, forms.ModelChoiceField)
         picker.choices = assets_by_city()
+        # for the form's script: each asset's zone, named, and its offset now (the admin's
+        # "Now" and "Today" then give the city's clock, not the server's)
+        now = timezone.now()
+        picker.widget.attrs["data-zones"] = json.dumps(
+            {
+                asset.pk: [
+                    f"In {zone_label(asset.home_location, now)}",
+                    offset_seconds(asset.home_location, now),
+                ]
+                for asset in Asset.objects.select_related("home_location")
+            }
+        )
         asset = self.data.get("asset") if self.is_bound else None
         home = Location.objects.filter(home_assets__pk=asset).first() if asset else None
         if home is not None:  # typed again after an error: name the zone they were read in
@@ -160,6 +179,9 @@ class BlockAdmin(ReservationDisplay, admin.ModelAdmin):
     search_fields = ["reference", "asset__name", "asset__slug", "note"]
     list_select_related = ["asset__home_location"]
     actions = ["release_blocks"]
+
+    class Media:
+        js = ["bookings/block_form.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Block]:
         return super().get_queryset(request).exclude(kind=ReservationKind.BOOKING)

@@ -57,6 +57,11 @@ def zone_label(location: Location, at: dt.datetime | None = None) -> str:
     return f"{location.city} time ({', '.join(p for p in parts if p)})"
 
 
+def offset_seconds(location: Location, at: dt.datetime) -> int:
+    """The city's offset from UTC at the instant ``at``, in seconds (14400 for Dubai)."""
+    return int((at.astimezone(location.tz).utcoffset() or dt.timedelta()).total_seconds())
+
+
 def local_text(value: dt.datetime | None, location: Location) -> str:
     """``2030-03-10 09:00 Dubai time (GST, UTC+4)``; "—" for no instant."""
     if value is None:
