@@ -40,6 +40,7 @@ def test_the_asset_form_follows_category_and_city_on_a_phone(watched, demo):  # 
     tab.wait_for_url(lambda url: "/admin/login/" not in url)
     page.visit("/admin/catalog/asset/add/")
 
+    expect(tab.locator("fieldset.spec-group").first).to_be_hidden()  # no category yet
     tab.select_option("#id_category", str(jets.pk))
     expect(tab.locator("fieldset.spec-jets")).to_be_visible()
     expect(tab.locator("fieldset.spec-cars")).to_be_hidden()

@@ -24,7 +24,8 @@
       const showCategory = function () {
         const slug = slugs[category.value] || "";
         document.querySelectorAll("fieldset.spec-group").forEach(function (set) {
-          set.classList.toggle("hidden", slug !== "" && !set.classList.contains("spec-" + slug));
+          // no category yet: no specifications to ask
+          set.classList.toggle("hidden", !set.classList.contains("spec-" + slug));
         });
         if (kinds && slug && allKinds[slug]) {
           const current = kinds.value;
