@@ -38,13 +38,21 @@ def asset_for(stem: str, slugs: list[str]) -> str | None:
     return None
 
 
+def natural(path: Path) -> list[str | int]:
+    """Sort key: by stem, numbers compared as numbers (``x`` < ``x-2`` < ``x-10``)."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.stem)]
+
+
 def load_folder(directory: Path, *, actor: object = "cli:demo-photos") -> FolderReport:
     if not directory.is_dir():
         raise AppError(ErrorCode.INVALID_INPUT, f"{directory} is not a folder.")
     assets = {a.slug: a for a in Asset.objects.all()}
     slugs = sorted(assets, key=len, reverse=True)
     report = FolderReport()
-    files = sorted(p for p in directory.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(
+        (p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")),
+        key=natural,  # slug.jpg, slug-2.jpg, ..., slug-10.jpg
+    )
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
             report.skipped.append((path.name, "not a JPEG, PNG, WebP or AVIF file name"))
