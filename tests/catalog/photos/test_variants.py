@@ -98,3 +98,16 @@ def test_past_pillows_own_bomb_limit_is_refused(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
     error = refused(picture(1500, 1500, "PNG"))
     assert error.code == ErrorCode.PHOTO_TOO_LARGE
+
+
+def test_a_colour_profile_is_applied_then_dropped():
+    from PIL import ImageCms
+
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(out, "JPEG", icc_profile=profile)
+    made = make_variants(out.getvalue())
+    for variant in made.variants:
+        with Image.open(io.BytesIO(variant.data)) as image:
+            assert "icc_profile" not in image.info and not image.getexif()
+            assert image.convert("RGB").getpixel((10, 10))[0] > 150  # still red

@@ -40,7 +40,7 @@ class PanelFormSet(BaseInlineFormSet):
         return "photos"  # apart from the drawings' inline ("images")
 
     def get_queryset(self) -> Any:
-        return self.model.objects.none()
+        return AssetImage.objects.none()
 
 
 class PhotoInline(admin.StackedInline):

@@ -25,7 +25,7 @@ from midas.catalog.services import catalog_version_bump
 from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
 
-ALT_MAX = AssetImage._meta.get_field("alt").max_length
+ALT_MAX = 200  # AssetImage.alt's max_length
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WebP": "webp", "AVIF": "avif"}
 
 

@@ -144,7 +144,8 @@ def normalised(image: Image.Image) -> Image.Image:
     if icc:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-            image = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"))
+            converted = ImageCms.profileToProfile(image, source, ImageCms.createProfile("sRGB"))
+            image = converted or image
         except (ImageCms.PyCMSError, OSError):
             pass  # an unreadable profile: keep the pixels as they are
     clean = Image.new("RGB", image.size)  # no info, no EXIF, no ICC carried over
