@@ -116,7 +116,11 @@ def move(
     update (a savepoint keeps a refusal from poisoning the caller's transaction). Raises
     ``slot_unavailable`` or ``lock_timeout``; nothing is written then."""
     check_range(start, end)
-    locked = Reservation.objects.select_for_update().select_related("asset").get(pk=reservation.pk)
+    locked = (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("asset")
+        .get(pk=reservation.pk)
+    )
     if locked.status != ReservationStatus.ACTIVE:
         raise AppError(ErrorCode.INVALID_STATE, "this booking no longer holds its dates")
     asset = locked.asset
