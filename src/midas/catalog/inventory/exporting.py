@@ -75,7 +75,7 @@ def _asset_row(asset: Asset) -> dict[str, Any]:
     row["category"] = asset.category.slug
     row["home_location"] = asset.home_location.slug
     row["delivery_locations"] = sorted(loc.slug for loc in asset.delivery_locations.all())
-    row["images"] = [image_dict(i) for i in asset.images.all()]
+    row["images"] = [image_dict(i) for i in asset.images.all() if not i.is_photo]  # drawings
     return {name: row[name] for name in CSV_COLUMNS}
 
 

@@ -207,7 +207,8 @@ class Importer:
             current = sorted(loc.slug for loc in instance.delivery_locations.all())
             changed = changed or current != sorted(delivery)
         if instance.pk and images is not None:
-            current_images = [image_dict(i) for i in instance.images.all()]
+            # the drawings: uploaded photos are not part of the inventory (catalog.photos)
+            current_images = [image_dict(i) for i in instance.images.all() if not i.is_photo]
             changed = changed or current_images != images
         refs = {"category": category.slug if category else None}
         refs["home_location"] = home.slug if home else None
@@ -299,6 +300,7 @@ class Importer:
                 continue
             image = AssetImage(position=n)
             self._fill(image, item, IMAGE_FIELDS, (), image_errors)
+            image_errors += [f"{name}: required" for name in ("src", "alt") if not item.get(name)]
             self._check(image, image_errors, exclude=("asset",))
             errors.extend(f"images[{n}]: {e}" for e in image_errors)
             images.append(image_dict(image))
@@ -330,7 +332,7 @@ class Importer:
                 known = self.categories if name == "categories" else self.locations
                 getattr(instance, name).set([known[s] for s in slugs])
             if plan.images is not None:
-                instance.images.all().delete()
+                instance.images.filter(original="").delete()  # photos stay
                 AssetImage.objects.bulk_create(
                     AssetImage(asset=instance, position=n, **image)
                     for n, image in enumerate(plan.images)
