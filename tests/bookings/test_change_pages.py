@@ -46,6 +46,7 @@ def test_the_booking_page_offers_the_change(signed_in, booking):
     assert 'value="2027-01-14T07:00"' in text  # the booking's start, in Miami's time
     assert "until 72 hours before the start" in text
     assert "America/New_York" in text
+    assert '<label for="id_guests">People</label>' in text  # a car's seats
 
 
 def test_preview_then_confirm_a_cheaper_period(signed_in, booking):

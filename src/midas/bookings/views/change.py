@@ -24,6 +24,7 @@ from midas.accounts.models import User
 from midas.bookings.forms import AppErrorForm, CardForm
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_change_policy
+from midas.bookings.pricing.rules import party_word
 from midas.bookings.quoting import local_value
 from midas.bookings.services import booking_change, booking_change_preview
 from midas.bookings.services.change import ChangePreview, check_changeable
@@ -51,6 +52,7 @@ class ChangeForm(AppErrorForm):
             del self.fields["guests"]
         else:
             guests = self.fields["guests"]
+            guests.label = party_word(booking.asset).capitalize()
             guests.widget.attrs["max"] = str(capacity)
             guests.help_text = f"At most {capacity}"
 
