@@ -23,6 +23,7 @@ from midas.accounts.ratelimit import Limit, by_user
 from midas.api import selectors
 from midas.api.auth import BearerAuth
 from midas.api.pagination import LimitOffset
+from midas.api.quotes import read_times
 from midas.api.schemas import NO_NUL, Instant, QuoteIn, QuoteLineOut, errors, one_of
 from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
@@ -30,7 +31,6 @@ from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
 from midas.bookings.services.terms import terms_accepted
 from midas.bookings.services.cancel import CANCELLABLE
-from midas.core.ranges import parse_instant
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 from midas.payments.providers import is_test_mode
@@ -94,6 +94,11 @@ class BookingOut(Schema):
     total: int = Field(description="The rental total, frozen at checkout")
     security_deposit: int = Field(description="Held on the card, not charged")
     extras: list[str]
+    guests: int | None = Field(description="Guests or passengers, when given")
+    trip: dict[str, Any] = Field(
+        description="A jet's route as quoted (origin, destination, departure, return_at, "
+        "legs, flight_minutes); empty otherwise. start/end include positioning legs."
+    )
     refund: int = Field(description="What a cancellation refunds (or refunded)")
     terms_version: str = Field(description="The rental terms accepted at checkout")
     terms_accepted_at: Instant | None
@@ -282,13 +287,16 @@ def create_booking(
     asset = selectors.asset_by_slug(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
     tz = (place or asset.home_location).tz
+    start, end, route = read_times(asset, payload, tz)
     booking, created = booking_create_or_replay(
         customer=request.auth,
         asset=asset,
-        start=parse_instant(payload.start, tz, field="start"),
-        end=parse_instant(payload.end, tz, field="end"),
+        start=start,
+        end=end,
         location=place,
         extras=payload.extras,
+        guests=payload.guests,
+        route=route,
         idempotency_key=idempotency_key,
         terms_version=terms_version,
     )

@@ -1,30 +1,68 @@
 """Quotes: the exact price of an asset for a range, computed on the server."""
 
+from __future__ import annotations
+
+import datetime as dt
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
 
+from midas.accounts.models import User
 from midas.api import selectors
+from midas.api.auth import BearerAuth
 from midas.api.schemas import QuoteIn, QuoteOut, errors
-from midas.bookings.pricing import Quote, quote
+from midas.bookings.pricing import Quote, Route, jet_profile, quote, read_route, trip_body
 from midas.bookings.selectors import is_free
+from midas.catalog.models import Asset
 from midas.core.ranges import parse_instant
 
 router = Router(tags=["quotes"])
 
 
+def read_times(
+    asset: Asset, payload: QuoteIn, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.datetime | None, Route | None]:
+    """``(start, end, route)``: a jet priced by route, or any request naming airports, reads
+    the route (the departure in the origin's time zone); others read ``[start, end)``."""
+    if jet_profile(asset) is not None or payload.origin or payload.destination:
+        departure, route = read_route(
+            origin=payload.origin or "",
+            destination=payload.destination or "",
+            start=payload.start,
+            return_at=payload.return_at or "",
+            tz=tz,
+        )
+        return departure, None, route
+    start = parse_instant(payload.start, tz, field="start")
+    end = parse_instant(payload.end, tz, field="end") if payload.end else None
+    return start, end, None
+
+
+def known_customer(request: HttpRequest) -> User | None:
+    """The signed-in customer when there is one (a bearer token, else the session): their
+    service tier prices the quote. A token sent but not valid is 401."""
+    if request.headers.get("Authorization"):
+        return BearerAuth(allow_session=False)(request)
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
 @router.post(
     "/quotes",
-    response={200: QuoteOut, **errors(404, 422)},
+    response={200: QuoteOut, **errors(401, 404, 422)},
 )
 def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
     """Price ``asset`` for ``[start, end)`` at ``location`` (default: its home) with
-    ``extras``. Bare dates are read in the location's time zone. Nothing is reserved."""
+    ``extras`` and ``guests`` (at most the asset's capacity: 422 ``over_capacity``). Bare
+    dates are read in the location's time zone. A jet priced by route takes ``origin``,
+    ``destination`` (IATA codes), ``start`` (the departure) and optionally ``return_at``;
+    its quote's ``start``/``end`` are what the jet is occupied, positioning included.
+    Signed in (a bearer token), the customer's service tier applies. Nothing is reserved."""
     asset = selectors.asset_by_slug(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
     tz = (place or asset.home_location).tz
-    start = parse_instant(payload.start, tz, field="start")
-    end = parse_instant(payload.end, tz, field="end")
+    start, end, route = read_times(asset, payload, tz)
     priced = quote(
         asset=asset,
         start=start,
@@ -32,8 +70,11 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
         now=timezone.now(),
         location=place,
         extras=payload.extras,
+        guests=payload.guests,
+        customer=known_customer(request),
+        route=route,
     )
-    return quote_body(priced, available=is_free(asset, start, end))
+    return quote_body(priced, available=is_free(asset, priced.start, priced.end))
 
 
 def quote_body(priced: Quote, *, available: bool) -> dict:
@@ -53,4 +94,9 @@ def quote_body(priced: Quote, *, available: bool) -> dict:
         "total": priced.total,
         "security_deposit": priced.security_deposit,
         "available": available,
+        "guests": priced.guests,
+        "discount": priced.amount_of("discount"),
+        "tier": priced.tier,
+        "perks": list(priced.perks),
+        "trip": trip_body(priced.trip) if priced.trip else None,
     }

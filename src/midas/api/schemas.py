@@ -12,9 +12,16 @@ from typing import Annotated, Any
 
 from django.conf import settings
 from ninja import Field, Schema
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+)
 
-from midas.bookings.pricing import offered_addons
+from midas.bookings.pricing import LINE_KINDS, offered_addons
 from midas.catalog.models import AddOnPricing, AssetImage, BookingMode, PricingUnit
 from midas.money import minor_per_major
 
@@ -297,26 +304,88 @@ class AvailabilityOut(Schema):
 # --- Quotes ---------------------------------------------------------------------------------
 
 
+IATA = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", examples=["DXB", "IAD"])]
+MAX_GUESTS = 500  # past any asset's capacity; the asset's own is checked (over_capacity)
+# A quote is either a period (start and end) or a jet's route (origin and destination).
+PERIOD_OR_ROUTE = {
+    "anyOf": [
+        {"required": ["end"], "properties": {"end": {"type": "string"}}},
+        {
+            "required": ["origin", "destination"],
+            "properties": {"origin": {"type": "string"}, "destination": {"type": "string"}},
+        },
+    ]
+}
+
+
 class QuoteIn(Schema):
+    model_config = ConfigDict(json_schema_extra=PERIOD_OR_ROUTE)
+
     asset: Slug
-    start: InstantText
-    end: InstantText
+    start: InstantText = Field(
+        description="The start; for a jet priced by route, the departure (origin's local time)"
+    )
+    origin: IATA | None = Field(None, description="A jet's route: IATA code flown from")
+    destination: IATA | None = Field(None, description="A jet's route: IATA code flown to")
+    end: InstantText | None = Field(
+        None,
+        validate_default=True,
+        description="Required, except for a jet's route (origin and destination instead)",
+    )
+    return_at: InstantText | None = Field(
+        None, description="A jet's return leg: when it leaves the destination (its local time)"
+    )
     location: Slug | None = None
     extras: list[Annotated[str, Field(max_length=SLUG_MAX, pattern=NO_NUL)]] = Field(
         default_factory=list, max_length=20
     )
+    guests: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_GUESTS,
+        description="Guests or passengers; optional, at most the asset's capacity "
+        "(422 over_capacity)",
+    )
+
+    @field_validator("end")
+    @classmethod
+    def end_or_route(cls, end: str | None, info: ValidationInfo) -> str | None:
+        if end is None and not (info.data.get("origin") or info.data.get("destination")):
+            raise ValueError("Field required: an end, or a jet's origin and destination")
+        return end
 
 
 class QuoteLineOut(Schema):
     kind: str = Field(
-        description="rental | extra | delivery | service_fee | tax",
-        json_schema_extra=one_of("rental", "extra", "delivery", "service_fee", "tax"),
+        description="rental | discount | tier | extra | delivery | service_fee | tax; a "
+        "discount is negative, a tier line signed, the others never negative",
+        json_schema_extra=one_of(*LINE_KINDS),
     )
     code: str
     label: str
     quantity: int
     unit_amount: int
     amount: int
+
+
+class LegOut(Schema):
+    kind: str = Field(json_schema_extra=one_of("positioning", "flight", "return"))
+    origin: str
+    destination: str
+    departs: Instant
+    arrives: Instant
+    distance_km: int
+    minutes: int = Field(description="Estimated flight time, taxi and climb included")
+    billed_minutes: int = Field(description="At least the jet's minimum per leg")
+
+
+class TripOut(Schema):
+    origin: str
+    destination: str
+    departure: Instant
+    return_at: Instant | None
+    legs: list[LegOut]
+    flight_minutes: int
 
 
 class QuoteOut(Schema):
@@ -335,3 +404,8 @@ class QuoteOut(Schema):
     total: int = Field(description="Sum of the lines; the deposit is not part of it")
     security_deposit: int = Field(description="A hold, shown apart, never in the total")
     available: bool
+    guests: int | None
+    discount: int = Field(description="The length discount (negative or 0)")
+    tier: str = Field(description="The customer's service tier when a rule of it applied")
+    perks: list[str] = Field(description="What the customer's service tier adds")
+    trip: TripOut | None = Field(description="A jet's route as priced, else null")

@@ -328,3 +328,6 @@ class ExchangeRateAdmin(CatalogAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         super().delete_queryset(request, queryset.filter(pegged=False))
+
+
+from midas.catalog import pricing_admin  # noqa: E402, F401  (airports, jets, discounts, tiers)

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from midas.catalog.inventory import import_data
 from midas.catalog.models import Asset
+from midas.catalog.pricing_demo import load_demo_pricing
 
 DEMO_FILE = Path(__file__).resolve().parent / "fixtures" / "demo.json"
 
@@ -28,4 +29,5 @@ def demo_data() -> dict:
 def load_demo_collection() -> int:
     """Create or update the demo collection; returns how many assets exist afterwards."""
     import_data(demo_data())
+    load_demo_pricing()  # length discounts, service tiers, jets' profiles, maximum lengths
     return Asset.objects.count()

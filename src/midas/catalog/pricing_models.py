@@ -13,7 +13,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
-from midas.catalog.models import BASIS_POINTS, Asset, Category, Location, validate_timezone
+from midas.catalog.models import (
+    BASIS_POINTS,
+    Asset,
+    Category,
+    Location,
+    PricingUnit,
+    validate_timezone,
+)
 from midas.core.models import TimestampedModel
 
 # accounts.models.ServiceTier's values (the catalogue may not import accounts: accounts
@@ -88,8 +95,10 @@ class JetProfile(TimestampedModel):
         return f"{self.asset} from {self.base_airport.iata}"
 
     def clean(self) -> None:
-        if self.asset_id and self.asset.category.slug != "jets":
-            raise ValidationError({"asset": "only jets are priced by flight time"})
+        if self.asset_id and (
+            self.asset.category.slug != "jets" or self.asset.pricing_unit != PricingUnit.TRIP
+        ):
+            raise ValidationError({"asset": "only jets priced per trip are priced by flight time"})
 
 
 class LengthDiscount(TimestampedModel):

@@ -39,7 +39,14 @@ from midas.bookings.pricing.rules import (
     party_word,
     served_location,
 )
-from midas.bookings.pricing.trips import Route, Trip, jet_profile
+from midas.bookings.pricing.trips import (
+    Route,
+    Trip,
+    jet_profile,
+    read_route,
+    route_asked,
+    trip_body,
+)
 from midas.bookings.pricing.units import rate_on, rental_lines, seasons_for, unit_dates
 
 __all__ = [
@@ -59,9 +66,12 @@ __all__ = [
     "percent_of",
     "quote",
     "rate_on",
+    "read_route",
     "rental_lines",
+    "route_asked",
     "seasons_for",
     "served_location",
     "signed_percent_of",
+    "trip_body",
     "unit_dates",
 ]

@@ -57,7 +57,7 @@ def quote(
                 ErrorCode.ROUTE_INVALID, f"{asset.name} is not priced by route", field="origin"
             )
         if end is None:
-            raise AppError(ErrorCode.INVALID_INPUT, "choose an end", field="end")
+            raise AppError(ErrorCode.INVALID_RANGE, "choose an end", field="end")
         check_timing(asset, start, end, now)
         place = served_location(asset, location)
         dates = unit_dates(asset.pricing_unit, start, end, place.tz)

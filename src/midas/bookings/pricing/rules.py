@@ -94,8 +94,14 @@ def served_location(asset: Asset, location: Location | None) -> Location:
 
 
 def offered_addons(asset: Asset) -> list[AddOn]:
-    addons = AddOn.objects.filter(is_active=True, categories=asset.category_id)
-    return [a for a in addons if a.offered_for(asset)]
+    """The add-ons a quote for ``asset`` may carry: read once per asset instance (the asset
+    page lists them and prices them with the same instance, in one request)."""
+    cached: list[AddOn] | None = getattr(asset, "_offered_addons", None)
+    if cached is None:
+        addons = AddOn.objects.filter(is_active=True, categories=asset.category_id)
+        cached = [a for a in addons if a.offered_for(asset)]
+        asset._offered_addons = cached  # type: ignore[attr-defined]
+    return list(cached)
 
 
 def extra_lines(asset: Asset, extras: Sequence[str], units: int, rental: int) -> list[QuoteLine]:

@@ -19,7 +19,8 @@ from typing import Any
 
 from midas.bookings.pricing.lines import QuoteLine
 from midas.bookings.pricing.units import rate_on, seasons_for
-from midas.catalog.models import Airport, Asset, JetProfile
+from midas.catalog.models import Airport, Asset, JetProfile, PricingUnit
+from midas.core.ranges import parse_instant
 from midas.errors import AppError, ErrorCode
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
@@ -34,6 +35,17 @@ class Route:
     origin: str
     destination: str
     return_at: dt.datetime | None = None
+
+
+def route_asked(route: Route, departure: dt.datetime) -> dict[str, Any]:
+    """A route request as ``Booking.trip`` keeps it (UTC instants, upper-case codes)."""
+    back = route.return_at
+    return {
+        "origin": route.origin.strip().upper(),
+        "destination": route.destination.strip().upper(),
+        "departure": departure.astimezone(dt.UTC).isoformat(),
+        "return_at": back.astimezone(dt.UTC).isoformat() if back else None,
+    }
 
 
 @dataclass(frozen=True)
@@ -70,12 +82,9 @@ class Trip:
 
     def asked(self) -> dict[str, Any]:
         """The customer's request, to recognise a replay."""
-        return {
-            "origin": self.origin.iata,
-            "destination": self.destination.iata,
-            "departure": self.departure.astimezone(dt.UTC).isoformat(),
-            "return_at": self.return_at.astimezone(dt.UTC).isoformat() if self.return_at else None,
-        }
+        return route_asked(
+            Route(self.origin.iata, self.destination.iata, self.return_at), self.departure
+        )
 
     def as_json(self) -> dict[str, Any]:
         """What ``Booking.trip`` keeps: the route as quoted."""
@@ -115,6 +124,9 @@ def flight_minutes(distance_km: float, speed_kmh: int) -> int:
 
 
 def jet_profile(asset: Asset) -> JetProfile | None:
+    """The asset's profile: only an asset priced per trip has one (no query otherwise)."""
+    if asset.pricing_unit != PricingUnit.TRIP:
+        return None
     try:
         return asset.jet
     except JetProfile.DoesNotExist:
@@ -231,3 +243,28 @@ def trip_lines(asset: Asset, profile: JetProfile, trip: Trip) -> list[QuoteLine]
             label += f" · {season}"
         lines.append(QuoteLine("rental", leg.kind, label, 1, amount, amount))
     return lines
+
+
+def read_route(
+    *, origin: str, destination: str, start: str, return_at: str, tz: dt.tzinfo
+) -> tuple[dt.datetime, Route]:
+    """A route as typed: the departure read in the origin's time zone, the return in the
+    destination's (``tz`` when the airport is unknown: ``quote`` then says which)."""
+
+    def zone(code: str) -> dt.tzinfo:
+        found = Airport.objects.filter(iata=(code or "").strip().upper()).first()
+        return found.tz if found else tz
+
+    departure = parse_instant(start, zone(origin), field="start")
+    back = parse_instant(return_at, zone(destination), field="return_at") if return_at else None
+    return departure, Route((origin or "").upper(), (destination or "").upper(), back)
+
+
+def trip_body(trip: Trip) -> dict[str, Any]:
+    """A trip for the API and the pages: ``as_json`` with instants as datetimes."""
+    body = trip.as_json()
+    body["departure"] = trip.departure
+    body["return_at"] = trip.return_at
+    for leg, out in zip(trip.legs, body["legs"], strict=True):
+        out["departs"], out["arrives"] = leg.departs, leg.arrives
+    return body

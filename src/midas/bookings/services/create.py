@@ -22,7 +22,7 @@ from midas.accounts.models import User
 from midas.accounts.services import check_eligibility
 from midas.bookings.locking import conflict_on_lock_timeout
 from midas.bookings.models import Booking, BookingStatus
-from midas.bookings.pricing import Quote, quote
+from midas.bookings.pricing import Quote, Route, quote, route_asked
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
 from midas.catalog.models import Asset, Location
@@ -56,16 +56,23 @@ def _check_replay(
     *,
     asset: Asset,
     start: dt.datetime,
-    end: dt.datetime,
+    end: dt.datetime | None,
     location: Location | None,
     extras: Sequence[str],
+    guests: int | None = None,
+    route: Route | None = None,
 ) -> Booking:
+    if route is not None:  # a jet's booking occupies more than the times asked
+        asked = route_asked(route, start)
+        times_match = {key: existing.trip.get(key) for key in asked} == asked
+    else:
+        times_match = existing.start == start and existing.end == end
     same = (
         existing.asset_id == asset.pk
-        and existing.start == start
-        and existing.end == end
+        and times_match
         and (location is None or existing.location_id == location.pk)
         and list(existing.extras) == list(dict.fromkeys(extras))
+        and existing.guests == guests
     )
     if not same:
         raise AppError(
@@ -80,8 +87,10 @@ def booking_create(
     customer: User,
     asset: Asset,
     start: dt.datetime,
-    end: dt.datetime,
+    end: dt.datetime | None = None,
     location: Location | None = None,
+    guests: int | None = None,
+    route: Route | None = None,
     extras: Sequence[str] = (),
     idempotency_key: str = "",
     now: dt.datetime | None = None,
@@ -94,6 +103,8 @@ def booking_create(
         start=start,
         end=end,
         location=location,
+        guests=guests,
+        route=route,
         extras=extras,
         idempotency_key=idempotency_key,
         now=now,
@@ -107,8 +118,10 @@ def booking_create_or_replay(
     customer: User,
     asset: Asset,
     start: dt.datetime,
-    end: dt.datetime,
+    end: dt.datetime | None = None,
     location: Location | None = None,
+    guests: int | None = None,
+    route: Route | None = None,
     extras: Sequence[str] = (),
     idempotency_key: str = "",
     now: dt.datetime | None = None,
@@ -132,13 +145,31 @@ def booking_create_or_replay(
             field="idempotency_key",
         )
     replay_of: dict[str, Any] = dict(
-        asset=asset, start=start, end=end, location=location, extras=extras
+        asset=asset,
+        start=start,
+        end=end,
+        location=location,
+        extras=extras,
+        guests=guests,
+        route=route,
     )
     existing = _replay(customer, key)
     if existing is not None:
         return _check_replay(existing, **replay_of), False
-    priced = quote(asset=asset, start=start, end=end, now=now, location=location, extras=extras)
-    check_eligibility(user=customer, asset=asset, start=start, end=end)
+    # guests against the capacity, the customer's service tier, a jet's route (its
+    # positioning legs make the booking's period: priced.start, priced.end)
+    priced = quote(
+        asset=asset,
+        start=start,
+        end=end,
+        now=now,
+        location=location,
+        extras=extras,
+        guests=guests,
+        customer=customer,
+        route=route,
+    )
+    check_eligibility(user=customer, asset=asset, start=priced.start, end=priced.end)
     try:
         held = _hold(customer=customer, priced=priced, key=key, now=now, terms=terms_version)
         return held, True
@@ -175,6 +206,8 @@ def _hold(
         start=priced.start,
         end=priced.end,
         extras=list(dict.fromkeys(priced.extras)),
+        guests=priced.guests,
+        trip=priced.trip.as_json() if priced.trip else {},
         currency=priced.currency,
         quote_lines=[dataclasses.asdict(line) for line in priced.lines],
         total_minor=priced.total,

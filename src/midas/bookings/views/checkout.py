@@ -44,6 +44,9 @@ def quote_query(request: QuoteRequest) -> QueryDict:
     if request.location:
         query["location"] = request.location
     query.setlist("extras", request.extras)
+    for name in ("guests", "origin", "destination", "return_at"):
+        if getattr(request, name):
+            query[name] = getattr(request, name)
     return query
 
 
@@ -77,7 +80,8 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
     if not asked.submitted:
         return redirect(asset.get_absolute_url() + "#quote")
     now = timezone.now()
-    result = quote_for_page(asset, asked, catalog.served_locations(asset), now)
+    # the customer is known here: their service tier's rules and perks apply
+    result = quote_for_page(asset, asked, catalog.served_locations(asset), now, request.user)
     form = CheckoutForm(request.POST or None, initial={"idempotency_key": new_idempotency_key()})
     refusal = None
     if result.quote is not None:
@@ -97,10 +101,7 @@ def checkout(request: HttpRequest, slug: str) -> HttpResponse:
                 booking = booking_create(
                     customer=request.user,
                     asset=asset,
-                    start=result.quote.start,
-                    end=result.quote.end,
-                    location=result.location,
-                    extras=result.quote.extras,
+                    **result.booking_args(),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     now=now,
                     terms_version=terms_accepted(form.cleaned_data["accept_terms"]),

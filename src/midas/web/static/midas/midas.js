@@ -81,7 +81,8 @@
       start: data.get("start") || "",
       end: data.get("end") || "",
       location: data.get("location") || null,
-      extras: data.getAll("extras")
+      extras: data.getAll("extras"),
+      guests: data.get("guests") ? Number(data.get("guests")) : null
     };
   }
 
@@ -91,7 +92,7 @@
   }
 
   function markInvalid(field) {
-    ["location", "start", "end"].forEach(function (name) {
+    ["location", "start", "end", "guests", "origin", "destination", "return_at"].forEach(function (name) {
       var input = form.querySelector("[name=" + name + "]");
       if (!input) return;
       if (name === field) {
@@ -142,6 +143,11 @@
       ]),
       table
     ];
+    if (q.perks && q.perks.length) { /* the signed-in customer's service tier */
+      nodes.push(el("ul", { class: "quote-perks" }, q.perks.map(function (perk) {
+        return el("li", { text: perk });
+      })));
+    }
     if (q.security_deposit) {
       nodes.push(el("p", { class: "deposit" }, [
         document.createTextNode("Security deposit "),
@@ -187,6 +193,15 @@
 
   function update() {
     var p = params();
+    if (form.hasAttribute("data-trip")) { /* a jet's route: the server's page prices it */
+      if (!p.start) return;
+      var trip = ++sequence;
+      box.classList.add("is-loading");
+      history.replaceState(null, "", pageUrl(p) + "#quote");
+      fromPage(p, trip).catch(function () { if (trip === sequence) form.submit(); })
+        .then(function () { if (trip === sequence) box.classList.remove("is-loading"); });
+      return;
+    }
     if (!p.start || !p.end) return;
     var mine = ++sequence;
     box.classList.add("is-loading");

@@ -1,0 +1,121 @@
+"""A jet's route on the quote API, the booking API and the asset page's form."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+
+from midas.accounts.authentication import api_token_issue
+from midas.bookings.models import Booking
+from midas.bookings.selectors import is_free
+from tests.bookings.pricing_rules import at, make_jet
+from tests.factories import NOW, make_driver
+from tests.pinned import pin_now
+
+DUBAI = zoneinfo.ZoneInfo("Asia/Dubai")
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def jet(monkeypatch):
+    pin_now(monkeypatch, NOW)
+    return make_jet("DXB", slug="g700", name="Gulfstream G700")
+
+
+def departure() -> str:
+    return at(10, 10, DUBAI).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_quote_api_prices_dubai_to_washington(client, jet):
+    payload = {"asset": "g700", "start": departure(), "origin": "dxb", "destination": "IAD"}
+    answer = client.post("/api/v1/quotes", json.dumps(payload), "application/json")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["unit"] == "trip"
+    trip = body["trip"]
+    assert (trip["origin"], trip["destination"]) == ("DXB", "IAD")
+    assert [leg["kind"] for leg in trip["legs"]] == ["flight", "positioning"]
+    flight = trip["legs"][0]
+    assert 11_000 < flight["distance_km"] < 11_500
+    assert 12 * 60 < flight["minutes"] < 14 * 60
+    # the departure was read in Dubai's time: 10:00 +04:00 is 06:00 UTC
+    assert trip["departure"].startswith(at(10, 6, dt.UTC).strftime("%Y-%m-%dT%H:%M"))
+    assert body["start"] == trip["departure"]
+    assert body["total"] == sum(line["amount"] for line in body["lines"])
+    assert body["lines"][0]["label"].startswith("DXB → IAD · 13 h")
+
+
+def test_the_quote_api_says_what_is_wrong_with_a_route(client, jet):
+    missing = {"asset": "g700", "start": departure()}
+    answer = client.post("/api/v1/quotes", json.dumps(missing), "application/json")
+    assert answer.status_code == 400  # neither an end nor a route: the schema's rule
+    assert (
+        answer.json()["code"] == "invalid_input"
+        and "origin and destination" in (answer.json()["message"])
+    )
+    half = {**missing, "origin": "DXB"}
+    answer = client.post("/api/v1/quotes", json.dumps(half), "application/json")
+    assert answer.status_code == 422
+    assert answer.json()["code"] == "route_invalid" and answer.json()["field"] == "destination"
+    unknown = {**missing, "origin": "DXB", "destination": "ZZZ"}
+    answer = client.post("/api/v1/quotes", json.dumps(unknown), "application/json")
+    assert answer.status_code == 422 and answer.json()["field"] == "destination"
+
+
+def test_the_booking_api_books_the_route_and_blocks_the_jet(client, jet):
+    _, secret = api_token_issue(user=make_driver())
+    payload = {
+        "asset": "g700",
+        "start": at(10, 9, zoneinfo.ZoneInfo("America/Chicago")).strftime("%Y-%m-%dT%H:%M"),
+        "origin": "HOU",
+        "destination": "ATL",
+        "guests": 6,
+        "accept_terms": True,
+    }
+    answer = client.post(
+        "/api/v1/bookings",
+        json.dumps(payload),
+        "application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert answer.status_code == 201, answer.content
+    body = answer.json()
+    assert body["guests"] == 6
+    assert [leg["kind"] for leg in body["trip"]["legs"]] == ["positioning", "flight", "positioning"]
+    booking = Booking.objects.get()
+    assert booking.start < dt.datetime.fromisoformat(body["trip"]["departure"])
+    assert not is_free(jet, booking.start, booking.end)
+    assert body["total"] == sum(line["amount"] for line in body["lines"])
+
+
+def test_the_asset_page_shows_a_route_form_and_prices_it(client, jet):
+    blank = client.get(jet.get_absolute_url()).content.decode()
+    assert 'name="origin"' in blank and 'name="destination"' in blank
+    assert 'name="return_at"' in blank and 'name="end"' not in blank
+    assert "Dubai DXB" in blank and "Washington IAD" in blank
+    back = at(16, 12, zoneinfo.ZoneInfo("America/New_York")).strftime("%Y-%m-%dT%H:%M")
+    params = {"origin": "DXB", "destination": "IAD", "start": departure(), "return_at": back}
+    page = client.get(jet.get_absolute_url(), params)
+    html = page.content.decode()
+    assert "We could not price that." not in html
+    assert "DXB → IAD" in html and "Return IAD → DXB" in html
+    assert "positioning included" in html
+    assert '<input type="hidden" name="origin" value="DXB">' in html
+    # the Book button's checkout prices the same route
+    client.force_login(make_driver())
+    checkout = client.get(reverse("bookings:checkout", args=[jet.slug]), params)
+    assert checkout.status_code == 200
+    text = checkout.content.decode()
+    assert "Return IAD → DXB" in text and "The jet is yours from" in text
+
+
+def test_the_asset_page_explains_a_bad_route(client, jet):
+    params = {"origin": "DXB", "destination": "DXB", "start": departure()}
+    html = client.get(jet.get_absolute_url(), params).content.decode()
+    assert "Choose a destination other than the origin" in html
+    assert 'id="q-destination" name="destination" required aria-invalid="true"' in html
