@@ -209,3 +209,16 @@ def test_query_counts_stay_bounded_with_every_filter(
     dates = {"start": f"{soon:%Y-%m-%d}", "end": f"{soon + dt.timedelta(days=2):%Y-%m-%d}"}
     with django_assert_max_num_queries(6):
         assert client.get(CARS, {"guests": 4, **dates}).status_code == 200
+
+
+def test_the_asset_page_shows_the_day_price_in_the_chosen_currency(client, fleet):
+    phantom, car = fleet["phantom"], fleet["car"]
+    html = client.get(phantom.get_absolute_url()).content.decode()
+    assert "from <strong>AED 1,100</strong> / hour" in html
+    assert "&asymp;</abbr> USD 2,396 / day, to compare; charged in AED" in html
+    assert "asset-approx" not in client.get(car.get_absolute_url()).content.decode()  # USD/day
+    client.cookies[COOKIE] = "AED"
+    html = client.get(car.get_absolute_url()).content.decode()
+    assert "&asymp;</abbr> AED 5,509 / day, to compare; charged in USD" in html
+    client.cookies[COOKIE] = "XYZ"  # no such rate: no figure rather than a wrong one
+    assert "asset-approx" not in client.get(phantom.get_absolute_url()).content.decode()

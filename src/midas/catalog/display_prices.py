@@ -104,3 +104,10 @@ def choose(requested: str | None, rates: dict[str, Decimal]) -> str:
     """The display currency: ``requested`` when it has a rate, else the default."""
     code = (requested or "").strip().upper()
     return code if code in rates else DEFAULT_CURRENCY
+
+
+def chosen(requested: str | None) -> str:
+    """The display currency a visitor asked for (the cookie), unchecked against the rates:
+    an unknown one simply gives no figure (NULL rate). The default without one."""
+    code = (requested or "").strip().upper()
+    return code if CODE.fullmatch(code) else DEFAULT_CURRENCY

@@ -283,12 +283,18 @@ def locations_with_counts() -> list[Location]:
     )
 
 
-def asset_for_page(slug: str, *, include_inactive: bool = False) -> Asset | None:
+def asset_for_page(
+    slug: str, *, include_inactive: bool = False, currency: str = display_prices.DEFAULT_CURRENCY
+) -> Asset | None:
     """An active asset with its category, home, delivery cities and images; else ``None``.
-    ``include_inactive`` (staff previewing an asset not yet live) finds it either way."""
+    ``include_inactive`` (staff previewing an asset not yet live) finds it either way. Its
+    approximate day price in ``currency`` comes with it (``day_price``, in the same query)."""
     assets = Asset.objects.all() if include_inactive else Asset.objects.active()
     return (
-        assets.select_related("category", "home_location")
+        assets.annotate(
+            day_price=display_prices.day_price(currency), day_price_currency=Value(currency)
+        )
+        .select_related("category", "home_location")
         .prefetch_related(
             Prefetch("images", queryset=AssetImage.objects.order_by("position", "id")),
             Prefetch("delivery_locations", queryset=Location.objects.order_by("position", "city")),

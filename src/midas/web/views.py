@@ -174,7 +174,11 @@ def card_query(filters: AssetSearch) -> str:
 @cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
     # staff may preview an asset that is not live (from its admin page); customers get 404
-    item = selectors.asset_for_page(slug, include_inactive=request.user.is_staff)
+    item = selectors.asset_for_page(
+        slug,
+        include_inactive=request.user.is_staff,
+        currency=display_prices.chosen(request.COOKIES.get(display_prices.COOKIE)),
+    )
     if item is None:
         raise Http404("No such asset")
     now = timezone.now()
