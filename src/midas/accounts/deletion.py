@@ -28,6 +28,7 @@ import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -117,7 +118,7 @@ def account_delete(
         dedupe_key=f"accounts.account_deleted:{user.pk}",
     )
     actor = by or user
-    erased: dict[str, int] = {}
+    erased: dict[str, Any] = {}
     for part in parts():
         if part.erase is not None:
             for key, count in part.erase(user, now, actor).items():

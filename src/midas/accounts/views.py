@@ -6,7 +6,7 @@ lockout answers the same page with status 429 and ``Retry-After``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from midas.accounts import deletion, forms, ratelimit, services
 from midas.accounts.authentication import check_credentials
+from midas.accounts.models import User
 from midas.core.meta import PageMeta
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_page
@@ -335,14 +336,15 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @GET_POST
 def delete_account(request: HttpRequest) -> HttpResponse:
     """Delete one's account: what happens, what blocks it, then the password to confirm."""
+    user = cast(User, request.user)  # account_required
     form = forms.DeleteAccountForm(request.POST or None)
-    blockers = deletion.deletion_blockers(request.user)
+    blockers = deletion.deletion_blockers(user)
     if request.method == "POST" and form.is_valid() and not blockers:
         try:
-            deletion.account_delete(user=request.user, password=form.cleaned_data["password"])
+            deletion.account_delete(user=user, password=form.cleaned_data["password"])
         except AppError as exc:
             if exc.code == ErrorCode.ACCOUNT_DELETION_BLOCKED:
-                blockers = deletion.deletion_blockers(request.user)
+                blockers = deletion.deletion_blockers(user)
             form.add_app_error(exc)
         else:
             logout(request)
