@@ -342,7 +342,11 @@ def test_a_change_paid_after_the_booking_was_cancelled_is_refunded():
     booking_cancel(booking=booking, by=booking.customer, now=NOW)
     charge = Payment.objects.filter(kind=PaymentKind.CHARGE).order_by("id").last()
     assert charge.status == PaymentStatus.CANCELED  # abandoned by the cancellation
-    assert outcome.change.pk
+    change = BookingChange.objects.get(pk=outcome.change.pk)
+    assert (change.status, change.failure) == (
+        BookingChangeStatus.FAILED,
+        "the booking was cancelled",
+    )
     fresh = Booking.objects.get(pk=booking.pk)
     assert fresh.status == BookingStatus.REFUNDED
     assert ledger_totals(fresh).net_paid == 0

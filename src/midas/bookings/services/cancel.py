@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from midas.accounts.models import User
 from midas.bookings.locking import conflict_on_lock_timeout, lock_booking
-from midas.bookings.models import Booking, BookingStatus
+from midas.bookings.models import Booking, BookingChangeStatus, BookingStatus
 from midas.bookings.policies import cancellation_preview
 from midas.bookings.services.lifecycle import require_staff, require_state
 from midas.bookings.services.notices import tell_customer, tell_staff
@@ -114,6 +114,9 @@ def _cancel(
             parent=hold,
         )
     abandoned = payment_abandon(booking=booking)
+    booking.changes.filter(status=BookingChangeStatus.AWAITING_PAYMENT).update(
+        status=BookingChangeStatus.FAILED, failure="the booking was cancelled", updated_at=now
+    )
     refund = format_money(preview.refund_minor, booking.currency)
     details: dict[str, Any] = {
         "refund": refund,
