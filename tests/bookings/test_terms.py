@@ -4,6 +4,7 @@ the booking records the version accepted (``settings.TERMS_VERSION``) and when."
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.urls import reverse
 from midas.bookings.models import Booking
 from tests.bookings.test_api import URL, Api, day
 from tests.bookings.test_views import local_times
-from tests.factories import make_asset, make_driver, make_location
+from tests.factories import make_asset, make_driver, make_location, make_staff
 from tests.pinned import pin_now
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +91,18 @@ def test_the_api_records_the_accepted_version(client, car, settings):
     assert booking.terms_version == "2027-02" and booking.terms_accepted_at is not None
     schema = client.get("/api/v1/openapi.json").json()["components"]["schemas"]["BookingIn"]
     assert schema["properties"]["accept_terms"]["type"] == "boolean"
+
+
+def test_staff_see_the_accepted_version_and_the_audit_records_it(client, car, settings, caplog):
+    settings.TERMS_VERSION = "2027-02"
+    api = Api(client, make_driver())
+    body = {"asset": "aventador", "start": day(10), "end": day(12), "accept_terms": True}
+    with caplog.at_level(logging.INFO, logger="midas.audit"):
+        assert api.post(URL, body).status_code == 201
+    (held,) = [r for r in caplog.records if "bookings.booking.held" in r.getMessage()]
+    assert held.audit["details"]["terms_version"] == "2027-02"
+    booking = Booking.objects.get()
+    client.force_login(make_staff(is_superuser=True))
+    page = client.get(reverse("admin:bookings_booking_change", args=[booking.pk]))
+    html = page.content.decode()
+    assert "Terms version" in html and "2027-02" in html

@@ -114,6 +114,7 @@ class BookingAdmin(BookingActions, BookingChangeActions, admin.ModelAdmin):
             {
                 "fields": [
                     ("created_at", "confirmed_at"),
+                    ("terms_version", "terms_accepted_at"),
                     ("cancelled_at", "cancellation_reason"),
                     "refund",
                     "idempotency_key",
@@ -139,6 +140,8 @@ class BookingAdmin(BookingActions, BookingChangeActions, admin.ModelAdmin):
         "ledger",
         "created_at",
         "confirmed_at",
+        "terms_version",
+        "terms_accepted_at",
         "legacy_reference",
         "cancelled_at",
         "cancellation_reason",

@@ -186,9 +186,7 @@ def booking_create_or_replay(
 
 @conflict_on_lock_timeout
 @transaction.atomic
-def _hold(
-    *, customer: User, priced: Quote, key: str, now: dt.datetime, terms: str = ""
-) -> Booking:
+def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: str = "") -> Booking:
     asset = priced.asset
     requested = asset.requires_request
     reference = _free_reference()
@@ -242,6 +240,7 @@ def _hold(
         obj=booking,
         reference=booking.reference,
         customer=customer.pk,
+        terms_version=booking.terms_version,
     )
     return booking
 
