@@ -178,3 +178,28 @@ def test_a_difference_confirmed_with_the_bank_comes_back_to_the_booking(signed_i
     assert done.redirect_chain[-1][0] == f"/bookings/{booking.reference}/"
     assert f"Booking {booking.reference} is changed." in done.content.decode()
     assert Booking.objects.get(pk=booking.pk).end == booking.end + DAY
+
+
+def test_the_booking_page_tells_a_paid_change_that_lost_its_dates(signed_in, booking):
+    from midas.bookings.services import booking_change
+    from midas.payments.models import Payment
+    from midas.payments.services import payment_complete_challenge
+
+    start = booking.start + 10 * DAY
+    outcome = booking_change(
+        booking=booking,
+        start=start,
+        end=start + 4 * DAY,  # dearer: paid first
+        by=booking.customer,
+        payment_method="4000002500003155",
+        now=NOW,
+    )
+    make_paid_booking(asset=booking.asset, days_ahead=21, length_days=1)
+    charge = Payment.objects.get(
+        idempotency_key=f"booking:{booking.reference}:change:{outcome.change.pk}:charge:1"
+    )
+    assert outcome.status == "requires_action"
+    payment_complete_challenge(payment=charge, approve=True, now=NOW)
+    page = signed_in.get(f"/bookings/{booking.reference}/").content.decode()
+    assert "Change not made" in page and "the difference is refunded" in page
+    assert "Dates changed" not in page

@@ -352,7 +352,7 @@ def _supersede(booking: Booking, now: dt.datetime) -> list[Payment]:
     abandoned: list[Payment] = []
     for change in waiting:
         change.status = ChangeStatus.FAILED
-        change.failure = "superseded by a newer change"
+        change.failure = "it was replaced by a newer change"
         change.save(update_fields=["status", "failure", "updated_at"])
         rows = Payment.objects.filter(
             booking=booking,
@@ -596,7 +596,7 @@ def booking_change_paid(*, booking: Booking, payment: Payment, now: dt.datetime)
     change = BookingChange.objects.select_for_update().get(pk=pk, booking=booking)
     why = ""
     if change.status != ChangeStatus.AWAITING_PAYMENT:
-        why = "it was replaced by a newer change"
+        why = change.failure or "it was replaced by a newer change"
     elif (booking.start, booking.end) != (change.old_start, change.old_end):
         why = "the booking changed meanwhile"
     else:

@@ -148,7 +148,7 @@ def timeline(booking: Booking, payments: list[Payment]) -> list[Event]:
         ]
         at = max([booking.confirmed_at, *paid_at])
         steps.append((at, Event(booking.confirmed_at, "Confirmed", "", "good")))
-    steps += _change_steps(booking)
+    steps += _change_steps(booking, payments)
     if booking.status in (B.IN_PROGRESS, B.COMPLETED):
         steps.append(
             (max(booking.start, booking.confirmed_at or created), Event(None, "Handed over to you"))
@@ -171,9 +171,14 @@ def timeline(booking: Booking, payments: list[Payment]) -> list[Event]:
     return [event for _, event in sorted(steps, key=lambda step: step[0])]
 
 
-def _change_steps(booking: Booking) -> list[tuple[dt.datetime, Event]]:
+def _change_steps(booking: Booking, payments: list[Payment]) -> list[tuple[dt.datetime, Event]]:
     """Dates (or guests) changed, or a paid change that could not be made."""
     steps = []
+    paid = {
+        row.idempotency_key.split(":charge:")[0]
+        for row in payments
+        if row.kind == PaymentKind.CHARGE and row.status == PaymentStatus.SUCCEEDED
+    }
     for change in booking.changes.filter(kind=BookingChangeKind.DATES).exclude(
         status=BookingChangeStatus.AWAITING_PAYMENT
     ):
@@ -182,7 +187,7 @@ def _change_steps(booking: Booking) -> list[tuple[dt.datetime, Event]]:
         if change.status == BookingChangeStatus.APPLIED:
             at = change.applied_at or change.updated_at
             steps.append((at, Event(at, "Dates changed", f"Now {new}", "good")))
-        elif change.charge_minor and change.failure != "superseded by a newer change":
+        elif f"booking:{booking.reference}:change:{change.pk}" in paid:
             at = change.updated_at
             why = f"{new}: {change.failure}; the difference is refunded"
             steps.append((at, Event(at, "Change not made", why, "bad")))
