@@ -119,3 +119,25 @@ def test_the_asset_page_explains_a_bad_route(client, jet):
     html = client.get(jet.get_absolute_url(), params).content.decode()
     assert "Choose a destination other than the origin" in html
     assert 'id="q-destination" name="destination" required aria-invalid="true"' in html
+
+
+def test_the_demo_g700_flies_dubai_to_washington_priced_by_flight_time(client, monkeypatch):
+    from midas.catalog.demo import load_demo_collection
+    from midas.catalog.models import Asset, LengthDiscount, TierRule
+
+    pin_now(monkeypatch, NOW)
+    load_demo_collection()
+    load_demo_collection()  # idempotent: the rules are not doubled
+    assert LengthDiscount.objects.count() == 2 and TierRule.objects.count() == 2
+    g700 = Asset.objects.get(slug="gulfstream-g700-dubai")
+    assert g700.jet.base_airport.iata == "DXB" and g700.jet.base_airport.location.slug == "dubai"
+    march = at(60, 10, DUBAI).strftime("%Y-%m-%dT%H:%M")  # after the Dubai winter season
+    payload = {"asset": g700.slug, "start": march, "origin": "DXB", "destination": "IAD"}
+    body = client.post("/api/v1/quotes", json.dumps(payload), "application/json").json()
+    flight = body["lines"][0]
+    assert flight["label"] == "DXB → IAD · 13 h 04 min"  # 11,355 km at 904 km/h + 30 min
+    assert flight["amount"] == (6_600_000 * 784 * 2 + 60) // 120  # AED 66,000 an hour
+    assert body["currency"] == "AED" and body["location"] == "dubai"
+    assert body["total"] == sum(line["amount"] for line in body["lines"])
+    cullinan = Asset.objects.get(slug="rolls-royce-cullinan-dubai")
+    assert cullinan.max_duration == 30

@@ -191,3 +191,26 @@ def test_the_booking_blocks_the_whole_trip_and_keeps_the_route():
     with pytest.raises(AppError) as caught:
         booking_create(**asked, route=Route("HOU", "MIA"), guests=6, idempotency_key="k1")
     assert caught.value.code == ErrorCode.IDEMPOTENCY_CONFLICT
+
+
+def test_staff_set_a_jets_profile_in_major_units_in_the_admin(client):
+    from django.urls import reverse
+
+    from midas.catalog.models import JetProfile
+    from tests.factories import make_asset, make_city, make_staff
+
+    client.force_login(make_staff(is_superuser=True))
+    jet = make_asset("jets", make_city("dubai"), pricing_unit="trip", specs={"passengers": 8})
+    car = make_asset("cars", make_city("dubai"))
+    dxb = Airport.objects.get(iata="DXB")
+    url = reverse("admin:catalog_jetprofile_add")
+    fields = {"base_airport": dxb.pk, "hourly_rate": "60000", "min_billed_minutes": "120"}
+    refused = client.post(url, {**fields, "asset": car.pk})
+    assert refused.status_code == 200 and not JetProfile.objects.exists()
+    answer = client.post(url, {**fields, "asset": jet.pk})
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert JetProfile.objects.get().hourly_rate_minor == 6_000_000  # AED 60,000 in fils
+    listing = client.get(reverse("admin:catalog_jetprofile_changelist")).content.decode()
+    assert "AED 60,000" in listing
+    airports = client.get(reverse("admin:catalog_airport_changelist"), {"q": "IAD"})
+    assert "Washington Dulles International" in airports.content.decode()
