@@ -222,3 +222,13 @@ def test_the_asset_page_shows_the_day_price_in_the_chosen_currency(client, fleet
     assert "&asymp;</abbr> AED 5,509 / day, to compare; charged in USD" in html
     client.cookies[COOKIE] = "XYZ"  # no such rate: no figure rather than a wrong one
     assert "asset-approx" not in client.get(phantom.get_absolute_url()).content.decode()
+
+
+def test_the_sort_list_shows_the_order_used(client, fleet):
+    def first_option(html: str) -> str:
+        select = html.split('id="id_sort"')[1].split("</select>")[0]
+        return re.findall(r">([^<]+)</option>", select)[0]
+
+    assert first_option(client.get(CARS, {"q": "rolls"}).content.decode()) == "Best match"
+    assert first_option(client.get(CARS).content.decode()) == "Featured"
+    assert client.get(CARS, {"sort": "relevance"}).status_code == 200  # featured, no text

@@ -87,6 +87,10 @@ class CollectionFilterForm(forms.Form):
             options = list(SUBCATEGORIES.get(cat.slug, {}).items())
             kinds.extend(options if category is not None else [(cat.name, options)])
         choice(self, "subcategory").choices = kinds
+        # the order a search without a chosen order gets is the one the list shows first
+        best, others = Sort.CHOICES[0], list(Sort.CHOICES[1:])
+        searched = bool(str(self.data.get("q") or "").strip())
+        choice(self, "sort").choices = [best, *others] if searched else [*others, best]
         self.fields["guests"].widget.attrs.update({"inputmode": "numeric", "step": "1"})
         self.locations = {loc.slug: loc for loc in locations}
         self.fields["category"].choices = [("", "Everything")] + [
