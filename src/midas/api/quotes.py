@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,7 +22,7 @@ router = Router(tags=["quotes"])
 
 
 def read_times(
-    asset: Asset, payload: QuoteIn, tz: dt.tzinfo
+    asset: Asset, payload: QuoteIn, tz: ZoneInfo
 ) -> tuple[dt.datetime, dt.datetime | None, Route | None]:
     """``(start, end, route)``: a jet priced by route, or any request naming airports, reads
     the route (the departure in the origin's time zone); others read ``[start, end)``."""

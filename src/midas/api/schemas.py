@@ -20,6 +20,7 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic.config import JsonDict
 
 from midas.bookings.pricing import LINE_KINDS, offered_addons
 from midas.catalog.models import AddOnPricing, AssetImage, BookingMode, PricingUnit
@@ -307,7 +308,7 @@ class AvailabilityOut(Schema):
 IATA = Annotated[str, Field(pattern=r"^[A-Za-z]{3}$", examples=["DXB", "IAD"])]
 MAX_GUESTS = 500  # past any asset's capacity; the asset's own is checked (over_capacity)
 # A quote is either a period (start and end) or a jet's route (origin and destination).
-PERIOD_OR_ROUTE = {
+PERIOD_OR_ROUTE: JsonDict = {
     "anyOf": [
         {"required": ["end"], "properties": {"end": {"type": "string"}}},
         {

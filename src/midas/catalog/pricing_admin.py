@@ -77,7 +77,7 @@ class JetProfileForm(forms.ModelForm):
             self.initial["hourly_rate"] = Decimal(self.instance.hourly_rate_minor) / per
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         asset, rate = data.get("asset"), data.get("hourly_rate")
         if asset is not None and rate is not None:
             per = minor_per_major(asset.currency)
@@ -102,7 +102,7 @@ class LengthDiscountForm(forms.ModelForm):
             self.initial["discount"] = Decimal(self.instance.discount_bp) / 100
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("discount") is not None:
             self.instance.discount_bp = to_bp(data["discount"])
         return data
@@ -127,7 +127,7 @@ class TierRuleForm(forms.ModelForm):
             self.initial["adjustment"] = Decimal(self.instance.adjustment_bp) / 100
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if data.get("adjustment") is not None:
             self.instance.adjustment_bp = to_bp(data["adjustment"])
         return data
