@@ -7,11 +7,13 @@ The cover is the first photo in ``position`` order.
 An upload is processed in the request, synchronously: about 1-2 s for a 12-megapixel photo
 (docs/how-to/photos.md), and the admin sends one request per file. The files are written
 before the row; if the row cannot be saved they are removed again, and a bad file is refused
-before anything is written.
+before anything is written. Files left without a row (an asset deleted with its photos) are
+removed by the daily ``prune_photo_files`` job (``catalog.tasks``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
@@ -19,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from midas.catalog.models import Asset, AssetImage
-from midas.catalog.photos.storage import ORIGINALS, photo_storage
+from midas.catalog.photos.storage import ORIGINALS, VARIANTS, photo_storage
 from midas.catalog.photos.variants import make_variants
 from midas.catalog.services import catalog_version_bump
 from midas.core.audit import audit
@@ -27,6 +29,7 @@ from midas.errors import AppError, ErrorCode
 
 ALT_MAX = 200  # AssetImage.alt's max_length
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WebP": "webp", "AVIF": "avif"}
+PRUNE_AFTER = dt.timedelta(hours=1)  # an upload's files are older than its row by seconds
 
 
 def photo_upload(
@@ -159,3 +162,30 @@ def photo_delete(*, photo: AssetImage, actor: object = None) -> None:
         for each in [name, *variants]:
             storage.delete(each)
     audit("catalog.photo.deleted", actor=actor, obj=("catalog.assetimage", pk))
+
+
+def photo_files_prune(*, now: dt.datetime, older_than: dt.timedelta = PRUNE_AFTER) -> list[str]:
+    """Delete the stored files no row uses any more (an asset deleted with its photos, an
+    upload whose row was never saved), if older than ``older_than`` so an upload in flight
+    (files written, row not yet committed) keeps its own. Returns the names deleted."""
+    storage = photo_storage()
+    used: set[str] = set()
+    rows = AssetImage.objects.exclude(original="").values_list("original", "variants")
+    for original, variants in rows.iterator():
+        used.add(original)
+        used.update(v["name"] for v in variants)
+    cutoff = now - older_than
+    removed: list[str] = []
+    for folder in (ORIGINALS, VARIANTS):
+        try:
+            _, files = storage.listdir(folder.rstrip("/"))
+        except FileNotFoundError:
+            continue
+        for file in files:
+            name = folder + file
+            if name not in used and storage.get_modified_time(name) < cutoff:
+                storage.delete(name)
+                removed.append(name)
+    if removed:
+        audit("catalog.photo.files_pruned", actor=None, files=len(removed))
+    return removed
