@@ -326,7 +326,7 @@ def test_a_price_change_in_the_admin_shows_on_the_next_request(client, admin_cli
 
     change = reverse("admin:catalog_asset_change", args=[car.pk])
     data = asset_form_data(admin_client.get(change))
-    data["base_rate_minor"] = 175_000
+    data["base_rate_minor"] = "1,750"  # staff type major units (USD 1,750)
     response = admin_client.post(change, data)
     assert response.status_code == 302, response.content.decode()[:3000]
 
