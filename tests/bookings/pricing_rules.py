@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from midas.catalog.models import Airport, Asset, JetProfile, LengthDiscount, PricingUnit, TierRule
+from midas.catalog.pricing_demo import seed_airports
 from tests.factories import NOW, make_asset, make_city
 
 JET_SPECS = {"range_km": 14_000, "passengers": 14, "speed_kmh": 900}
@@ -19,6 +20,7 @@ def make_jet(
     **overrides: object,
 ) -> Asset:
     """A jet priced per trip by flight time: AED 60,000 an hour, two hours' minimum a leg."""
+    seed_airports()  # a transactional test before this one may have flushed them
     fields: dict[str, object] = {
         "pricing_unit": PricingUnit.TRIP,
         "base_rate_minor": 7_000_000,

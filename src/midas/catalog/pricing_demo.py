@@ -5,6 +5,9 @@ Idempotent: rules are matched by their natural keys and left alone once staff ed
 
 from __future__ import annotations
 
+import importlib
+
+from django.apps import apps
 from django.db import transaction
 
 from midas.catalog.models import Airport, Asset, JetProfile, LengthDiscount, Location, TierRule
@@ -58,8 +61,17 @@ JET_PROFILES = {
 MAX_DURATION = {"hour": 72, "day": 30, "night": 90}
 
 
+def seed_airports() -> None:
+    """The airports of the data migration (``catalog 0007``), again: a database flushed
+    since (a test's ``transactional_db``) gets them back. Idempotent."""
+    migration = importlib.import_module("midas.catalog.migrations.0007_airports")
+    migration.add_airports(apps, None)
+
+
 @transaction.atomic
 def load_demo_pricing() -> None:
+    if not Airport.objects.exists():
+        seed_airports()
     locations = {loc.slug: loc for loc in Location.objects.all()}
     for iata, slug in AIRPORT_CITIES.items():
         if slug in locations:
