@@ -203,3 +203,34 @@ def test_the_booking_page_tells_a_paid_change_that_lost_its_dates(signed_in, boo
     page = signed_in.get(f"/bookings/{booking.reference}/").content.decode()
     assert "Change not made" in page and "the difference is refunded" in page
     assert "Dates changed" not in page
+
+
+def test_live_mode_pays_the_difference_with_the_payment_element(
+    signed_in, booking, settings, monkeypatch
+):
+    from midas.bookings.views import change as views
+    from midas.errors import AppError, ErrorCode
+
+    settings.PAYMENT_PROVIDER = "stripe"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_123"
+    dates = {"start": "2027-01-14T07:00", "end": "2027-01-18T07:00"}
+    html = signed_in.post(url(booking), {"step": "preview", **dates}).content.decode()
+    assert 'data-publishable-key="pk_test_123"' in html
+    assert 'id="stripe-elements-options"' in html and "https://js.stripe.com/" in html
+    assert 'name="card_number"' not in html and "TEST MODE" not in html
+    difference = html.split('name="expected_difference" value="')[1].split('"')[0]
+    assert f'"amount": {difference}' in html
+    calls = []
+
+    def fake_change(**kwargs):
+        calls.append(kwargs)
+        raise AppError(ErrorCode.PAYMENT_PROVIDER_ERROR, "Stripe is not reachable")
+
+    monkeypatch.setattr(views, "booking_change", fake_change)
+    confirm = {"step": "confirm", "expected_difference": difference, **dates}
+    refused = signed_in.post(url(booking), {**confirm, "card_number": "4242424242424242"})
+    assert refused.status_code == 400 and calls == []  # a card number is never passed on
+    response = signed_in.post(url(booking), {**confirm, "payment_method": "pm_1Abc"})
+    assert response.status_code == 502 and "Stripe is not reachable" in response.content.decode()
+    assert [c["payment_method"] for c in calls] == ["pm_1Abc"]
+    assert Booking.objects.get(pk=booking.pk).end == booking.end

@@ -28,10 +28,16 @@ from midas.bookings.pricing.rules import party_word
 from midas.bookings.quoting import local_value
 from midas.bookings.services import booking_change, booking_change_preview
 from midas.bookings.services.change import ChangePreview, check_changeable
-from midas.bookings.views.common import access_booking, page, to_login
+from midas.bookings.views.common import (
+    access_booking,
+    page,
+    stripe_publishable_key,
+    to_login,
+)
 from midas.bookings.views.payment import TEST_CARDS
 from midas.core.ranges import parse_instant
 from midas.errors import AppError
+from midas.payments.providers import is_test_mode
 
 DATE_INPUT = {"type": "datetime-local", "step": "900"}
 
@@ -134,10 +140,16 @@ def _confirm(
         )
         return _page(request, booking, form, card, preview, 409)
     method = ""
-    if preview.charge_minor:
+    if preview.charge_minor and is_test_mode():
         if not card.is_valid():
             return _page(request, booking, form, card, preview, 400)
         method = card.cleaned_data["card_number"]
+    elif preview.charge_minor:
+        # live: Stripe.js turned the card into a pm_ id; a card number never reaches us
+        method = request.POST.get("payment_method", "").strip()
+        if not method.startswith("pm_"):
+            card.add_error(None, "Enter your card details to pay the difference.")
+            return _page(request, booking, form, card, preview, 400)
     outcome = booking_change(
         booking=booking,
         start=preview.start,
@@ -149,8 +161,15 @@ def _confirm(
         return_url=request.build_absolute_uri(f"/bookings/{booking.reference}/"),
         now=timezone.now(),
     )
-    if outcome.status == "requires_action":
+    if outcome.status == "requires_action" and outcome.action_url:
         return redirect(outcome.action_url)
+    if outcome.status == "requires_action":
+        messages.info(
+            request,
+            "Your bank asks you to confirm the payment of the difference; your booking is "
+            "changed as soon as it is confirmed.",
+        )
+        return redirect("bookings:detail", reference=booking.reference)
     if outcome.status == "declined":
         card.add_error(None, outcome.message)
         return _page(request, booking, form, card, preview, 402)
@@ -164,6 +183,18 @@ def _confirm(
     else:
         messages.info(request, outcome.message)
     return redirect("bookings:detail", reference=booking.reference)
+
+
+def _stripe(booking: Booking, preview: ChangePreview | None) -> dict[str, Any] | None:
+    """Stripe's Payment Element for a dearer difference (live mode with a publishable key):
+    the page posts the ``pm_`` id it makes, as the payment page does."""
+    from midas.payments.providers.stripe import checkout_context
+
+    if is_test_mode() or preview is None or not preview.charge_minor:
+        return None
+    if not stripe_publishable_key():
+        return None
+    return checkout_context(amount_minor=preview.charge_minor, currency=booking.currency)
 
 
 def _page(
@@ -181,6 +212,7 @@ def _page(
         "preview": preview,
         "test_cards": TEST_CARDS,
         "change_policy": describe_change_policy(booking.asset.category.slug),
+        "stripe": _stripe(booking, preview),
     }
     return page(
         request, "bookings/change.html", f"Change {booking.reference}", context, status=status
