@@ -9,10 +9,12 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from midas.bookings.pricing import percent_of, quote
+from midas.bookings.services.notices import booking_context
 from midas.catalog.models import LengthDiscount, PricingUnit, TierRule
 from midas.errors import AppError, ErrorCode
 from midas.payments.models import Payment
@@ -89,7 +91,7 @@ def test_hourly_assets_count_whole_days():
     assert q.amount_of("discount") == -percent_of(168 * 100_000, 1500)
 
 
-def test_the_checkout_charges_exactly_the_discounted_total(car):
+def test_the_checkout_charges_exactly_the_discounted_total(car, client):
     booking = make_paid_booking(
         customer=make_driver(), asset=car, days_ahead=30, length_days=8, now=NOW
     )
@@ -97,6 +99,12 @@ def test_the_checkout_charges_exactly_the_discounted_total(car):
     assert booking.total_minor == sum(line["amount"] for line in booking.quote_lines)
     payment = Payment.objects.get(booking=booking)
     assert payment.amount_minor == booking.total_minor
+    # the receipt page and the e-mails' context show the negative line and the same total
+    client.force_login(booking.customer)
+    page = client.get(reverse("bookings:detail", args=[booking.reference])).content.decode()
+    assert "Weekly rate: 15% off from 7 days" in page and "AED -12,000" in page
+    context = booking_context(booking)
+    assert ("Weekly rate: 15% off from 7 days", "AED -12,000") in context["lines"]
 
 
 def test_the_asset_maximum_length_is_enforced_and_the_house_limit_stays(car):
