@@ -574,12 +574,24 @@ def change_outcome(row: Payment, *, now: dt.datetime) -> ChangeOutcome:
         pk=change.booking_id
     )
     if row.status == PaymentStatus.REQUIRES_ACTION:
-        url = challenge_path(row) if row.provider == "sandbox" else ""
+        url = challenge_path(row) if row.provider == "sandbox" else _bank_url(row)
         return ChangeOutcome("requires_action", booking, change, action_url=url)
     if row.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
         message = row.failure_message or "The payment did not go through."
         return ChangeOutcome("declined", booking, change, message=message)
     return ChangeOutcome("processing", booking, change, message="The payment is being processed.")
+
+
+def _bank_url(row: Payment) -> str:
+    """Where the provider sends the customer to confirm with their bank, if it says."""
+    from midas.payments.providers import get_provider
+
+    if not row.provider_ref:
+        return ""
+    try:
+        return get_provider(row.provider).retrieve(row.provider_ref).action_url
+    except Exception:  # the webhook finishes the job; the page says to wait
+        return ""
 
 
 def booking_change_paid(*, booking: Booking, payment: Payment, now: dt.datetime) -> bool:
