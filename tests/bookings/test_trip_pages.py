@@ -141,3 +141,20 @@ def test_the_demo_g700_flies_dubai_to_washington_priced_by_flight_time(client, m
     assert body["total"] == sum(line["amount"] for line in body["lines"])
     cullinan = Asset.objects.get(slug="rolls-royce-cullinan-dubai")
     assert cullinan.max_duration == 30
+
+
+def test_the_checkout_books_the_route_it_shows(client, jet):
+    client.force_login(make_driver())
+    url = reverse("bookings:checkout", args=[jet.slug])
+    fields = {"origin": "DXB", "destination": "LHR", "start": departure(), "guests": "4"}
+    page = client.get(url, fields)
+    assert page.status_code == 200
+    key = page.context["form"].initial["idempotency_key"]
+    done = client.post(url, {**fields, "idempotency_key": key, "accept_terms": "yes"})
+    assert done.status_code == 302, done.content.decode()[:2000]
+    booking = Booking.objects.get()
+    assert (booking.trip["origin"], booking.trip["destination"]) == ("DXB", "LHR")
+    assert booking.guests == 4
+    assert booking.total_minor == page.context["result"].quote.total
+    detail = client.get(done.headers["Location"]).content.decode()
+    assert "DXB → LHR" in detail and "positioning flights included" in detail
