@@ -158,3 +158,22 @@ def test_the_checkout_books_the_route_it_shows(client, jet):
     assert booking.total_minor == page.context["result"].quote.total
     detail = client.get(done.headers["Location"]).content.decode()
     assert "DXB → LHR" in detail and "positioning flights included" in detail
+
+
+def test_the_emails_name_the_route_the_departure_and_the_guests(jet):
+    from midas.bookings.pricing import Route
+    from midas.bookings.services import booking_create
+    from midas.bookings.services.notices import booking_context
+
+    booking = booking_create(
+        customer=make_driver(),
+        asset=jet,
+        start=at(10, 9, zoneinfo.ZoneInfo("America/Chicago")),
+        route=Route("HOU", "ATL"),
+        guests=5,
+        now=NOW,
+    )
+    rows = dict(row[:2] for row in booking_context(booking)["rows"])
+    assert rows["Route"] == "HOU → ATL (positioning flights included in the times)"
+    assert rows["Departs"].endswith("09:00 (HOU time)")
+    assert rows["Guests"] == "5"

@@ -16,6 +16,7 @@ from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_policy
 from midas.bookings.quoting import local_value
+from midas.catalog.models import Airport
 from midas.core.urls import absolute_reverse, absolute_url
 from midas.money import format_money
 from midas.notifications.services import Attachment, email_enqueue, staff_notify
@@ -49,6 +50,25 @@ def local_time(value: dt.datetime | None, booking: Booking) -> str:
     return f"{value.astimezone(tz):{LOCAL_FORMAT}} ({tz.key})"
 
 
+def trip_rows(booking: Booking) -> list[tuple[str, str]]:
+    """A jet's route and the party, for the e-mails' table (the From/Until above them are
+    what the jet is occupied, positioning flights included)."""
+    rows = []
+    trip = booking.trip or {}
+    if trip.get("origin"):
+        route = f"{trip['origin']} → {trip['destination']}"
+        if trip.get("return_at"):
+            route += " and back"
+        rows.append(("Route", f"{route} (positioning flights included in the times)"))
+        origin = Airport.objects.filter(iata=trip["origin"]).first()
+        if origin is not None and trip.get("departure"):
+            departs = dt.datetime.fromisoformat(trip["departure"]).astimezone(origin.tz)
+            rows.append(("Departs", f"{departs:{LOCAL_FORMAT}} ({origin.iata} time)"))
+    if booking.guests:
+        rows.append(("Guests", str(booking.guests)))
+    return rows
+
+
 def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
     """Everything a booking email may show; ``extra`` adds or overrides keys."""
     money = booking.currency
@@ -77,6 +97,7 @@ def booking_context(booking: Booking, **extra: Any) -> dict[str, Any]:
             (booking.asset.name, booking.location.city),
             ("From", local_time(booking.start, booking)),
             ("Until", local_time(booking.end, booking)),
+            *trip_rows(booking),
             *lines,
             ("Total", total, True),
         ],
