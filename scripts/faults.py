@@ -250,7 +250,7 @@ class Writer(threading.Thread):
             try:
                 answer = self.client.post(
                     "/api/v1/bookings",
-                    {"asset": asset, "start": start, "end": end},
+                    {"asset": asset, "start": start, "end": end, "accept_terms": True},
                     headers={**self.auth, "Idempotency-Key": f"faults-{self.attempt}"},
                 )
             except OSError:

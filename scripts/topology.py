@@ -600,7 +600,7 @@ def smoke(topo: Topology, log: Callable[[str], None] = lambda m: None) -> dict[s
     # 5. Book (a hold) and pay with the sandbox's 4242 card
     booked = client.post(
         "/api/v1/bookings",
-        {"asset": asset["slug"], "start": start, "end": end},
+        {"asset": asset["slug"], "start": start, "end": end, "accept_terms": True},
         headers={**auth, "Idempotency-Key": f"topology-{secrets.token_hex(6)}"},
     )
     expect(booked.status == 201, f"book: {booked.status} {booked.body[:300]!r}")

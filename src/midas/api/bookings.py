@@ -29,8 +29,8 @@ from midas.bookings.models import Booking, BookingStatus
 from midas.bookings.policies import cancellation_preview, describe_policy
 from midas.bookings.selectors import booking_of_customer, bookings_of
 from midas.bookings.services import booking_cancel, booking_create_or_replay
-from midas.bookings.services.terms import terms_accepted
 from midas.bookings.services.cancel import CANCELLABLE
+from midas.bookings.services.terms import terms_accepted
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 from midas.payments.providers import is_test_mode
