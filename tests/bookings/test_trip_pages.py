@@ -177,3 +177,12 @@ def test_the_emails_name_the_route_the_departure_and_the_guests(jet):
     assert rows["Route"] == "HOU → ATL (positioning flights included in the times)"
     assert rows["Departs"].endswith("09:00 (HOU time)")
     assert rows["Guests"] == "5"
+
+
+def test_a_jet_priced_by_flight_time_shows_its_hourly_rate_not_the_flat_trip(client, jet):
+    """The page's and the card's 'from' price is what the quote charges: the hourly rate."""
+    page = client.get(jet.get_absolute_url()).content.decode()
+    assert "AED 60,000</strong> / flight hour" in page
+    assert "AED 70,000</strong> / trip" not in page
+    listing = client.get("/collection/jets/").content.decode()
+    assert 'AED 60,000</strong> <span class="per">/ flight hour</span>' in listing

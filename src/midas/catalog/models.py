@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import zoneinfo
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.templatetags.static import static
@@ -196,6 +196,15 @@ class Asset(TimestampedModel):
     def capacity(self) -> int | None:
         """Seats, guests or passengers (``catalog.specs.CAPACITY_SPEC``)."""
         return capacity_of(self.category.slug, self.specs)
+
+    @property
+    def jet_profile(self) -> JetProfile | None:
+        """A jet's flight-time pricing (hourly rate, minimum per leg), when it has one. The
+        page and card queries load it with ``select_related("jet")``."""
+        try:
+            return self.jet  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
 
     @property
     def requires_request(self) -> bool:

@@ -75,7 +75,7 @@ def card_assets() -> QuerySet[Asset]:
     """Active assets with what a card shows: category (for specs), city and images."""
     return (
         Asset.objects.active()
-        .select_related("category", "home_location")
+        .select_related("category", "home_location", "jet")
         .prefetch_related(
             Prefetch("images", queryset=AssetImage.objects.order_by("position", "id"))
         )
@@ -294,7 +294,7 @@ def asset_for_page(
         assets.annotate(
             day_price=display_prices.day_price(currency), day_price_currency=Value(currency)
         )
-        .select_related("category", "home_location")
+        .select_related("category", "home_location", "jet")
         .prefetch_related(
             Prefetch("images", queryset=AssetImage.objects.order_by("position", "id")),
             Prefetch("delivery_locations", queryset=Location.objects.order_by("position", "city")),
