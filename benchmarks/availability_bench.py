@@ -6,7 +6,8 @@
     .venv/bin/python benchmarks/availability_bench.py --quick               # 10k and 100k rows
 
 For each database it makes a scratch database (a SQLite file in a temporary directory; on
-PostgreSQL a database ``midas_bench`` created on the given server and dropped at the end),
+PostgreSQL a scratch database ``midas_availability_bench_<random>`` created on the given server
+and dropped at the end, benchmarks/scratch.py),
 migrates and loads the demo collection (``midas.demo.load_demo``). The fleet is the
 demo's assets plus generated copies of them, spread evenly over every category and city, up
 to ``--assets`` (default 1,000; or, with ``--per-asset N``, a fleet that grows with the
@@ -32,7 +33,6 @@ Each database is measured in its own child process (Django reads its settings on
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import math
@@ -46,11 +46,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.scratch import create_database, drop_database  # noqa: E402
+
 RESULTS = REPO / "benchmarks" / "results"
-PG_SCRATCH_DB = "midas_bench"
+PG_SCRATCH_PREFIX = "midas_availability_bench"  # + a random suffix (benchmarks/scratch.py)
 TARGET_P95_MS = 20.0
 SPAN_DAYS = 3 * 365
 
@@ -383,18 +387,6 @@ def _server_version(vendor: str) -> str:
 # --- Orchestration --------------------------------------------------------------------------
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, ""))
-
-
-def postgres_admin(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run_database(args: argparse.Namespace, label: str, scratch: Path) -> dict | None:
     env = dict(os.environ)
     env.update(
@@ -406,12 +398,9 @@ def run_database(args: argparse.Namespace, label: str, scratch: Path) -> dict | 
         }
     )
     env.pop("REDIS_URL", None)
-    created = False
+    created = ""
     if label == "PostgreSQL":
-        env["DATABASE_URL"] = with_database(args.database_url, PG_SCRATCH_DB)
-        postgres_admin(args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)")
-        postgres_admin(args.database_url, f"CREATE DATABASE {PG_SCRATCH_DB}")
-        created = True
+        created, env["DATABASE_URL"] = create_database(args.database_url, PG_SCRATCH_PREFIX)
     else:
         env["DATABASE_URL"] = f"sqlite:///{scratch / 'availability.sqlite3'}"
     result_file = scratch / f"{label}.json"
@@ -437,10 +426,7 @@ def run_database(args: argparse.Namespace, label: str, scratch: Path) -> dict | 
         return json.loads(result_file.read_text()) if result_file.exists() else None
     finally:
         if created:
-            with contextlib.suppress(Exception):
-                postgres_admin(
-                    args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)"
-                )
+            drop_database(args.database_url, created)
 
 
 def print_table(databases: list[dict], out=sys.stdout) -> None:

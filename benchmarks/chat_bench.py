@@ -51,15 +51,14 @@ from benchmarks.http_bench import (  # noqa: E402
     RESULTS,
     child_env,
     free_port,
-    postgres_admin,
     stop,
     tail,
     wait_until_up,
-    with_database,
 )
+from benchmarks.scratch import create_database, drop_database  # noqa: E402
 
 HTTP_BENCH = REPO / "benchmarks" / "http_bench.py"
-PG_SCRATCH_DB = "midas_chat_bench"
+PG_SCRATCH_PREFIX = "midas_chat_bench"  # + a random suffix (benchmarks/scratch.py)
 
 
 # --- The child: prepare the site ------------------------------------------------------------
@@ -288,15 +287,10 @@ def deliver(port: int, streams: Streams, conversations: list[dict], count: int) 
 def bench(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="midas-chat-bench-"))
     web = stream = None
-    pg_created = False
+    pg_created = ""  # the scratch database this run made
     try:
         if args.database_url:
-            database_url = with_database(args.database_url, PG_SCRATCH_DB)
-            postgres_admin(
-                args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)"
-            )
-            postgres_admin(args.database_url, f"CREATE DATABASE {PG_SCRATCH_DB}")
-            pg_created = True
+            pg_created, database_url = create_database(args.database_url, PG_SCRATCH_PREFIX)
         else:
             database_url = f"sqlite:///{scratch / 'midas.sqlite3'}"
         env = child_env(args, scratch, database_url)
@@ -399,10 +393,7 @@ def bench(args: argparse.Namespace) -> int:
         stop(stream)
         stop(web)
         if pg_created:
-            with contextlib.suppress(Exception):
-                postgres_admin(
-                    args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)"
-                )
+            drop_database(args.database_url, pg_created)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -7,7 +7,7 @@
 What it does, in order:
 
 1. makes a scratch directory with a fresh SQLite database (or, with ``--database-url``, a
-   scratch database ``midas_http_bench_<pid>`` created on that PostgreSQL server and dropped at
+   scratch database ``midas_http_bench_<random>`` created on that PostgreSQL server and dropped at
    the end), migrates, loads the demo collection (``midas.demo.load_demo``) and
    collects static files, all with ``MIDAS_ENV=production``;
 2. starts the production server (``midas.server.MidasServer`` with ``server_options``:
@@ -47,10 +47,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.scratch import create_database, drop_database  # noqa: E402
+
 RESULTS = REPO / "benchmarks" / "results"
 SETTINGS_MODULE = "benchmarks.bench_settings"
 CEILING_PATH = "/bench/ceiling/"
-PG_SCRATCH_DB = f"midas_http_bench_{os.getpid()}"  # two runs never share one
+PG_SCRATCH_PREFIX = "midas_http_bench"  # + a random suffix: two runs never share one
 HOST = "127.0.0.1"
 
 
@@ -413,17 +418,12 @@ def print_table(measures: list[Measure], out=sys.stdout) -> None:
 def bench(args: argparse.Namespace) -> int:
     scratch = Path(tempfile.mkdtemp(prefix="midas-http-bench-"))
     server: subprocess.Popen | None = None
-    pg_created = False
+    pg_created = ""  # the scratch database this run made
     log = scratch / "server.log"
     wrk = None if args.python_load else shutil.which("wrk")
     try:
         if args.database_url:
-            database_url = with_database(args.database_url, PG_SCRATCH_DB)
-            postgres_admin(
-                args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)"
-            )
-            postgres_admin(args.database_url, f"CREATE DATABASE {PG_SCRATCH_DB}")
-            pg_created = True
+            pg_created, database_url = create_database(args.database_url, PG_SCRATCH_PREFIX)
         else:
             database_url = f"sqlite:///{scratch / 'midas.sqlite3'}"
         env = child_env(args, scratch, database_url)
@@ -542,10 +542,7 @@ def bench(args: argparse.Namespace) -> int:
     finally:
         stop(server)
         if pg_created:
-            with contextlib.suppress(Exception):
-                postgres_admin(
-                    args.database_url, f"DROP DATABASE IF EXISTS {PG_SCRATCH_DB} WITH (FORCE)"
-                )
+            drop_database(args.database_url, pg_created)
         if args.keep:
             print(f"kept {scratch}")
         else:

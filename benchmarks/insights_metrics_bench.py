@@ -6,7 +6,6 @@ import datetime as dt
 import random
 import statistics
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 CITIES = ["dubai", "washington-dc", "houston", "atlanta", "maryland", "northern-virginia"]
 CATEGORIES = ["cars", "yachts", "jets", "villas"]
@@ -16,22 +15,18 @@ SOURCES = [("", ""), ("www.google.com", ""), ("", "newsletter"), ("instagram.com
 
 
 def scratch_database(url: str) -> tuple[str, str]:
-    """A fresh database on the server of ``url``; returns (its URL, its name)."""
-    import psycopg
+    """A fresh database on the server of ``url`` (a random name): (its URL, its name)."""
+    from benchmarks.scratch import create_database
 
-    name = f"midas_insights_bench_{__import__('os').getpid()}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name)), name
+    name, scratch_url = create_database(url, "midas_insights_bench")
+    return scratch_url, name
 
 
 def drop_database(url: str, name: str) -> None:
-    import psycopg
+    """Drop the scratch database this run made (refuses any other name)."""
+    from benchmarks.scratch import drop_database as drop
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop(url, name)
 
 
 def seed(views: int, start: dt.date, days: int, rng: random.Random) -> float:
