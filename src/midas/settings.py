@@ -120,6 +120,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "midas.slo.middleware.RequestMetricsMiddleware",  # first: times all below it
     "midas.ops.middleware.RequestLogMiddleware",  # request id, one log line each
+    "midas.core.compression.CompressionMiddleware",  # br/gzip: after all that edits bodies
     "django.middleware.security.SecurityMiddleware",
     "midas.ops.middleware.SecurityHeadersMiddleware",  # Permissions-Policy, CSP
     "whitenoise.middleware.WhiteNoiseMiddleware",

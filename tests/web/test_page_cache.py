@@ -4,14 +4,16 @@ only, never stale past a write, the same answer in every worker process."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import zoneinfo
 
+import brotli
 import pytest
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache.backends.locmem import LocMemCache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -35,7 +37,18 @@ def get(client: Client, url: str, **extra: str) -> tuple[str, str]:
     """(X-Cache, HTML) of a 200 answer."""
     response = client.get(url, **extra)
     assert response.status_code == 200, url
-    return response.get("X-Cache", ""), response.content.decode()
+    return response.get("X-Cache", ""), decoded(response)
+
+
+def decoded(response: HttpResponseBase) -> str:
+    """The body as text, whatever Content-Encoding it was sent in."""
+    body = response.content
+    coding = response.get("Content-Encoding", "")
+    if coding == "br":
+        body = brotli.decompress(body)
+    elif coding == "gzip":
+        body = gzip.decompress(body)
+    return body.decode()
 
 
 def day_cell(html: str, day: dt.date) -> str:
@@ -87,7 +100,9 @@ def test_the_key_holds_the_query_string_and_the_encoding_class(client, car):
     assert get(client, "/collection/cars/?sort=name")[0] == "miss"
     assert get(client, "/collection/cars/?sort=price")[0] == "miss"
     assert get(client, "/collection/cars/", HTTP_ACCEPT_ENCODING="gzip, br")[0] == "miss"
-    assert get(client, "/collection/cars/", HTTP_ACCEPT_ENCODING="gzip")[0] == "hit"
+    assert get(client, "/collection/cars/", HTTP_ACCEPT_ENCODING="br")[0] == "hit"
+    assert get(client, "/collection/cars/", HTTP_ACCEPT_ENCODING="gzip")[0] == "miss"
+    assert get(client, "/collection/cars/", HTTP_ACCEPT_ENCODING="gzip, deflate")[0] == "hit"
     assert get(client, "/collection/cars/?sort=name")[0] == "hit"
     assert get(client, "/collection/cars/")[0] == "hit"
 

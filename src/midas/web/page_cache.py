@@ -3,7 +3,9 @@
 ``@cache_for_anonymous`` wraps exactly the views that may use it (home, the listings without
 dates, the asset page without a quote, the static pages, sitemap.xml). A response is stored
 for ``PAGE_CACHE_SECONDS`` (60) under a key made of the catalogue version, the Accept-Encoding
-class, the display currency cookie and the full URL (scheme, host, path and query string).
+class (``br``, ``gzip`` or ``identity``: each is stored compressed once, with a strong
+``ETag`` of the identity body, weakened on a compressed variant; ``If-None-Match`` answers
+304), the display currency cookie and the full URL (scheme, host, path and query string).
 The version is read from the database once per request and moved on by every write that
 changes what these pages show (``midas.catalog.services.catalog_version_bump``), so an
 edit or a reservation shows on the next request in every worker process, whatever cache each
@@ -27,11 +29,13 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import BaseCache, caches
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import quote_etag
 
 from midas.catalog.display_prices import CODE as CURRENCY_CODE
 from midas.catalog.display_prices import COOKIE as CURRENCY_COOKIE
 from midas.catalog.selectors import catalog_version
+from midas.core.compression import compress_response, preferred_coding
 
 HEADER = "X-Cache"
 CACHE_ALIAS = "default"
@@ -67,8 +71,8 @@ def anonymous(request: HttpRequest) -> bool:
 
 
 def encoding_class(request: HttpRequest) -> str:
-    accepted = request.META.get("HTTP_ACCEPT_ENCODING", "").lower()
-    return "gzip" if "gzip" in accepted else "identity"
+    """``br``, ``gzip`` or ``identity``: the variant of the page this client is sent."""
+    return preferred_coding(request)
 
 
 def variant(request: HttpRequest) -> str:
@@ -103,7 +107,15 @@ def reusable(request: HttpRequest, response: HttpResponse) -> bool:
     return vary <= VARY_ALLOWED
 
 
-def freeze(response: HttpResponse) -> Frozen:
+def freeze(response: HttpResponse, coding: str) -> Frozen:
+    """What is stored: the page with a strong ``ETag`` of its identity body, compressed once
+    here in ``coding`` (its ETag then weakened), so a hit replays bytes and compresses nothing."""
+    if not response.has_header("ETag"):
+        response["ETag"] = quote_etag(
+            hashlib.md5(response.content, usedforsecurity=False).hexdigest()
+        )
+    patch_vary_headers(response, ("Accept-Encoding",))
+    compress_response(response, coding)
     return response.status_code, list(response.items()), response.content
 
 
@@ -113,6 +125,15 @@ def thaw(frozen: Frozen) -> HttpResponse:
     for name, value in headers:
         response[name] = value
     return response
+
+
+def conditional(request: HttpRequest, response: HttpResponse) -> HttpResponseBase:
+    """304 Not Modified when ``If-None-Match`` names the page's ETag (compared weakly, so
+    the identity ETag and a compressed variant's ``W/`` one both match), else the page."""
+    etag = response.get("ETag")
+    if not etag or "HTTP_IF_NONE_MATCH" not in request.META:
+        return response
+    return get_conditional_response(request, etag=etag, response=response) or response
 
 
 def label(response: HttpResponseBase, state: str) -> HttpResponseBase:
@@ -139,15 +160,15 @@ def cache_for_anonymous(
             cache = store()
             frozen = cache.get(key)
             if frozen is not None:
-                return label(thaw(frozen), "hit")
+                return label(conditional(request, thaw(frozen)), "hit")
             response = view(request, *args, **kwargs)
             render = getattr(response, "render", None)
             if callable(render):  # a TemplateResponse (the sitemap): render it now, so
                 render()  # what rendering does (a CSRF token, a cookie) is seen below
             if not isinstance(response, HttpResponse) or not reusable(request, response):
                 return label(response, "bypass")  # streamed, or not for everyone
-            cache.set(key, freeze(response), ttl)
-            return label(response, "miss")
+            cache.set(key, freeze(response, encoding_class(request)), ttl)
+            return label(conditional(request, response), "miss")
 
         return wrapped
 
