@@ -132,9 +132,16 @@ def empty_cache():
     test must not leak into the next."""
     from django.core.cache import cache
 
+    from midas.catalog.selectors import memo
+    from midas.web.templatetags.midas_web import cards
+
     cache.clear()
+    memo.clear()  # catalogue reads and cards kept per version in this process
+    cards.clear()
     yield
     cache.clear()
+    memo.clear()
+    cards.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -179,10 +179,10 @@ def test_dates_the_calendar_cannot_read_are_dropped_with_a_message(client, car, 
 
     real = views.search_assets
 
-    def picky(filters):
+    def picky(filters, **kwargs):
         if filters.has_dates:
             raise AppError(ErrorCode.INVALID_INPUT, "start must be between 2000 and 2200")
-        return real(filters)
+        return real(filters, **kwargs)
 
     monkeypatch.setattr(views, "search_assets", picky)
     query = f"?start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=1):%Y-%m-%d}"
@@ -263,3 +263,37 @@ def test_the_same_search_excludes_the_busy_car_and_the_prices_outside(client, fl
     }
     query |= later
     assert page_names(client, query) == api_names(client, query) == ["Busy Car", *expected]
+
+
+def test_a_listing_costs_at_most_five_queries_once_the_catalogue_is_read(
+    client, dubai, washington, categories, soon, django_assert_max_num_queries
+):
+    for n in range(15):
+        asset = make_asset("cars", dubai if n % 2 else washington)
+        asset.delivery_locations.add(washington if n % 2 else dubai)
+    dates = f"start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=2):%Y-%m-%d}"
+    for query in ("", "?city=dubai", f"?{dates}", f"?city=dubai&{dates}", "?sort=price"):
+        client.get(CARS + query + ("&" if "?" in query else "?") + "page=1")  # reads them
+        # the catalogue version (twice without dates: the page cache, the view), and with
+        # dates one occupancy query per time zone: nothing else is asked again
+        with django_assert_max_num_queries(5):
+            assert client.get(CARS + query).status_code == 200
+
+
+def test_catalogue_reads_kept_per_version_never_hide_a_write(client, car, washington, soon):
+    """The listing keeps its catalogue half (cards, categories, cities) per catalogue
+    version: a write that moves the version shows on the next request, with dates or not."""
+    from midas.catalog.services import catalog_version_bump
+
+    dates = f"?start={soon:%Y-%m-%d}&end={soon + dt.timedelta(days=2):%Y-%m-%d}"
+    assert names(client.get(CARS + dates)) == [car.name]
+    other = make_asset("cars", washington, name="Newly Listed")
+    catalog_version_bump()
+    assert other.name in names(client.get(CARS + dates))
+    car.base_rate_minor = 123_456_00
+    car.save()
+    catalog_version_bump()
+    assert "123,456" in client.get(CARS + dates + "&page=1").content.decode()
+    start = dt.datetime.combine(soon, dt.time(10), tzinfo=car.home_location.tz)
+    reserve(asset=car, start=start, end=start + dt.timedelta(days=2))  # moves it too
+    assert names(client.get(CARS + dates)) == ["Newly Listed"]

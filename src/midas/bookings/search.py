@@ -21,7 +21,7 @@ from midas.bookings.ranges import read_window
 from midas.bookings.selectors import busy_asset_ids
 from midas.catalog.display_prices import DEFAULT_CURRENCY
 from midas.catalog.models import Asset, Category, Location
-from midas.catalog.selectors import Sort, matching
+from midas.catalog.selectors import Sort, matching, memo
 from midas.catalog.specs import SUBCATEGORIES
 from midas.errors import AppError, ErrorCode
 
@@ -97,34 +97,44 @@ def require_both_dates(start: Instant | None, end: Instant | None) -> None:
         )
 
 
-def search_assets(search: AssetSearch) -> QuerySet[Asset] | list[Asset]:
+def search_assets(
+    search: AssetSearch, *, version: int | None = None
+) -> QuerySet[Asset] | list[Asset]:
     """The active assets matching ``search``, in its order, ready for cards and pagination
     (category, home city and images loaded, so a page costs the same queries whatever its
     size).
 
     A queryset; a list once dates are given (availability is checked in Python after one
-    occupancy query per time zone involved).
+    occupancy query per time zone involved), or when ``version`` (the catalogue version,
+    read before) is given: the catalogue half is then kept per version in this process
+    (``catalog.selectors.memo``) and only availability is asked of the database.
     """
     search.check()
-    assets = matching(
-        category=search.category,
-        location=search.location,
-        price_min=search.price_min,
-        price_max=search.price_max,
-        sort=search.order,
-        text=search.text,
-        make=search.make,
-        subcategory=search.subcategory,
-        guests=search.guests,
-        currency=search.currency,
-    )
+    criteria = {
+        "category": search.category,
+        "location": search.location,
+        "price_min": search.price_min,
+        "price_max": search.price_max,
+        "sort": search.order,
+        "text": search.text,
+        "make": search.make,
+        "subcategory": search.subcategory,
+        "guests": search.guests,
+        "currency": search.currency,
+    }
+    assets: QuerySet[Asset] | list[Asset]
+    if version is None:
+        assets = matching(**criteria)  # type: ignore[arg-type]
+    else:
+        key = ("matching", *((name, getattr(v, "pk", v)) for name, v in criteria.items()))
+        assets = memo.get(version, key, lambda: list(matching(**criteria)))  # type: ignore[arg-type]
     if search.start is None or search.end is None:
         return assets
     return free_between(assets, search.start, search.end, search.location)
 
 
 def free_between(
-    assets: QuerySet[Asset], start: Instant, end: Instant, location: Location | None
+    assets: QuerySet[Asset] | list[Asset], start: Instant, end: Instant, location: Location | None
 ) -> list[Asset]:
     """Those of ``assets`` that can take a booking ``[start, end)`` (turnaround included),
     in their order: bare dates and date-times read in ``location``'s time zone, else in

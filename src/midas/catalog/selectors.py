@@ -11,10 +11,15 @@ it shows.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Case,
@@ -329,3 +334,70 @@ def catalog_version() -> int:
         cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [CatalogVersion.ROW])  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row else 0
+
+
+T = TypeVar("T")
+
+
+class VersionMemo:
+    """Catalogue reads kept in this process for one catalogue version (``catalog_version``).
+
+    The version is read once per request, before the rows, and every write that changes what
+    the catalogue pages show moves it in its own transaction (reservations and releases too:
+    docs/explanation/page-cache.md), so a value kept under a version is never older than
+    that version: the first request after a write, in any process, reads afresh. Values are
+    shared between requests and threads: callers must not change them. What no write
+    announces is bounded as the page cache is: the whole memo is dropped after
+    ``PAGE_CACHE_SECONDS``, and ``0`` turns it off. At most ``limit`` values a version.
+    """
+
+    def __init__(self, limit: int = 512) -> None:
+        self.limit = limit
+        self.version: int | None = None
+        self.since = 0.0
+        self.values: dict[Hashable, Any] = {}
+        self.lock = threading.Lock()
+
+    def get(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
+        ttl = settings.PAGE_CACHE_SECONDS
+        if ttl <= 0:
+            return compute()
+        now = time.monotonic()
+        values = self.values
+        if self.version != version or now - self.since > ttl:
+            with self.lock:
+                if self.version != version or now - self.since > ttl:
+                    self.values = values = {}
+                    self.version, self.since = version, now
+                else:
+                    values = self.values
+        try:
+            return values[key]  # type: ignore[no-any-return]
+        except KeyError:
+            pass
+        value = compute()
+        if len(values) < self.limit:
+            values[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.version, self.values = None, {}
+
+
+memo = VersionMemo()
+
+
+def listing_for(version: int) -> Listing:
+    """``listing_categories`` kept per catalogue version."""
+    return memo.get(version, "listing", listing_categories)
+
+
+def nav_locations_for(version: int) -> list[Location]:
+    """``nav_locations`` kept per catalogue version."""
+    return memo.get(version, "nav_locations", nav_locations)
+
+
+def related_for(version: int, asset: Asset, limit: int = 3) -> list[Asset]:
+    """``related_assets`` kept per catalogue version."""
+    return memo.get(version, ("related", asset.pk, limit), lambda: related_assets(asset, limit))

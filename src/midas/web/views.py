@@ -78,9 +78,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_for_anonymous(unless=has_dates)
 def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
-    listing = selectors.listing_categories()  # with their makes and the rates
+    # read once, before the rows: the catalogue half is kept per version in this process
+    version = selectors.catalog_version()
+    listing = selectors.listing_for(version)  # with their makes and the rates
     categories = listing.categories
-    locations = selectors.nav_locations()
+    locations = selectors.nav_locations_for(version)
     currency = display_prices.choose(request.COOKIES.get(display_prices.COOKIE), listing.rates)
     category = None
     if slug is not None:
@@ -106,11 +108,11 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     form.is_valid()
     filters = form.filters(category)
     try:
-        found = search_assets(filters)
+        found = search_assets(filters, version=version)
     except AppError as exc:  # dates the form let through but the calendar cannot read
         form.add_error(None, exc.message)
         filters = replace(filters, start=None, end=None)
-        found = search_assets(filters)
+        found = search_assets(filters, version=version)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     category = filters.category
     where = f" in {filters.location.city}" if filters.location else ""
@@ -134,6 +136,7 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "nav_locations": locations,
             "currency": currency,
             "currencies": sorted(listing.rates),
+            "catalog_version": version,  # the cards' fragments are kept per version
         },
     )
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from django import template
+from django.forms import BoundField
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from midas.catalog.models import Asset
+from midas.catalog.selectors import VersionMemo
 from midas.core.urls import absolute_url
 from midas.web import extensions
 
@@ -58,3 +62,62 @@ def approx_money(major: object, currency: str) -> str:
     except (TypeError, ValueError):
         return ""
     return f"{currency} {whole:,}"
+
+
+@register.simple_tag
+def filter_field(field: BoundField) -> str:
+    """``web/_field.html`` written in Python (one field of the collection's filters: label,
+    widget, its first error), without an include per field."""
+    errors = field.errors
+    error = (
+        f'<p class="field-error" id="{conditional_escape(field.auto_id)}_error">'
+        f"{conditional_escape(errors[0])}</p>"
+        if errors
+        else ""
+    )
+    return format_html(
+        '<div class="field{}">\n  <label for="{}">{}</label>\n  {}\n  {}\n</div>',
+        " has-error" if errors else "",
+        field.id_for_label,
+        field.label,
+        field,
+        mark_safe(error),  # noqa: S308 - escaped above
+    )
+
+
+CARD_TEMPLATE = "web/_card.html"
+cards = VersionMemo(limit=4096)  # ~1-2 KB each
+
+
+@register.simple_tag(takes_context=True)
+def card(
+    context: template.Context,
+    asset: Asset,
+    heading: str = "h3",
+    badge: bool = False,
+    display_currency: str = "",
+) -> str:
+    """``web/_card.html`` for ``asset``, kept per catalogue version (``catalog_version`` in
+    the context; without it, rendered every time). A card shows only catalogue data (name,
+    specs, rates, photos, the approximate price in the display currency) and the query it
+    links with, all in the key, so a price change, a photo or a rate moves the version and
+    shows on the next request."""
+    card_query = context.get("card_query", "")
+
+    def render() -> str:
+        found = context.template.engine.get_template(CARD_TEMPLATE)  # type: ignore[union-attr]
+        values = {
+            "asset": asset,
+            "heading": heading,
+            "badge": badge,
+            "display_currency": display_currency,
+            "card_query": card_query,
+        }
+        with context.push(values):
+            return mark_safe(found.render(context))  # noqa: S308 - a template's output
+
+    version = context.get("catalog_version")
+    if version is None:
+        return render()
+    key = (asset.pk, heading, bool(badge), display_currency, card_query)
+    return cards.get(version, key, render)
