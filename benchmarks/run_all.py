@@ -66,6 +66,7 @@ BENCHES = (
         True,
     ),
     Bench("photos", "photos_bench.py", (), ("--runs", "1", "--sizes", "2000x1500"), False),
+    Bench("peer", "peer_bench.py", (), ("--quick",), False),
 )
 NAMES = tuple(b.name for b in BENCHES)
 
