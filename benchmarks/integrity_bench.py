@@ -1,10 +1,11 @@
 """What the data-integrity rollback trigger costs as reservations pile up.
 
     .venv/bin/python benchmarks/integrity_bench.py [--sizes 100000,1000000] [--recent 1000]
-    .venv/bin/python benchmarks/integrity_bench.py --database-url postgres://postgres@127.0.0.1:5432/midas_intbench
+    .venv/bin/python benchmarks/integrity_bench.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
-A scratch database (SQLite in a temporary directory, or the given PostgreSQL database, which
-must exist and be empty), the demo collection, a fleet of 1,000 assets and the reservation
+A scratch database (SQLite in a temporary directory, or on the given PostgreSQL server a
+database ``midas_integrity_bench_<random>``, dropped at the end: benchmarks/scratch.py), the demo
+collection, a fleet of 1,000 assets and the reservation
 table filled as ``availability_bench.py`` fills it. All rows are then dated as written two
 days ago except ``--recent`` random ones written now. It times each check of
 ``midas.launch.response.integrity`` as the trigger runs it every minute (reservations written in the
@@ -32,13 +33,28 @@ def main() -> int:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--skip-full", action="store_true", help="not the full overlap pass")
     args = parser.parse_args()
+    if not args.database_url:
+        return measure(args, "")
+    from benchmarks.scratch import create_database, drop_database
+
+    name, url = create_database(args.database_url, "midas_integrity_bench")
+    try:
+        return measure(args, url)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop_database(args.database_url, name)
+
+
+def measure(args: argparse.Namespace, database_url: str) -> int:
     os.environ.update(
         MIDAS_VAR_DIR=tempfile.mkdtemp(prefix="midas-integrity-bench-"),
         DJANGO_SETTINGS_MODULE="midas.settings",
         LOG_LEVEL="ERROR",
     )
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     else:
         os.environ.pop("DATABASE_URL", None)
     import django

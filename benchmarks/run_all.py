@@ -46,7 +46,7 @@ BENCHES = (
         "integrity_bench.py",
         (),
         ("--sizes", "10000", "--recent", "200", "--skip-full"),
-        False,
+        True,
     ),
     Bench(
         "insights-record", "insights_bench.py", ("record",), ("record", "--requests", "2000"), True
