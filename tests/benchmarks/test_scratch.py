@@ -23,7 +23,7 @@ def test_a_prefix_is_a_plain_identifier(prefix: str) -> None:
         scratch.scratch_name(prefix)
 
 
-@pytest.mark.parametrize("name", ["midas_bench", "midas", "postgres", "midas_bench_0123456789ab"])
+@pytest.mark.parametrize("name", ["midas_bench", "midas", "template1", "midas_bench_0123456789ab"])
 def test_dropping_refuses_a_database_it_did_not_create(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
