@@ -306,7 +306,10 @@ def bench(args: argparse.Namespace) -> int:
             database_url = f"sqlite:///{scratch / 'midas.sqlite3'}"
         env = child_env(args, scratch, database_url)
         label = "PostgreSQL" if args.database_url else "SQLite"
-        print(f"scratch {scratch}; database {label}; preparing...")
+        print(
+            f"commit {commit()}; load {os.getloadavg()[0]:.2f}; scratch {scratch}; "
+            f"database {label}; preparing..."
+        )
         site_file = scratch / "site.json"
         began = time.monotonic()
         subprocess.run(
