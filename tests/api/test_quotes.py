@@ -9,7 +9,9 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
-from midas.bookings.services import reserve
+from midas.bookings.services import release, reserve
+from midas.catalog.models import SeasonalRate
+from midas.catalog.services import catalog_version_bump
 from tests.api.conftest import Catalogue, days_ahead
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +32,12 @@ def test_quote_happy_path(client, catalogue: Catalogue, django_assert_max_num_qu
         "end": str(day + dt.timedelta(days=3)),
         "extras": ["insurance", "chauffeur"],
     }
-    with django_assert_max_num_queries(5):  # asset, seasons, add-ons, occupancy (+ spare)
+    # the first quote of a catalogue version reads the asset with all its pricing: the
+    # version, the asset, seasons, discounts, tier rules, cities, add-ons, occupancy
+    with django_assert_max_num_queries(8):
+        assert post(client, body).status_code == 200
+    # then the asset is cached for the version: the version and the occupancy probe
+    with django_assert_max_num_queries(2):
         response = post(client, body)
     assert response.status_code == 200, response.content
     quote = response.json()
@@ -198,3 +205,62 @@ def test_quote_get_is_method_not_allowed(client, catalogue: Catalogue):
     assert response.status_code == 405
     assert response["Allow"] == "POST"
     assert response.json()["code"] == "method_not_allowed"
+
+
+# --- The asset cached per catalogue version: every change shows on the next quote ---------
+
+
+def quote_of(client, *, days: int = 3, **more) -> dict:
+    day = days_ahead(10)
+    body = {"asset": "aventador", "start": str(day), "end": str(day + dt.timedelta(days=days))}
+    response = post(client, {**body, **more})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_new_season_prices_the_next_quote(client, catalogue: Catalogue):
+    before = quote_of(client)
+    assert before["lines"][0]["kind"] == "rental"
+    day = days_ahead(10)
+    SeasonalRate.objects.create(
+        asset=catalogue.car,
+        name="Peak",
+        start_date=day,
+        end_date=day + dt.timedelta(days=30),
+        override_rate_minor=150_000,
+    )
+    catalog_version_bump()  # what the admin does with the save, in its transaction
+    after = quote_of(client)
+    assert after["lines"][0]["unit_amount"] == 150_000
+    assert "Peak" in after["lines"][0]["label"]
+    assert after["total"] > before["total"]
+
+
+def test_a_changed_base_rate_prices_the_next_quote(client, catalogue: Catalogue):
+    assert quote_of(client)["lines"][0]["unit_amount"] == 100_000
+    catalogue.car.base_rate_minor = 120_000
+    catalogue.car.save(update_fields=["base_rate_minor"])
+    catalog_version_bump()
+    assert quote_of(client)["lines"][0]["unit_amount"] == 120_000
+
+
+def test_a_reservation_made_and_released_shows_on_the_next_quote(client, catalogue: Catalogue):
+    assert quote_of(client)["available"] is True
+    day = days_ahead(10)
+    start = dt.datetime.combine(day, dt.time(12), tzinfo=dt.UTC)
+    held = reserve(asset=catalogue.car, start=start, end=start + dt.timedelta(hours=5))
+    assert quote_of(client)["available"] is False
+    release(reservation=held)
+    assert quote_of(client)["available"] is True
+
+
+def test_a_deactivated_asset_is_gone_from_the_next_quote(client, catalogue: Catalogue):
+    quote_of(client)
+    catalogue.car.is_active = False
+    catalogue.car.save(update_fields=["is_active"])
+    catalog_version_bump()
+    day = days_ahead(10)
+    body = {"asset": "aventador", "start": str(day), "end": str(day + dt.timedelta(days=3))}
+    response = post(client, body)
+    assert response.status_code == 404
+    assert response.json()["field"] == "asset"

@@ -14,6 +14,7 @@ from midas.api import selectors
 from midas.api.auth import BearerAuth
 from midas.api.schemas import QuoteIn, QuoteOut, errors
 from midas.bookings.pricing import Quote, Route, jet_profile, quote, read_route, trip_body
+from midas.bookings.pricing.catalogue import preloaded
 from midas.bookings.selectors import is_free
 from midas.catalog.models import Asset
 from midas.core.ranges import parse_instant
@@ -27,12 +28,14 @@ def read_times(
     """``(start, end, route)``: a jet priced by route, or any request naming airports, reads
     the route (the departure in the origin's time zone); others read ``[start, end)``."""
     if jet_profile(asset) is not None or payload.origin or payload.destination:
+        data = preloaded(asset)
         departure, route = read_route(
             origin=payload.origin or "",
             destination=payload.destination or "",
             start=payload.start,
             return_at=payload.return_at or "",
             tz=tz,
+            airports=data.airports if data is not None else None,
         )
         return departure, None, route
     start = parse_instant(payload.start, tz, field="start")
@@ -60,7 +63,7 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
     ``destination`` (IATA codes), ``start`` (the departure) and optionally ``return_at``;
     its quote's ``start``/``end`` are what the jet is occupied, positioning included.
     Signed in (a bearer token), the customer's service tier applies. Nothing is reserved."""
-    asset = selectors.asset_by_slug(payload.asset)
+    asset = selectors.asset_for_quote(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
     tz = (place or asset.home_location).tz
     start, end, route = read_times(asset, payload, tz)

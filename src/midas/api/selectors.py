@@ -8,18 +8,21 @@ querysets so that each endpoint costs a fixed number of queries whatever the pag
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 
+from midas.bookings.pricing.catalogue import load_pricing
 from midas.bookings.ranges import MAX_WINDOW, read_window
 from midas.bookings.search import AssetSearch, require_both_dates, search_assets
 from midas.catalog.display_prices import DEFAULT_CURRENCY, display_rates
 from midas.catalog.models import Asset, Category, Location
-from midas.catalog.selectors import Sort, makes_by_slug
+from midas.catalog.selectors import Sort, catalog_version, makes_by_slug
 from midas.errors import AppError, ErrorCode
 
 __all__ = [
     "MAX_WINDOW",
     "asset_by_slug",
+    "asset_for_quote",
     "catalogue_assets",
     "category_by_slug",
     "location_by_slug",
@@ -50,6 +53,32 @@ def asset_by_slug(slug: str, *, field: str = "asset", detail: bool = False) -> A
     asset = assets.filter(slug=slug).first()
     if asset is None:
         raise AppError(ErrorCode.NOT_FOUND, f"no asset {slug!r}", field=field)
+    return asset
+
+
+QUOTE_ASSET_SECONDS = 600  # an entry is only ever read under its own catalogue version
+
+
+def asset_for_quote(slug: str) -> Asset:
+    """``asset_by_slug`` with everything its quote reads (``pricing.catalogue``: seasons,
+    discounts, tier rules, add-ons, delivery cities, its jet profile and the airports),
+    cached per catalogue version: one query (the version) when cached. Sound because every
+    write to any of it moves the version in its own transaction and the version is read
+    before the rows, so an entry never holds less than its version says; availability is
+    not in it (``is_free`` asks the database on every quote)."""
+    key = f"quote-asset:{catalog_version()}:{slug}"
+    asset: Asset | None = cache.get(key)
+    if asset is None:
+        found = (
+            Asset.objects.active()
+            .select_related("category", "home_location", "jet", "jet__base_airport")
+            .filter(slug=slug)
+            .first()
+        )
+        if found is None:
+            raise AppError(ErrorCode.NOT_FOUND, f"no asset {slug!r}", field="asset")
+        asset = load_pricing(found)
+        cache.set(key, asset, QUOTE_ASSET_SECONDS)
     return asset
 
 

@@ -16,11 +16,16 @@ def length_discount_for(asset: Asset, days: int) -> LengthDiscount | None:
     house), with the highest ``min_days`` that ``days`` reaches."""
     if days < 2:
         return None
-    rules = list(
-        LengthDiscount.objects.filter(
-            Q(asset=asset)
-            | Q(asset__isnull=True, category=asset.category_id)
-            | Q(asset__isnull=True, category__isnull=True)
+    data = getattr(asset, "_pricing", None)  # catalogue.load_pricing
+    rules = (
+        data.discounts
+        if data is not None
+        else list(
+            LengthDiscount.objects.filter(
+                Q(asset=asset)
+                | Q(asset__isnull=True, category=asset.category_id)
+                | Q(asset__isnull=True, category__isnull=True)
+            )
         )
     )
     for scope in (
@@ -52,11 +57,15 @@ class TierAdjustment:
 
 def tier_rules_for(asset: Asset, tier: str) -> list[TierRule]:
     """Active rules of ``tier``: the category's own if it has any, else the house-wide."""
-    rules = list(
-        TierRule.objects.filter(is_active=True, tier=tier).filter(
-            Q(category=asset.category_id) | Q(category__isnull=True)
+    data = getattr(asset, "_pricing", None)  # catalogue.load_pricing
+    if data is not None:
+        rules = [r for r in data.tier_rules if r.tier == tier]
+    else:
+        rules = list(
+            TierRule.objects.filter(is_active=True, tier=tier).filter(
+                Q(category=asset.category_id) | Q(category__isnull=True)
+            )
         )
-    )
     own = [r for r in rules if r.category_id]
     return own or rules
 

@@ -129,7 +129,13 @@ def _trip_quote(
         )
     if location is None:
         # the city the trip starts from when the jet is offered there, else its home
-        served = {asset.home_location_id, *asset.delivery_locations.values_list("pk", flat=True)}
+        data = getattr(asset, "_pricing", None)  # catalogue.load_pricing
+        delivered = (
+            data.delivery_ids
+            if data is not None
+            else asset.delivery_locations.values_list("pk", flat=True)
+        )
+        served = {asset.home_location_id, *delivered}
         location = trip.origin.location if trip.origin.location_id in served else None
     place = served_location(asset, location)
     return trip, place, trip_lines(asset, profile, trip)

@@ -84,7 +84,13 @@ def check_guests(asset: Asset, guests: int | None) -> None:
 def served_location(asset: Asset, location: Location | None) -> Location:
     if location is None or location.pk == asset.home_location_id:
         return asset.home_location
-    if not asset.delivery_locations.filter(pk=location.pk).exists():
+    data = getattr(asset, "_pricing", None)  # catalogue.load_pricing
+    served = (
+        location.pk in data.delivery_ids
+        if data is not None
+        else asset.delivery_locations.filter(pk=location.pk).exists()
+    )
+    if not served:
         raise AppError(
             ErrorCode.LOCATION_NOT_SERVED,
             f"{asset.name} is not offered in {location.city}",

@@ -133,8 +133,15 @@ def jet_profile(asset: Asset) -> JetProfile | None:
         return None
 
 
-def airport(code: str, field: str) -> Airport:
-    found = Airport.objects.filter(iata=(code or "").strip().upper(), is_active=True).first()
+def airport(code: str, field: str, known: dict[str, Airport] | None = None) -> Airport:
+    """The active airport ``code``; from ``known`` (IATA: airport, all of them, preloaded
+    with the asset's pricing) when given, else one query."""
+    iata = (code or "").strip().upper()
+    if known:
+        found: Airport | None = known.get(iata)
+        found = found if found is not None and found.is_active else None
+    else:
+        found = Airport.objects.filter(iata=iata, is_active=True).first()
     if found is None:
         raise AppError(
             ErrorCode.ROUTE_INVALID,
@@ -186,8 +193,10 @@ class Planner:
         return Leg(kind, a, b, departs, departs + span, round(distance), minutes, billed)
 
     def plan(self, route: Route, departure: dt.datetime) -> Trip:
-        origin = airport(route.origin, "origin")
-        destination = airport(route.destination, "destination")
+        data = getattr(self.asset, "_pricing", None)  # catalogue.load_pricing
+        known = data.airports if data is not None else None
+        origin = airport(route.origin, "origin", known)
+        destination = airport(route.destination, "destination", known)
         if origin.pk == destination.pk:
             raise AppError(
                 ErrorCode.ROUTE_INVALID,
@@ -246,13 +255,21 @@ def trip_lines(asset: Asset, profile: JetProfile, trip: Trip) -> list[QuoteLine]
 
 
 def read_route(
-    *, origin: str, destination: str, start: str, return_at: str, tz: dt.tzinfo
+    *,
+    origin: str,
+    destination: str,
+    start: str,
+    return_at: str,
+    tz: dt.tzinfo,
+    airports: dict[str, Airport] | None = None,
 ) -> tuple[dt.datetime, Route]:
     """A route as typed: the departure read in the origin's time zone, the return in the
-    destination's (``tz`` when the airport is unknown: ``quote`` then says which)."""
+    destination's (``tz`` when the airport is unknown: ``quote`` then says which).
+    ``airports``: every airport by IATA code, when preloaded (no query)."""
 
     def zone(code: str) -> dt.tzinfo:
-        found = Airport.objects.filter(iata=(code or "").strip().upper()).first()
+        iata = (code or "").strip().upper()
+        found = airports.get(iata) if airports else Airport.objects.filter(iata=iata).first()
         return found.tz if found else tz
 
     departure = parse_instant(start, zone(origin), field="start")

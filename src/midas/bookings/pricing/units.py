@@ -33,7 +33,11 @@ def unit_dates(unit: str, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo) -
 
 def seasons_for(asset: Asset, first: dt.date, last: dt.date) -> list[SeasonalRate]:
     """Seasons meeting ``[first, last]`` that apply to the asset: its own, and those of its
-    category and/or home location (a scope left empty means "any")."""
+    category and/or home location (a scope left empty means "any"). From the asset's
+    preloaded pricing (``catalogue.load_pricing``) when it has it: no query."""
+    data = getattr(asset, "_pricing", None)
+    if data is not None:
+        return [s for s in data.seasons if s.start_date <= last and s.end_date > first]
     # Q(x__in=[id, None]) would silently drop the None: spell out "this one or any".
     in_category = Q(category=asset.category_id) | Q(category__isnull=True)
     in_location = Q(location=asset.home_location_id) | Q(location__isnull=True)
