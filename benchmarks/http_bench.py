@@ -130,6 +130,7 @@ def prepare(targets_file: Path) -> None:
                 "path": "/api/v1/quotes",
                 "body": json.dumps(body),
             },
+            {"name": "assets API", "method": "GET", "path": "/api/v1/assets?limit=50"},
         ],
     }
     targets_file.write_text(json.dumps(targets, indent=2))
@@ -563,7 +564,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--only",
         type=lambda s: [x.strip() for x in s.split(",")],
         help="comma-separated page names to measure (the ceiling is always measured): "
-        "home, category, category+city+dates, asset, quote API",
+        "home, category, category+city+dates, asset, quote API, assets API",
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch DB on")
     parser.add_argument("--redis-url", help="use Redis as the cache (REDIS_URL)")

@@ -1,0 +1,116 @@
+"""In-process CPU per request (and queries) of the quote API and the assets API.
+
+    .venv/bin/python benchmarks/api_profile.py                  # ms of CPU and queries
+    .venv/bin/python benchmarks/api_profile.py --profile quote  # + cProfile top 40
+    .venv/bin/python benchmarks/api_profile.py --src /tmp/old/src   # another checkout's code
+
+A scratch SQLite database in a temporary directory (migrated, demo collection loaded), the
+Django test client with the production settings' middleware, anonymous callers; the warm
+figure after three warming requests (the catalogue version does not move in between). CPU
+time is ``time.process_time()`` of this process, so the load on the machine matters less
+than for wall time; still, say ``uptime`` with any figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--profile", default="", help="quote or assets")
+    parser.add_argument("--src", type=Path, default=REPO / "src", help="the code to measure")
+    args = parser.parse_args(argv)
+
+    scratch = tempfile.mkdtemp(prefix="midas-api-profile-")
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "midas.settings",
+            "MIDAS_VAR_DIR": scratch,
+            "DATABASE_URL": f"sqlite:///{scratch}/db.sqlite3",
+            "DEBUG": "false",
+            "ALLOWED_HOSTS": "testserver",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    sys.path.insert(0, str(args.src))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    from midas.catalog.models import Asset
+    from midas.demo import load_demo
+
+    call_command("migrate", interactive=False, verbosity=0)
+    load_demo()
+    asset = (
+        Asset.objects.active()
+        .filter(category__slug="cars")
+        .order_by("-is_featured", "-base_rate_minor", "name")
+        .first()
+    )
+    assert asset is not None
+    day = timezone.localdate() + dt.timedelta(days=30)
+    body = json.dumps(
+        {"asset": asset.slug, "start": f"{day}T10:00", "end": f"{day + dt.timedelta(days=3)}T10:00"}
+    )
+    client = Client()
+
+    def quote() -> int:
+        return client.post("/api/v1/quotes", body, content_type="application/json").status_code
+
+    def assets() -> int:
+        return client.get("/api/v1/assets?limit=50").status_code
+
+    print(f"code: {args.src}")
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
+    print(f"{'request':<10} {'CPU ms':>8} {'queries':>8}")
+    for name, call in {"quote": quote, "assets": assets}.items():
+        for _ in range(3):
+            assert call() == 200, name
+        queries: list[str] = []
+
+        def count(execute, sql, params, many, context, queries=queries):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            call()
+        started = time.process_time()
+        for _ in range(args.repeat):
+            call()
+        cpu = (time.process_time() - started) / args.repeat * 1000
+        print(f"{name:<10} {cpu:8.2f} {len(queries):8d}")
+        if name == args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.repeat):
+                call()
+            profiler.disable()
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(40)
+            stats.sort_stats("tottime").print_stats(25)
+    connection.close()
+    shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
