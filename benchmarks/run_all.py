@@ -37,7 +37,7 @@ class Bench:
 
 
 BENCHES = (
-    Bench("http", "http_bench.py", (), ("--quick",), True),
+    Bench("http", "http_bench.py", (), ("--quick", "--connections", "16"), True),
     Bench("booking", "booking_bench.py", (), ("--quick",), True),
     Bench("availability", "availability_bench.py", (), ("--quick",), True),
     Bench("gate", "gate_bench.py", (), ("--requests", "500"), False),
@@ -62,7 +62,7 @@ BENCHES = (
         "chat",
         "chat_bench.py",
         (),
-        ("--streams", "50", "--messages", "20", "--duration", "3"),
+        ("--streams", "20", "--messages", "10", "--duration", "2"),
         True,
     ),
     Bench("photos", "photos_bench.py", (), ("--runs", "1", "--sizes", "2000x1500"), False),

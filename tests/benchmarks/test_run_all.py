@@ -15,7 +15,7 @@ def test_quick_runs_every_benchmark_in_its_quick_mode() -> None:
     runs = run_all.commands(run_all.parse_args(["--quick"]))
     assert [label for label, _ in runs] == list(run_all.NAMES)
     by_name = dict(runs)
-    assert by_name["http"][-1] == "--quick"
+    assert by_name["http"][-3:] == ["--quick", "--connections", "16"]
     assert by_name["booking"][-1] == "--quick"
     assert by_name["availability"][-1] == "--quick"
     assert by_name["gate"][-2:] == ["--requests", "500"]
