@@ -380,6 +380,9 @@ class VersionMemo:
             values[key] = value
         return value
 
+    def forget(self, key: Hashable) -> None:
+        self.values.pop(key, None)
+
     def clear(self) -> None:
         with self.lock:
             self.version, self.values = None, {}
@@ -401,3 +404,16 @@ def nav_locations_for(version: int) -> list[Location]:
 def related_for(version: int, asset: Asset, limit: int = 3) -> list[Asset]:
     """``related_assets`` kept per catalogue version."""
     return memo.get(version, ("related", asset.pk, limit), lambda: related_assets(asset, limit))
+
+
+def asset_for_page_for(
+    version: int, slug: str, *, currency: str = display_prices.DEFAULT_CURRENCY
+) -> Asset | None:
+    """``asset_for_page`` (active assets only) kept per catalogue version: shared between
+    requests, so read-only (what pricing keeps on it, its offered add-ons, is catalogue data
+    too, moved on by the same version)."""
+    key = ("asset", slug, currency)
+    found = memo.get(version, key, lambda: asset_for_page(slug, currency=currency))
+    if found is None:  # an absence is not kept: it costs its query each time
+        memo.forget(key)
+    return found

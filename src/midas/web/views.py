@@ -177,11 +177,12 @@ def card_query(filters: AssetSearch) -> str:
 @cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
     # staff may preview an asset that is not live (from its admin page); customers get 404
-    item = selectors.asset_for_page(
-        slug,
-        include_inactive=request.user.is_staff,
-        currency=display_prices.chosen(request.COOKIES.get(display_prices.COOKIE)),
-    )
+    version = selectors.catalog_version()  # read before the rows it keys
+    currency = display_prices.chosen(request.COOKIES.get(display_prices.COOKIE))
+    if request.user.is_staff:
+        item = selectors.asset_for_page(slug, include_inactive=True, currency=currency)
+    else:
+        item = selectors.asset_for_page_for(version, slug, currency=currency)
     if item is None:
         raise Http404("No such asset")
     now = timezone.now()
@@ -208,7 +209,8 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
             "addons": addons,
             "result": result,
             "month": month_view(item, request.GET.get("month") or quoted_month(result), now),
-            "related": selectors.related_assets(item),
+            "related": selectors.related_for(version, item),
+            "catalog_version": version,  # the related cards are kept per version
             **asset_reviews(request, item, absolute(images[0].url) if images else ""),
         },
     )
