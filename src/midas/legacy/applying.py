@@ -39,8 +39,8 @@ def apply(
     for plans in assets.values():
         for plan in plans:
             written += _asset(plan)
-    for plan in {id(p): p for p in users.values()}.values():  # a merged person: several ids
-        _user(plan, now=now)
+    for person in {id(p): p for p in users.values()}.values():  # a merged person: several ids
+        _user(person, now=now)
     new_bookings = [b for b in bookings.plans if b.existing is None]
     for booking in new_bookings:
         _booking(booking, now=now)

@@ -158,6 +158,8 @@ def plan_bookings(
         if reason:
             report.skip("bookings", where, reason)
             continue
+        if not (isinstance(start, dt.datetime) and isinstance(end, dt.datetime)):
+            continue  # refused above ("no valid start and end"); narrows the types
         place = find_place(pickup.get("city"))
         if place is None:
             report.unknown_places[str(pickup.get("city"))] += 1
@@ -188,7 +190,8 @@ def plan_bookings(
                 BookingStatus.IN_PROGRESS if status == "in-progress" else BookingStatus.CONFIRMED
             )
         deposit = to_minor(pricing.get("securityDeposit") or 0) or 0
-        created = row.get("createdAt") if isinstance(row.get("createdAt"), dt.datetime) else now
+        made = row.get("createdAt")
+        created = made if isinstance(made, dt.datetime) else now
         if created > now:  # the old site's clock was wrong: written as made now
             future_created.append(ref)
         notes = [

@@ -31,8 +31,10 @@ UNITS = {
 }
 # fields the import owns on an asset; staff's own edits to others (photos, deposits,
 # descriptions, activation) are never touched by a later run
-OWNED = ("name", "brand", "model_name", "subcategory", "pricing_unit", "base_rate_minor")
-OWNED += ("currency", "features", "summary")
+OWNED = (
+    *("name", "brand", "model_name", "subcategory", "pricing_unit", "base_rate_minor"),
+    *("currency", "features", "summary"),
+)
 
 
 def legacy_asset_id(item_id: str, location: str) -> str:
