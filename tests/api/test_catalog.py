@@ -6,7 +6,9 @@ import datetime as dt
 
 import pytest
 
-from midas.bookings.services import reserve
+from midas.bookings.services import release, reserve
+from midas.catalog.models import ExchangeRate
+from midas.catalog.services import catalog_version_bump
 from tests.api.conftest import Catalogue, days_ahead
 from tests.factories import make_asset
 
@@ -367,3 +369,53 @@ def test_availability_unknown_asset(client, catalogue: Catalogue):
     )
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+# --- Fixed cost, and every change on the next request (whatever is cached per version) ------
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": "50"},
+        {"limit": "50", "category": "cars", "currency": "AED", "sort": "price"},
+        {"limit": "50", "q": "aventador"},
+        {"limit": "50", "city": "washington-dc", "start": "DAY", "end": "DAY3"},
+    ],
+)
+def test_assets_list_costs_at_most_five_queries(
+    client, catalogue: Catalogue, params, django_assert_max_num_queries
+):
+    ExchangeRate.objects.get_or_create(currency="AED", defaults={"per_usd": "3.6725"})
+    day = days_ahead(10)
+    dates = {"DAY": str(day), "DAY3": str(day + dt.timedelta(days=3))}
+    params = {name: dates.get(value, value) for name, value in params.items()}
+    for _ in range(2):  # cold, then warm
+        with django_assert_max_num_queries(5):
+            response = client.get("/api/v1/assets", params)
+        assert response.status_code == 200, response.content
+
+
+def test_assets_list_shows_a_price_a_reservation_and_a_deactivation_next(
+    client, catalogue: Catalogue
+):
+    day = days_ahead(10)
+    window = {"start": str(day), "end": str(day + dt.timedelta(days=2))}
+
+    def car() -> dict | None:
+        items = client.get("/api/v1/assets", {"limit": "50", **window}).json()["items"]
+        return next((item for item in items if item["slug"] == "aventador"), None)
+
+    assert car()["base_rate"] == 100_000
+    catalogue.car.base_rate_minor = 90_000
+    catalogue.car.save(update_fields=["base_rate_minor"])
+    catalog_version_bump()  # what the admin does with the save
+    assert car()["base_rate"] == 90_000
+    held = reserve(asset=catalogue.car, start=utc(day, 15), end=utc(day, 20))  # bumps
+    assert car() is None
+    release(reservation=held)  # bumps
+    assert car() is not None
+    catalogue.car.is_active = False
+    catalogue.car.save(update_fields=["is_active"])
+    catalog_version_bump()
+    assert car() is None
