@@ -247,6 +247,10 @@ def mailbox_missing(*, err=sys.stderr) -> bool:
     empty database to fail on. True when it told the reader there is no mailbox."""
     if os.environ.get("DATABASE_URL", "").strip():
         return False  # a server database: the command itself says when it has no mailbox
+    from django.conf import settings
+
+    if settings.configured:
+        return False  # Django is already set up in this process (a test): its database counts
     from midas.config import var_dir_path
 
     database = var_dir_path() / SQLITE_FILE
