@@ -21,3 +21,6 @@ class CatalogConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(repair_search_index, sender=self, dispatch_uid="catalog-search")
+        from midas.catalog import keep
+
+        keep.register()  # the catalogue version moves on through a restore (keep.py)
