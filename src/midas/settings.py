@@ -220,6 +220,8 @@ else:
 # Public pages served to anonymous visitors from the cache for at most this long; 0 turns
 # the page cache off (docs/explanation/page-cache.md).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# A gunicorn worker above this resident memory (MB) is restarted after its request; 0: never.
+WORKER_MAX_RSS_MB = env_int("WORKER_MAX_RSS_MB", 512)
 
 # --- Background jobs (django-tasks, database backend: no extra server) ---------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

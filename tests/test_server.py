@@ -1,0 +1,105 @@
+"""The production server (midas.server): the master pays the warm-up before it forks, and
+the workers are not recycled by a request count."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from midas import server
+
+REPO = Path(__file__).resolve().parent.parent
+
+PROBE = """
+import json, sys
+import django
+django.setup()
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
+from django.db import connections
+connections.close_all()
+from midas import server
+app = server.MidasServer(server.server_options("127.0.0.1", 0, 1, warm=WARM)).load()
+from django.template import engines
+from django.urls import get_resolver
+loader = engines["django"].engine.template_loaders[0]
+print(json.dumps({
+    "stripe": "stripe" in sys.modules,
+    "ninja_api": "midas.api.routes" in sys.modules,
+    "resolver": bool(get_resolver()._populated),
+    "templates": sorted(k for k in getattr(loader, "get_template_cache", {}) if "web/" in k),
+    "connection_open": any(c.connection is not None for c in connections.all()),
+    "callable": callable(app),
+}))
+"""
+
+
+def load_in_a_master(tmp_path: Path, warm: bool) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "midas.settings",
+        "PYTHONPATH": str(REPO / "src"),
+        "MIDAS_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "MIDAS_ENV": "development",
+    }
+    env.pop("ACCESS_LOG", None)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.replace("WARM", str(warm))],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_master_loads_urls_api_stripe_and_templates_before_it_forks(tmp_path):
+    state = load_in_a_master(tmp_path, warm=True)
+    assert state["stripe"] and state["ninja_api"] and state["resolver"]
+    assert {"web/base.html", "web/home.html", "web/collection.html", "web/asset.html"} <= set(
+        state["templates"]
+    )
+    assert not state["connection_open"]  # no connection is shared across fork
+    assert state["callable"]
+
+
+def test_without_the_warm_up_the_master_stays_cold(tmp_path):
+    state = load_in_a_master(tmp_path, warm=False)
+    assert not state["resolver"]
+    assert not state["templates"]
+    assert not state["connection_open"]
+
+
+def test_workers_are_not_recycled_by_count_but_by_memory(settings, monkeypatch):
+    options = server.server_options("127.0.0.1", 8000, 2)
+    assert options["max_requests"] == 0
+    assert options["preload_app"] is True
+    assert options["post_request"] is server.memory_guard
+
+    class Worker:
+        pid, alive = 1, True
+
+        class log:
+            @staticmethod
+            def warning(*args: object) -> None:
+                pass
+
+    settings.WORKER_MAX_RSS_MB = 100
+    monkeypatch.setattr(server, "rss_mb", lambda pid="self": 99.0)
+    worker = Worker()
+    for _ in range(server.MEMORY_CHECK_EVERY * 2):
+        server.memory_guard(worker, None, {}, None)
+    assert worker.alive
+    monkeypatch.setattr(server, "rss_mb", lambda pid="self": 101.0)
+    for _ in range(server.MEMORY_CHECK_EVERY - 1):
+        server.memory_guard(worker, None, {}, None)
+    assert worker.alive  # checked only every MEMORY_CHECK_EVERY requests
+    server.memory_guard(worker, None, {}, None)
+    assert not worker.alive
+    assert server.rss_mb() > 0
