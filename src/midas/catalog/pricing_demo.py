@@ -68,10 +68,18 @@ def seed_airports() -> None:
     migration.add_airports(apps, None)
 
 
+def seed_rates() -> None:
+    """The pegged exchange rates of the data migration (``catalog 0005``: USD, AED 3.6725),
+    again, for a database flushed since. Idempotent."""
+    migration = importlib.import_module("midas.catalog.migrations.0005_aed_peg")
+    migration.add_rates(apps, None)
+
+
 @transaction.atomic
 def load_demo_pricing() -> None:
     if not Airport.objects.exists():
         seed_airports()
+    seed_rates()  # the display currencies: a flushed database has none
     locations = {loc.slug: loc for loc in Location.objects.all()}
     for iata, slug in AIRPORT_CITIES.items():
         if slug in locations:
