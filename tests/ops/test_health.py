@@ -255,8 +255,11 @@ def test_the_server_warms_it_in_the_master_before_forking(monkeypatch):
     calls = []
     monkeypatch.setattr(MigrationsCheck, "warm", classmethod(lambda cls: calls.append("warm")))
     monkeypatch.setattr(conns, "close_all", lambda: calls.append("close"))
-    server.MidasServer.__new__(server.MidasServer).load()
-    assert calls == ["warm", "close"]
+    monkeypatch.setattr(server, "warm_up", lambda: calls.append("warm_up"))
+    master = server.MidasServer.__new__(server.MidasServer)
+    master.options = {"warm": True}
+    master.load()
+    assert calls == ["warm", "warm_up", "close"]  # all before the connections close for fork
 
 
 def test_warming_never_stops_a_start(monkeypatch, caplog):

@@ -25,7 +25,9 @@ def save(since: dt.datetime) -> int:  # a whole state: ``since`` does not matter
 
 def put_back(saved: int) -> str:
     restored = catalog_version()
-    value = max(saved, restored) + 1
+    if saved <= restored:  # nothing moved it since the backup: the next value is unseen
+        return f"catalogue version {restored}, as at the backup"
+    value = saved + 1
     moved = CatalogVersion.objects.filter(pk=CatalogVersion.ROW).update(value=value)
     if not moved:
         CatalogVersion.objects.create(pk=CatalogVersion.ROW, value=value)
