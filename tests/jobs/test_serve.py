@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -49,8 +50,17 @@ def test_serve_starts_the_worker_and_ctrl_c_stops_both(tmp_path):
             assert proc.poll() is None, proc.communicate()[0]
             assert time.monotonic() < deadline, "no worker heartbeat"
             time.sleep(0.2)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
-            assert response.status == 200
+        # the web server listens once its master has warmed up (server.warm_up), which may
+        # be after the worker's first heartbeat: wait for it, as for the heartbeat
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+                    assert response.status == 200
+                break
+            except urllib.error.URLError:
+                assert proc.poll() is None, proc.communicate()[0]
+                assert time.monotonic() < deadline, "the web server never listened"
+                time.sleep(0.2)
         [(worker_pid, stopped_at)] = heartbeats(db_path)
         assert stopped_at is None
         proc.send_signal(signal.SIGINT)
