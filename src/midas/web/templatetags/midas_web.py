@@ -71,7 +71,7 @@ def filter_field(field: BoundField) -> str:
     errors = field.errors
     error = (
         f'<p class="field-error" id="{conditional_escape(field.auto_id)}_error">'
-        f"{conditional_escape(errors[0])}</p>"
+        f"{conditional_escape(str(errors[0]))}</p>"
         if errors
         else ""
     )
