@@ -418,9 +418,6 @@ def _swap(booking: Booking, change: BookingChange, now: dt.datetime) -> None:
     """Inside the caller's transaction, the booking locked: move the reservation, re-price
     the booking, open the refund and any deposit adjustment, tell everyone. Raises
     ``slot_unavailable`` with nothing written (the move is the first write)."""
-    from midas.payments.selectors import refundable_minor, succeeded_charges
-    from midas.payments.services.ledger import child_key, payment_open
-
     reservation = booking.reservation if booking.reservation_id else None
     if reservation is None:
         raise AppError(ErrorCode.INVALID_STATE, "this booking holds no dates to move")
@@ -446,19 +443,7 @@ def _swap(booking: Booking, change: BookingChange, now: dt.datetime) -> None:
             "updated_at",
         ]
     )
-    left = change.refund_minor
-    for charge in reversed(list(succeeded_charges(booking))):  # the latest first
-        amount = min(left, refundable_minor(charge))
-        if amount > 0:
-            payment_open(
-                booking=booking,
-                kind="refund",
-                amount_minor=amount,
-                idempotency_key=child_key(charge, "refund"),
-                provider=charge.provider,
-                parent=charge,
-            )
-            left -= amount
+    _refund_latest_first(booking, change.refund_minor)
     _adjust_deposit(booking, change, old_deposit, now)
     if change.status != ChangeStatus.APPLIED:
         change.status = ChangeStatus.APPLIED
@@ -686,9 +671,6 @@ def booking_refund_custom(
 def _open_custom_refund(
     *, booking: Booking, amount_minor: int, by: User, reason: str
 ) -> BookingChange:
-    from midas.payments.selectors import refundable_minor, succeeded_charges
-    from midas.payments.services.ledger import child_key, payment_open
-
     booking = lock_booking(booking.pk)
     if booking.status not in REFUNDABLE:
         raise AppError(
@@ -725,19 +707,7 @@ def _open_custom_refund(
         refund_minor=amount_minor,
         applied_at=timezone.now(),
     )
-    rest = amount_minor
-    for charge in reversed(list(succeeded_charges(booking))):
-        amount = min(rest, refundable_minor(charge))
-        if amount > 0:
-            payment_open(
-                booking=booking,
-                kind="refund",
-                amount_minor=amount,
-                idempotency_key=child_key(charge, "refund"),
-                provider=charge.provider,
-                parent=charge,
-            )
-            rest -= amount
+    _refund_latest_first(booking, amount_minor)
     money = format_money(amount_minor, booking.currency)
     tell_customer(
         booking,
@@ -758,3 +728,24 @@ def _open_custom_refund(
     )
     change.booking = booking
     return change
+
+
+def _refund_latest_first(booking: Booking, amount_minor: int) -> None:
+    """Open refunds of ``amount_minor`` across the booking's succeeded charges, the latest
+    first, each at most what is left refundable on it."""
+    from midas.payments.selectors import refundable_minor, succeeded_charges
+    from midas.payments.services.ledger import child_key, payment_open
+
+    rest = amount_minor
+    for charge in reversed(list(succeeded_charges(booking))):
+        amount = min(rest, refundable_minor(charge))
+        if amount > 0:
+            payment_open(
+                booking=booking,
+                kind="refund",
+                amount_minor=amount,
+                idempotency_key=child_key(charge, "refund"),
+                provider=charge.provider,
+                parent=charge,
+            )
+            rest -= amount
