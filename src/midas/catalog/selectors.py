@@ -336,6 +336,18 @@ def catalog_version() -> int:
     return row[0] if row else 0
 
 
+def request_catalog_version(request: Any) -> int:
+    """``catalog_version`` read once per request and remembered on it: the page cache and
+    the view it wraps (or a view and the selectors it calls) key on the same value, and the
+    first request after a write asks the database once, not once per reader. Sound because
+    the value is read before any row it keys, by whichever reader comes first."""
+    try:
+        return request._midas_catalog_version  # type: ignore[no-any-return]
+    except AttributeError:
+        version = request._midas_catalog_version = catalog_version()
+        return version
+
+
 T = TypeVar("T")
 
 

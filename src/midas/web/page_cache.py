@@ -34,7 +34,7 @@ from django.utils.http import quote_etag
 
 from midas.catalog.display_prices import CODE as CURRENCY_CODE
 from midas.catalog.display_prices import COOKIE as CURRENCY_COOKIE
-from midas.catalog.selectors import catalog_version
+from midas.catalog.selectors import request_catalog_version
 from midas.core.compression import compress_response, preferred_coding
 
 HEADER = "X-Cache"
@@ -156,7 +156,7 @@ def cache_for_anonymous(
             if ttl <= 0 or not anonymous(request) or (unless is not None and unless(request)):
                 return label(view(request, *args, **kwargs), "bypass")
             # read before rendering: no page is stored under a version newer than its data
-            key = page_key(request, catalog_version())
+            key = page_key(request, request_catalog_version(request))
             cache = store()
             frozen = cache.get(key)
             if frozen is not None:

@@ -79,7 +79,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @cache_for_anonymous(unless=has_dates)
 def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     # read once, before the rows: the catalogue half is kept per version in this process
-    version = selectors.catalog_version()
+    version = selectors.request_catalog_version(request)
     listing = selectors.listing_for(version)  # with their makes and the rates
     categories = listing.categories
     locations = selectors.nav_locations_for(version)
@@ -177,7 +177,7 @@ def card_query(filters: AssetSearch) -> str:
 @cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
     # staff may preview an asset that is not live (from its admin page); customers get 404
-    version = selectors.catalog_version()  # read before the rows it keys
+    version = selectors.request_catalog_version(request)  # read before the rows it keys
     currency = display_prices.chosen(request.COOKIES.get(display_prices.COOKIE))
     if request.user.is_staff:
         item = selectors.asset_for_page(slug, include_inactive=True, currency=currency)
