@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from midas.api import selectors
 from midas.api.openapi import DEPENDENT_REQUIRED
 from midas.api.pagination import LimitOffset
+from midas.api.rows import asset_rows, paginate_rows
 from midas.api.schemas import (
     AssetDetailOut,
     AssetSummaryOut,
@@ -107,14 +108,13 @@ def list_categories(request: HttpRequest) -> QuerySet[Category]:
     response={200: list[AssetSummaryOut], **ERRORS},
     openapi_extra={DEPENDENT_REQUIRED: {"start": ["end"], "end": ["start"]}},
 )
-@paginate(LimitOffset)
-def list_assets(
-    request: HttpRequest, filters: Query[AssetFilters]
-) -> QuerySet[Asset] | list[Asset]:
+@paginate_rows(LimitOffset)
+def list_assets(request: HttpRequest, filters: Query[AssetFilters]) -> list[bytes]:
     """Active assets; by words, category, make, body style, guests, city served, price
     (approximate per day in ``currency``), free for ``[start, end)``, in the order asked:
     the collection page's search."""
-    return selectors.catalogue_assets(**filters.dict())
+    # each asset serialised once per catalogue version (midas.api.rows)
+    return asset_rows(request, **filters.dict())
 
 
 @router.get("/assets/{slug:slug}", response={200: AssetDetailOut, **errors(404)})

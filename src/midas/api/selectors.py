@@ -8,6 +8,10 @@ querysets so that each endpoint costs a fixed number of queries whatever the pag
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
+
 from django.core.cache import cache
 from django.db.models import QuerySet
 
@@ -16,14 +20,17 @@ from midas.bookings.ranges import MAX_WINDOW, read_window
 from midas.bookings.search import AssetSearch, require_both_dates, search_assets
 from midas.catalog.display_prices import DEFAULT_CURRENCY, display_rates
 from midas.catalog.models import Asset, Category, Location
-from midas.catalog.selectors import Sort, catalog_version, makes_by_slug
+from midas.catalog.selectors import Sort, catalog_version, makes_by_slug, memo
 from midas.errors import AppError, ErrorCode
+
+T = TypeVar("T")
 
 __all__ = [
     "MAX_WINDOW",
     "asset_by_slug",
     "asset_for_quote",
     "catalogue_assets",
+    "catalogue_search",
     "category_by_slug",
     "location_by_slug",
     "read_window",
@@ -96,26 +103,73 @@ def catalogue_assets(
     subcategory: str | None = None,
     guests: int | None = None,
     currency: str = DEFAULT_CURRENCY,
+    version: int | None = None,
 ) -> QuerySet[Asset] | list[Asset]:
     """``GET /assets``: the catalogue search (``midas.bookings.search``, the collection
     page's too) with the category, city, make and display currency read from their slugs
-    and codes (404 with the field)."""
+    and codes (404 with the field). With ``version`` (the catalogue version, read before)
+    the slugs and the catalogue half are kept per version in this process and only
+    availability is asked of the database (``catalogue_search`` and ``search_assets``)."""
+    search = catalogue_search(
+        category=category,
+        city=city,
+        start=start,
+        end=end,
+        price_min=price_min,
+        price_max=price_max,
+        sort=sort,
+        q=q,
+        make=make,
+        subcategory=subcategory,
+        guests=guests,
+        currency=currency,
+        version=version,
+    )
+    return search_assets(search, version=version)
+
+
+def catalogue_search(
+    *,
+    category: str | None = None,
+    city: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    price_min: int | None = None,
+    price_max: int | None = None,
+    sort: str | None = None,
+    q: str | None = None,
+    make: str | None = None,
+    subcategory: str | None = None,
+    guests: int | None = None,
+    currency: str = DEFAULT_CURRENCY,
+    version: int | None = None,
+) -> AssetSearch:
+    """The ``AssetSearch`` of ``GET /assets``'s parameters, its slugs and codes read (per
+    catalogue version with ``version``: categories, cities, makes and exchange rates are
+    all catalogue writes, which move it)."""
     require_both_dates(start, end)  # before the slugs, as ever
-    search = AssetSearch(
-        category=category_by_slug(category) if category is not None else None,
-        location=location_by_slug(city, field="city") if city is not None else None,
+
+    def kept(kind: str, slug: str, read: Callable[[str], T]) -> T:
+        if version is None:
+            return read(slug)
+        return memo.get(version, ("api", kind, slug), lambda: read(slug))
+
+    return AssetSearch(
+        category=kept("category", category, category_by_slug) if category is not None else None,
+        location=kept("city", city, partial(location_by_slug, field="city"))
+        if city is not None
+        else None,
         start=start,
         end=end,
         price_min=price_min,
         price_max=price_max,
         sort=sort or (Sort.RELEVANCE if (q or "").strip() else Sort.CATALOGUE),
         text=q or "",
-        make=make_by_slug(make) if make is not None else None,
+        make=kept("make", make, make_by_slug) if make is not None else None,
         subcategory=subcategory,
         guests=guests,
-        currency=display_currency(currency),
+        currency=kept("currency", currency, display_currency),
     )
-    return search_assets(search)
 
 
 def make_by_slug(slug: str) -> str:
