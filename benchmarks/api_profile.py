@@ -32,6 +32,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--profile", default="", help="quote or assets")
+    parser.add_argument("--callers", default="", help="with --profile: callers of these")
     parser.add_argument("--src", type=Path, default=REPO / "src", help="the code to measure")
     args = parser.parse_args(argv)
 
@@ -107,6 +108,8 @@ def main(argv: list[str]) -> int:
             stats = pstats.Stats(profiler)
             stats.sort_stats("cumulative").print_stats(40)
             stats.sort_stats("tottime").print_stats(25)
+            if args.callers:
+                stats.print_callers(args.callers)
     connection.close()
     shutil.rmtree(scratch, ignore_errors=True)
     return 0

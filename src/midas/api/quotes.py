@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
 from midas.accounts.models import User
 from midas.api import selectors
 from midas.api.auth import BearerAuth
-from midas.api.schemas import QuoteIn, QuoteOut, errors
+from midas.api.rows import CONTENT_TYPE as JSON
+from midas.api.rows import encode
+from midas.api.schemas import QuoteIn, QuoteOut, errors, utc_iso
 from midas.bookings.pricing import Quote, Route, jet_profile, quote, read_route, trip_body
 from midas.bookings.pricing.catalogue import preloaded
 from midas.bookings.selectors import is_free
@@ -56,7 +58,7 @@ def known_customer(request: HttpRequest) -> User | None:
     "/quotes",
     response={200: QuoteOut, **errors(401, 404, 422)},
 )
-def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
+def create_quote(request: HttpRequest, payload: QuoteIn) -> HttpResponse | dict:
     """Price ``asset`` for ``[start, end)`` at ``location`` (default: its home) with
     ``extras`` and ``guests`` (at most the asset's capacity: 422 ``over_capacity``). Bare
     dates are read in the location's time zone. A jet priced by route takes ``origin``,
@@ -78,7 +80,55 @@ def create_quote(request: HttpRequest, payload: QuoteIn) -> dict:
         customer=known_customer(request),
         route=route,
     )
-    return quote_body(priced, available=is_free(asset, priced.start, priced.end))
+    return quote_answer(priced, available=is_free(asset, priced.start, priced.end))
+
+
+def quote_answer(priced: Quote, *, available: bool) -> HttpResponse | dict:
+    """The answer: a quote without a trip written straight to JSON (``quote_json``), as
+    ``QuoteOut`` and ninja's renderer write it, without validating it again; a jet's trip
+    through the schema (the dict, validated by ninja)."""
+    if priced.trip is not None:
+        return quote_body(priced, available=available)
+    return HttpResponse(quote_json(priced, available=available), content_type=JSON)
+
+
+def quote_json(priced: Quote, *, available: bool) -> bytes:
+    """``quote_body`` of a quote without a trip in ``QuoteOut``'s field order, instants in
+    UTC (``schemas.Instant``), encoded as ninja's renderer does."""
+    assert priced.trip is None
+    body = {
+        "asset": priced.asset.slug,
+        "location": priced.location.slug,
+        "start": utc_iso(priced.start),
+        "end": utc_iso(priced.end),
+        "unit": priced.unit,
+        "units": priced.units,
+        "unit_label": priced.unit_label,
+        "currency": priced.currency,
+        "lines": [
+            {
+                "kind": line.kind,
+                "code": line.code,
+                "label": line.label,
+                "quantity": line.quantity,
+                "unit_amount": line.unit_amount,
+                "amount": line.amount,
+            }
+            for line in priced.lines
+        ],
+        "subtotal": priced.subtotal,
+        "service_fee": priced.amount_of("service_fee"),
+        "tax": priced.amount_of("tax"),
+        "total": priced.total,
+        "security_deposit": priced.security_deposit,
+        "available": available,
+        "guests": priced.guests,
+        "discount": priced.amount_of("discount"),
+        "tier": priced.tier,
+        "perks": list(priced.perks),
+        "trip": None,
+    }
+    return encode(body)
 
 
 def quote_body(priced: Quote, *, available: bool) -> dict:

@@ -82,13 +82,13 @@ def _iso_date_text(value: object) -> object:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_text)]
 
 
-def _utc_iso(value: dt.datetime) -> str:
+def utc_iso(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
 Instant = Annotated[
     dt.datetime,
-    PlainSerializer(_utc_iso, return_type=str),
+    PlainSerializer(utc_iso, return_type=str),
     WithJsonSchema({"type": "string", "format": "date-time"}),
 ]
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from functools import partial
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
 from midas.bookings.pricing.catalogue import load_pricing
@@ -63,30 +62,30 @@ def asset_by_slug(slug: str, *, field: str = "asset", detail: bool = False) -> A
     return asset
 
 
-QUOTE_ASSET_SECONDS = 600  # an entry is only ever read under its own catalogue version
-
-
-def asset_for_quote(slug: str) -> Asset:
+def asset_for_quote(slug: str, *, version: int | None = None) -> Asset:
     """``asset_by_slug`` with everything its quote reads (``pricing.catalogue``: seasons,
     discounts, tier rules, add-ons, delivery cities, its jet profile and the airports),
-    cached per catalogue version: one query (the version) when cached. Sound because every
-    write to any of it moves the version in its own transaction and the version is read
-    before the rows, so an entry never holds less than its version says; availability is
-    not in it (``is_free`` asks the database on every quote)."""
-    key = f"quote-asset:{catalog_version()}:{slug}"
-    asset: Asset | None = cache.get(key)
-    if asset is None:
-        found = (
-            Asset.objects.active()
-            .select_related("category", "home_location", "jet", "jet__base_airport")
-            .filter(slug=slug)
-            .first()
-        )
-        if found is None:
-            raise AppError(ErrorCode.NOT_FOUND, f"no asset {slug!r}", field="asset")
-        asset = load_pricing(found)
-        cache.set(key, asset, QUOTE_ASSET_SECONDS)
-    return asset
+    kept per catalogue version in this process (``catalog.selectors.memo``, no unpickling):
+    one query (the version, unless given) when kept. Sound because every write to any of it
+    moves the version in its own transaction and the version is read before the rows, so
+    a kept asset never holds less than its version says; availability is not in it
+    (``is_free`` asks the database on every quote); an absence is not kept. The asset is
+    shared between requests and threads: pricing only reads it."""
+    if version is None:
+        version = catalog_version()
+    return memo.get(version, ("quote-asset", slug), lambda: load_asset_for_quote(slug))
+
+
+def load_asset_for_quote(slug: str) -> Asset:
+    found = (
+        Asset.objects.active()
+        .select_related("category", "home_location", "jet", "jet__base_airport")
+        .filter(slug=slug)
+        .first()
+    )
+    if found is None:
+        raise AppError(ErrorCode.NOT_FOUND, f"no asset {slug!r}", field="asset")
+    return load_pricing(found)
 
 
 def catalogue_assets(
