@@ -44,6 +44,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (admin URL)")
     parser.add_argument("--src", type=Path, default=REPO / "src", help="the code to measure")
     parser.add_argument("--queries", action="store_true", help="print one request's SQL")
+    parser.add_argument("--callees", default="", help="with --profile: whom this function calls")
     args = parser.parse_args(argv)
 
     scratch = tempfile.mkdtemp(prefix="midas-booking-profile-")
@@ -211,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(40)
         stats.sort_stats("tottime").print_stats(25)
+        if args.callees:
+            stats.sort_stats("cumulative").print_callees(args.callees)
     return 0
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from midas.bookings.models import Booking
@@ -21,9 +22,13 @@ from midas.bookings.services import (
     booking_mark_returned,
     booking_remind_approvals,
     booking_send_reminders,
+    notices,
 )
+from midas.bookings.services.notices import booking_context
 from midas.money import format_money
+from midas.notifications.delivery import deliver_due
 from midas.notifications.models import OutboxMessage
+from midas.notifications.services import render_email
 from midas.payments.selectors import ledger_totals
 from midas.payments.services import deposit_capture, deposit_release, payment_pay_booking
 from tests.bookings.fixtures import EMAIL_TEMPLATES
@@ -87,6 +92,7 @@ def run_every_flow() -> None:
 
 def test_every_booking_email_renders_completely():
     run_every_flow()
+    deliver_due()  # the new bookings' emails are rendered by the worker, before sending
     sent = set(OutboxMessage.objects.values_list("template", flat=True))
     expected = set(EMAIL_TEMPLATES) - {"staff_payment_problem"}
     assert expected <= sent, expected - sent
@@ -150,3 +156,81 @@ def test_a_capture_with_nothing_left_does_not_mention_a_release():
     message = OutboxMessage.objects.get(template="deposit_captured")
     assert "Written off" in message.body_text
     assert "The rest of the hold" not in message.body_text
+
+
+# --- Rendered at delivery ------------------------------------------------------------------
+
+
+def rendered_now(booking: Booking, template: str, to: str) -> tuple[str, str, str]:
+    """What ``email_enqueue`` would have rendered for ``booking`` at this moment."""
+    return render_email(template, {**booking_context(booking), "recipient": to})
+
+
+@pytest.mark.parametrize("mode", ["instant", "request"])
+def test_a_new_bookings_emails_are_rendered_by_the_worker_exactly_as_at_booking(settings, mode):
+    dubai = make_city("dubai")
+    asset = make_asset("jets" if mode == "request" else "cars", dubai, booking_mode=mode)
+    booking = make_booking(asset=asset, now=now(), days_ahead=10)
+    customer_template, staff_template = (
+        ("request_received", "staff_new_request")
+        if mode == "request"
+        else ("booking_held", "staff_new_booking")
+    )
+    expected = {
+        customer_template: rendered_now(booking, customer_template, booking.customer.email),
+        staff_template: rendered_now(booking, staff_template, settings.CONCIERGE_EMAIL),
+    }
+    rows = OutboxMessage.objects.filter(template__in=expected)
+    assert len(rows) == 2
+    for row in rows:  # written with the booking, not rendered by the request that made it
+        assert (row.subject, row.body_text, row.body_html) == ("", "", "")
+        assert row.render_later["data"]["booking"]["reference"] == booking.reference
+
+    report = deliver_due()
+
+    assert report.sent == 2
+    for row in OutboxMessage.objects.filter(template__in=expected):
+        assert (row.subject, row.body_text, row.body_html) == expected[row.template]
+        assert row.render_later == {}
+        assert booking.reference in row.subject
+    sent = {message.subject: message for message in mail.outbox}
+    assert set(sent) == {subject for subject, _, _ in expected.values()}
+    held = sent[expected[customer_template][0]]
+    assert held.body == expected[customer_template][1]
+    assert held.alternatives[0][0] == expected[customer_template][2]
+
+
+def test_the_held_email_shows_the_booking_as_it_was_when_booked_though_sent_after_payment():
+    dubai = make_city("dubai")
+    booking = make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=10)
+    total = format_money(booking.total_minor, booking.currency)
+    held_until = booking.hold_expires_at
+    expected = rendered_now(booking, "booking_held", booking.customer.email)
+    # before the worker runs: the customer pays (no hold any more, confirmed) and the
+    # booking's price lines are rewritten
+    paid = pay(booking)
+    assert paid.status == "confirmed" and paid.hold_expires_at is None
+    Booking.objects.filter(pk=booking.pk).update(total_minor=1, quote_lines=[])
+
+    deliver_due()
+
+    held = OutboxMessage.objects.get(template="booking_held")
+    assert (held.subject, held.body_text, held.body_html) == expected
+    assert total in held.body_text and total in held.body_html
+    assert held_until is not None
+    assert f"{held_until.astimezone(dubai.tz):%H:%M}" in held.body_text
+    assert format_money(1, booking.currency) not in held.body_text  # not the row as it is now
+
+
+def test_a_render_that_fails_is_retried_and_the_booking_stands(monkeypatch):
+    booking = make_booking(asset=make_asset("cars", make_city("dubai")), now=now(), days_ahead=10)
+
+    def broken(data):
+        raise RuntimeError("template exploded")
+
+    monkeypatch.setattr(notices, "frozen_booking_context", broken)
+    report = deliver_due()
+    assert report.sent == 0 and report.retrying == 2
+    assert Booking.objects.filter(pk=booking.pk).exists()
+    row = OutboxMessage.objects.get(template="booking_held")
+    assert row.status == "pending" and row.render_later and "template exploded" in row.last_error

@@ -34,7 +34,7 @@ from midas.bookings.services.terms import terms_accepted
 from midas.errors import AppError, ErrorCode
 from midas.flags.guards import flag_require
 from midas.payments.providers import is_test_mode
-from midas.payments.selectors import ledger_totals
+from midas.payments.selectors import LedgerTotals, ledger_totals
 from midas.payments.services import payment_pay_booking
 
 router = Router(tags=["bookings"], auth=BearerAuth())
@@ -150,7 +150,8 @@ class BookingDetailOut(BookingOut):
 
     @staticmethod
     def resolve_payments(obj: Booking) -> dict[str, int]:
-        totals = ledger_totals(obj)
+        # A booking this request has just written has no ledger rows yet: no query for them.
+        totals = getattr(obj, "_new_ledger", None) or ledger_totals(obj)
         return {
             "paid": totals.paid,
             "refunded": totals.refunded,
@@ -300,6 +301,8 @@ def create_booking(
         idempotency_key=idempotency_key,
         terms_version=terms_version,
     )
+    if created:
+        booking._new_ledger = LedgerTotals(booking.currency, 0, 0, 0, 0, 0, 0)  # type: ignore[attr-defined]
     return Status(201 if created else 200, booking)
 
 

@@ -35,6 +35,7 @@ from midas.notifications.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from midas.notifications.services import outbox_render
 
 logger = logging.getLogger(__name__)
 
@@ -226,6 +227,8 @@ def _send_emails(
     try:
         for attempt in attempts:
             try:
+                if attempt.message.render_later:  # enqueued unrendered: render it once
+                    outbox_render(attempt.message)
                 if not build_email(attempt.message, connection).send():
                     raise RuntimeError("the email backend accepted nothing")
             except Exception as exc:  # recorded, retried with backoff

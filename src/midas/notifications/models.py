@@ -8,6 +8,7 @@ subject and bodies never change after enqueue, so a retry sends exactly what was
 
 from __future__ import annotations
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from midas.core.models import TimestampedModel
@@ -61,6 +62,15 @@ class OutboxMessage(TimestampedModel):
         default=dict,
         blank=True,
         help_text="More email headers, e.g. In-Reply-To and References of a thread",
+    )
+    render_later = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="An email rendered by the worker before it is first sent: {context: the "
+        "dotted path of the function that builds the template's context, data: what it "
+        "builds it from, frozen at enqueue}; empty once rendered (subject and bodies then hold "
+        "the message)",
     )
     dedupe_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(

@@ -17,11 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from midas.core.site import SITE_NAME, concierge
 from midas.notifications.models import OutboxChannel, OutboxMessage, OutboxStatus
@@ -56,15 +58,18 @@ def email_enqueue(
     dedupe_key: str = "",
     reply_to: str = "",
     headers: dict[str, str] | None = None,
+    fresh: bool = False,
 ) -> OutboxMessage:
     """Render the message now (it is frozen from here on) and add it to the outbox.
 
     With a ``dedupe_key``, a repeated call (a retried request, a webhook delivered twice)
-    returns the existing row and writes nothing. ``reply_to`` replaces the concierge's
-    address as Reply-To (a support ticket's own reply address); ``headers`` adds headers
-    (``In-Reply-To``, ``References``), never the ones the outbox sets itself.
+    returns the existing row and writes nothing. ``fresh``: the caller knows no row can
+    have this ``dedupe_key`` yet (it names an object written in this transaction), so it is
+    not looked up first; the unique index still has the last word. ``reply_to`` replaces
+    the concierge's address as Reply-To (a support ticket's own reply address); ``headers``
+    adds headers (``In-Reply-To``, ``References``), never the ones the outbox sets itself.
     """
-    if dedupe_key:
+    if dedupe_key and not fresh:
         existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
@@ -88,6 +93,67 @@ def email_enqueue(
         next_attempt_at=timezone.now(),
     )
     return _enqueue(message, dedupe_key)
+
+
+def email_enqueue_later(
+    *,
+    to: str,
+    template: str,
+    context: str,
+    data: dict[str, Any],
+    attachments: Sequence[Attachment] = (),
+    dedupe_key: str = "",
+    fresh: bool = False,
+) -> OutboxMessage:
+    """``email_enqueue`` without the rendering: the row, in the caller's transaction, holds
+    the template, the dotted path ``context`` of a function that builds the template's
+    context from ``data``, and ``data`` itself, frozen now (JSON: datetimes as ISO text).
+    The worker renders it before the first send (``outbox_render``) and keeps the result,
+    so every attempt sends the same message; what the email shows is ``data`` as it was at
+    enqueue, never what the database says by the time it is sent. The request that writes
+    the row does not pay for the templates."""
+    if dedupe_key and not fresh:
+        existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+        if existing is not None:
+            return existing
+    to = _valid_address(to)
+    import_string(context)  # a wrong path fails here, in the caller's transaction
+    from_email = settings.DEFAULT_FROM_EMAIL
+    concierge = settings.CONCIERGE_EMAIL
+    message = OutboxMessage(
+        to=to,
+        template=template,
+        from_email=from_email,
+        reply_to="" if to.lower() == concierge.lower() else concierge,
+        render_later={"context": context, "data": data},
+        attachments=[_attachment(*item) for item in attachments],
+        message_id=message_id(_domain(from_email)),
+        dedupe_key=dedupe_key,
+        status=OutboxStatus.PENDING,
+        next_attempt_at=timezone.now(),
+    )
+    return _enqueue(message, dedupe_key)
+
+
+def outbox_render(message: OutboxMessage) -> OutboxMessage:
+    """Render a message written by ``email_enqueue_later`` and keep the subject and bodies on
+    its row (``render_later`` emptied); a message already rendered is returned as it is.
+    The frozen data goes through its JSON form first, whether or not the row was re-read,
+    so a render is the same before and after a round trip through the database. Two
+    workers rendering the same row write the same text."""
+    spec = message.render_later
+    if not spec:
+        return message
+    data = json.loads(json.dumps(spec["data"], cls=DjangoJSONEncoder))
+    context = import_string(spec["context"])(data)
+    subject, text, html = render_email(message.template, {**context, "recipient": message.to})
+    now = timezone.now()
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        subject=subject, body_text=text, body_html=html, render_later={}, updated_at=now
+    )
+    message.subject, message.body_text, message.body_html = subject, text, html
+    message.render_later, message.updated_at = {}, now
+    return message
 
 
 # Headers the outbox writes itself: a caller's ``headers`` may not override them.
@@ -221,10 +287,16 @@ def sms_enqueue(
     return _enqueue(message, dedupe_key)
 
 
-def staff_notify(*, template: str, context: dict[str, Any], dedupe_key: str = "") -> OutboxMessage:
+def staff_notify(
+    *, template: str, context: dict[str, Any], dedupe_key: str = "", fresh: bool = False
+) -> OutboxMessage:
     """Tell the concierge team (``CONCIERGE_EMAIL``): new bookings, requests, cancellations."""
     return email_enqueue(
-        to=settings.CONCIERGE_EMAIL, template=template, context=context, dedupe_key=dedupe_key
+        to=settings.CONCIERGE_EMAIL,
+        template=template,
+        context=context,
+        dedupe_key=dedupe_key,
+        fresh=fresh,
     )
 
 

@@ -228,12 +228,14 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: s
     if booking.reference != reference:
         reservation.note = f"booking {booking.reference}"
         reservation.save(update_fields=["note", "updated_at"])
+    # The booking's reference is new in this transaction: no earlier email can carry it. The
+    # rows are written here, with the booking as it is now; the worker renders them.
     if requested:
-        tell_customer(booking, "request_received", dedupe="received")
-        tell_staff(booking, "staff_new_request", dedupe="new")
+        tell_customer(booking, "request_received", dedupe="received", fresh=True, later=True)
+        tell_staff(booking, "staff_new_request", dedupe="new", fresh=True, later=True)
     else:
-        tell_customer(booking, "booking_held", dedupe="held")
-        tell_staff(booking, "staff_new_booking", dedupe="new")
+        tell_customer(booking, "booking_held", dedupe="held", fresh=True, later=True)
+        tell_staff(booking, "staff_new_booking", dedupe="new", fresh=True, later=True)
     audit(
         f"bookings.booking.{'requested' if requested else 'held'}",
         actor=customer,
@@ -246,8 +248,6 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: s
 
 
 def _free_reference() -> str:
-    for _ in range(REFERENCE_ATTEMPTS):
-        reference = new_booking_reference()
-        if not Booking.objects.filter(reference=reference).exists():
-            return reference
-    return new_booking_reference()  # the insert's unique constraint has the last word
+    """A new reference, not looked up first: a clash (about one in a billion) is rare enough
+    that the insert's unique constraint, in ``_hold``'s savepoint loop, is the only check."""
+    return new_booking_reference()

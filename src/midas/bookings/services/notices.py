@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
+
 from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
 from midas.bookings.policies import describe_policy
@@ -19,7 +21,12 @@ from midas.bookings.quoting import local_value
 from midas.catalog.models import Airport
 from midas.core.urls import absolute_reverse, absolute_url
 from midas.money import format_money
-from midas.notifications.services import Attachment, email_enqueue, staff_notify
+from midas.notifications.services import (
+    Attachment,
+    email_enqueue,
+    email_enqueue_later,
+    staff_notify,
+)
 
 LOCAL_FORMAT = "%a %-d %b %Y, %H:%M"
 
@@ -117,17 +124,64 @@ def tell_customer(
     *,
     dedupe: str = "",
     attachments: Sequence[Attachment] = (),
+    fresh: bool = False,
+    later: bool = False,
     **extra: Any,
 ) -> None:
     """One email to the booking's customer; ``dedupe`` (e.g. ``"confirmed"``) makes it once
-    per booking."""
+    per booking. ``fresh``: the booking was written in this transaction, so no message can
+    have its dedupe key yet (``email_enqueue``'s ``fresh``). ``later``: rendered by the
+    worker from the booking as it is now (``booking_snapshot``), not in this transaction;
+    ``extra`` must then be JSON."""
+    dedupe_key = f"booking:{booking.reference}:{dedupe}" if dedupe else ""
+    if later:
+        email_enqueue_later(
+            to=booking.customer.email,
+            template=template,
+            context=FROZEN_CONTEXT,
+            data=booking_snapshot(booking, **extra),
+            attachments=attachments,
+            dedupe_key=dedupe_key,
+            fresh=fresh,
+        )
+        return
     email_enqueue(
         to=booking.customer.email,
         template=template,
         context=booking_context(booking, **extra),
         attachments=attachments,
-        dedupe_key=f"booking:{booking.reference}:{dedupe}" if dedupe else "",
+        dedupe_key=dedupe_key,
+        fresh=fresh,
     )
+
+
+FROZEN_CONTEXT = "midas.bookings.services.notices.frozen_booking_context"
+
+
+def booking_snapshot(booking: Booking, **extra: Any) -> dict[str, Any]:
+    """The booking's own columns as they are now, and ``extra``: what ``tell_customer(...,
+    later=True)`` freezes in the outbox row. The asset, its place and the customer are read
+    when the email is rendered (their ids are in the columns); what the booking says (its
+    status, times, price lines, total, deposit, hold) is this."""
+    columns = {f.attname: f.value_from_object(booking) for f in Booking._meta.concrete_fields}
+    return {"booking": columns, "extra": extra}
+
+
+def frozen_booking_context(data: dict[str, Any]) -> dict[str, Any]:
+    """``booking_context`` of the booking in ``data`` (``booking_snapshot``, through JSON): the
+    booking rebuilt from its frozen columns, never re-read, so a booking paid or cancelled
+    before its email went out still shows as it was."""
+    columns = data["booking"]
+    booking = Booking(
+        **{
+            f.attname: f.to_python(columns[f.attname])
+            for f in Booking._meta.concrete_fields
+            if f.attname in columns
+        }
+    )
+    booking._state.adding = False
+    booking._state.db = "default"
+    return booking_context(booking, **data.get("extra", {}))
 
 
 # Routine notices the concierge desk does not need about the launch's smoke bookings (made
@@ -142,12 +196,33 @@ ROUTINE_FOR_SMOKE = frozenset(
 )
 
 
-def tell_staff(booking: Booking, template: str, *, dedupe: str = "", **extra: Any) -> None:
-    """One email to the concierge team about this booking."""
+def tell_staff(
+    booking: Booking,
+    template: str,
+    *,
+    dedupe: str = "",
+    fresh: bool = False,
+    later: bool = False,
+    **extra: Any,
+) -> None:
+    """One email to the concierge team about this booking (``fresh``, ``later``: as
+    ``tell_customer``)."""
     if template in ROUTINE_FOR_SMOKE and is_synthetic_email(booking.customer.email):
+        return
+    dedupe_key = f"booking:{booking.reference}:staff:{dedupe}" if dedupe else ""
+    if later:
+        email_enqueue_later(
+            to=settings.CONCIERGE_EMAIL,
+            template=template,
+            context=FROZEN_CONTEXT,
+            data=booking_snapshot(booking, **extra),
+            dedupe_key=dedupe_key,
+            fresh=fresh,
+        )
         return
     staff_notify(
         template=template,
         context=booking_context(booking, **extra),
-        dedupe_key=f"booking:{booking.reference}:staff:{dedupe}" if dedupe else "",
+        dedupe_key=dedupe_key,
+        fresh=fresh,
     )
