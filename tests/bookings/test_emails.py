@@ -111,6 +111,7 @@ def test_every_booking_email_renders_completely():
 def test_the_confirmation_is_a_receipt_in_the_citys_time():
     dubai = make_city("dubai")
     booking = pay(make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=20))
+    deliver_due()  # rendered by the worker
     message = OutboxMessage.objects.get(template="booking_confirmed")
     assert message.to == booking.customer.email
     assert booking.reference in message.subject
@@ -234,3 +235,29 @@ def test_a_render_that_fails_is_retried_and_the_booking_stands(monkeypatch):
     assert Booking.objects.filter(pk=booking.pk).exists()
     row = OutboxMessage.objects.get(template="booking_held")
     assert row.status == "pending" and row.render_later and "template exploded" in row.last_error
+
+
+def test_the_confirmation_rendered_by_the_worker_is_the_one_rendered_at_payment():
+    dubai = make_city("dubai")
+    booking = make_booking(asset=make_asset("cars", dubai), now=now(), days_ahead=20)
+    paid_at = now()
+    booking = payment_pay_booking(booking=booking, payment_method=VISA, now=paid_at).booking
+    row = OutboxMessage.objects.get(template="booking_confirmed")
+    assert row.subject == "" and row.render_later  # not rendered in the payment's transaction
+    extra = row.render_later["data"]["extra"]
+    context = booking_context(
+        booking,
+        paid=extra["paid"],
+        paid_at=paid_at,
+        payment_reference=extra["payment_reference"],
+        receipt_rows=[tuple(r) for r in extra["receipt_rows"]],
+    )
+    expected = render_email("booking_confirmed", {**context, "recipient": booking.customer.email})
+    assert f"{paid_at:%-d %b %Y}" in expected[1]  # the payment's date, a datetime again
+
+    deliver_due()
+
+    row.refresh_from_db()
+    assert (row.subject, row.body_text, row.body_html) == expected
+    [ics] = row.attachments  # frozen at payment, with the row
+    assert ics["filename"] == f"{booking.reference}.ics"

@@ -154,9 +154,35 @@ def test_a_commit_that_enqueued_mail_kicks_send_outbox_once(
     with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
         email_enqueue(to="a@example.com", template="test_message", context=context)
         email_enqueue(to="b@example.com", template="test_message", context=context)
-    assert len(callbacks) == 2
+    assert len(callbacks) == 1  # one kick per commit, however many rows
     waiting = DBTaskResult.objects.filter(task_path=send_outbox.module_path)
-    assert waiting.count() == 1  # the second kick found a run already waiting
+    assert waiting.count() == 1
+
+
+def test_a_kick_dropped_with_its_savepoint_does_not_stand_for_the_rows_that_commit(
+    context, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        try:
+            with transaction.atomic():  # a savepoint: its row and its kick are rolled back
+                email_enqueue(to="a@example.com", template="test_message", context=context)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        email_enqueue(to="b@example.com", template="test_message", context=context)
+    assert len(callbacks) == 1
+    assert DBTaskResult.objects.filter(task_path=send_outbox.module_path).count() == 1
+    assert list(OutboxMessage.objects.values_list("to", flat=True)) == ["b@example.com"]
+
+
+def test_a_row_added_in_a_savepoint_after_the_outer_kick_needs_no_kick_of_its_own(
+    context, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        email_enqueue(to="a@example.com", template="test_message", context=context)
+        with transaction.atomic():
+            email_enqueue(to="b@example.com", template="test_message", context=context)
+    assert len(callbacks) == 1
 
 
 def test_email_templates_load_nothing_from_another_host():

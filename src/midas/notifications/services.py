@@ -365,5 +365,20 @@ def _enqueue(message: OutboxMessage, dedupe_key: str) -> OutboxMessage:
         if not dedupe_key:
             raise
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(kick_delivery, robust=True)  # a failed kick: the next run sends it
+    if not _kick_waiting():
+        transaction.on_commit(kick_delivery, robust=True)  # failed: the next run sends it
     return message
+
+
+def _kick_waiting() -> bool:
+    """A kick is already registered to run when this transaction commits, at this level or
+    an outer one (so any rollback that drops it drops this row too): one kick per commit,
+    however many rows it adds."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    open_savepoints = set(connection.savepoint_ids)
+    return any(
+        func is kick_delivery and sids <= open_savepoints
+        for sids, func, _robust in connection.run_on_commit
+    )

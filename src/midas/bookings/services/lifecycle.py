@@ -129,10 +129,11 @@ def booking_confirm_payment(
     booking.hold_expires_at = None
     booking.save(update_fields=["status", "confirmed_at", "hold_expires_at", "updated_at"])
     amount = getattr(payment, "amount_minor", booking.total_minor)
-    tell_customer(
+    tell_customer(  # rendered by the worker, from the booking as it is now (confirmed)
         booking,
         "booking_confirmed",
         dedupe="confirmed",
+        later=True,
         attachments=[(f"{booking.reference}.ics", booking_ics(booking, now=now), "text/calendar")],
         paid=format_money(amount, booking.currency),
         paid_at=now,

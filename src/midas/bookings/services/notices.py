@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 
 from midas.accounts.synthetic import is_synthetic_email
 from midas.bookings.models import Booking
@@ -132,7 +133,7 @@ def tell_customer(
     per booking. ``fresh``: the booking was written in this transaction, so no message can
     have its dedupe key yet (``email_enqueue``'s ``fresh``). ``later``: rendered by the
     worker from the booking as it is now (``booking_snapshot``), not in this transaction;
-    ``extra`` must then be JSON."""
+    ``extra`` must then be JSON, or datetimes named ``*_at``."""
     dedupe_key = f"booking:{booking.reference}:{dedupe}" if dedupe else ""
     if later:
         email_enqueue_later(
@@ -181,7 +182,16 @@ def frozen_booking_context(data: dict[str, Any]) -> dict[str, Any]:
     )
     booking._state.adding = False
     booking._state.db = "default"
-    return booking_context(booking, **data.get("extra", {}))
+    extra = {
+        key: _instant(value) if key.endswith("_at") else value
+        for key, value in data.get("extra", {}).items()
+    }
+    return booking_context(booking, **extra)
+
+
+def _instant(value: Any) -> Any:
+    """An ``extra`` named ``*_at`` (``paid_at``) back from its JSON text to a datetime."""
+    return parse_datetime(value) if isinstance(value, str) else value
 
 
 # Routine notices the concierge desk does not need about the launch's smoke bookings (made

@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -106,27 +108,41 @@ def store_path() -> Path:
     return Path(configured) if configured else Path(settings.VAR_DIR) / "payments-sandbox.sqlite3"
 
 
+_kept = threading.local()  # this thread's connection to the sandbox's file: (pid, path, conn)
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    """This thread's open connection to ``path`` (one per thread and process, the tables made
+    once). Opening one per call cost more than the call: the last connection to close a WAL
+    database checkpoints it and deletes its -wal and -shm files, and the next one makes them
+    again. A forked child never uses its parent's connection (the pid is checked)."""
+    kept = getattr(_kept, "conn", None)
+    if kept is not None and kept[0] == os.getpid() and kept[1] == path:
+        return kept[2]
+    if kept is not None and kept[0] == os.getpid():
+        kept[2].close()  # another file (the tests give each test its own)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS objects (id TEXT PRIMARY KEY, data TEXT)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, params TEXT, reply TEXT)"
+    )
+    _kept.conn = (os.getpid(), path, conn)
+    return conn
+
+
 @contextmanager
 def store() -> Iterator[sqlite3.Connection]:
     """One write transaction on the sandbox's file (IMMEDIATE: one writer at a time)."""
-    path = store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn = _connection(store_path())
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("CREATE TABLE IF NOT EXISTS objects (id TEXT PRIMARY KEY, data TEXT)")
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, params TEXT, reply TEXT)"
-        )
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _get(conn: sqlite3.Connection, object_id_: str) -> Intent | None:
