@@ -25,6 +25,8 @@ from midas import server
 app = server.MidasServer(server.server_options("127.0.0.1", 0, 1, warm=WARM)).load()
 from django.template import engines
 from django.urls import get_resolver
+from midas.core.remembered import Remembered
+from midas.ops.csp import template_hashes
 loader = engines["django"].engine.template_loaders[0]
 print(json.dumps({
     "stripe": "stripe" in sys.modules,
@@ -33,6 +35,9 @@ print(json.dumps({
     "templates": sorted(k for k in getattr(loader, "get_template_cache", {}) if "web/" in k),
     "connection_open": any(c.connection is not None for c in connections.all()),
     "callable": callable(app),
+    "remembered": sorted(r.name for r in Remembered.everything if r.peek() is not None),
+    "csp_hashes": template_hashes.cache_info().currsize,
+    "session_modules": "django.contrib.messages.storage.fallback" in sys.modules,
 }))
 """
 
@@ -67,12 +72,17 @@ def test_the_master_loads_urls_api_stripe_and_templates_before_it_forks(tmp_path
     )
     assert not state["connection_open"]  # no connection is shared across fork
     assert state["callable"]
+    # what every request reads before its view: read once here, not by each worker
+    assert {"maintenance state", "flags"} <= set(state["remembered"]), state
+    assert state["csp_hashes"] == 1
+    assert state["session_modules"]
 
 
 def test_without_the_warm_up_the_master_stays_cold(tmp_path):
     state = load_in_a_master(tmp_path, warm=False)
     assert not state["resolver"]
     assert not state["templates"]
+    assert not state["remembered"]
     assert not state["connection_open"]
 
 

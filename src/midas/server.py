@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import gc
 import os
+import uuid
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -87,16 +88,45 @@ def warm_up() -> None:
 
     api.get_openapi_schema()
     importlib.import_module("stripe")
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    for dotted in (settings.MESSAGE_STORAGE, settings.SESSION_SERIALIZER):
+        import_string(dotted)  # imported by the first request that reads a session otherwise
+    importlib.import_module(settings.SESSION_ENGINE)
     for name in HOT_TEMPLATES:
         with contextlib.suppress(TemplateDoesNotExist):
             get_template(name)
     from django.forms.renderers import get_default_renderer
 
+    read_remembered_state()
+    from midas.ops.csp import header_value
+
+    header_value()  # the policy's template hashes, computed once and kept (lru_cache)
+    uuid.uuid4()  # the request id's first random bytes
     render_public_pages()
     renderer = get_default_renderer()
     for name in ("django/forms/widgets/input.html", "django/forms/widgets/select.html"):
         with contextlib.suppress(TemplateDoesNotExist):
             renderer.get_template(name)
+
+
+def read_remembered_state() -> None:
+    """Read, in the master, each value every request consults before its view (maintenance,
+    the feature flags, and whatever an installed app remembers, such as the launch's state):
+    their queries' first compilation is then paid before fork, not by each worker's first
+    request (~30 ms measured). A worker still reads them again once they are a few seconds old."""
+    import logging
+
+    from django.db import DatabaseError
+
+    from midas.core.remembered import Remembered
+
+    for value in Remembered.everything:
+        try:
+            value.get(fresh=True)
+        except DatabaseError:  # an unmigrated database: the workers read it themselves
+            logging.getLogger(__name__).warning("warm-up: %s unreadable", value.name)
 
 
 def render_public_pages() -> None:
@@ -113,20 +143,22 @@ def render_public_pages() -> None:
     from django.test import RequestFactory
     from django.urls import resolve
 
-    from midas.catalog.models import Asset
+    from midas.catalog.models import Asset, Category
 
     try:
         hosts = [h for h in settings.ALLOWED_HOSTS if h and "*" not in h and not h.startswith(".")]
         factory = RequestFactory(HTTP_HOST=hosts[0] if hosts else "localhost")
-        asset = Asset.objects.active().select_related("category").first()
         paths = ["/", "/collection/"]
+        paths += [category.get_absolute_url() for category in Category.objects.all()]
+        asset = Asset.objects.active().select_related("category").first()
         if asset is not None:
-            paths += [f"/collection/{asset.category.slug}/", asset.get_absolute_url()]
+            paths.append(asset.get_absolute_url())
+        paths.append("/api/v1/assets?limit=50")  # the API's rows, kept per catalogue version
         for path in paths:
             for accept in ("gzip, deflate, br", ""):
                 request = factory.get(path, HTTP_ACCEPT_ENCODING=accept)
                 request.user = AnonymousUser()
-                match = resolve(path)
+                match = request.resolver_match = resolve(path.partition("?")[0])
                 match.func(request, *match.args, **match.kwargs)
     except Exception:  # a warm-up never stops the server from starting
         logging.getLogger(__name__).warning("warm-up: rendering the pages failed", exc_info=True)

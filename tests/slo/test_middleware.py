@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished
+from django.db import close_old_connections, connection
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from midas.slo.models import RequestMinute
@@ -99,6 +101,24 @@ def test_flushes_by_itself_after_the_interval(client, settings, recorder):
     settings.SLO_FLUSH_SECONDS = 0
     client.get("/robots.txt")
     assert RequestMinute.objects.filter(process=process_name()).exists()
+
+
+def test_the_flush_waits_until_the_response_is_sent(rf, settings, recorder):
+    """The minute's write happens when the server closes the response (after sending it),
+    so the customer whose request falls due never waits for it."""
+    from midas.slo.middleware import RequestMetricsMiddleware
+
+    settings.SLO_AUTO_FLUSH = True
+    settings.SLO_FLUSH_SECONDS = 0
+    middleware = RequestMetricsMiddleware(lambda request: HttpResponse("ok"))
+    response = middleware(rf.get("/robots.txt"))
+    assert not RequestMinute.objects.exists()
+    request_finished.disconnect(close_old_connections)  # as the test client does
+    try:
+        response.close()  # what gunicorn does once the body is written
+    finally:
+        request_finished.connect(close_old_connections)
+    assert RequestMinute.objects.get(process=process_name()).count == 1
 
 
 def own_requests(route: str, status: str) -> float:

@@ -48,6 +48,7 @@ class RequestMetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         status = slo_status = 500
+        response = None
         try:
             response = self.get_response(request)
             status = slo_status = response.status_code
@@ -66,4 +67,9 @@ class RequestMetricsMiddleware:
                 prometheus.observe_own(route=route, status=status)
             else:
                 RECORDER.record(at=timezone.now(), duration_ms=seconds * 1000, status=slo_status)
-            RECORDER.maybe_flush()
+            if response is None:
+                RECORDER.maybe_flush()
+            else:
+                # once the server has sent the response (WSGI close): the minute's write,
+                # once a minute per process, is never paid by the customer who is waiting
+                response._resource_closers.append(RECORDER.maybe_flush)
