@@ -42,17 +42,38 @@ def overlapping(
 def busy_asset_ids(assets: Iterable[Asset], start: dt.datetime, end: dt.datetime) -> set[int]:
     """The assets that cannot take a booking ``[start, end)``: one query for all of them.
 
-    A new booking would occupy ``[start, end + turnaround)``, so each asset is checked with
-    its own buffer after fetching rows with the largest one.
+    A new booking would occupy ``[start, end + turnaround)``, so each group of assets with
+    the same turnaround is checked with its own buffer. Plain SQL, as ``is_free``: the
+    listing asks on every request with dates, and building and compiling the queryset cost
+    several times the query. The status is a literal, so that the partial index
+    ``reservation_active_span`` serves it.
     """
-    assets = list(assets)
-    if not assets:
+    by_buffer: dict[int, list[int]] = {}
+    for asset in assets:
+        by_buffer.setdefault(asset.turnaround_minutes, []).append(asset.pk)
+    if not by_buffer:
         return set()
-    buffers = {a.pk: dt.timedelta(minutes=a.turnaround_minutes) for a in assets}
-    widest = max(buffers.values())
-    # no ORDER BY: Meta.ordering would cost SQLite a temporary B-tree sort for nothing
-    rows = overlapping(buffers, start, end + widest).order_by().values_list("asset_id", "start")
-    return {asset_id for asset_id, row_start in rows if row_start < end + buffers[asset_id]}
+    ops = connection.ops
+    table, asset_id, status, row_start, until = (
+        ops.quote_name(name)
+        for name in (Reservation._meta.db_table, "asset_id", "status", "start", "occupied_until")
+    )
+    groups, group_params = [], []
+    for minutes, ids in by_buffer.items():
+        groups.append(f"({asset_id} IN ({', '.join(['%s'] * len(ids))}) AND {row_start} < %s)")
+        group_params += [*ids, ops.adapt_datetimefield_value(end + dt.timedelta(minutes=minutes))]
+    sql = (
+        f"SELECT DISTINCT {asset_id} FROM {table} WHERE {status} = '{ACTIVE}' "  # noqa: S608 - constants
+        f"AND {row_start} > %s AND {until} > %s AND ({' OR '.join(groups)})"
+    )
+    params = [
+        ops.adapt_datetimefield_value(start - MAX_OCCUPANCY),
+        ops.adapt_datetimefield_value(start),
+        *group_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
 
 
 def free_assets(assets: QuerySet[Asset], start: dt.datetime, end: dt.datetime) -> list[Asset]:
