@@ -12,12 +12,12 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.templatetags.static import static
-from django.urls import reverse
 
 from midas.catalog.photos.display import photo_url
 from midas.catalog.photos.storage import photo_storage
 from midas.catalog.specs import SUBCATEGORIES, capacity_of, display_specs, validate_specs
 from midas.core.models import TimestampedModel
+from midas.core.urls import cached_reverse
 
 BASIS_POINTS = 10_000  # 100% = 10,000 bp
 
@@ -83,7 +83,7 @@ class Category(TimestampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("web:category", kwargs={"slug": self.slug})
+        return cached_reverse("web:category", slug=self.slug)
 
 
 class BookingMode(models.TextChoices):
@@ -165,7 +165,7 @@ class Asset(TimestampedModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("web:asset", kwargs={"slug": self.slug})
+        return cached_reverse("web:asset", slug=self.slug)
 
     def clean(self) -> None:
         errors: dict[str, list[str]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.templatetags.static import static
 
@@ -27,11 +28,11 @@ class PageMeta:
             return self.title
         return f"{self.title} · {SITE_NAME}"
 
-    @property
+    @cached_property
     def canonical(self) -> str:
         return absolute_url(self.path)
 
-    @property
+    @cached_property
     def image_url(self) -> str:
         return absolute_url(self.image or static(DEFAULT_IMAGE))
 

@@ -7,11 +7,11 @@ still shows a page (never a 500).
 from __future__ import annotations
 
 import datetime as dt
+from html import escape as html_escape
 from typing import cast
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
-from django.utils.html import conditional_escape
 
 from midas.bookings.search import AssetSearch
 from midas.catalog.display_prices import DEFAULT_CURRENCY
@@ -32,6 +32,13 @@ INPUT_TEMPLATES = frozenset(
     f"django/forms/widgets/{kind}.html" for kind in ("input", "text", "number", "date", "search")
 )
 SELECT_TEMPLATE = "django/forms/widgets/select.html"
+
+
+def conditional_escape(value: object) -> str:
+    """Django's ``conditional_escape`` without its lazy-argument wrapper (a fifth of the
+    form's cost): safe HTML as it is, anything else as text. The same characters escaped."""
+    html = getattr(value, "__html__", None)
+    return html() if html is not None else html_escape(str(value))  # type: ignore[no-any-return]
 
 
 def html_attrs(attrs: dict[str, object]) -> str:

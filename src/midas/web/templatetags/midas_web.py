@@ -85,6 +85,38 @@ def filter_field(field: BoundField) -> str:
     )
 
 
+class KeptNode(template.Node):
+    """``{% kept "name" value... %}…{% endkept %}``: the block's HTML kept per catalogue
+    version (``catalog_version`` in the context; without it, rendered every time) and per
+    the values named, which must be everything the block shows that is not catalogue data
+    (the signed-in state, the section highlighted, the year). Like Django's ``{% cache %}``
+    fragments, but in this process and moved on by every catalogue write."""
+
+    def __init__(self, nodelist: template.NodeList, name: str, vary_on: list) -> None:
+        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
+
+    def render(self, context: template.Context) -> str:
+        version = context.get("catalog_version")
+        if version is None:
+            return self.nodelist.render(context)
+        key = (self.name, *(value.resolve(context) for value in self.vary_on))
+        return fragments.get(version, key, lambda: self.nodelist.render(context))
+
+
+fragments = VersionMemo(limit=256)  # the site's header and footer: ~5 KB each
+
+
+@register.tag
+def kept(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% kept %} takes a name, then the values it varies on")
+    nodelist = parser.parse(("endkept",))
+    parser.delete_first_token()
+    name = bits[1].strip("\"'")
+    return KeptNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])
+
+
 CARD_TEMPLATE = "web/_card.html"
 cards = VersionMemo(limit=4096)  # ~1-2 KB each
 

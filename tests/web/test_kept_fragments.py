@@ -1,0 +1,97 @@
+"""The site's header, footer and static links kept per catalogue version (``{% kept %}``),
+the catalogue's links reversed once per process (``core.urls.cached_reverse``): what each
+visitor sees stays theirs (signed in or not, the section highlighted, the year) and a
+catalogue write shows on the next request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.template import Context, Template, defaulttags
+
+from midas.catalog.models import Category
+from midas.catalog.services import catalog_version_bump
+from midas.web.templatetags.midas_web import fragments
+from tests.factories import make_customer
+
+pytestmark = pytest.mark.django_db
+
+CARS = "/collection/cars/"
+
+
+def header(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<header class="site-header">') : html.index("</header>")]
+
+
+def footer(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<footer class="site-footer">') : html.index("</footer>")]
+
+
+def current(html: str) -> list[str]:
+    """The names of the header's links marked as the current page."""
+    return re.findall(r'aria-current="page">([^<]+)</a>', html)
+
+
+def test_a_signed_in_visitor_sees_their_navigation_after_an_anonymous_one(client, car):
+    dates = "?start=2031-03-01&end=2031-03-04"  # never served from the page cache
+    anonymous = header(client.get(CARS + dates))
+    assert "Sign in" in anonymous and "My account" not in anonymous
+    client.force_login(make_customer())
+    signed_in = header(client.get(CARS + dates))
+    assert "My bookings" in signed_in and "My account" in signed_in
+    assert "Sign in" not in signed_in
+    client.logout()
+    assert "Sign in" in header(client.get(CARS + dates))
+
+
+def test_the_section_shown_is_the_one_marked_current(client, car):
+    assert current(header(client.get(CARS))) == ["Cars", "Cars"]  # the bar and the menu
+    assert current(header(client.get("/collection/yachts/"))) == ["Yachts", "Yachts"]
+    assert current(header(client.get("/collection/"))) == []
+    assert current(header(client.get(car.get_absolute_url()))) == []
+
+
+def test_a_renamed_category_shows_in_the_header_and_footer_on_the_next_request(client, car):
+    url = car.get_absolute_url() + "?start=2031-03-01&end=2031-03-04"
+    response = client.get(url)
+    assert ">Cars</a>" in header(response) and ">Cars</a>" in footer(response)
+    Category.objects.filter(slug="cars").update(name="Motor cars", slug="motor-cars")
+    catalog_version_bump()
+    response = client.get(url)
+    assert ">Motor cars</a>" in header(response) and ">Cars</a>" not in header(response)
+    assert 'href="/collection/motor-cars/"' in footer(response)
+    assert ">Motor cars</a>" in footer(response)
+
+
+def pin_template_clock(monkeypatch, moment: dt.datetime) -> None:
+    """``{% now %}`` reads ``datetime.now`` of django.template.defaulttags: pinned."""
+
+    class Pinned(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            return moment.astimezone(tz)
+
+    monkeypatch.setattr(defaulttags, "datetime", Pinned)
+
+
+def test_the_footer_year_follows_the_clock(client, car, monkeypatch):
+    url = car.get_absolute_url() + "?start=2031-03-01&end=2031-03-04"
+    pin_template_clock(monkeypatch, dt.datetime(2030, 12, 31, 12, tzinfo=dt.UTC))
+    assert "&copy; 2030 Midas" in footer(client.get(url))
+    pin_template_clock(monkeypatch, dt.datetime(2031, 1, 2, 12, tzinfo=dt.UTC))
+    assert "&copy; 2031 Midas" in footer(client.get(url))  # same catalogue version
+
+
+def test_a_kept_block_varies_on_the_values_it_names_and_the_version():
+    fragments.clear()
+    template = Template('{% load midas_web %}{% kept "t" who %}{{ who }} {{ what }}{% endkept %}')
+    render = lambda **values: template.render(Context(values))  # noqa: E731
+    assert render(catalog_version=1, who="a", what="x") == "a x"
+    assert render(catalog_version=1, who="b", what="x") == "b x"
+    assert render(catalog_version=1, who="a", what="y") == "a x"  # kept: what is catalogue data
+    assert render(catalog_version=2, who="a", what="y") == "a y"  # a write moved the version
+    assert render(who="a", what="z") == "a z"  # no version: rendered every time
