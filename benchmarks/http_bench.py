@@ -124,6 +124,20 @@ def prepare(targets_file: Path) -> None:
             {"name": "category", "method": "GET", "path": category_url},
             {"name": "category+city+dates", "method": "GET", "path": filtered},
             {"name": "asset", "method": "GET", "path": asset.get_absolute_url()},
+            # a page-cache miss each time: a throwaway parameter the view ignores, new on
+            # every request (what the first visitor after a write or an expiry gets)
+            {
+                "name": "asset uncached",
+                "method": "GET",
+                "path": asset.get_absolute_url(),
+                "bust": "_n",
+            },
+            # the asset page pricing the dates asked (its quote and calendar): never cached
+            {
+                "name": "asset+dates",
+                "method": "GET",
+                "path": f"{asset.get_absolute_url()}?start={body['start']}&end={body['end']}",
+            },
             {
                 "name": "quote API",
                 "method": "POST",
@@ -181,8 +195,24 @@ def lua_string(text: str) -> str:
     return f"[{level}[{text}]{level}]"
 
 
+WRK_BUST = r"""
+local threads, counter = 0, 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+request = function()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "%s=" .. id .. "-" .. counter)
+end
+"""
+
+
 def wrk_script(page: dict, directory: Path) -> Path:
     lines = []
+    if page.get("bust"):
+        lines.append(WRK_BUST % page["bust"])
     if page["method"] != "GET":
         lines += [
             f'wrk.method = "{page["method"]}"',
@@ -244,12 +274,17 @@ def run_python(url: str, page: dict, connections: int, seconds: float) -> Measur
     def worker(i: int) -> None:
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
         start_gate.wait()
+        sent = 0
         while time.perf_counter() < deadline[0]:
             began = time.perf_counter()
+            query = [parts.query] if parts.query else []
+            if page.get("bust"):
+                sent += 1
+                query.append(f"{page['bust']}={i}-{sent}")
             try:
                 conn.request(
                     page["method"],
-                    parts.path + (f"?{parts.query}" if parts.query else ""),
+                    parts.path + (f"?{'&'.join(query)}" if query else ""),
                     body=body,
                     headers=headers,
                 )

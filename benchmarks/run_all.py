@@ -67,6 +67,11 @@ BENCHES = (
     ),
     Bench("photos", "photos_bench.py", (), ("--runs", "1", "--sizes", "2000x1500"), False),
     Bench("peer", "peer_bench.py", (), ("--quick",), False),
+    # in-process CPU per request: reliable on a loaded machine, unlike req/s
+    Bench("pages-profile", "pages_profile.py", (), ("--repeat", "20", "--rounds", "3"), False),
+    Bench("api-profile", "api_profile.py", (), ("--repeat", "50"), False),
+    Bench("booking-profile", "booking_profile.py", (), ("--bookings", "20"), True),
+    Bench("worker", "worker_bench.py", (), ("--rounds", "3"), False),
 )
 NAMES = tuple(b.name for b in BENCHES)
 

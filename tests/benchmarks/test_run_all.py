@@ -19,6 +19,10 @@ def test_quick_runs_every_benchmark_in_its_quick_mode() -> None:
     assert by_name["booking"][-1] == "--quick"
     assert by_name["availability"][-1] == "--quick"
     assert by_name["gate"][-2:] == ["--requests", "500"]
+    # the in-process profiles and the fresh-worker bench are part of every run
+    assert by_name["pages-profile"][1].endswith("pages_profile.py")
+    assert by_name["worker"][-2:] == ["--rounds", "3"]
+    assert by_name["booking-profile"][-2:] == ["--bookings", "20"]
     for _, command in runs:
         assert command[0] == sys.executable
         assert "--database-url" not in command
