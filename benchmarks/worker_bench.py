@@ -120,14 +120,16 @@ def children(pid: int) -> list[int]:
     return [int(part) for part in text.split()]
 
 
-def memory(pid: int) -> tuple[float, float]:
-    """(RSS, PSS) in MB."""
+def memory(pid: int) -> tuple[float, float, float]:
+    """(RSS, PSS, USS) in MB: resident; resident with each shared page divided among the
+    processes sharing it; private to this process (what it costs on its own)."""
     values = {}
     for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
         name, _, rest = line.partition(":")
-        if name in ("Rss", "Pss"):
+        if name in ("Rss", "Pss", "Private_Clean", "Private_Dirty"):
             values[name] = int(rest.split()[0]) / 1024
-    return values.get("Rss", 0.0), values.get("Pss", 0.0)
+    private = values.get("Private_Clean", 0.0) + values.get("Private_Dirty", 0.0)
+    return values.get("Rss", 0.0), values.get("Pss", 0.0), private
 
 
 def load() -> float:
@@ -269,13 +271,13 @@ def bench(args: argparse.Namespace) -> int:
                 f"{max(result['first']):>10.1f} {median(result['second']):>13.1f} "
                 f"{result['load']:>5.2f}"
             )
-        print("\nMemory after 300 requests, 2 workers, MB (RSS / PSS):")
+        print("\nMemory after 300 requests, 2 workers, MB (RSS / PSS / USS):")
         for warm in (False, True):
             result = worker_memory(pages, warm, env, scratch)
-            workers = "  ".join(f"{rss:.0f}/{pss:.0f}" for rss, pss in result["workers"])
-            rss, pss = result["master"]
+            workers = "  ".join("/".join(f"{v:.0f}" for v in w) for w in result["workers"])
+            master = "/".join(f"{v:.0f}" for v in result["master"])
             print(
-                f"{'warm-up' if warm else 'no warm-up':<12} master {rss:.0f}/{pss:.0f}  "
+                f"{'warm-up' if warm else 'no warm-up':<12} master {master}  "
                 f"workers {workers}  (load {result['load']:.2f})"
             )
         print("\nBytes per page and the cost of compressing it once:")
