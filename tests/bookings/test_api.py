@@ -279,3 +279,25 @@ def test_the_list_costs_a_fixed_number_of_queries(api, asset, django_assert_max_
     with django_assert_max_num_queries(4):  # token, count, page (+ last_used spare)
         response = api.get(URL)
     assert response.json()["count"] == 5
+
+
+def test_a_booking_and_its_payment_cost_a_fixed_number_of_queries(
+    api, asset, django_assert_max_num_queries
+):
+    book(api, start=30, end=32)  # the token's first use (last_used_at) and warm caches
+    # token, asset, pricing (3), overlap, reservation, catalogue version, booking, two
+    # outbox rows, and the savepoints of reserve and of the booking's insert (the test runs
+    # in a transaction): no outbox look-ups or savepoints for the new booking's emails, no
+    # reference look-up, no ledger sums for a booking that has just been made (was 23)
+    with django_assert_max_num_queries(19):
+        response = book(api)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["payments"]["paid"] == 0 and body["payments"]["balance"] == 0
+    ref = body["reference"]
+    # a booking far from its start: no deposit hold yet, and no transaction opened for it
+    with django_assert_max_num_queries(30):
+        paid = api.post(f"{URL}/{ref}/pay", {"card_number": "4242424242424242"})
+    assert paid.status_code == 200
+    assert paid.json()["booking"]["payments"]["paid"] == body["total"]
+    assert not Payment.objects.filter(booking__reference=ref, kind="deposit_hold").exists()

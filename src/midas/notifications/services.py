@@ -92,7 +92,7 @@ def email_enqueue(
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    return _enqueue(message, dedupe_key)
+    return _enqueue(message, dedupe_key, fresh=fresh)
 
 
 def email_enqueue_later(
@@ -132,7 +132,7 @@ def email_enqueue_later(
         status=OutboxStatus.PENDING,
         next_attempt_at=timezone.now(),
     )
-    return _enqueue(message, dedupe_key)
+    return _enqueue(message, dedupe_key, fresh=fresh)
 
 
 def outbox_render(message: OutboxMessage) -> OutboxMessage:
@@ -355,16 +355,20 @@ def _domain(address: str) -> str:
     return bare.rsplit("@", 1)[-1] or "midas.localhost"
 
 
-def _enqueue(message: OutboxMessage, dedupe_key: str) -> OutboxMessage:
+def _enqueue(message: OutboxMessage, dedupe_key: str, *, fresh: bool = False) -> OutboxMessage:
     """Save a new outbox row once: a row with the same ``dedupe_key`` already there is the
-    answer instead. The worker is kicked when the caller's transaction commits."""
-    try:
-        with transaction.atomic():  # a savepoint: a dedupe race must not spoil the caller's
-            message.save()
-    except IntegrityError:
-        if not dedupe_key:
-            raise
-        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+    answer instead. The worker is kicked when the caller's transaction commits. ``fresh``
+    (no row can have the key): no savepoint either, as there is no race to survive."""
+    if fresh:
+        message.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a dedupe race must not spoil the caller's
+                message.save()
+        except IntegrityError:
+            if not dedupe_key:
+                raise
+            return OutboxMessage.objects.get(dedupe_key=dedupe_key)
     if not _kick_waiting():
         transaction.on_commit(kick_delivery, robust=True)  # failed: the next run sends it
     return message

@@ -72,18 +72,28 @@ def hold_request(row: Payment) -> dict[str, Any]:
 def deposit_hold(*, booking: Booking, now: dt.datetime | None = None) -> Payment | None:
     """Place the deposit hold if it is due and not yet placed; the hold row, or None."""
     now = now or timezone.now()
+    if not _may_be_due(booking, now):
+        return None  # no transaction: on SQLite one takes the write lock, even to do nothing
     row = _open_hold(booking=booking, now=now)
     if row is None:
         return None
     return payment_call(payment=row, now=now, **hold_request(row))
 
 
+def _may_be_due(booking: Booking, now: dt.datetime) -> bool:
+    """The booking as the caller read it may need its hold now (``_open_hold`` decides on
+    the locked row)."""
+    return (
+        booking.security_deposit_minor > 0
+        and booking.status in HOLDING_STATES
+        and booking.start - now <= hold_lead()
+    )
+
+
 @conflict_on_lock_timeout
 @transaction.atomic
 def _open_hold(*, booking: Booking, now: dt.datetime) -> Payment | None:
-    if booking.security_deposit_minor <= 0 or booking.status not in HOLDING_STATES:
-        return None
-    if booking.start - now > hold_lead():
+    if not _may_be_due(booking, now):
         return None
     booking = lock_booking(booking.pk)
     if booking.status not in HOLDING_STATES:
