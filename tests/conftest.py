@@ -133,15 +133,17 @@ def empty_cache():
     from django.core.cache import cache
 
     from midas.catalog.selectors import memo
-    from midas.web.templatetags.midas_web import cards
+    from midas.web.templatetags.midas_web import cards, fragments
 
     cache.clear()
     memo.clear()  # catalogue reads and cards kept per version in this process
     cards.clear()
+    fragments.clear()  # the header, footer and other {% kept %} blocks
     yield
     cache.clear()
     memo.clear()
     cards.clear()
+    fragments.clear()
 
 
 @pytest.fixture(autouse=True)

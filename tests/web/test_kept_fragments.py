@@ -7,18 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
+from urllib.parse import urlencode
 
 import pytest
 from django.template import Context, Template, defaulttags
 
+from midas.bookings.services import reserve
 from midas.catalog.models import Category
 from midas.catalog.services import catalog_version_bump
 from midas.web.templatetags.midas_web import fragments
-from tests.factories import make_customer
+from tests.factories import make_asset, make_customer
 
 pytestmark = pytest.mark.django_db
 
 CARS = "/collection/cars/"
+NY = zoneinfo.ZoneInfo("America/New_York")
+
+
+def page(client, asset, **params) -> str:
+    response = client.get(asset.get_absolute_url() + "?" + urlencode(params))
+    assert response.status_code == 200
+    return response.content.decode()
 
 
 def header(response) -> str:
@@ -95,3 +105,36 @@ def test_a_kept_block_varies_on_the_values_it_names_and_the_version():
     assert render(catalog_version=1, who="a", what="y") == "a x"  # kept: what is catalogue data
     assert render(catalog_version=2, who="a", what="y") == "a y"  # a write moved the version
     assert render(who="a", what="z") == "a z"  # no version: rendered every time
+
+
+def test_each_asset_page_shows_its_own_calendar_gallery_and_sections(client, car, soon):
+    other = make_asset("cars", car.home_location, name="Bentley Bentayga", features=["Naim audio"])
+    start = dt.datetime.combine(soon, dt.time(0), tzinfo=NY)
+    month = {"month": f"{soon:%Y-%m}"}
+    booked = f'class="day is-full" data-date="{soon:%Y-%m-%d}"'
+    assert booked not in page(client, car, **month)
+    reserve(asset=car, start=start, end=start + dt.timedelta(days=1))
+    assert booked in page(client, car, **month)  # the next request
+    html = page(client, other, **month)  # the same month, nothing booked
+    assert booked not in html and f'class="day is-free" data-date="{soon:%Y-%m-%d}"' in html
+    assert "Naim audio" in html and "Starlight headliner" not in html
+    assert "Starlight headliner" in page(client, car, **month)
+
+
+def test_an_asset_edit_shows_in_its_sections_and_gallery_on_the_next_request(client, car):
+    dates = {"start": "2031-03-05T10:00", "end": "2031-03-06T10:00"}  # never served cached
+    html = page(client, car, **dates)
+    assert "Starlight headliner" in html and "21 years" in html
+    image = car.images.first()
+    car.features = ["Champagne cooler"]
+    car.min_renter_age = 25
+    car.save()
+    if image is not None:
+        image.alt = "The Cullinan at dusk"
+        image.save()
+    catalog_version_bump()
+    html = page(client, car, **dates)
+    assert "<li>Champagne cooler</li>" in html and "<li>Starlight headliner</li>" not in html
+    assert "25 years" in html and "21 years" not in html
+    if image is not None:
+        assert "The Cullinan at dusk" in html

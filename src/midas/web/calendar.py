@@ -52,6 +52,12 @@ class Month:
         return f"{self.first:%B %Y}"
 
     @property
+    def states(self) -> tuple[str, ...]:
+        """Each cell's state ("" for a blank): with ``first``, all the grid shows (its
+        rendered rows are kept on that key, ``{% kept %}`` in web/_calendar.html)."""
+        return tuple(day.state if day else "" for week in self.weeks for day in week)
+
+    @property
     def weekdays(self) -> list[tuple[str, str]]:
         return [(calendar.day_abbr[i][:2], calendar.day_name[i]) for i in range(7)]
 
