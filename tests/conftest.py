@@ -133,17 +133,20 @@ def empty_cache():
     from django.core.cache import cache
 
     from midas.catalog.selectors import memo
+    from midas.web.page_cache import local_first
     from midas.web.templatetags.midas_web import cards, fragments
 
     cache.clear()
     memo.clear()  # catalogue reads and cards kept per version in this process
     cards.clear()
     fragments.clear()  # the header, footer and other {% kept %} blocks
+    local_first.clear()  # the pages this process keeps in front of the cache
     yield
     cache.clear()
     memo.clear()
     cards.clear()
     fragments.clear()
+    local_first.clear()
 
 
 @pytest.fixture(autouse=True)

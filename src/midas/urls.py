@@ -28,6 +28,10 @@ launch = (
 handler500 = "midas.ops.errors.server_error"
 
 urlpatterns = [
+    # The public pages first: they are most of the traffic, and each pattern tried before a
+    # match costs. None of theirs (the home page, collection/, assets/<slug>/, currency/,
+    # about/, contact/, faq/, terms/, sitemap.xml, robots.txt) is a prefix of another below.
+    path("", include("midas.web.urls")),
     # before the admin's own: the photos panel's endpoints (midas.catalog.photos.admin)
     path("admin/catalog/asset/<int:asset_id>/photos/", include("midas.catalog.photos.admin")),
     path("admin/", admin.site.urls),
@@ -47,5 +51,4 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("media/photos/<path:name>", photo_file, name="photo-file"),  # catalog.photos.views
     path("", include("midas.insights.urls")),
-    path("", include("midas.web.urls")),
 ]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -329,8 +329,9 @@ def catalog_version() -> int:
     """The catalogue's content version (``services.catalog_version_bump``), 0 before the first
     write. Read on every cacheable page request: one primary-key lookup in plain SQL, which
     costs a tenth of the same query through the ORM."""
-    table = connection.ops.quote_name(CatalogVersion._meta.db_table)
-    with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # one look-up of this thread's connection
+    table = db.ops.quote_name(CatalogVersion._meta.db_table)
+    with db.cursor() as cursor:
         cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [CatalogVersion.ROW])  # noqa: S608
         row = cursor.fetchone()
     return row[0] if row else 0

@@ -26,6 +26,7 @@ padding. See docs/explanation/compression.md.
 
 from __future__ import annotations
 
+import functools
 import gzip
 from collections.abc import Callable
 
@@ -49,7 +50,8 @@ COMPRESSIBLE = (
 CODINGS = ("br", "gzip")  # the order we prefer, when the client accepts both
 
 
-def accepted_codings(header: str) -> set[str]:
+@functools.lru_cache(maxsize=64)  # browsers send a handful of distinct headers
+def accepted_codings(header: str) -> frozenset[str]:
     """The content codings an ``Accept-Encoding`` header accepts (``q=0`` refuses one)."""
     accepted: set[str] = set()
     for part in header.lower().split(","):
@@ -69,7 +71,7 @@ def accepted_codings(header: str) -> set[str]:
             accepted.add(name)
     if "*" in accepted:
         accepted.update(CODINGS)
-    return accepted
+    return frozenset(accepted)
 
 
 def preferred_coding(request: HttpRequest) -> str:

@@ -16,11 +16,18 @@ Only what no visitor can tell apart is stored: a GET without a session, messages
 a message, a session write, ``Cache-Control: private/no-store/no-cache`` or a ``Vary`` on
 anything but ``Cookie``/``Accept-Encoding``. ``X-Cache`` says ``hit``, ``miss`` (rendered and
 stored) or ``bypass`` (rendered, not stored). See docs/explanation/page-cache.md.
+
+Each process keeps the pages it served or fetched in its own memory in front of the shared
+cache (``LocalFirst``): a hit is then a dict lookup, not a cache-backend get and an unpickle.
+Keyed as the shared cache is (the catalogue version is in the key), each page kept until its
+own expiry (rendered + ``PAGE_CACHE_SECONDS``, stored with it, the same in every process).
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -44,7 +51,10 @@ VARY_ALLOWED = frozenset({"cookie", "accept-encoding"})  # what the key already 
 UNCACHEABLE = ("private", "no-store", "no-cache")
 
 View = Callable[..., HttpResponseBase]
-Frozen = tuple[int, list[tuple[str, str]], bytes]
+LOCAL_LIMIT = 256  # pages a process keeps in its memory (all dropped when full)
+# status, headers, body and when it expires (epoch seconds); entries stored before the
+# expiry was (three items) are still served, from the shared cache only
+Frozen = tuple[int, list[tuple[str, str]], bytes, float]
 
 
 def seconds() -> int:
@@ -52,8 +62,56 @@ def seconds() -> int:
     return int(settings.PAGE_CACHE_SECONDS)
 
 
-def store() -> BaseCache:
-    return caches[CACHE_ALIAS]
+class LocalFirst:
+    """The page store: this process's memory in front of the shared cache (``CACHE_ALIAS``).
+
+    ``get`` answers from memory while the page has not expired, else from the shared cache
+    (and keeps what it found); ``set`` stores in both. Sound for the same reasons as the
+    shared cache: the key holds the catalogue version read for this request, and a page
+    expires at the time stored with it whichever copy serves it. Values are shared between
+    threads and never changed (a hit builds a new response from them)."""
+
+    def __init__(self, limit: int = LOCAL_LIMIT) -> None:
+        self.limit = limit
+        self.pages: dict[str, Frozen] = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def shared() -> BaseCache:
+        return caches[CACHE_ALIAS]
+
+    def get(self, key: str) -> Frozen | None:
+        frozen = self.pages.get(key)
+        if frozen is not None and frozen[3] > time.time():
+            return frozen
+        frozen = self.shared().get(key)
+        if frozen is not None and len(frozen) == 4:
+            if frozen[3] <= time.time():
+                return None
+            self.keep(key, frozen)
+        return frozen
+
+    def set(self, key: str, frozen: Frozen, timeout: int) -> None:
+        self.shared().set(key, frozen, timeout)
+        self.keep(key, frozen)
+
+    def keep(self, key: str, frozen: Frozen) -> None:
+        with self.lock:
+            if len(self.pages) >= self.limit:
+                self.pages = {}
+            self.pages[key] = frozen
+
+    def clear(self) -> None:
+        """Forget the pages kept in memory (the shared cache is left alone)."""
+        with self.lock:
+            self.pages = {}
+
+
+local_first = LocalFirst()
+
+
+def store() -> LocalFirst | BaseCache:
+    return local_first
 
 
 def anonymous(request: HttpRequest) -> bool:
@@ -107,23 +165,24 @@ def reusable(request: HttpRequest, response: HttpResponse) -> bool:
     return vary <= VARY_ALLOWED
 
 
-def freeze(response: HttpResponse, coding: str) -> Frozen:
+def freeze(response: HttpResponse, coding: str, ttl: int) -> Frozen:
     """What is stored: the page with a strong ``ETag`` of its identity body, compressed once
-    here in ``coding`` (its ETag then weakened), so a hit replays bytes and compresses nothing."""
+    here in ``coding`` (its ETag then weakened), its ``Vary`` as every answer from the cache
+    sends it, so a hit replays bytes and headers and compresses nothing; and when it expires."""
     if not response.has_header("ETag"):
         response["ETag"] = quote_etag(
             hashlib.md5(response.content, usedforsecurity=False).hexdigest()
         )
-    patch_vary_headers(response, ("Accept-Encoding",))
+    patch_vary_headers(response, ("Accept-Encoding", "Cookie"))
     compress_response(response, coding)
-    return response.status_code, list(response.items()), response.content
+    return response.status_code, list(response.items()), response.content, time.time() + ttl
 
 
 def thaw(frozen: Frozen) -> HttpResponse:
-    status, headers, content = frozen
-    response = HttpResponse(content, status=status)
-    for name, value in headers:
-        response[name] = value
+    status, headers, content = frozen[:3]
+    response = HttpResponse(content, status=status, headers=dict(headers))
+    if len(frozen) == 3:  # stored before freeze added Cookie to Vary
+        patch_vary_headers(response, ("Cookie",))
     return response
 
 
@@ -138,7 +197,7 @@ def conditional(request: HttpRequest, response: HttpResponse) -> HttpResponseBas
 
 def label(response: HttpResponseBase, state: str) -> HttpResponseBase:
     response[HEADER] = state
-    if state != "bypass":
+    if state == "miss":  # a hit's Vary was stored with it (freeze)
         patch_vary_headers(response, ("Cookie",))  # only anonymous visitors share it
     return response
 
@@ -167,7 +226,7 @@ def cache_for_anonymous(
                 render()  # what rendering does (a CSRF token, a cookie) is seen below
             if not isinstance(response, HttpResponse) or not reusable(request, response):
                 return label(response, "bypass")  # streamed, or not for everyone
-            cache.set(key, freeze(response, encoding_class(request)), ttl)
+            cache.set(key, freeze(response, encoding_class(request), ttl), ttl)
             return label(conditional(request, response), "miss")
 
         return wrapped
