@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from midas.bookings.selectors import busy_asset_ids
+from midas.bookings.selectors import busy_asset_ids, busy_in_windows
 from midas.bookings.services import reserve
 from tests.factories import make_asset, make_location
 
@@ -41,3 +41,20 @@ def test_each_asset_keeps_its_own_turnaround_in_one_query():
     assert busy_asset_ids(assets, before, start - dt.timedelta(hours=4)) == set()
     assert busy_asset_ids(assets, before, start - dt.timedelta(hours=2)) == {slow.pk}
     assert busy_asset_ids([], start, booked_end) == set()
+
+
+def test_several_windows_are_asked_in_one_query():
+    """The listing reads its dates in each asset's time zone: a window per zone."""
+    dc = make_location(slug="washington-dc", city="Washington DC")
+    early, late = make_asset("cars", dc), make_asset("cars", dc)
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=20)
+    reserve(asset=early, start=start, end=start + dt.timedelta(hours=2))
+    reserve(asset=late, start=start + dt.timedelta(hours=10), end=start + dt.timedelta(hours=12))
+    first = (start, start + dt.timedelta(hours=1))
+    second = (start + dt.timedelta(hours=4), start + dt.timedelta(hours=5))
+    with CaptureQueriesContext(connection) as queries:
+        # early is asked in the first window (busy), late in the second (free)
+        assert busy_in_windows([([early], *first), ([late], *second)]) == {early.pk}
+    assert len(queries) == 1
+    assert busy_in_windows([([early], *second), ([late], *first)]) == set()
+    assert busy_in_windows([([], *first)]) == set()

@@ -11,7 +11,9 @@ import zoneinfo
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
 from django.template import Context, Template, defaulttags
+from django.test.utils import CaptureQueriesContext
 
 from midas.bookings.services import reserve
 from midas.catalog.models import Category
@@ -138,3 +140,21 @@ def test_an_asset_edit_shows_in_its_sections_and_gallery_on_the_next_request(cli
     assert "25 years" in html and "21 years" not in html
     if image is not None:
         assert "The Cullinan at dusk" in html
+
+
+def test_a_listing_with_dates_in_two_time_zones_costs_two_queries_once_read(
+    client, car, dubai, soon
+):
+    make_asset("cars", dubai, name="Dubai Coupe")
+    url = f"/collection/?start={soon + dt.timedelta(days=1)}&end={soon + dt.timedelta(days=3)}"
+    assert client.get(url).status_code == 200  # the catalogue half read and kept
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    html = response.content.decode()
+    assert "Dubai Coupe" in html and "Rolls-Royce Cullinan" in html
+    # the catalogue version, then one availability probe for both time zones
+    assert len(queries) == 2, [query["sql"] for query in queries.captured_queries]
+    start = dt.datetime.combine(soon + dt.timedelta(days=2), dt.time(12), tzinfo=NY)
+    reserve(asset=car, start=start, end=start + dt.timedelta(hours=3))
+    html = client.get(url).content.decode()
+    assert "Dubai Coupe" in html and "Rolls-Royce Cullinan" not in html

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from midas.bookings.ranges import read_window
-from midas.bookings.selectors import busy_asset_ids
+from midas.bookings.selectors import busy_in_windows
 from midas.catalog.display_prices import DEFAULT_CURRENCY
 from midas.catalog.models import Asset, Category, Location
 from midas.catalog.selectors import Sort, matching, memo
@@ -105,7 +105,7 @@ def search_assets(
     size).
 
     A queryset; a list once dates are given (availability is checked in Python after one
-    occupancy query per time zone involved), or when ``version`` (the catalogue version,
+    occupancy query for all the time zones involved), or when ``version`` (the catalogue version,
     read before) is given: the catalogue half is then kept per version in this process
     (``catalog.selectors.memo``) and only availability is asked of the database.
     """
@@ -143,8 +143,9 @@ def free_between(
     by_zone: dict[str, list[Asset]] = defaultdict(list)
     for asset in candidates:
         by_zone[location.timezone if location else asset.home_location.timezone].append(asset)
-    busy: set[int] = set()
+    windows = []  # one query for every time zone involved
     for zone, members in by_zone.items():
         begin, finish = read_window(start, end, zoneinfo.ZoneInfo(zone))
-        busy |= busy_asset_ids(members, begin, finish)
+        windows.append((members, begin, finish))
+    busy = busy_in_windows(windows)
     return [a for a in candidates if a.pk not in busy]

@@ -43,34 +43,45 @@ def busy_asset_ids(assets: Iterable[Asset], start: dt.datetime, end: dt.datetime
     """The assets that cannot take a booking ``[start, end)``: one query for all of them.
 
     A new booking would occupy ``[start, end + turnaround)``, so each group of assets with
-    the same turnaround is checked with its own buffer. Plain SQL, as ``is_free``: the
-    listing asks on every request with dates, and building and compiling the queryset cost
-    several times the query. The status is a literal, so that the partial index
-    ``reservation_active_span`` serves it.
-    """
-    by_buffer: dict[int, list[int]] = {}
-    for asset in assets:
-        by_buffer.setdefault(asset.turnaround_minutes, []).append(asset.pk)
-    if not by_buffer:
-        return set()
+    the same turnaround is checked with its own buffer."""
+    return busy_in_windows([(assets, start, end)])
+
+
+def busy_in_windows(
+    windows: Iterable[tuple[Iterable[Asset], dt.datetime, dt.datetime]],
+) -> set[int]:
+    """``busy_asset_ids`` for several windows at once (the listing's dates read in each time
+    zone shown), in one query: a term per window and turnaround, each served by the partial
+    index ``reservation_active_span`` (asset, start, occupied_until; the status a literal).
+    Plain SQL, as ``is_free``: the listing asks on every request with dates, and building
+    and compiling the queryset cost several times the query."""
     ops = connection.ops
     table, asset_id, status, row_start, until = (
         ops.quote_name(name)
         for name in (Reservation._meta.db_table, "asset_id", "status", "start", "occupied_until")
     )
-    groups, group_params = [], []
-    for minutes, ids in by_buffer.items():
-        groups.append(f"({asset_id} IN ({', '.join(['%s'] * len(ids))}) AND {row_start} < %s)")
-        group_params += [*ids, ops.adapt_datetimefield_value(end + dt.timedelta(minutes=minutes))]
+    terms: list[str] = []
+    params: list[object] = []
+    for assets, start, end in windows:
+        by_buffer: dict[int, list[int]] = {}
+        for asset in assets:
+            by_buffer.setdefault(asset.turnaround_minutes, []).append(asset.pk)
+        # rows never span more than MAX_OCCUPANCY: the lower bound keeps each scan short
+        lowest = ops.adapt_datetimefield_value(start - MAX_OCCUPANCY)
+        since = ops.adapt_datetimefield_value(start)
+        for minutes, ids in by_buffer.items():
+            terms.append(
+                f"({asset_id} IN ({', '.join(['%s'] * len(ids))}) AND {row_start} < %s "
+                f"AND {row_start} > %s AND {until} > %s)"
+            )
+            before = ops.adapt_datetimefield_value(end + dt.timedelta(minutes=minutes))
+            params += [*ids, before, lowest, since]
+    if not terms:
+        return set()
     sql = (
-        f"SELECT DISTINCT {asset_id} FROM {table} WHERE {status} = '{ACTIVE}' "  # noqa: S608 - constants
-        f"AND {row_start} > %s AND {until} > %s AND ({' OR '.join(groups)})"
+        f"SELECT DISTINCT {asset_id} FROM {table} "  # noqa: S608 - constants
+        f"WHERE {status} = '{ACTIVE}' AND ({' OR '.join(terms)})"
     )
-    params = [
-        ops.adapt_datetimefield_value(start - MAX_OCCUPANCY),
-        ops.adapt_datetimefield_value(start),
-        *group_params,
-    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}
