@@ -76,6 +76,29 @@ def test_size_based_flush(settings, demo):
     assert RECORDER.pending() == 0 and PageView.objects.count() == 2
 
 
+def test_the_flush_waits_until_the_page_is_sent(settings, rf):
+    """The batch is written when the server closes the response (after sending it), never
+    while the visitor whose view filled it waits for the page."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+    from django.http import HttpResponse
+
+    from midas.insights.middleware import PageViewMiddleware
+
+    settings.INSIGHTS_AUTO_FLUSH = True
+    settings.INSIGHTS_FLUSH_SIZE = 1
+    middleware = PageViewMiddleware(lambda request: HttpResponse("<p>hi</p>"))
+    request = rf.get("/about/", HTTP_USER_AGENT=DESKTOP, REMOTE_ADDR="198.51.100.7")
+    response = middleware(request)
+    assert RECORDER.pending() == 1 and not PageView.objects.exists()
+    request_finished.disconnect(close_old_connections)  # as the test client does
+    try:
+        response.close()  # what gunicorn does once the body is written
+    finally:
+        request_finished.connect(close_old_connections)
+    assert RECORDER.pending() == 0 and PageView.objects.get().path == "/about/"
+
+
 def test_what_is_not_counted(django_user_model, demo):
     browser("Googlebot/2.1 (+http://www.google.com/bot.html)").get("/")
     browser("").get("/")

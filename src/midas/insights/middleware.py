@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from midas.accounts.ratelimit import client_ip
+from midas.core.http import after_response
 from midas.core.synthetic import HEADER as SYNTHETIC_HEADER
 from midas.core.synthetic import is_synthetic_request
 from midas.core.throttle import ThrottledLog
@@ -132,7 +133,7 @@ class PageViewMiddleware:
         try:
             if counted(request, response):
                 RECORDER.add_view(build_view(request))
-            RECORDER.maybe_flush()
+            after_response(response, RECORDER.maybe_flush)  # the visitor does not wait for it
         except Exception as exc:  # analytics never fail a page
             FAILURES.error("record", "could not record a page view", exc=exc)
         return response

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from midas.core.http import planned_unavailable
+from midas.core.http import after_response, planned_unavailable
 from midas.core.synthetic import is_synthetic_request
 from midas.slo import prometheus
 from midas.slo.recorder import RECORDER
@@ -72,4 +72,4 @@ class RequestMetricsMiddleware:
             else:
                 # once the server has sent the response (WSGI close): the minute's write,
                 # once a minute per process, is never paid by the customer who is waiting
-                response._resource_closers.append(RECORDER.maybe_flush)
+                after_response(response, RECORDER.maybe_flush)
