@@ -432,6 +432,72 @@ def child_env(args: argparse.Namespace, scratch: Path, database_url: str) -> dic
     return env
 
 
+# Issue 14's targets: each page's share of the ceiling measured at the same concurrency in
+# the same run, and p95 latency, at 16 connections.
+TARGET_CONNECTIONS = 16
+TARGET_P95_MS = 25.0
+TARGET_SHARES = {
+    "home": 0.85,
+    "category": 0.85,
+    "asset": 0.85,
+    "category+city+dates": 0.25,
+    "asset uncached": 0.20,
+    "quote API": 0.50,
+    "assets API": 0.30,
+}
+
+
+def verdicts(measures: list[Measure]) -> list[dict]:
+    """One row per page with a target measured at ``TARGET_CONNECTIONS``: its share and p95
+    beside the targets, and whether both are met."""
+    rows = []
+    for m in measures:
+        target = TARGET_SHARES.get(m.page)
+        if target is None or m.connections != TARGET_CONNECTIONS or m.ratio_to_ceiling is None:
+            continue
+        met = m.ratio_to_ceiling >= target and m.p95_ms <= TARGET_P95_MS and not m.errors
+        rows.append(
+            {
+                "page": m.page,
+                "share": m.ratio_to_ceiling,
+                "share_target": target,
+                "p95_ms": m.p95_ms,
+                "p95_target_ms": TARGET_P95_MS,
+                "met": met,
+            }
+        )
+    return rows
+
+
+def print_verdicts(rows: list[dict], out=sys.stdout) -> None:
+    if not rows:
+        return
+    out.write(f"\ntargets at {TARGET_CONNECTIONS} connections (issue 14):\n")
+    for row in rows:
+        out.write(
+            f"  {row['page']:<20} share {row['share']:>4.0%} (>= {row['share_target']:.0%})  "
+            f"p95 {row['p95_ms']:>6.2f} ms (<= {row['p95_target_ms']:.0f})  "
+            f"{'met' if row['met'] else 'NOT MET'}\n"
+        )
+
+
+def commit_of_checkout() -> str:
+    """The commit measured, with ``+changes`` when the checkout differs from it."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:
+        return "unknown"
+    return f"{head}+changes" if dirty else head or "unknown"
+
+
 def print_table(measures: list[Measure], out=sys.stdout) -> None:
     header = (
         f"{'conns':>5}  {'page':<20} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} "
@@ -546,9 +612,15 @@ def bench(args: argparse.Namespace) -> int:
 
         print()
         print_table(measures)
+        targets = verdicts(measures)
+        print_verdicts(targets)
+        commit = commit_of_checkout()
+        print(f"\ncommit {commit}; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
         result = {
             "benchmark": "http",
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "commit": commit,
+            "targets": targets,
             "machine": {
                 "cpus": os.cpu_count(),
                 "platform": platform.platform(),
