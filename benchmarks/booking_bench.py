@@ -290,6 +290,39 @@ def print_table(phases: list[Phase], out=sys.stdout) -> None:
     out.flush()
 
 
+# Issue 14's targets for bookings on distinct slots, per database; every phase: p99 and no
+# error; the contended slot: exactly one winner.
+TARGET_WRITES_PER_S = {"SQLite": 300.0, "PostgreSQL": 500.0}
+TARGET_P99_MS = 100.0
+
+
+def verdicts(phases: list[Phase]) -> list[tuple[str, str, bool]]:
+    """(what, measured, met) for each target, from the phases of one run."""
+    rows = []
+    for p in phases:
+        if p.scenario == "book, distinct slots" and p.database in TARGET_WRITES_PER_S:
+            want = TARGET_WRITES_PER_S[p.database]
+            rows.append(
+                (f"{p.database} bookings/s >= {want:.0f}", f"{p.per_s:.1f}", p.per_s >= want)
+            )
+        rows.append(
+            (
+                f"{p.scenario}: p99 <= {TARGET_P99_MS:.0f} ms, 0 errors",
+                f"{p.p99_ms:.1f} ms, {p.errors} error(s)",
+                p.p99_ms <= TARGET_P99_MS and not p.errors,
+            )
+        )
+        if p.winners is not None:
+            rows.append(("one slot: exactly one winner", str(p.winners), p.winners == 1))
+    return rows
+
+
+def print_verdicts(rows: list[tuple[str, str, bool]], out=sys.stdout) -> None:
+    out.write("\ntargets (issue 14):\n")
+    for what, measured, met in rows:
+        out.write(f"  {what:<48} {measured:<24} {'met' if met else 'NOT MET'}\n")
+
+
 # --- Orchestration --------------------------------------------------------------------------
 
 
@@ -439,6 +472,8 @@ def bench(args: argparse.Namespace) -> int:
             f"{checked['written']} of "
             f"{len(written)} acknowledged bookings found; outbox rows {checked['outbox_rows']}"
         )
+        targets = verdicts(phases)
+        print_verdicts(targets)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         result = {
             "benchmark": "booking",
@@ -456,6 +491,7 @@ def bench(args: argparse.Namespace) -> int:
             },
             "results": [asdict(p) for p in phases],
             "check": checked,
+            "targets": [{"target": w, "measured": m, "met": ok} for w, m, ok in targets],
         }
         RESULTS.mkdir(parents=True, exist_ok=True)
         out = args.output or RESULTS / f"booking-{label.lower()}-{stamp}.json"
