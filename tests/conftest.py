@@ -132,6 +132,7 @@ def empty_cache():
     test must not leak into the next."""
     from django.core.cache import cache
 
+    from midas.api.selectors import api_memo
     from midas.catalog.selectors import memo
     from midas.web.page_cache import local_first
     from midas.web.templatetags.midas_web import cards, fragments
@@ -141,12 +142,14 @@ def empty_cache():
     cards.clear()
     fragments.clear()  # the header, footer and other {% kept %} blocks
     local_first.clear()  # the pages this process keeps in front of the cache
+    api_memo.clear()  # the API's quote assets, slugs and rows kept per version
     yield
     cache.clear()
     memo.clear()
     cards.clear()
     fragments.clear()
     local_first.clear()
+    api_memo.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@
 asset shown as ``AssetSummaryOut``. Validating ~50 assets through pydantic and encoding
 them on every request cost most of its time, so each asset's JSON text is made once per
 catalogue version, display currency and origin (scheme and host: image URLs are absolute)
-and kept in this process (``catalog.selectors.memo``); a request reads the version, finds
+and kept in this process (``selectors.api_memo``); a request reads the version, finds
 its assets (the catalogue half kept per version too, availability always asked afresh) and
 joins the texts of its page. The texts are what the schema path makes (the schema validates
 and dumps each asset, ninja's JSON renderer encodes it), so the answer is byte for byte the
@@ -28,7 +28,7 @@ from midas.api import selectors
 from midas.api.schemas import AssetSummaryOut
 from midas.catalog.display_prices import DEFAULT_CURRENCY
 from midas.catalog.models import Asset
-from midas.catalog.selectors import memo, request_catalog_version
+from midas.catalog.selectors import request_catalog_version
 
 CONTENT_TYPE = f"{JSONRenderer.media_type}; charset={JSONRenderer.charset}"
 ITEM_SEPARATOR = b", "  # json.dumps's, as ninja's renderer writes a list
@@ -59,7 +59,7 @@ def asset_rows(request: HttpRequest, **filters: Any) -> list[bytes]:
     # same text twice); never more than the catalogue's assets.
     origin = request.build_absolute_uri("/")
     currency = filters.get("currency", DEFAULT_CURRENCY)
-    texts: dict[int, bytes] = memo.get(version, ("api-asset-texts", origin, currency), dict)
+    texts: dict[int, bytes] = selectors.api_memo.get(version, ("texts", origin, currency), dict)
     rows = []
     for asset in found:
         text = texts.get(asset.pk)

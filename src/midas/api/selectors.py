@@ -19,10 +19,16 @@ from midas.bookings.ranges import MAX_WINDOW, read_window
 from midas.bookings.search import AssetSearch, require_both_dates, search_assets
 from midas.catalog.display_prices import DEFAULT_CURRENCY, display_rates
 from midas.catalog.models import Asset, Category, Location
-from midas.catalog.selectors import Sort, catalog_version, makes_by_slug, memo
+from midas.catalog.selectors import Sort, VersionMemo, catalog_version, makes_by_slug
 from midas.errors import AppError, ErrorCode
 
 T = TypeVar("T")
+
+# What the API keeps per catalogue version in this process, apart from the pages' memo (whose
+# search keys are as many as the searches made, and which stops keeping when full): the
+# quote assets (at most the catalogue), the slugs read (categories, cities, makes, display
+# currencies) and the assets' JSON texts per display currency and origin (``api.rows``).
+api_memo = VersionMemo(limit=2048)
 
 __all__ = [
     "MAX_WINDOW",
@@ -65,7 +71,7 @@ def asset_by_slug(slug: str, *, field: str = "asset", detail: bool = False) -> A
 def asset_for_quote(slug: str, *, version: int | None = None) -> Asset:
     """``asset_by_slug`` with everything its quote reads (``pricing.catalogue``: seasons,
     discounts, tier rules, add-ons, delivery cities, its jet profile and the airports),
-    kept per catalogue version in this process (``catalog.selectors.memo``, no unpickling):
+    kept per catalogue version in this process (``api_memo``, nothing to unpickle):
     one query (the version, unless given) when kept. Sound because every write to any of it
     moves the version in its own transaction and the version is read before the rows, so
     a kept asset never holds less than its version says; availability is not in it
@@ -73,7 +79,7 @@ def asset_for_quote(slug: str, *, version: int | None = None) -> Asset:
     shared between requests and threads: pricing only reads it."""
     if version is None:
         version = catalog_version()
-    return memo.get(version, ("quote-asset", slug), lambda: load_asset_for_quote(slug))
+    return api_memo.get(version, ("quote-asset", slug), lambda: load_asset_for_quote(slug))
 
 
 def load_asset_for_quote(slug: str) -> Asset:
@@ -151,7 +157,7 @@ def catalogue_search(
     def kept(kind: str, slug: str, read: Callable[[str], T]) -> T:
         if version is None:
             return read(slug)
-        return memo.get(version, ("api", kind, slug), lambda: read(slug))
+        return api_memo.get(version, (kind, slug), lambda: read(slug))
 
     return AssetSearch(
         category=kept("category", category, category_by_slug) if category is not None else None,
