@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=100)
-    parser.add_argument("--profile", default="", help="quote or assets")
+    parser.add_argument("--profile", default="", help="a request's name (quote, assets, ...)")
     parser.add_argument("--callers", default="", help="with --profile: callers of these")
     parser.add_argument("--src", type=Path, default=REPO / "src", help="the code to measure")
     args = parser.parse_args(argv)
@@ -56,6 +56,7 @@ def main(argv: list[str]) -> int:
     from django.test import Client
     from django.utils import timezone
 
+    from midas.catalog.display_prices import display_rates
     from midas.catalog.models import Asset
     from midas.demo import load_demo
 
@@ -80,10 +81,26 @@ def main(argv: list[str]) -> int:
     def assets() -> int:
         return client.get("/api/v1/assets?limit=50").status_code
 
+    currency = next(iter(sorted(display_rates())), "USD")
+    filtered = f"/api/v1/assets?limit=50&category=cars&currency={currency}&sort=price"
+    dated = f"/api/v1/assets?limit=50&city=dubai&start={day}&end={day + dt.timedelta(days=3)}"
+
+    def assets_filtered() -> int:
+        return client.get(filtered).status_code
+
+    def assets_dates() -> int:
+        return client.get(dated).status_code
+
     print(f"code: {args.src}")
     print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} (1, 5 min)")
-    print(f"{'request':<10} {'CPU ms':>8} {'queries':>8}")
-    for name, call in {"quote": quote, "assets": assets}.items():
+    print(f"{'request':<16} {'CPU ms':>8} {'queries':>8}")
+    calls = {
+        "quote": quote,
+        "assets": assets,
+        "assets-filtered": assets_filtered,
+        "assets-dates": assets_dates,
+    }
+    for name, call in calls.items():
         for _ in range(3):
             assert call() == 200, name
         queries: list[str] = []
@@ -98,7 +115,7 @@ def main(argv: list[str]) -> int:
         for _ in range(args.repeat):
             call()
         cpu = (time.process_time() - started) / args.repeat * 1000
-        print(f"{name:<10} {cpu:8.2f} {len(queries):8d}")
+        print(f"{name:<16} {cpu:8.2f} {len(queries):8d}")
         if name == args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
