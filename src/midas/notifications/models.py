@@ -3,7 +3,9 @@ the local mailbox (what the ``mailbox://`` email backend delivered).
 
 An ``OutboxMessage`` is written in the same transaction as the state change it reports; the
 worker sends it later with retries and backoff (docs/explanation/outbox.md). Its rendered
-subject and bodies never change after enqueue, so a retry sends exactly what was decided.
+subject and bodies never change once written, so a retry sends exactly what was decided: at
+enqueue, or, for a row written with ``render_later`` (its data frozen at enqueue), by the
+worker before the first attempt.
 """
 
 from __future__ import annotations
