@@ -11,6 +11,7 @@ from django.db import transaction
 from midas.bookings.models import Booking, BookingStatus, Reservation, ReservationStatus
 from midas.bookings.services import booking_create, booking_create_or_replay, notices
 from midas.bookings.services import create as create_module
+from midas.catalog.selectors import catalog_version
 from midas.errors import AppError, ErrorCode
 from midas.notifications.models import OutboxMessage
 from tests.factories import NOW, make_asset, make_booking, make_driver, templates_sent
@@ -152,3 +153,15 @@ def test_outbox_rows_commit_with_the_booking():
             ).count()
             == 2
         )
+
+
+def test_a_booking_moves_the_catalogue_version_and_a_refused_one_does_not():
+    asset = make_asset()
+    before = catalog_version()
+    make_booking(asset=asset)
+    after = catalog_version()
+    assert after > before  # cached calendars render afresh
+    with pytest.raises(AppError) as err:
+        make_booking(asset=asset)  # the same slot
+    assert err.value.code == ErrorCode.SLOT_UNAVAILABLE
+    assert catalog_version() == after

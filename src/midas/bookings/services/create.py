@@ -26,6 +26,7 @@ from midas.bookings.pricing import Quote, Route, quote, route_asked
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
 from midas.catalog.models import Asset, Location
+from midas.catalog.services import catalog_version_bump
 from midas.core import db_errors
 from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
@@ -191,7 +192,7 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: s
     requested = asset.requires_request
     reference = _free_reference()
     reservation = reserve(
-        asset=asset, start=priced.start, end=priced.end, note=f"booking {reference}"
+        asset=asset, start=priced.start, end=priced.end, note=f"booking {reference}", bump=False
     )
     hold = request_hold() if requested else dt.timedelta(minutes=settings.HOLD_MINUTES)
     booking = Booking(
@@ -244,6 +245,9 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: s
         customer=customer.pk,
         terms_version=booking.terms_version,
     )
+    # Calendars changed: cached pages render afresh. Last in the transaction: on PostgreSQL
+    # the version's one row stays locked from this UPDATE until the commit.
+    catalog_version_bump()
     return booking
 
 

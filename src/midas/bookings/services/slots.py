@@ -44,12 +44,16 @@ def reserve(
     end: dt.datetime,
     kind: ReservationKind = ReservationKind.BOOKING,
     note: str = "",
+    bump: bool = True,
 ) -> Reservation:
     """Occupy ``asset`` for ``[start, end)`` plus its turnaround buffer, or raise.
 
     Raises ``AppError`` with ``slot_unavailable`` when another active reservation or block
     overlaps, and ``lock_timeout`` when the database stayed busy past its timeout. Either
-    way nothing is written.
+    way nothing is written. ``bump=False``: the caller moves the catalogue version itself,
+    later in the same transaction (``booking_create`` does it last, so that on PostgreSQL
+    the lock on the version's one row, which every booking takes, is held only until the
+    commit that follows).
     """
     check_range(start, end)
     buffer = dt.timedelta(
@@ -76,7 +80,8 @@ def reserve(
                     reference=new_reference(),
                     note=note[:200],
                 )
-            catalog_version_bump()  # calendars changed: cached pages render afresh
+            if bump:
+                catalog_version_bump()  # calendars changed: cached pages render afresh
             return reservation
     except IntegrityError as exc:
         if db_errors.violates_exclusion(exc, NO_OVERLAP):
