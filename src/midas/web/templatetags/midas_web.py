@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django import template
 from django.forms import BoundField
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from midas.catalog.models import Asset
 from midas.catalog.selectors import VersionMemo
 from midas.core.urls import absolute_url
 from midas.web import extensions
+from midas.web.forms import conditional_escape as escape
 
 register = template.Library()
 
@@ -67,21 +67,18 @@ def approx_money(major: object, currency: str) -> str:
 @register.simple_tag
 def filter_field(field: BoundField) -> str:
     """``web/_field.html`` written in Python (one field of the collection's filters: label,
-    widget, its first error), without an include per field."""
+    widget, its first error), without an include per field nor ``format_html``'s lazy
+    wrapper (what Django's escaping writes, the same characters)."""
     errors = field.errors
     error = (
-        f'<p class="field-error" id="{conditional_escape(field.auto_id)}_error">'
-        f"{conditional_escape(str(errors[0]))}</p>"
+        f'<p class="field-error" id="{escape(field.auto_id)}_error">{escape(str(errors[0]))}</p>'
         if errors
         else ""
     )
-    return format_html(
-        '<div class="field{}">\n  <label for="{}">{}</label>\n  {}\n  {}\n</div>',
-        " has-error" if errors else "",
-        field.id_for_label,
-        field.label,
-        field,
-        mark_safe(error),  # noqa: S308 - escaped above
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<div class="field{" has-error" if errors else ""}">\n'
+        f'  <label for="{escape(field.id_for_label)}">{escape(field.label)}</label>\n'
+        f"  {escape(field)}\n  {error}\n</div>"
     )
 
 
