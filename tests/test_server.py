@@ -22,7 +22,12 @@ call_command("migrate", interactive=False, verbosity=0)
 from django.db import connections
 connections.close_all()
 from midas import server
-app = server.MidasServer(server.server_options("127.0.0.1", 0, 1, warm=WARM)).load()
+app_options = server.server_options("127.0.0.1", 0, 1, warm=WARM)
+app = server.MidasServer(app_options).load()
+if WARM:
+    # what a freshly forked worker runs before its first connection: it renders the pages
+    # (paying its copy-on-write faults) and leaves no connection open behind it
+    app_options["post_worker_init"](None)
 from django.template import engines
 from django.urls import get_resolver
 from midas.core.remembered import Remembered
@@ -38,6 +43,7 @@ print(json.dumps({
     "remembered": sorted(r.name for r in Remembered.everything if r.peek() is not None),
     "csp_hashes": template_hashes.cache_info().currsize,
     "session_modules": "django.contrib.messages.storage.fallback" in sys.modules,
+    "worker_hook": getattr(app_options.get("post_worker_init"), "__name__", None),
 }))
 """
 
@@ -76,6 +82,7 @@ def test_the_master_loads_urls_api_stripe_and_templates_before_it_forks(tmp_path
     assert {"maintenance state", "flags"} <= set(state["remembered"]), state
     assert state["csp_hashes"] == 1
     assert state["session_modules"]
+    assert state["worker_hook"] == "warm_worker"
 
 
 def test_without_the_warm_up_the_master_stays_cold(tmp_path):
@@ -84,6 +91,7 @@ def test_without_the_warm_up_the_master_stays_cold(tmp_path):
     assert not state["templates"]
     assert not state["remembered"]
     assert not state["connection_open"]
+    assert state["worker_hook"] is None
 
 
 def test_workers_are_not_recycled_by_count_but_by_memory(settings, monkeypatch):

@@ -142,6 +142,7 @@ def render_public_pages() -> None:
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
     from django.urls import resolve
+    from django.utils import timezone
 
     from midas.catalog.models import Asset, Category
 
@@ -150,9 +151,17 @@ def render_public_pages() -> None:
         factory = RequestFactory(HTTP_HOST=hosts[0] if hosts else "localhost")
         paths = ["/", "/collection/"]
         paths += [category.get_absolute_url() for category in Category.objects.all()]
-        asset = Asset.objects.active().select_related("category").first()
+        asset = Asset.objects.active().select_related("category", "home_location").first()
         if asset is not None:
-            paths.append(asset.get_absolute_url())
+            # a month ahead: the availability probes, the quote, its form and the calendar
+            day = timezone.localdate() + dt.timedelta(days=30)
+            dates = f"start={day:%Y-%m-%d}&end={day + dt.timedelta(days=3):%Y-%m-%d}"
+            paths += [
+                asset.get_absolute_url(),
+                f"{asset.get_absolute_url()}?{dates.replace('&', 'T10:00&')}T10:00",
+                f"{asset.category.get_absolute_url()}?city={asset.home_location.slug}&{dates}",
+                f"/collection/?{dates}",
+            ]
         paths.append("/api/v1/assets?limit=50")  # the API's rows, kept per catalogue version
         for path in paths:
             for accept in ("gzip, deflate, br", ""):
@@ -162,6 +171,18 @@ def render_public_pages() -> None:
                 match.func(request, *match.args, **match.kwargs)
     except Exception:  # a warm-up never stops the server from starting
         logging.getLogger(__name__).warning("warm-up: rendering the pages failed", exc_info=True)
+
+
+def warm_worker(worker: Any) -> None:
+    """gunicorn's ``post_worker_init`` hook: a freshly forked worker renders the public pages
+    once, before it accepts its first connection. Forking shares the master's memory until
+    a page of it is written, and Python writes to every object it touches (reference
+    counts): the first request of a worker paid ~13 ms of such page copies and its database
+    connection. The worker pays them here instead, while the others serve."""
+    from django.db import connections
+
+    render_public_pages()
+    connections.close_all()  # the request threads open their own
 
 
 def memory_guard(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
@@ -264,6 +285,7 @@ def server_options(
         "max_requests": 0,  # never recycled: a new worker is cold and its copy-on-write
         # pages private again; the memory guard restarts one that grows (WORKER_MAX_RSS_MB)
         "post_request": memory_guard,
+        "post_worker_init": warm_worker if warm else None,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         "accesslog": accesslog,
         "errorlog": "-",
