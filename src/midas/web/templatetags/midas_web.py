@@ -100,7 +100,7 @@ class KeptNode(template.Node):
         return fragments.get(version, key, lambda: self.nodelist.render(context))
 
 
-fragments = VersionMemo(limit=256)  # the site's header and footer: ~5 KB each
+fragments = VersionMemo(limit=1024)  # header, footer, asset sections, calendar rows: 1-5 KB each
 
 
 @register.tag
