@@ -11,7 +11,7 @@ from django.db import transaction
 from midas.bookings.models import Booking, BookingStatus, Reservation, ReservationStatus
 from midas.bookings.services import booking_create, booking_create_or_replay, notices
 from midas.bookings.services import create as create_module
-from midas.catalog.selectors import catalog_version
+from midas.catalog.selectors import page_versions
 from midas.errors import AppError, ErrorCode
 from midas.notifications.models import OutboxMessage
 from tests.factories import NOW, make_asset, make_booking, make_driver, templates_sent
@@ -155,13 +155,15 @@ def test_outbox_rows_commit_with_the_booking():
         )
 
 
-def test_a_booking_moves_the_catalogue_version_and_a_refused_one_does_not():
+def test_a_booking_moves_the_calendar_version_and_a_refused_one_does_not():
     asset = make_asset()
-    before = catalog_version()
+    contents, calendars = page_versions()
     make_booking(asset=asset)
-    after = catalog_version()
-    assert after > before  # cached calendars render afresh
+    after = page_versions()
+    # cached calendars render afresh; the catalogue's contents (and what each process
+    # keeps of them: prices, cards, the API's rows) did not change
+    assert after == (contents, calendars + 1)
     with pytest.raises(AppError) as err:
         make_booking(asset=asset)  # the same slot
     assert err.value.code == ErrorCode.SLOT_UNAVAILABLE
-    assert catalog_version() == after
+    assert page_versions() == after

@@ -33,6 +33,7 @@ def test_a_restore_moves_the_catalogue_version_past_all_it_had(client, tmp_path)
 
     assert catalog_version() == before_restore + 1 > at_backup
     assert any(n.startswith("catalog-version: catalogue version") for n in notes), notes
+    assert any("; calendar version" in n for n in notes), notes
     # the restored price is what a customer sees, not the page cached after the backup
     page = client.get(car.get_absolute_url()).content.decode()
     assert "10,000" in page and "15,000" not in page

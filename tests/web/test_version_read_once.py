@@ -15,7 +15,7 @@ from midas.catalog.services import catalog_version_bump
 pytestmark = pytest.mark.django_db
 
 CARS = "/collection/cars/"
-VERSION_READ = re.compile(r"SELECT\s+\"?value\"?\s+FROM\s+\"?catalog_catalogversion", re.I)
+VERSION_READ = re.compile(r"SELECT\s+(id,\s*)?\"?value\"?\s+FROM\s+\"?catalog_catalogversion", re.I)
 
 
 def version_reads(queries: CaptureQueriesContext) -> int:
@@ -51,3 +51,23 @@ def test_the_first_asset_page_after_a_write_reads_the_version_once(client, car):
     assert response["X-Cache"] == "miss"
     assert "Freshly written summary" in response.content.decode()
     assert version_reads(queries) == 1
+
+
+def test_a_reservation_moves_the_pages_on_but_keeps_the_catalogue_reads(client, car):
+    """A booking moves the calendars' version only: the cached pages render afresh (the
+    asset page shows its calendar), from the catalogue reads each process already holds."""
+    import datetime as dt
+
+    from midas.bookings.services.slots import reserve
+    from midas.catalog.selectors import page_versions
+
+    assert client.get(CARS).status_code == 200
+    contents, calendars = page_versions()
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(days=40)
+    reserve(asset=car, start=start, end=start + dt.timedelta(days=1))
+    assert page_versions() == (contents, calendars + 1)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(CARS)
+    assert response["X-Cache"] == "miss"  # rendered afresh...
+    assert version_reads(queries) == 1
+    assert len(queries) == 1, [q["sql"] for q in queries.captured_queries]  # ...from memory

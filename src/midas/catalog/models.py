@@ -406,11 +406,14 @@ class ExchangeRate(models.Model):
 
 
 class CatalogVersion(models.Model):
-    """One row (``pk=1``) whose ``value`` moves on with every write that changes what the
-    public pages show: a catalogue edit, a reservation made or released. The page cache keys
-    on it (docs/explanation/page-cache.md); it carries no other meaning."""
+    """Two rows whose ``value`` moves on with every write that changes what the public pages
+    show: ``ROW`` with the catalogue's contents (an edit, an import, a photo, a review),
+    ``CALENDAR_ROW`` with its calendars (a reservation made, moved or released). The page
+    cache keys on both; the per-process catalogue reads only on the contents, so a booking
+    leaves them warm (docs/explanation/page-cache.md). They carry no other meaning."""
 
-    ROW = 1  # the primary key of the one row
+    ROW = 1  # the primary key of the contents' row
+    CALENDAR_ROW = 2  # the primary key of the calendars' row
 
     value = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -337,6 +337,32 @@ def catalog_version() -> int:
     return row[0] if row else 0
 
 
+def page_versions() -> tuple[int, int]:
+    """(contents, calendars): both versions in one query, for what shows both (a cached
+    page with a calendar); 0 for a row not yet written."""
+    db = connections[DEFAULT_DB_ALIAS]
+    table = db.ops.quote_name(CatalogVersion._meta.db_table)
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, value FROM {table} WHERE id IN (%s, %s)",  # noqa: S608
+            [CatalogVersion.ROW, CatalogVersion.CALENDAR_ROW],
+        )
+        found = dict(cursor.fetchall())
+    return found.get(CatalogVersion.ROW, 0), found.get(CatalogVersion.CALENDAR_ROW, 0)
+
+
+def request_page_versions(request: Any) -> tuple[int, int]:
+    """``page_versions`` read once per request and remembered on it, the contents' version
+    too (``request_catalog_version`` then answers without a query): the page cache reads
+    both before the view it wraps reads its catalogue data under the first."""
+    try:
+        return request._midas_page_versions  # type: ignore[no-any-return]
+    except AttributeError:
+        versions = request._midas_page_versions = page_versions()
+        request._midas_catalog_version = versions[0]
+        return versions
+
+
 def request_catalog_version(request: Any) -> int:
     """``catalog_version`` read once per request and remembered on it: the page cache and
     the view it wraps (or a view and the selectors it calls) key on the same value, and the

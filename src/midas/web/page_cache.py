@@ -2,14 +2,16 @@
 
 ``@cache_for_anonymous`` wraps exactly the views that may use it (home, the listings without
 dates, the asset page without a quote, the static pages, sitemap.xml). A response is stored
-for ``PAGE_CACHE_SECONDS`` (60) under a key made of the catalogue version, the Accept-Encoding
+for ``PAGE_CACHE_SECONDS`` (60) under a key made of the catalogue versions (the contents' and
+the calendars'), the Accept-Encoding
 class (``br``, ``gzip`` or ``identity``: each is stored compressed once, with a strong
 ``ETag`` of the identity body, weakened on a compressed variant; ``If-None-Match`` answers
 304), the display currency cookie and the full URL (scheme, host, path and query string).
-The version is read from the database once per request and moved on by every write that
-changes what these pages show (``midas.catalog.services.catalog_version_bump``), so an
-edit or a reservation shows on the next request in every worker process, whatever cache each
-one has; the time limit is the backstop for what no write announces (the date turning, a crash).
+Both versions are read from the database in one query per request and moved on by every
+write that changes what these pages show (``midas.catalog.services.catalog_version_bump``
+and ``calendar_version_bump``), so an edit or a reservation shows on the next request in
+every worker process, whatever cache each one has; the time limit is the backstop for what
+no write announces (the date turning, a crash).
 
 Only what no visitor can tell apart is stored: a GET without a session, messages or
 ``Authorization`` header from an anonymous user, answered 200 without a cookie, a CSRF token,
@@ -41,7 +43,7 @@ from django.utils.http import quote_etag
 
 from midas.catalog.display_prices import CODE as CURRENCY_CODE
 from midas.catalog.display_prices import COOKIE as CURRENCY_COOKIE
-from midas.catalog.selectors import request_catalog_version
+from midas.catalog.selectors import request_page_versions
 from midas.core.compression import compress_response, preferred_coding
 
 HEADER = "X-Cache"
@@ -140,9 +142,12 @@ def variant(request: HttpRequest) -> str:
     return chosen if CURRENCY_CODE.fullmatch(chosen) else "-"
 
 
-def page_key(request: HttpRequest, version: int) -> str:
+def page_key(request: HttpRequest, versions: tuple[int, int]) -> str:
+    """The key of a page: both versions (contents, calendars), the encoding class, the
+    display currency and a digest of the full URL."""
     url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
     digest = hashlib.sha256(url.encode()).hexdigest()
+    version = f"{versions[0]}.{versions[1]}"
     return f"{KEY_PREFIX}:{version}:{encoding_class(request)}:{variant(request)}:{digest}"
 
 
@@ -215,7 +220,7 @@ def cache_for_anonymous(
             if ttl <= 0 or not anonymous(request) or (unless is not None and unless(request)):
                 return label(view(request, *args, **kwargs), "bypass")
             # read before rendering: no page is stored under a version newer than its data
-            key = page_key(request, request_catalog_version(request))
+            key = page_key(request, request_page_versions(request))
             cache = store()
             frozen = cache.get(key)
             if frozen is not None:

@@ -26,7 +26,7 @@ from midas.bookings.pricing import Quote, Route, quote, route_asked
 from midas.bookings.services.notices import tell_customer, tell_staff
 from midas.bookings.services.slots import REFERENCE_ALPHABET, reserve
 from midas.catalog.models import Asset, Location
-from midas.catalog.services import catalog_version_bump
+from midas.catalog.services import calendar_version_bump
 from midas.core import db_errors
 from midas.core.audit import audit
 from midas.errors import AppError, ErrorCode
@@ -247,7 +247,7 @@ def _hold(*, customer: User, priced: Quote, key: str, now: dt.datetime, terms: s
     )
     # Calendars changed: cached pages render afresh. Last in the transaction: on PostgreSQL
     # the version's one row stays locked from this UPDATE until the commit.
-    catalog_version_bump()
+    calendar_version_bump()
     return booking
 
 

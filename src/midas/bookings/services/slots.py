@@ -11,7 +11,7 @@ from django.utils import timezone
 from midas.bookings.models import MAX_OCCUPANCY, Reservation, ReservationKind, ReservationStatus
 from midas.bookings.selectors import overlapping
 from midas.catalog.models import Asset
-from midas.catalog.services import catalog_version_bump
+from midas.catalog.services import calendar_version_bump
 from midas.core import db_errors
 from midas.core.ranges import require_range
 from midas.errors import AppError, ErrorCode
@@ -81,7 +81,7 @@ def reserve(
                     note=note[:200],
                 )
             if bump:
-                catalog_version_bump()  # calendars changed: cached pages render afresh
+                calendar_version_bump()  # calendars changed: cached pages render afresh
             return reservation
     except IntegrityError as exc:
         if db_errors.violates_exclusion(exc, NO_OVERLAP):
@@ -105,7 +105,7 @@ def release(*, reservation: Reservation, now: dt.datetime | None = None) -> Rese
         locked.status = ReservationStatus.RELEASED
         locked.released_at = now or timezone.now()
         locked.save(update_fields=["status", "released_at", "updated_at"])
-        catalog_version_bump()  # calendars changed: cached pages render afresh
+        calendar_version_bump()  # calendars changed: cached pages render afresh
     return locked
 
 
@@ -151,5 +151,5 @@ def move(
                 ErrorCode.LOCK_TIMEOUT, "the calendar is busy; please try again"
             ) from exc
         raise
-    catalog_version_bump()  # calendars changed: cached pages render afresh
+    calendar_version_bump()  # calendars changed: cached pages render afresh
     return locked
