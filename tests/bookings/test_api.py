@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from midas.accounts.authentication import api_token_issue
@@ -286,12 +287,18 @@ def test_a_booking_and_its_payment_cost_a_fixed_number_of_queries(
     api, asset, django_assert_max_num_queries
 ):
     book(api, start=30, end=32)  # the token's first use (last_used_at) and warm caches
-    # token, asset, pricing (3), overlap, reservation, catalogue version, booking, two
-    # outbox rows, and the savepoints of reserve and of the booking's insert (the test runs
-    # in a transaction): no outbox look-ups or savepoints for the new booking's emails, no
-    # reference look-up, no ledger sums for a booking that has just been made (was 23)
-    with django_assert_max_num_queries(19):
+    # token, the catalogue version (the asset and its pricing kept per version: the booking
+    # before moved only the calendars'), replay look-up, overlap, reservation, booking, two
+    # outbox rows, the calendars' version, the send kick, and the savepoints of reserve and
+    # of the booking's insert (the test runs in a transaction): no outbox look-ups or
+    # savepoints for the new booking's emails, no reference look-up, no ledger sums for a
+    # booking that has just been made (was 23)
+    with CaptureQueriesContext(connection) as booking_queries:
         response = book(api)
+    assert len(booking_queries) <= 18, [q["sql"] for q in booking_queries.captured_queries]
+    assert not [
+        q for q in booking_queries.captured_queries if "catalog_seasonalrate" in q["sql"]
+    ]  # priced from memory
     assert response.status_code == 201
     body = response.json()
     assert body["payments"]["paid"] == 0 and body["payments"]["balance"] == 0

@@ -285,7 +285,9 @@ def create_booking(
     flag_require(request, "booking")
     terms_version = terms_accepted(payload.accept_terms)
     BOOKING_CREATE.hit(by_user(request))
-    asset = selectors.asset_by_slug(payload.asset)
+    # with its pricing data, kept per catalogue version: a booking moves only the calendars'
+    # version, so the next booking of a burst prices from memory too
+    asset = selectors.asset_for_quote(payload.asset)
     place = selectors.location_by_slug(payload.location) if payload.location else None
     tz = (place or asset.home_location).tz
     start, end, route = read_times(asset, payload, tz)
