@@ -135,12 +135,13 @@ def empty_cache():
     from midas.api.selectors import api_memo
     from midas.catalog.selectors import memo
     from midas.web.page_cache import local_first
-    from midas.web.templatetags.midas_web import cards, fragments
+    from midas.web.templatetags.midas_web import cards, fragments, queries
 
     cache.clear()
     memo.clear()  # catalogue reads and cards kept per version in this process
     cards.clear()
     fragments.clear()  # the header, footer and other {% kept %} blocks
+    queries.clear()  # the listing's filter fields kept per query
     local_first.clear()  # the pages this process keeps in front of the cache
     api_memo.clear()  # the API's quote assets, slugs and rows kept per version
     yield
@@ -148,6 +149,7 @@ def empty_cache():
     memo.clear()
     cards.clear()
     fragments.clear()
+    queries.clear()
     local_first.clear()
     api_memo.clear()
 

@@ -158,3 +158,47 @@ def test_a_listing_with_dates_in_two_time_zones_costs_two_queries_once_read(
     reserve(asset=car, start=start, end=start + dt.timedelta(hours=3))
     html = client.get(url).content.decode()
     assert "Dubai Coupe" in html and "Rolls-Royce Cullinan" not in html
+
+
+def filters(response) -> str:
+    html = response.content.decode()
+    return html[
+        html.index('<div class="filter-grid">') : html.index('<p class="fine filter-hint">')
+    ]
+
+
+QUERIES = [
+    "",
+    "?q=ferrari&sort=price",
+    "?city=maryland&start=2031-03-01&end=2031-03-04",
+    "?start=2031-03-04&end=2031-03-01",  # an error on the dates
+    "?guests=abc&price_min=900&price_max=100",  # errors on two fields
+    "?make=Nope&subcategory=%3Cscript%3E",  # unknown choices, escaped
+    "?start=2031-03-01&end=2031-03-04&_n=2",  # a parameter the form ignores
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_the_filter_fields_kept_per_query_are_what_rendering_them_writes(client, car, query):
+    """The listing's filter fields come from the memo keyed on the form's values, errors,
+    category, currency and earliest day: the same query answers the same fields, byte for
+    byte what rendering them afresh writes, and another query never gets its fields."""
+    from midas.web.templatetags.midas_web import queries
+
+    url = CARS + query + ("&" if "?" in query else "?") + "start_over=1"
+    fresh = filters(client.get(url))
+    assert len(queries.values) >= 1
+    assert filters(client.get(url)) == fresh  # from the memo
+    queries.clear()
+    assert filters(client.get(url)) == fresh  # rendered again: the same HTML
+    other = filters(client.get(CARS + "?q=lamborghini&start_over=1"))
+    assert other != fresh and 'value="lamborghini"' in other
+
+
+def test_the_filter_fields_follow_the_category_and_the_currency(client, car):
+    cars = filters(client.get(CARS + "?start=2031-03-01&end=2031-03-04"))
+    everything = filters(client.get("/collection/?start=2031-03-01&end=2031-03-04"))
+    assert 'name="category"' in everything and 'name="category"' not in cars
+    client.cookies["midas_currency"] = "AED"
+    dirhams = filters(client.get(CARS + "?start=2031-03-01&end=2031-03-04"))
+    assert "Min AED / day" in dirhams and "Min AED / day" not in cars

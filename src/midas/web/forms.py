@@ -140,6 +140,7 @@ class CollectionFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.currency = currency
+        self.shown_category = category.slug if category is not None else ""
         self.fields["price_min"].label = f"Min {currency} / day"
         self.fields["price_max"].label = f"Max {currency} / day"
         self.categories = {cat.slug: cat for cat in categories}
@@ -171,6 +172,20 @@ class CollectionFilterForm(forms.Form):
         earliest = earliest_local_day(self.locations, self.data.get("city"), default=today)
         self.fields["start"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
         self.fields["end"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
+
+    @property
+    def render_key(self) -> tuple[object, ...]:
+        """Everything the fields' HTML shows besides the catalogue (its version keys the
+        rest: categories, cities, makes): the category shown, the display currency, the
+        dates' earliest day, each field's submitted values and the errors found. Two forms
+        with the same key write the same HTML (``{% kept "filters" %}`` in the listing)."""
+        getlist = getattr(self.data, "getlist", None)
+        values = tuple(
+            (name, tuple(getlist(name)) if getlist else self.data.get(name)) for name in self.fields
+        )
+        errors = tuple((name, tuple(map(str, found))) for name, found in self.errors.items())
+        earliest = self.fields["start"].widget.attrs["min"]
+        return (self.shown_category, self.currency, earliest, values, errors)
 
     def clean(self) -> dict[str, object]:
         data = super().clean()

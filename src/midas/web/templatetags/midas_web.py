@@ -89,18 +89,24 @@ class KeptNode(template.Node):
     (the signed-in state, the section highlighted, the year). Like Django's ``{% cache %}``
     fragments, but in this process and moved on by every catalogue write."""
 
-    def __init__(self, nodelist: template.NodeList, name: str, vary_on: list) -> None:
-        self.nodelist, self.name, self.vary_on = nodelist, name, vary_on
+    def __init__(
+        self, nodelist: template.NodeList, name: str, vary_on: list, memo: VersionMemo
+    ) -> None:
+        self.nodelist, self.name, self.vary_on, self.memo = nodelist, name, vary_on, memo
 
     def render(self, context: template.Context) -> str:
         version = context.get("catalog_version")
         if version is None:
             return self.nodelist.render(context)
         key = (self.name, *(value.resolve(context) for value in self.vary_on))
-        return fragments.get(version, key, lambda: self.nodelist.render(context))
+        return self.memo.get(version, key, lambda: self.nodelist.render(context))
 
 
 fragments = VersionMemo(limit=1024)  # header, footer, asset sections, calendar rows: 1-5 KB each
+# blocks that vary on what a visitor asks (the listing's filter fields, keyed on the query):
+# kept apart, so that one-off searches never crowd the site's fragments out
+queries = VersionMemo(limit=512)
+MEMOS = {"fragments": fragments, "queries": queries}
 
 
 @register.tag
@@ -111,7 +117,14 @@ def kept(parser: template.base.Parser, token: template.base.Token) -> KeptNode:
     nodelist = parser.parse(("endkept",))
     parser.delete_first_token()
     name = bits[1].strip("\"'")
-    return KeptNode(nodelist, name, [parser.compile_filter(bit) for bit in bits[2:]])
+    memo = "fragments"
+    if len(bits) > 3 and bits[-2] == "using":  # {% kept "name" values... using "queries" %}
+        memo = bits[-1].strip("\"'")
+        bits = bits[:-2]
+        if memo not in MEMOS:
+            raise template.TemplateSyntaxError(f"{{% kept %}}: no memo {memo!r}")
+    vary_on = [parser.compile_filter(bit) for bit in bits[2:]]
+    return KeptNode(nodelist, name, vary_on, MEMOS[memo])
 
 
 CARD_TEMPLATE = "web/_card.html"
