@@ -149,7 +149,7 @@ def busy_periods(asset: Asset, start: dt.datetime, end: dt.datetime) -> list[Bus
     asset in plain SQL (every uncached asset page asks; building the queryset cost more than
     the query), the status a literal for the partial index ``reservation_active_span``."""
     ops = connection.ops
-    table, asset_id, status, row_start, until, kind = (
+    table, asset_id, status, row_start, until, kind_column = (
         ops.quote_name(name)
         for name in (
             Reservation._meta.db_table,
@@ -161,7 +161,7 @@ def busy_periods(asset: Asset, start: dt.datetime, end: dt.datetime) -> list[Bus
         )
     )
     sql = (
-        f"SELECT {row_start}, {until}, {kind} FROM {table} "  # noqa: S608 - constants
+        f"SELECT {row_start}, {until}, {kind_column} FROM {table} "  # noqa: S608 - constants
         f"WHERE {asset_id} = %s AND {status} = '{ACTIVE}' "
         f"AND {row_start} < %s AND {row_start} > %s AND {until} > %s ORDER BY {row_start}"
     )
@@ -173,15 +173,15 @@ def busy_periods(asset: Asset, start: dt.datetime, end: dt.datetime) -> list[Bus
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [(aware(a), aware(b), kind) for a, b, kind in cursor.fetchall()]
+        rows = [(aware(a), aware(b), str(c)) for a, b, c in cursor.fetchall()]
     merged: list[BusyPeriod] = []
-    for row_start, row_end, kind in rows:
-        row_start, row_end = max(row_start, start), min(row_end, end)
-        if merged and row_start <= merged[-1].end:
+    for span_start, span_end, kind in rows:
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        if merged and span_start <= merged[-1].end:
             last = merged[-1]
-            merged[-1] = BusyPeriod(last.start, max(last.end, row_end), last.kind)
+            merged[-1] = BusyPeriod(last.start, max(last.end, span_end), last.kind)
         else:
-            merged.append(BusyPeriod(row_start, row_end, kind))
+            merged.append(BusyPeriod(span_start, span_end, kind))
     return merged
 
 
