@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -331,24 +331,57 @@ def catalog_version() -> int:
     costs a tenth of the same query through the ORM."""
     db = connections[DEFAULT_DB_ALIAS]  # one look-up of this thread's connection
     table = db.ops.quote_name(CatalogVersion._meta.db_table)
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [CatalogVersion.ROW])  # noqa: S608
-        row = cursor.fetchone()
-    return row[0] if row else 0
+
+    def read() -> int:
+        with db.cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [CatalogVersion.ROW])  # noqa: S608
+            row = cursor.fetchone()
+        return row[0] if row else 0
+
+    return checked_first(db, read)
 
 
 def page_versions() -> tuple[int, int]:
     """(contents, calendars): both versions in one query, for what shows both (a cached
-    page with a calendar); 0 for a row not yet written."""
+    page with a calendar); 0 for a row not yet written. The first query of most page
+    requests, so it doubles as the connection's health check (``checked_first``)."""
     db = connections[DEFAULT_DB_ALIAS]
     table = db.ops.quote_name(CatalogVersion._meta.db_table)
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, value FROM {table} WHERE id IN (%s, %s)",  # noqa: S608
-            [CatalogVersion.ROW, CatalogVersion.CALENDAR_ROW],
-        )
-        found = dict(cursor.fetchall())
-    return found.get(CatalogVersion.ROW, 0), found.get(CatalogVersion.CALENDAR_ROW, 0)
+    sql = f"SELECT id, value FROM {table} WHERE id IN (%s, %s)"  # noqa: S608
+    params = [CatalogVersion.ROW, CatalogVersion.CALENDAR_ROW]
+
+    def read() -> tuple[int, int]:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            found = dict(cursor.fetchall())
+        return found.get(CatalogVersion.ROW, 0), found.get(CatalogVersion.CALENDAR_ROW, 0)
+
+    return checked_first(db, read)
+
+
+T = TypeVar("T")
+
+
+def checked_first(db: Any, read: Callable[[], T]) -> T:
+    """``read()`` standing in for Django's connection health check (``CONN_HEALTH_CHECKS``,
+    on for PostgreSQL): a kept connection is checked with a ``SELECT 1`` before a request's
+    first query, a second round trip for a page-cache hit whose only query is this one.
+    Here the read itself is the check: on a connection the server dropped (a restart) it
+    fails, the connection is closed, and the read runs once more on a new one, as after
+    Django's check. Only where Django would check (not inside a transaction)."""
+    if (
+        db.connection is None
+        or not db.health_check_enabled
+        or db.health_check_done
+        or db.in_atomic_block
+    ):
+        return read()
+    db.health_check_done = True  # this read is the check
+    try:
+        return read()
+    except (InterfaceError, OperationalError):
+        db.close()  # dropped by the server: a new connection answers, as after the check
+        return read()
 
 
 def request_page_versions(request: Any) -> tuple[int, int]:
@@ -373,9 +406,6 @@ def request_catalog_version(request: Any) -> int:
     except AttributeError:
         version = request._midas_catalog_version = catalog_version()
         return version
-
-
-T = TypeVar("T")
 
 
 class VersionMemo:
