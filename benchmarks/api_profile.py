@@ -26,6 +26,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.inprocess import use_scratch  # noqa: E402
 
 
 def main(argv: list[str]) -> int:
@@ -37,17 +41,7 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     scratch = tempfile.mkdtemp(prefix="midas-api-profile-")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "midas.settings",
-            "MIDAS_VAR_DIR": scratch,
-            "DATABASE_URL": f"sqlite:///{scratch}/db.sqlite3",
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(args.src))
+    use_scratch(scratch, args.src)
     import django
 
     django.setup()

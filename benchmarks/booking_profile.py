@@ -33,6 +33,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.inprocess import use_scratch  # noqa: E402
+
 CARD = "4242424242424242"
 WARM = 3
 
@@ -51,21 +56,10 @@ def main(argv: list[str]) -> int:
     pg_name = ""
     database_url = f"sqlite:///{scratch}/db.sqlite3"
     if args.database_url:
-        sys.path.insert(0, str(REPO))
         from benchmarks.scratch import create_database
 
         pg_name, database_url = create_database(args.database_url, "midas_booking_profile")
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "midas.settings",
-            "MIDAS_VAR_DIR": scratch,
-            "DATABASE_URL": database_url,
-            "DEBUG": "false",
-            "ALLOWED_HOSTS": "testserver",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    sys.path.insert(0, str(args.src))
+    use_scratch(scratch, args.src, database_url=database_url)
     try:
         return run(args)
     finally:
