@@ -93,41 +93,23 @@ def quote_answer(priced: Quote, *, available: bool) -> HttpResponse | dict:
 
 
 def quote_json(priced: Quote, *, available: bool) -> bytes:
-    """``quote_body`` of a quote without a trip in ``QuoteOut``'s field order, instants in
-    UTC (``schemas.Instant``), encoded as ninja's renderer does."""
+    """``quote_body`` of a quote without a trip in ``QuoteOut``'s field order (the body's),
+    instants in UTC (``schemas.Instant``), lines as plain dicts, encoded as ninja's renderer
+    does."""
     assert priced.trip is None
-    body = {
-        "asset": priced.asset.slug,
-        "location": priced.location.slug,
-        "start": utc_iso(priced.start),
-        "end": utc_iso(priced.end),
-        "unit": priced.unit,
-        "units": priced.units,
-        "unit_label": priced.unit_label,
-        "currency": priced.currency,
-        "lines": [
-            {
-                "kind": line.kind,
-                "code": line.code,
-                "label": line.label,
-                "quantity": line.quantity,
-                "unit_amount": line.unit_amount,
-                "amount": line.amount,
-            }
-            for line in priced.lines
-        ],
-        "subtotal": priced.subtotal,
-        "service_fee": priced.amount_of("service_fee"),
-        "tax": priced.amount_of("tax"),
-        "total": priced.total,
-        "security_deposit": priced.security_deposit,
-        "available": available,
-        "guests": priced.guests,
-        "discount": priced.amount_of("discount"),
-        "tier": priced.tier,
-        "perks": list(priced.perks),
-        "trip": None,
-    }
+    body = quote_body(priced, available=available)
+    body["start"], body["end"] = utc_iso(priced.start), utc_iso(priced.end)
+    body["lines"] = [
+        {
+            "kind": line.kind,
+            "code": line.code,
+            "label": line.label,
+            "quantity": line.quantity,
+            "unit_amount": line.unit_amount,
+            "amount": line.amount,
+        }
+        for line in priced.lines
+    ]
     return encode(body)
 
 
