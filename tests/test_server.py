@@ -13,14 +13,18 @@ from midas import server
 
 REPO = Path(__file__).resolve().parent.parent
 
-PROBE = """
-import json, sys
+MIGRATE = """
 import django
 django.setup()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
+"""
+# a master as `midas serve` starts one, on a migrated database
+PROBE = """
+import json, sys
+import django
+django.setup()
 from django.db import connections
-connections.close_all()
 from midas import server
 app_options = server.server_options("127.0.0.1", 0, 1, warm=WARM)
 app = server.MidasServer(app_options).load()
@@ -34,7 +38,7 @@ from midas.core.remembered import Remembered
 from midas.ops.csp import template_hashes
 loader = engines["django"].engine.template_loaders[0]
 print(json.dumps({
-    "stripe": "stripe" in sys.modules,
+    "drivers": sorted(m for m in ("stripe", "psycopg", "redis") if m in sys.modules),
     "ninja_api": "midas.api.routes" in sys.modules,
     "resolver": bool(get_resolver()._populated),
     "templates": sorted(k for k in getattr(loader, "get_template_cache", {}) if "web/" in k),
@@ -48,7 +52,7 @@ print(json.dumps({
 """
 
 
-def load_in_a_master(tmp_path: Path, warm: bool) -> dict:
+def load_in_a_master(tmp_path: Path, warm: bool, **more_env: str) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "midas.settings",
@@ -58,21 +62,26 @@ def load_in_a_master(tmp_path: Path, warm: bool) -> dict:
         "MIDAS_ENV": "development",
     }
     env.pop("ACCESS_LOG", None)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE.replace("WARM", str(warm))],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    env.pop("REDIS_URL", None)
+    env.update(more_env)
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=True,
+        )
+        for code in (MIGRATE, PROBE.replace("WARM", str(warm)))
+    ]
+    return json.loads(outs[-1].stdout.strip().splitlines()[-1])
 
 
-def test_the_master_loads_urls_api_stripe_and_templates_before_it_forks(tmp_path):
+def test_the_master_loads_urls_api_and_templates_before_it_forks(tmp_path):
     state = load_in_a_master(tmp_path, warm=True)
-    assert state["stripe"] and state["ninja_api"] and state["resolver"]
+    assert state["ninja_api"] and state["resolver"]
     assert {"web/base.html", "web/home.html", "web/collection.html", "web/asset.html"} <= set(
         state["templates"]
     )
@@ -83,6 +92,14 @@ def test_the_master_loads_urls_api_stripe_and_templates_before_it_forks(tmp_path
     assert state["csp_hashes"] == 1
     assert state["session_modules"]
     assert state["worker_hook"] == "warm_worker"
+    # SQLite, no Redis, the sandbox: none of the other drivers is loaded into the processes
+    # (psycopg, redis-py and Stripe's SDK with requests are ~30 MB of every worker's RSS)
+    assert state["drivers"] == []
+
+
+def test_the_master_loads_the_stripe_sdk_when_stripe_takes_the_payments(tmp_path):
+    state = load_in_a_master(tmp_path, warm=True, STRIPE_SECRET_KEY="sk_test_" + "0" * 24)
+    assert state["drivers"] == ["stripe"]
 
 
 def test_without_the_warm_up_the_master_stays_cold(tmp_path):

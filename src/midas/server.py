@@ -70,7 +70,8 @@ WARM_PATHS = ("/", "/collection/", "/api/v1/assets", "/api/v1/quotes", "/health"
 def warm_up() -> None:
     """Pay in the master, once, what each forked worker would otherwise pay on its first
     request (350-435 ms measured): every URL module and view imported, the resolver's
-    reverse lookups built, the API's routers and its OpenAPI document, the Stripe SDK, the
+    reverse lookups built, the API's routers and its OpenAPI document, the Stripe SDK (when
+    Stripe is the payment provider), the
     public pages' templates compiled, the form widgets' templates loaded."""
     import importlib
 
@@ -87,9 +88,11 @@ def warm_up() -> None:
     from midas.api.routes import api
 
     api.get_openapi_schema()
-    importlib.import_module("stripe")
     from django.conf import settings
     from django.utils.module_loading import import_string
+
+    if settings.PAYMENT_PROVIDER == "stripe":  # the sandbox never loads the SDK
+        importlib.import_module("stripe")
 
     for dotted in (settings.MESSAGE_STORAGE, settings.SESSION_SERIALIZER):
         import_string(dotted)  # imported by the first request that reads a session otherwise

@@ -94,7 +94,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
-    "django.contrib.postgres",
     "ninja",  # its bundled Swagger UI files, so the API docs page needs no CDN
     "django_tasks",
     "django_tasks_db",
@@ -177,6 +176,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 DATABASES = {"default": _db}
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # its search lookups and type handlers; on SQLite it (and psycopg with it, ~15 MB a
+    # process) stays out
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("ninja"), "django.contrib.postgres")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Backups (docs/explanation/backups.md) -------------------------------------------------

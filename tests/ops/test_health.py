@@ -246,6 +246,39 @@ def test_the_migrations_check_is_answered_at_start_up_not_by_the_first_readiness
         assert MigrationsCheck().observe().status == PASS
 
 
+@pytest.mark.django_db
+def test_all_migrations_applied_is_read_without_loading_the_graph(monkeypatch):
+    from django.db.migrations.loader import MigrationLoader
+
+    from midas.ops.health.migrations import MigrationsCheck, migration_files
+
+    def no_graph(self, *args, **kwargs):
+        raise AssertionError("the migration graph was loaded")
+
+    monkeypatch.setattr(MigrationsCheck, "applied", False)
+    monkeypatch.setattr(MigrationLoader, "build_graph", no_graph)
+    assert MigrationsCheck().observe().status == PASS
+    assert MigrationsCheck.applied
+    # the files are listed as Django's loader finds them
+    assert ("bookings", "0001_initial") in migration_files()
+    assert not any(name.startswith("_") for _app, name in migration_files())
+
+
+@pytest.mark.django_db
+def test_a_migration_the_database_has_not_recorded_fails_by_name(monkeypatch):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from midas.ops.health.migrations import MigrationsCheck
+
+    monkeypatch.setattr(MigrationsCheck, "applied", False)
+    latest = MigrationRecorder.Migration.objects.filter(app="notifications").latest("id")
+    latest.delete()  # as if the release's migrate had not run it (rolled back after)
+    observed = MigrationsCheck().observe()
+    assert observed.status == FAIL
+    assert f"notifications.{latest.name}" in observed.output
+    assert not MigrationsCheck.applied
+
+
 def test_the_server_warms_it_in_the_master_before_forking(monkeypatch):
     from django.db import connections as conns
 

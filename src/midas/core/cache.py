@@ -37,17 +37,12 @@ from urllib.parse import urlsplit
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from django.core.cache.backends.redis import RedisCache  # imports redis-py when first used
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# What "Redis cannot be reached" looks like (AuthenticationError and BusyLoadingError are
-# ConnectionErrors too); everything else is raised as it comes.
-UNREACHABLE: tuple[type[Exception], ...] = (RedisConnectionError, RedisTimeoutError)
 RETRY_SECONDS = 5.0
 OWN_OPTIONS = ("RETRY_SECONDS", "MAX_ENTRIES", "CULL_FREQUENCY")
 
@@ -163,11 +158,22 @@ def _public_name(server: str) -> str:
     return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
 
 
+def unreachable() -> tuple[type[Exception], ...]:
+    """What "Redis cannot be reached" looks like (AuthenticationError and BusyLoadingError
+    are ConnectionErrors too); everything else is raised as it comes. Imported here, not at
+    the top: a site without Redis never loads redis-py (~6 MB a process)."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (RedisConnectionError, RedisTimeoutError)
+
+
 class FailSoftRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS") or {})
         own = {name: options.pop(name) for name in OWN_OPTIONS if name in options}
         super().__init__(server, {**params, "OPTIONS": options})
+        self.unreachable = unreachable()
         first = re.split("[;,]", server)[0] if isinstance(server, str) else server[0]
         name = _public_name(first)  # the server written to, as RedisCache splits them
         prefix = params.get("KEY_PREFIX", "")
@@ -189,7 +195,7 @@ class FailSoftRedisCache(RedisCache):
         if self.breaker.allows():
             try:
                 result = remote()
-            except UNREACHABLE as error:
+            except self.unreachable as error:
                 self.breaker.failed(error)
             except BaseException:
                 self.breaker.gave_up()

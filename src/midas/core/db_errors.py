@@ -11,9 +11,8 @@ extended code SQLITE_CONSTRAINT_UNIQUE comes with.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from dataclasses import dataclass
-
-import psycopg
 
 # PostgreSQL SQLSTATEs (Appendix A of its manual).
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
@@ -83,7 +82,9 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
         return code is not None and code & 0xFF in (SQLITE_CANTOPEN, SQLITE_IOERR)
-    if not isinstance(error, psycopg.Error):
+    # psycopg is only loaded on PostgreSQL: where it is not, no error can be one of its own
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(error, psycopg.Error):
         return False  # no driver error to tell by
     state = sqlstate(seen)
     if not state:
