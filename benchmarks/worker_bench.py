@@ -172,10 +172,33 @@ def fresh_worker(server: subprocess.Popen) -> int:
     while time.monotonic() < deadline:
         now = children(server.pid)
         if now and now[0] != old:
-            time.sleep(1.0)  # its boot (not measured): the request then meets a ready worker
+            until_idle(now[0])  # its boot (not measured): the request then meets a ready worker
             return now[0]
         time.sleep(0.02)
     raise RuntimeError("no new worker")
+
+
+def until_idle(pid: int, quiet: float = 0.3, timeout: float = 30) -> None:
+    """Wait until the process has used no CPU for ``quiet`` seconds: a booting worker
+    (its warm-up renders the public pages) is busy until it waits for connections. A fixed
+    pause was too short on a slow or loaded machine, and the first request then waited for
+    the end of the boot."""
+    deadline = time.monotonic() + timeout
+    last, since = cpu_ticks(pid), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = cpu_ticks(pid)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+    raise RuntimeError(f"worker {pid} still busy after {timeout} s")
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of ``pid`` so far, in clock ticks (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
 
 
 def first_requests(pages: dict, rounds: int, warm: bool, env: dict, scratch: Path) -> dict:

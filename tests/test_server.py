@@ -7,7 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from midas import server
 
@@ -138,3 +141,27 @@ def test_workers_are_not_recycled_by_count_but_by_memory(settings, monkeypatch):
     server.memory_guard(worker, None, {}, None)
     assert not worker.alive
     assert server.rss_mb() > 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_worker_starts_its_request_threads_with_their_connections_open():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def in_every_thread(pool: ThreadPoolExecutor, task) -> list:
+        barrier = threading.Barrier(4)
+
+        def run():
+            barrier.wait(timeout=10)
+            return threading.get_ident(), task()
+
+        return [f.result(timeout=15) for f in [pool.submit(run) for _ in range(4)]]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        server.connect_request_threads(pool, 4)
+        assert len(pool._threads) == 4  # every request thread started, not only the first
+        opened = in_every_thread(pool, lambda: connections["default"].connection is not None)
+        assert len({ident for ident, _ in opened}) == 4
+        assert all(is_open for _, is_open in opened)
+        in_every_thread(pool, connections.close_all)

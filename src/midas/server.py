@@ -184,8 +184,41 @@ def warm_worker(worker: Any) -> None:
     connection. The worker pays them here instead, while the others serve."""
     from django.db import connections
 
+    read_remembered_state()  # the master's copies are as old as the master
     render_public_pages()
     connections.close_all()  # the request threads open their own
+    pool = getattr(worker, "tpool", None)  # gthread's request threads (None: another worker)
+    if pool is not None:
+        connect_request_threads(pool, worker.cfg.threads)
+
+
+def connect_request_threads(pool: Any, threads: int) -> None:
+    """Start each of the worker's request threads now and open its database connection
+    (Django's are per thread) with the first query every page request makes, the versions'
+    read, which also reads the schema into the new connection: the first requests the
+    worker is given then find their thread and connection ready, as the later ones do.
+    Connections are kept (``DB_CONN_MAX_AGE``), so one unused for that long is opened again
+    by its first request. A failure (the database away) only leaves the threads colder."""
+    import logging
+    import threading
+    from concurrent.futures import wait
+
+    from midas.catalog.selectors import page_versions
+
+    # each task waits for the others, so that the pool starts a thread for every one of them
+    started = threading.Barrier(threads)
+
+    def connect() -> None:
+        started.wait(timeout=10)
+        page_versions()
+
+    done, _ = wait([pool.submit(connect) for _ in range(threads)], timeout=15)
+    for future in done:
+        if future.exception() is not None:
+            logging.getLogger(__name__).warning(
+                "warm-up: a request thread could not connect: %r", future.exception()
+            )
+            break
 
 
 def memory_guard(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
