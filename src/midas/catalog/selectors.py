@@ -41,6 +41,7 @@ from midas.catalog import display_prices
 from midas.catalog.models import Asset, AssetImage, CatalogVersion, Category, Location
 from midas.catalog.search import ranked_asset_ids
 from midas.catalog.specs import CAPACITY_SPEC
+from midas.core.hot_reads import fetch_all
 from midas.money import EXPONENTS, minor_per_major
 
 
@@ -327,16 +328,16 @@ def related_assets(asset: Asset, limit: int = 3) -> list[Asset]:
 
 def catalog_version() -> int:
     """The catalogue's content version (``services.catalog_version_bump``), 0 before the first
-    write. Read on every cacheable page request: one primary-key lookup in plain SQL, which
-    costs a tenth of the same query through the ORM."""
+    write. Read on every cacheable page request: one primary-key lookup in plain SQL on the
+    driver's cursor (``core.hot_reads``), a tenth of the same query through Django's cursor
+    and a hundredth of it through the ORM."""
     db = connections[DEFAULT_DB_ALIAS]  # one look-up of this thread's connection
     table = db.ops.quote_name(CatalogVersion._meta.db_table)
+    sql = f"SELECT value FROM {table} WHERE id = %s"  # noqa: S608
 
     def read() -> int:
-        with db.cursor() as cursor:
-            cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [CatalogVersion.ROW])  # noqa: S608
-            row = cursor.fetchone()
-        return row[0] if row else 0
+        rows = fetch_all(db, sql, [CatalogVersion.ROW])
+        return rows[0][0] if rows else 0
 
     return checked_first(db, read)
 
@@ -351,9 +352,7 @@ def page_versions() -> tuple[int, int]:
     params = [CatalogVersion.ROW, CatalogVersion.CALENDAR_ROW]
 
     def read() -> tuple[int, int]:
-        with db.cursor() as cursor:
-            cursor.execute(sql, params)
-            found = dict(cursor.fetchall())
+        found = dict(fetch_all(db, sql, params))
         return found.get(CatalogVersion.ROW, 0), found.get(CatalogVersion.CALENDAR_ROW, 0)
 
     return checked_first(db, read)
