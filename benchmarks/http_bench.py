@@ -174,6 +174,20 @@ class Measure:
     error_detail: dict[str, int] = field(default_factory=dict)
     ratio_to_ceiling: float | None = None
     load_avg: float = 0.0  # the machine's 1-minute load average as the measure ended
+    rounds_rps: list[float] = field(default_factory=list)  # each round's req/s (median kept)
+
+
+def median_round(tries: list[Measure]) -> Measure:
+    """The round with the median req/s (the lower middle one of an even count), every round's
+    req/s kept on it. Each round opens its connections anew, and gunicorn's gthread workers
+    share them out unevenly: now and then one worker accepts most of a burst of 16 and the
+    run goes at half speed, the ceiling's as a page's (measured: 600 instead of 1,300-1,500
+    req/s, the CPU 45 % idle). One such round out of three no longer decides a ratio."""
+    ordered = sorted(tries, key=lambda m: m.rps)
+    kept = ordered[(len(ordered) - 1) // 2]
+    kept.rounds_rps = [m.rps for m in tries]
+    kept.errors = sum(m.errors for m in tries)
+    return kept
 
 
 WRK_DONE = r"""
@@ -592,12 +606,17 @@ def bench(args: argparse.Namespace) -> int:
                 url = base + page["path"]
                 # a short warm-up so every worker has its connections and caches
                 warm = min(2.0, args.duration / 3)
+                share = args.duration / args.rounds
                 if wrk:
                     run_wrk(wrk, url, page, min(connections, 8), warm, scratch)
-                    m = run_wrk(wrk, url, page, connections, args.duration, scratch)
+                    tries = [
+                        run_wrk(wrk, url, page, connections, share, scratch)
+                        for _ in range(args.rounds)
+                    ]
                 else:
                     run_python(url, page, min(connections, 8), warm)
-                    m = run_python(url, page, connections, args.duration)
+                    tries = [run_python(url, page, connections, share) for _ in range(args.rounds)]
+                m = median_round(tries)
                 m.load_avg = round(os.getloadavg()[0], 2)
                 if page["name"] == "ceiling":
                     ceiling = m.rps
@@ -665,6 +684,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         type=lambda s: [int(x) for x in s.split(",")],
         default=[1, 16, 64],
         help="comma-separated concurrencies (default 1,16,64)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds a measurement is split into, each on new connections; the median round "
+        "is kept (default 3)",
     )
     parser.add_argument("--quick", action="store_true", help="3 s per measurement")
     parser.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from benchmarks.http_bench import Measure, print_verdicts, verdicts
+from benchmarks.http_bench import Measure, median_round, print_verdicts, verdicts
 
 
 def measure(page: str, share: float, p95: float, connections: int = 16, errors: int = 0):
@@ -41,3 +41,16 @@ def test_a_page_meets_its_target_only_with_its_share_its_p95_and_no_error() -> N
     text = out.getvalue()
     assert "quote API            share  55% (>= 50%)" in text
     assert text.count("NOT MET") == 3
+
+
+def test_the_median_round_is_kept_with_every_rounds_figures() -> None:
+    tries = [
+        Measure(page="home", connections=16, rps=1300.0, p95_ms=20.0),
+        Measure(page="home", connections=16, rps=600.0, p95_ms=90.0, errors=1),  # uneven
+        Measure(page="home", connections=16, rps=1400.0, p95_ms=18.0),
+    ]
+    kept = median_round(tries)
+    assert (kept.rps, kept.p95_ms) == (1300.0, 20.0)
+    assert kept.rounds_rps == [1300.0, 600.0, 1400.0]
+    assert kept.errors == 1  # an error in any round counts against the page
+    assert median_round(tries[:2]).rps == 600.0  # of two, the lower: never the better one
