@@ -223,3 +223,16 @@ def test_settings_once_read_with_defaults_come_from_the_environment(tmp_path):
         "SLO_AUTO_FLUSH": False,
         "RATE_LIMITS": {"login": [20, 60]},
     }
+
+
+def test_django_contrib_postgres_is_installed_on_postgresql_only():
+    """Its app imports psycopg (~15 MB in every process), which SQLite never needs."""
+    import sys
+
+    from django.conf import settings
+
+    from tests.conftest import ON_POSTGRES
+
+    assert ("django.contrib.postgres" in settings.INSTALLED_APPS) == ON_POSTGRES
+    if ON_POSTGRES:
+        assert "psycopg" in sys.modules

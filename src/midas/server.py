@@ -71,8 +71,8 @@ def warm_up() -> None:
     """Pay in the master, once, what each forked worker would otherwise pay on its first
     request (350-435 ms measured): every URL module and view imported, the resolver's
     reverse lookups built, the API's routers and its OpenAPI document, the Stripe SDK (when
-    Stripe is the payment provider), the
-    public pages' templates compiled, the form widgets' templates loaded."""
+    Stripe is the payment provider), the public pages' templates compiled, the form
+    widgets' templates loaded."""
     import importlib
 
     from django.template import TemplateDoesNotExist

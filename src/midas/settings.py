@@ -175,11 +175,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
-DATABASES = {"default": _db}
-if _db["ENGINE"] == "django.db.backends.postgresql":
     # its search lookups and type handlers; on SQLite it (and psycopg with it, ~15 MB a
     # process) stays out
     INSTALLED_APPS.insert(INSTALLED_APPS.index("ninja"), "django.contrib.postgres")
+DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Backups (docs/explanation/backups.md) -------------------------------------------------
