@@ -79,6 +79,49 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 90) -> int:
     raise AssertionError(f"{url} did not answer within {timeout}s")
 
 
+PREPARE_APART = """
+import json, sys
+from midas.cli import prepare_site_apart, setup_django
+setup_django()
+prepare_site_apart(load_demo=False)
+from django.contrib.auth import get_user_model
+print(json.dumps({
+    "staff": get_user_model().objects.filter(is_staff=True).count(),
+    "migration_modules": sorted(m for m in sys.modules if ".migrations.0" in m)[:3],
+    "psycopg": "psycopg" in sys.modules,
+}))
+"""
+
+
+def prepare_apart(tmp_path, database_url: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"MIDAS_VAR_DIR": str(tmp_path), "DATABASE_URL": database_url})
+    return subprocess.run(
+        [sys.executable, "-c", PREPARE_APART],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def test_the_server_prepares_the_site_in_a_child_that_takes_its_imports_with_it(tmp_path):
+    done = prepare_apart(tmp_path, f"sqlite:///{tmp_path / 'midas.sqlite3'}")
+    assert done.returncode == 0, done.stderr
+    state = json.loads(done.stdout.strip().splitlines()[-1])
+    assert state["staff"] == 1  # the child migrated and made the account, in the database
+    assert "password:" in done.stdout  # its output is shown as before
+    # what migrating imported left with the child: the master forks its workers without it
+    assert state["migration_modules"] == [] and not state["psycopg"]
+
+
+def test_a_failed_preparation_stops_the_server_with_a_reason(tmp_path):
+    unwritable = tmp_path / "no-such-dir" / "midas.sqlite3"
+    done = prepare_apart(tmp_path, f"sqlite:///{unwritable}")
+    assert done.returncode == 1
+    assert "preparing the site" in done.stderr
+
+
 def test_midas_serve_starts_gunicorn_and_ctrl_c_stops_it(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
