@@ -99,8 +99,8 @@ def prepare_site_apart(*, load_demo: bool = True) -> None:
     """``prepare_site`` in a forked child that exits once it is done. Migrating imports every
     migration module (and psycopg through django.contrib.postgres's operations), collectstatic
     its storage and compressors, the demo its photos: done in the server's master, all of it
-    would sit in every worker the master forks (measured: 150 MB resident a worker, against
-    ~95 MB). Its output and log lines are the child's, as they were the master's."""
+    would sit in every worker the master forks (measured: ~150 MB resident a worker, against
+    ~85 MB). Its output and log lines are the child's, as they were the master's."""
     from django.db import connections
 
     connections.close_all()  # never share a connection across fork
