@@ -61,7 +61,7 @@ def test_logged_queries_go_through_djangos_cursor():
     assert len(captured.captured_queries) == 1  # a test counting queries still sees it
 
 
-def test_wrapped_and_transactional_reads_go_through_djangos_cursor():
+def test_wrapped_and_transactional_reads_go_through_djangos_cursor(monkeypatch):
     seen: list[str] = []
 
     def wrapper(execute, sql, params, many, context):
@@ -71,6 +71,11 @@ def test_wrapped_and_transactional_reads_go_through_djangos_cursor():
     with connection.execute_wrapper(wrapper):
         fetch_all(connection, SQL, PARAMS)
     assert len(seen) == 1
+    opened: list[bool] = []
+    cursor = connection.cursor
+    monkeypatch.setattr(connection, "cursor", lambda: opened.append(True) or cursor())
     with transaction.atomic():
         catalog_version_bump()
+        opened.clear()
         assert fetch_all(connection, SQL, PARAMS) == [(CatalogVersion.ROW, 1)]
+    assert opened == [True]  # in a transaction: Django's cursor, not the driver's
