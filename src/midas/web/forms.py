@@ -6,7 +6,10 @@ still shows a page (never a 500).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
+from dataclasses import dataclass
 from html import escape as html_escape
 from typing import cast
 
@@ -97,8 +100,19 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-def choice(form: forms.Form, name: str) -> forms.ChoiceField:
-    return cast(forms.ChoiceField, form.fields[name])
+@dataclass(frozen=True)
+class FieldSetup:
+    """Everything the filter fields' choices, labels and attributes depend on: forms with
+    the same setup have the same fields, and differ only in their data and errors."""
+
+    categories: tuple[tuple[str, str], ...]  # (slug, name) of every category
+    cities: tuple[tuple[str, str], ...]  # (slug, city) of every location
+    shown: tuple[tuple[str, str], ...]  # the categories whose makes and body styles are offered
+    one_category: bool  # a category's own listing (its body styles without a group)
+    makes: tuple[tuple[str, str], ...]
+    currency: str
+    searched: bool  # words were searched for: relevance is the first order offered
+    earliest: str  # the first day the dates may take, YYYY-MM-DD
 
 
 class CollectionFilterForm(forms.Form):
@@ -138,40 +152,32 @@ class CollectionFilterForm(forms.Form):
         makes: dict[str, list[str]] | None = None,
         **kwargs: object,
     ) -> None:
+        # BaseForm deep-copies ``base_fields`` for every form (half of the form's cost): this
+        # one's fields come configured from FIELD_SETS instead (see ``configured_fields``)
+        self.base_fields = {}
         super().__init__(*args, **kwargs)
+        del self.base_fields
         self.currency = currency
         self.shown_category = category.slug if category is not None else ""
-        self.fields["price_min"].label = f"Min {currency} / day"
-        self.fields["price_max"].label = f"Max {currency} / day"
         self.categories = {cat.slug: cat for cat in categories}
+        self.locations = {loc.slug: loc for loc in locations}
+        self.today = today
         # makes (selectors.Listing.makes) and body styles of the category shown (every
         # category's on /collection/)
         shown = [category] if category is not None else categories
         self.makes = make_choices(makes or {}, [cat.slug for cat in shown])
-        choice(self, "make").choices = [("", "Any make"), *self.makes.items()]
-        kinds: list[tuple[str, object]] = [("", "Any")]
-        for cat in shown:
-            options = list(SUBCATEGORIES.get(cat.slug, {}).items())
-            kinds.extend(options if category is not None else [(cat.name, options)])
-        choice(self, "subcategory").choices = kinds
-        # the order a search without a chosen order gets is the one the list shows first
-        best, others = Sort.CHOICES[0], list(Sort.CHOICES[1:])
-        searched = bool(str(self.data.get("q") or "").strip())
-        choice(self, "sort").choices = [best, *others] if searched else [*others, best]
-        self.fields["guests"].widget.attrs.update({"inputmode": "numeric", "step": "1"})
-        self.locations = {loc.slug: loc for loc in locations}
-        self.fields["category"].choices = [("", "Everything")] + [
-            (cat.slug, cat.name) for cat in categories
-        ]
-        self.today = today
-        self.fields["city"].choices = [("", "All cities")] + [
-            (loc.slug, loc.city) for loc in locations
-        ]
-        for name in ("price_min", "price_max"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
         earliest = earliest_local_day(self.locations, self.data.get("city"), default=today)
-        self.fields["start"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
-        self.fields["end"].widget.attrs["min"] = f"{earliest:%Y-%m-%d}"
+        setup = FieldSetup(
+            categories=tuple((cat.slug, cat.name) for cat in categories),
+            cities=tuple((loc.slug, loc.city) for loc in locations),
+            shown=tuple((cat.slug, cat.name) for cat in shown),
+            one_category=category is not None,
+            makes=tuple(self.makes.items()),
+            currency=currency,
+            searched=bool(str(self.data.get("q") or "").strip()),
+            earliest=f"{earliest:%Y-%m-%d}",
+        )
+        self.fields = dict(configured_fields(setup))
 
     @property
     def render_key(self) -> tuple[object, ...]:
@@ -238,3 +244,35 @@ class CollectionFilterForm(forms.Form):
             guests=data.get("guests"),
             currency=self.currency,
         )
+
+
+FIELD_SETS_KEPT = 256  # setups: categories x currencies x earliest days x searched or not
+
+
+@functools.lru_cache(maxsize=FIELD_SETS_KEPT)
+def configured_fields(setup: FieldSetup) -> dict[str, forms.Field]:
+    """The filter form's fields for ``setup``, built once from a deep copy of the declared
+    fields and shared by every form with that setup (each form takes a shallow copy of the
+    dict). Shared read-only: validating and rendering a form never change its fields
+    (``BoundField`` and the widgets copy the attributes they add to)."""
+    fields = copy.deepcopy(CollectionFilterForm.base_fields)
+    fields["price_min"].label = f"Min {setup.currency} / day"
+    fields["price_max"].label = f"Max {setup.currency} / day"
+    cast(forms.ChoiceField, fields["make"]).choices = [("", "Any make"), *setup.makes]
+    kinds: list[tuple[str, object]] = [("", "Any")]
+    for slug, name in setup.shown:
+        options = list(SUBCATEGORIES.get(slug, {}).items())
+        kinds.extend(options if setup.one_category else [(name, options)])
+    cast(forms.ChoiceField, fields["subcategory"]).choices = kinds
+    # the order a search without a chosen order gets is the one the list shows first
+    best, others = Sort.CHOICES[0], list(Sort.CHOICES[1:])
+    cast(forms.ChoiceField, fields["sort"]).choices = (
+        [best, *others] if setup.searched else [*others, best]
+    )
+    cast(forms.ChoiceField, fields["category"]).choices = [("", "Everything"), *setup.categories]
+    cast(forms.ChoiceField, fields["city"]).choices = [("", "All cities"), *setup.cities]
+    for name in ("guests", "price_min", "price_max"):
+        fields[name].widget.attrs.update({"inputmode": "numeric", "step": "1"})
+    fields["start"].widget.attrs["min"] = setup.earliest
+    fields["end"].widget.attrs["min"] = setup.earliest
+    return fields
