@@ -202,3 +202,38 @@ def test_the_filter_fields_follow_the_category_and_the_currency(client, car):
     client.cookies["midas_currency"] = "AED"
     dirhams = filters(client.get(CARS + "?start=2031-03-01&end=2031-03-04"))
     assert "Min AED / day" in dirhams and "Min AED / day" not in cars
+
+
+def results(response) -> str:
+    html = response.content.decode()
+    return html[html.index('<div class="results">') : html.index("</main>")]
+
+
+def test_a_listing_body_is_kept_per_query_and_per_what_the_search_found(client, car, soon):
+    """The listing's body (``{% kept "listing" %}``) is kept per address, currency, form and
+    the results found on this request: availability is still asked every time, so a change
+    that no write announces (here a raw update, as a shell or a restore would make) shows on
+    the next request, at the same catalogue version."""
+    from midas.bookings.models import Reservation, ReservationStatus
+    from midas.catalog.selectors import catalog_version
+    from midas.web.templatetags.midas_web import queries
+
+    url = f"{CARS}?start={soon + dt.timedelta(days=1)}&end={soon + dt.timedelta(days=3)}"
+    start = dt.datetime.combine(soon + dt.timedelta(days=2), dt.time(12), tzinfo=NY)
+    reservation = reserve(asset=car, start=start, end=start + dt.timedelta(hours=3))
+    queries.clear()
+    busy = results(client.get(url))
+    assert "Rolls-Royce Cullinan" not in busy and "0 cars" in busy
+    kept = [key for key in queries.values if key[0] == "listing"]
+    assert len(kept) == 1
+    assert results(client.get(url)) == busy  # the same key: from the memo
+    assert [key for key in queries.values if key[0] == "listing"] == kept
+
+    version = catalog_version()
+    Reservation.objects.filter(pk=reservation.pk).update(status=ReservationStatus.RELEASED)
+    assert catalog_version() == version  # nothing announced the change
+    free = results(client.get(url))
+    assert "Rolls-Royce Cullinan" in free and "1 car" in free
+    queries.clear()
+    assert results(client.get(url)) == free  # rendered afresh: the same HTML
+    assert results(client.get(url + "&sort=price")) != free  # another address, its own body

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -137,8 +137,21 @@ def collection(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             "currency": currency,
             "currencies": sorted(listing.rates),
             "catalog_version": version,  # the cards' fragments are kept per version
+            "listing_key": listing_key(request, currency, form, page),
         },
     )
+
+
+def listing_key(
+    request: HttpRequest, currency: str, form: CollectionFilterForm, page: Page
+) -> tuple[object, ...]:
+    """Everything the listing's body shows besides the catalogue (whose version keys the
+    rest): the address asked (path, filters, page), the display currency, the form's
+    fields and errors (its ``render_key``: today's earliest day too), and what the search
+    found, read live on this request: the ids shown, how many in all. Two requests with the
+    same key under one version write the same body (``{% kept "listing" %}``)."""
+    shown = tuple(asset.pk for asset in page.object_list)
+    return (request.get_full_path(), currency, form.render_key, shown, page.paginator.count)
 
 
 @require_GET
