@@ -237,3 +237,33 @@ def test_a_listing_body_is_kept_per_query_and_per_what_the_search_found(client, 
     queries.clear()
     assert results(client.get(url)) == free  # rendered afresh: the same HTML
     assert results(client.get(url + "&sort=price")) != free  # another address, its own body
+
+
+def quote_form(html: str) -> str:
+    return html[
+        html.index('<form class="quote-form"') : html.index(
+            "</form>", html.index('<form class="quote-form"')
+        )
+    ]
+
+
+def test_the_quote_form_kept_per_what_was_asked_shows_each_visitor_their_own(client, car, soon):
+    """The asset page's quote form is kept per asset, version and what was asked (the
+    request's fields, the field in error, the times shown, today where it is), not per
+    address: a throwaway parameter shares it, another question never gets it."""
+    from midas.web.templatetags.midas_web import queries
+
+    asked = {"start": f"{soon}T10:00", "end": f"{soon + dt.timedelta(days=2)}T10:00"}
+    queries.clear()
+    mine = quote_form(page(client, car, **asked))
+    assert f'value="{soon}T10:00"' in mine and "aria-invalid" not in mine
+    assert quote_form(page(client, car, **asked, _n="1")) == mine  # the same question
+    assert len([key for key in queries.values if key[0] == "quote-form"]) == 1
+    blank = quote_form(page(client, car, _n="2"))
+    assert 'value=""' in blank and f"{soon}T10:00" not in blank
+    backwards = quote_form(page(client, car, start=asked["end"], end=asked["start"]))
+    assert 'aria-invalid="true"' in backwards
+    month = quote_form(page(client, car, **asked, month=f"{soon:%Y-%m}"))
+    assert f'name="month" value="{soon:%Y-%m}"' in month and 'name="month"' not in mine
+    queries.clear()
+    assert quote_form(page(client, car, **asked)) == mine  # rendered afresh: the same HTML

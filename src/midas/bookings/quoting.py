@@ -89,6 +89,29 @@ class QuoteResult:
         return (self.error.field or "") if self.error else ""
 
     @property
+    def form_key(self) -> tuple[object, ...]:
+        """Everything the quote form shows back besides the asset: what was asked, where,
+        the field in error and the times as the fields show them (the asset page keeps the
+        form's HTML per asset, catalogue version and this key)."""
+        asked = self.request
+        return (
+            asked.start,
+            asked.end,
+            asked.location,
+            tuple(asked.extras),
+            asked.guests,
+            asked.origin,
+            asked.destination,
+            asked.return_at,
+            self.location.pk,
+            self.error_field,
+            self.start_value,
+            self.end_value,
+            self.party,
+            tuple(port.iata for port in self.airports),
+        )
+
+    @property
     def local_start(self) -> str:
         if self.quote and self.quote.trip:
             return self._local(self.quote.trip.departure, self.quote.trip.origin.tz)

@@ -33,7 +33,10 @@ def feedback_shown(request: HttpRequest | None) -> bool:
 
 
 def feedback_control(context: template.Context) -> str:
-    """The control's HTML for ``midas.web.extensions.add_to_main_end`` (web/base.html)."""
+    """The control's HTML for ``midas.web.extensions.add_to_main_end`` (web/base.html):
+    nothing, without rendering a template, for the visitors who are not shown it."""
+    if not feedback_shown(context.get("request")):
+        return ""
     return render_to_string("launch/access_feedback_control.html", launch_feedback(context))
 
 

@@ -4,17 +4,24 @@ page, on the site's pages and in the staff consoles; everyone else sees nothing.
 from __future__ import annotations
 
 from django import template
+from django.template.loader import render_to_string
 
 from midas.ops.selectors import maintenance_state
 
 register = template.Library()
 
+BANNER_TEMPLATE = "ops/_maintenance_banner.html"
 
-@register.inclusion_tag("ops/_maintenance_banner.html", takes_context=True)
-def maintenance_banner(context: template.Context) -> dict:
+
+@register.simple_tag(takes_context=True)
+def maintenance_banner(context: template.Context) -> str:
+    """The banner for signed-in staff while maintenance is on; for anyone else nothing, with
+    no template rendered (every customer page asks)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not (user.is_authenticated and user.is_staff):
-        return {"state": None}
+        return ""
     state = maintenance_state()
-    return {"state": state if state.enabled else None}
+    if not state.enabled:
+        return ""
+    return render_to_string(BANNER_TEMPLATE, {"state": state})
