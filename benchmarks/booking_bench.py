@@ -529,7 +529,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=200, help="per scenario (200)")
     parser.add_argument("--rounds", type=int, default=3, help="distinct-slot rounds (3)")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (2 per core)")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="gunicorn workers (1 per core, min 2)"
+    )
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", default="", help="a PostgreSQL server (scratch DB)")
     parser.add_argument("--redis-url", default="", help="Redis for the cache and rate limits")

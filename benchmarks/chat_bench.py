@@ -9,7 +9,7 @@ and a line said through the WSGI server reaches the stream process's browser in 
 1. A scratch site (``MIDAS_ENV=production``; SQLite, or a scratch PostgreSQL database):
    migrate, the demo collection, static files, ``live_chat`` on, one member of staff on duty,
    ``--streams`` anonymous conversations (each with its visitor's token).
-2. Starts gunicorn as ``midas serve`` does (gthread, 2 workers per core x 4 threads) and the
+2. Starts gunicorn as ``midas serve`` does (gthread, 1 worker per core, min 2, x 4 threads) and the
    stream process, ``midas chat-stream`` (uvicorn, one event loop), on free ports.
 3. Pages alone: ``--clients`` threads request the home and an asset page for ``--duration``
    seconds; p50/p95/p99 and requests/s.
@@ -404,7 +404,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per page measure")
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch DB on")
     parser.add_argument("--redis-url", help="Redis for the cache and the chat's bus")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: 1 per core, min 2)")
     parser.add_argument(
         "--wsgi",
         action="store_true",

@@ -701,7 +701,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--database-url", help="a PostgreSQL server to make a scratch DB on")
     parser.add_argument("--redis-url", help="use Redis as the cache (REDIS_URL)")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (default: 2 per core)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: 1 per core, min 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
     parser.add_argument("--python-load", action="store_true", help="do not use wrk")
     parser.add_argument("--output", type=Path, help="JSON file (default benchmarks/results/)")

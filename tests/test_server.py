@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,55 @@ def test_a_fresh_worker_starts_its_request_threads_with_their_connections_open()
         assert len({ident for ident, _ in opened}) == 4
         assert all(is_open for _, is_open in opened)
         in_every_thread(pool, connections.close_all)
+
+
+# a WSGI app that holds its request thread for the seconds asked and answers its pid
+SLOW_APP = """
+import os, time
+
+def app(environ, start_response):
+    time.sleep(float(environ.get("QUERY_STRING") or 0))
+    body = str(os.getpid()).encode()
+    start_response("200 OK", [("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def test_connections_arriving_together_spread_over_the_workers(tmp_path):
+    """Four connections opened at once on 2 workers x 1 thread: each worker takes two (twice
+    its threads, one served and one queued) and leaves the rest to the other (the stock
+    gthread worker takes whatever the socket offers, and often all of them)."""
+    from tests.redis_server import free_port
+
+    (tmp_path / "slow_app.py").write_text(SLOW_APP)
+    port = free_port()
+    command = [sys.executable, "-m", "gunicorn", "slow_app:app", "--bind", f"127.0.0.1:{port}"]
+    command += ["--worker-class", "midas.server.BalancedThreadWorker"]
+    command += ["--workers", "2", "--threads", "1", "--log-level", "info"]
+    gunicorn = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        booted = 0
+        assert gunicorn.stderr is not None
+        for line in gunicorn.stderr:  # both workers up before the connections arrive
+            booted += "Booting worker" in line
+            if booted == 2:
+                break
+        answers: list[str] = []
+
+        def ask() -> None:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+                conn.sendall(b"GET /?1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                reply = b""
+                while chunk := conn.recv(4096):
+                    reply += chunk
+            answers.append(reply.decode().rsplit("\r\n\r\n", 1)[1])
+
+        asking = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in asking:
+            thread.start()
+        for thread in asking:
+            thread.join(timeout=30)
+        assert sorted(Counter(answers).values()) == [2, 2], answers
+    finally:
+        gunicorn.terminate()
+        gunicorn.communicate(timeout=30)

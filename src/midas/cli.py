@@ -243,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, load demo data and start the web server")
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=None, help="processes (default: 2 per core)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="processes (default: 1 per core, min 2)"
+    )
     serve.add_argument("--no-demo", action="store_true", help="do not load the demo collection")
     serve.add_argument(
         "--no-worker", action="store_true", help="do not start the background worker"
