@@ -153,7 +153,7 @@ class CollectionFilterForm(forms.Form):
         **kwargs: object,
     ) -> None:
         # BaseForm deep-copies ``base_fields`` for every form (half of the form's cost): this
-        # one's fields come configured from FIELD_SETS instead (see ``configured_fields``)
+        # one's fields come configured and shared instead (``configured_fields``)
         self.base_fields = {}
         super().__init__(*args, **kwargs)
         del self.base_fields
