@@ -134,6 +134,7 @@ def empty_cache():
 
     from midas.api.selectors import api_memo
     from midas.catalog.selectors import memo
+    from midas.web.calendar import months
     from midas.web.page_cache import local_first
     from midas.web.templatetags.midas_web import cards, fragments, queries
 
@@ -144,6 +145,7 @@ def empty_cache():
     queries.clear()  # the listing's filter fields kept per query
     local_first.clear()  # the pages this process keeps in front of the cache
     api_memo.clear()  # the API's quote assets, slugs and rows kept per version
+    months.clear()  # the asset pages' month grids kept per calendars' version
     yield
     cache.clear()
     memo.clear()
@@ -152,6 +154,7 @@ def empty_cache():
     queries.clear()
     local_first.clear()
     api_memo.clear()
+    months.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from midas.bookings.selectors import busy_days
 from midas.catalog.models import Asset
+from midas.catalog.selectors import VersionMemo
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -107,3 +108,22 @@ def month_view(asset: Asset, requested: str | None, now: dt.datetime) -> Month:
         following=f"{following:%Y-%m}" if following <= latest else None,
         notice=notice,
     )
+
+
+# month grids kept per calendars' version: a reservation or a release moves it
+months = VersionMemo(limit=1024)
+
+
+def month_view_for(
+    versions: tuple[int, int], asset: Asset, requested: str | None, now: dt.datetime
+) -> Month:
+    """``month_view``, kept in this process per (contents, calendars) versions, asset,
+    month asked and today where the asset is (the days before it show as past). Every
+    reservation and release moves the calendars' version and every catalogue write the
+    contents' (the asset's booking horizon), so a kept grid is never older than the
+    versions this request read; what no write announces is bounded by
+    ``PAGE_CACHE_SECONDS``, as for the pages that show it."""
+    contents, calendars = versions
+    today = now.astimezone(asset.home_location.tz).date()
+    key = (contents, asset.pk, requested or "", today)
+    return months.get(calendars, key, lambda: month_view(asset, requested, now))

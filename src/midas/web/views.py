@@ -21,7 +21,7 @@ from midas.core.meta import PageMeta
 from midas.core.site import SITE_NAME
 from midas.core.urls import absolute_url as absolute
 from midas.errors import AppError
-from midas.web.calendar import month_view
+from midas.web.calendar import month_view_for
 from midas.web.forms import CollectionFilterForm
 from midas.web.page_cache import cache_for_anonymous
 from midas.web.reviews import asset_reviews
@@ -190,7 +190,9 @@ def card_query(filters: AssetSearch) -> str:
 @cache_for_anonymous(unless=asks_for_quote)
 def asset(request: HttpRequest, slug: str) -> HttpResponse:
     # staff may preview an asset that is not live (from its admin page); customers get 404
-    version = selectors.request_catalog_version(request)  # read before the rows it keys
+    # both versions, read before the rows they key (the page cache may have read them)
+    versions = selectors.request_page_versions(request)
+    version = versions[0]
     currency = display_prices.chosen(request.COOKIES.get(display_prices.COOKIE))
     if request.user.is_staff:
         item = selectors.asset_for_page(slug, include_inactive=True, currency=currency)
@@ -221,7 +223,9 @@ def asset(request: HttpRequest, slug: str) -> HttpResponse:
             "served": served,
             "addons": addons,
             "result": result,
-            "month": month_view(item, request.GET.get("month") or quoted_month(result), now),
+            "month": month_view_for(
+                versions, item, request.GET.get("month") or quoted_month(result), now
+            ),
             "related": selectors.related_for(version, item),
             "catalog_version": version,  # the related cards are kept per version
             **asset_reviews(request, item, absolute(images[0].url) if images else ""),
